@@ -1,0 +1,15 @@
+"""sheetsync: manage an AliExpress semi-managed (POP Choice) catalog in Excel.
+
+    >>> import sheetsync
+    >>> sheetsync.init_store("shop.db", sample=True)
+    >>> sheetsync.export_catalog("shop.db", "catalog.xlsx")
+    >>> result = sheetsync.import_workbook("shop.db", "catalog.xlsx", report="report.xlsx")
+    >>> result.status, result.exit_code
+"""
+
+from .pipeline import ExportSummary, export_catalog, history, import_workbook, init_store
+from .results import Change, ImportResult, Issue, PushResult
+
+__all__ = ["Change", "ExportSummary", "ImportResult", "Issue", "PushResult", "export_catalog", "history",
+           "import_workbook", "init_store"]
+__version__ = "0.1.0"

@@ -1,0 +1,220 @@
+"""The command line: parse options, call the library, print, exit. Nothing else lives here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal, InvalidOperation
+
+import click
+
+from . import pipeline
+from .config import Settings, load_settings, reference_file, store_path
+from .errors import SheetsyncError
+from .fields import to_display
+from .messages import message, status_words
+from .pricing import ceil_grams, load_rate_card, quote
+from .results import ImportResult
+
+LANG = click.Choice(["en", "zh"])
+
+
+class Context:
+    def __init__(self, store: str | None, config: str | None) -> None:
+        self.store = store_path(store)
+        self.config = config
+
+    def settings(self) -> Settings:
+        return load_settings(self.config, self.store)
+
+
+def _fail(exc: SheetsyncError, lang: str = "en") -> None:
+    click.echo(f"sheetsync: {exc.message(lang)}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def _progress(label: str, total: int):
+    """A tqdm bar on a terminal; nothing when stdout is redirected."""
+    if not sys.stdout.isatty():
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=label, unit="row", leave=False)
+    return bar.update, bar.close
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", metavar="PATH", help="Catalog file (default $SHEETSYNC_STORE, else ./sheetsync.db).")
+@click.option("--config", metavar="FILE", help="TOML settings (default sheetsync.toml beside the store).")
+@click.version_option(package_name="sheetsync")
+@click.pass_context
+def main(ctx: click.Context, store: str | None, config: str | None) -> None:
+    """Manage an AliExpress semi-managed catalog in Excel: export, edit, import."""
+    ctx.obj = Context(store, config)
+
+
+@main.command()
+@click.option("--sample", is_flag=True, help="Load the bundled sample catalog.")
+@click.option("--synthetic", type=click.IntRange(min=1), metavar="N", help="Generate N SKUs (for benchmarks).")
+@click.pass_obj
+def init(obj: Context, sample: bool, synthetic: int | None) -> None:
+    """Create the catalog."""
+    try:
+        count = pipeline.init_store(obj.store, sample=sample, synthetic=synthetic or 0)
+    except SheetsyncError as exc:
+        _fail(exc)
+    click.echo(f"Created {obj.store} with {count} SKUs.")
+
+
+@main.command()
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--lang", type=LANG, help="Labels and instructions language (default from config, else en).")
+@click.pass_obj
+def export(obj: Context, out: str, lang: str | None) -> None:
+    """Write the catalog to an .xlsx template to edit."""
+    try:
+        settings = obj.settings()
+        update, close = _progress("export", 0)
+        summary = pipeline.export_catalog(obj.store, out, lang=lang or settings.lang, progress=update)
+        close()
+    except SheetsyncError as exc:
+        _fail(exc)
+    click.echo(f"Exported {summary.rows} SKUs × {len(summary.countries)} countries to {out} "
+               f"(export {summary.export_id}).")
+
+
+def _import_options(func):
+    options = [
+        click.option("--report", type=click.Path(dir_okay=False), help="Write the report workbook here."),
+        click.option("--rates", type=click.Path(dir_okay=False), help="Freight rate card CSV."),
+        click.option("--lang", type=LANG, help="Language of messages (default: the template's)."),
+        click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _emit(result: ImportResult, as_json: bool, lang: str) -> None:
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_human(result, lang))
+    sys.exit(result.exit_code)
+
+
+def _human(result: ImportResult, lang: str) -> str:
+    status_key = "invalid_skipped" if result.status == "invalid" and result.applied else result.status
+    lines = [f"{result.file}: {status_words(status_key, lang)}"]
+    if result.status != "unreadable":
+        lines.append(f"  rows {result.rows}, SKUs changed {result.changed_skus}, changes {result.changes}, "
+                     f"applied {result.applied}, already applied {result.already_applied}, failed {result.failed}")
+    for issue in result.errors[:20]:
+        where = f"{issue.sheet}!{issue.cell}" if issue.cell else (issue.sheet or "")
+        lines.append(f"  error {where} [{issue.rule}] {issue.message}".rstrip())
+    if len(result.errors) > 20:
+        lines.append(f"  … and {len(result.errors) - 20} more errors")
+    if result.warnings:
+        lines.append(f"  {len(result.warnings)} warnings")
+    if result.report:
+        lines.append(f"  report: {result.report}")
+    return "\n".join(lines)
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check and plan, write nothing.")
+@click.option("--skip-invalid", is_flag=True, help="Apply the valid rows, report the rest.")
+@click.option("--force", is_flag=True, help="On a conflict, write the sheet's value.")
+@click.option("--allow-large-changes", is_flag=True, help="Accept price and stock moves past the guardrails.")
+@click.option("--target", type=click.Choice(["local"]), default="local", show_default=True)
+@_import_options
+@click.pass_obj
+def import_(obj: Context, file: str, dry_run: bool, skip_invalid: bool, force: bool, allow_large_changes: bool,
+            target: str, report: str | None, rates: str | None, lang: str | None, as_json: bool) -> None:
+    """Validate an edited template and apply what changed."""
+    try:
+        settings = obj.settings()
+    except SheetsyncError as exc:
+        _fail(exc)
+    result = pipeline.import_workbook(obj.store, file, dry_run=dry_run, skip_invalid=skip_invalid, force=force,
+                                      allow_large_changes=allow_large_changes, rates=rates, report=report,
+                                      lang=lang, target=target, settings=settings)
+    _emit(result, as_json, lang or settings.lang)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@_import_options
+@click.pass_obj
+def validate(obj: Context, file: str, report: str | None, rates: str | None, lang: str | None,
+             as_json: bool) -> None:
+    """Check an edited template without writing anything (import --dry-run)."""
+    try:
+        settings = obj.settings()
+    except SheetsyncError as exc:
+        _fail(exc)
+    result = pipeline.import_workbook(obj.store, file, dry_run=True, rates=rates, report=report, lang=lang,
+                                      settings=settings)
+    _emit(result, as_json, lang or settings.lang)
+
+
+@main.command()
+@click.pass_obj
+def history(obj: Context) -> None:
+    """List import runs."""
+    try:
+        runs = pipeline.history(obj.store)
+    except SheetsyncError as exc:
+        _fail(exc)
+    if not runs:
+        click.echo("No runs yet.")
+    for run in runs:
+        click.echo(f"{run['run_id']}  {run['started_at']}  {run['status']:<9} {run['target']:<6} "
+                   f"changes {run.get('changes', 0)}  {run['file']}")
+
+
+def _decimal(text: str, what: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        raise click.BadParameter(f"{what} must be a number, like 0.35") from None
+    if not value.is_finite() or value <= 0:
+        raise click.BadParameter(f"{what} must be positive")
+    return value
+
+
+@main.command()
+@click.option("--weight", required=True, metavar="KG", help="Package weight in kg, e.g. 0.35.")
+@click.option("--dims", metavar="LxWxH", help="Package size in cm, e.g. 30x20x10.")
+@click.option("--country", "countries", multiple=True, metavar="CC", help="Country code(s); default all.")
+@click.option("--seller-price", metavar="P", help="Seller price, to show the display price.")
+@click.option("--rates", type=click.Path(dir_okay=False), help="Freight rate card CSV.")
+def freight(weight: str, dims: str | None, countries: tuple[str, ...], seller_price: str | None,
+            rates: str | None) -> None:
+    """Quote freight and display price for one parcel."""
+    grams = ceil_grams(_decimal(weight, "--weight"))
+    size = None
+    if dims:
+        try:
+            size = tuple(int(p) for p in dims.lower().replace("×", "x").split("x"))
+        except ValueError:
+            raise click.BadParameter("--dims must look like 30x20x10 (whole cm)") from None
+        if len(size) != 3 or min(size) <= 0:
+            raise click.BadParameter("--dims must look like 30x20x10 (whole cm)")
+    cents = int(_decimal(seller_price, "--seller-price") * 100) if seller_price else None
+    try:
+        card = load_rate_card(rates or reference_file("freight_rates.csv"))
+        wanted = [c.upper() for c in countries] or list(card.countries)
+        quotes = [quote(card, grams, size, cc, cents) for cc in wanted]
+    except SheetsyncError as exc:
+        _fail(exc)
+    click.echo(f"{'country':<8}{'chargeable kg':>14}{'freight':>10}{'display':>10}  currency")
+    for q in quotes:
+        fee = to_display("money", q.freight_cents) if q.freight_cents is not None else message("no_bracket_short")
+        shown = to_display("money", q.display_cents) if q.display_cents is not None else "-"
+        click.echo(f"{q.country:<8}{to_display('weight', q.chargeable_grams):>14}{fee:>10}{shown:>10}  {q.currency}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""The field spec: every column of the Products sheet, its labels, kind and limits.
+
+Values travel through sheetsync in one canonical form per kind, so that comparing base, sheet and
+current is exact: money as integer cents, weights as integer grams, counts as int, text as str.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+LOGISTICS_ATTRIBUTES = ("general", "built_in_battery", "weak_magnetic", "built_in_battery+weak_magnetic")
+TEMPLATE_VERSION = "1"
+SHEET_PRODUCTS = "Products"
+SHEET_INSTRUCTIONS = "Instructions"
+SHEET_META = "_sheetsync"
+SHEET_LISTS = "_lists"
+HEADER_ROWS = 2  # row 1 labels, row 2 keys; data from row 3
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label_en: str
+    label_zh: str
+    kind: str  # id | text | code | barcode | currency | money | weight | dim | enum | stock
+    editable: bool
+    width: int
+    help_en: str
+    help_zh: str
+    min_value: int | None = None
+    max_value: int | None = None
+
+    def label(self, lang: str) -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+    def help(self, lang: str) -> str:
+        return self.help_zh if lang == "zh" else self.help_en
+
+
+MONEY_MAX_CENTS = 99_999_900
+WEIGHT_MAX_GRAMS = 500_000
+DIM_MAX = 700
+STOCK_MAX = 999_999
+TITLE_MAX = 128
+SKU_CODE_MAX = 20
+
+BASE_FIELDS: tuple[Field, ...] = (
+    Field("product_id", "Product ID", "商品ID", "id", False, 18,
+          "AliExpress product ID. Do not change.", "速卖通商品ID，请勿修改。"),
+    Field("title", "Title", "商品标题", "text", True, 48,
+          "Product name, 1–128 characters, the same on every row of a product.",
+          "商品名称，1–128 个字符，同一商品的每一行必须相同。"),
+    Field("sku_id", "SKU ID", "SKU ID", "id", False, 18,
+          "AliExpress SKU ID, the row key. Do not change.", "速卖通 SKU ID，行的唯一标识，请勿修改。"),
+    Field("sku_code", "SKU code", "商家编码", "code", True, 16,
+          "Your own code: up to 20 letters, digits, - _ or .; unique in the store.",
+          "自定义编码：最多 20 个字母、数字、- _ 或 .，店铺内唯一。"),
+    Field("variant", "Variant", "规格", "text", False, 26,
+          "The SKU's attributes, e.g. Color: Red / Size: M. Read-only.", "SKU 属性，例如 颜色：红 / 尺码：M。只读。"),
+    Field("barcode", "Barcode", "条形码", "barcode", True, 16,
+          "EAN-8, UPC-A, EAN-13 or GTIN-14 with a valid check digit; leave empty to clear.",
+          "EAN-8、UPC-A、EAN-13 或 GTIN-14，校验位须正确；留空表示清除。"),
+    Field("currency", "Currency", "币种", "currency", False, 9,
+          "Currency of the seller price. Read-only.", "供货价币种。只读。"),
+    Field("seller_price", "Seller price", "供货价", "money", True, 12,
+          "Your price without freight, 0.01–999999, at most 2 decimals.",
+          "不含运费的供货价，0.01–999999，最多 2 位小数。", 1, MONEY_MAX_CENTS),
+    Field("weight_kg", "Weight (kg)", "包裹重量(kg)", "weight", True, 11,
+          "Package weight in kg, 0.001–500, at most 3 decimals.", "包裹重量（千克），0.001–500，最多 3 位小数。",
+          1, WEIGHT_MAX_GRAMS),
+    Field("length_cm", "Length (cm)", "长(cm)", "dim", True, 10,
+          "Package length, whole cm 1–700.", "包裹长度，整数厘米 1–700。", 1, DIM_MAX),
+    Field("width_cm", "Width (cm)", "宽(cm)", "dim", True, 10,
+          "Package width, whole cm 1–700.", "包裹宽度，整数厘米 1–700。", 1, DIM_MAX),
+    Field("height_cm", "Height (cm)", "高(cm)", "dim", True, 10,
+          "Package height, whole cm 1–700.", "包裹高度，整数厘米 1–700。", 1, DIM_MAX),
+    Field("logistics_attribute", "Logistics attribute", "物流属性", "enum", True, 22,
+          "general, built_in_battery, weak_magnetic or built_in_battery+weak_magnetic.",
+          "general（普货）、built_in_battery（内置电池）、weak_magnetic（弱磁）或 built_in_battery+weak_magnetic。"),
+)
+
+BASE_BY_KEY = {f.key: f for f in BASE_FIELDS}
+EDITABLE_BASE = tuple(f.key for f in BASE_FIELDS if f.editable)
+READ_ONLY_BASE = tuple(f.key for f in BASE_FIELDS if not f.editable)
+
+
+def stock_field(country: str, name_en: str = "", name_zh: str = "") -> Field:
+    return Field(
+        f"stock_{country}", f"Stock {country}", f"库存 {country}", "stock", True, 9,
+        f"JIT stock for {name_en or country}: whole number 0–999999; 0 = not sold there.",
+        f"{name_zh or country} 的 JIT 库存：整数 0–999999；0 表示不在该国销售。", 0, STOCK_MAX,
+    )
+
+
+def fields_for(countries: list[str]) -> list[Field]:
+    return [*BASE_FIELDS, *(stock_field(c) for c in countries)]
+
+
+def field_for_key(key: str) -> Field | None:
+    if key in BASE_BY_KEY:
+        return BASE_BY_KEY[key]
+    if key.startswith("stock_") and len(key) == 8 and key[6:].isalpha() and key[6:].isupper():
+        return stock_field(key[6:])
+    return None
+
+
+def to_display(kind: str, value: object) -> str:
+    """A canonical value as the seller would type it: cents → 12.50, grams → 0.347."""
+    if value is None:
+        return ""
+    if kind == "money":
+        return f"{Decimal(int(value)) / 100:.2f}"
+    if kind == "weight":
+        return f"{Decimal(int(value)) / 1000:.3f}"
+    return str(value)
+
+
+def to_cell_number(kind: str, value: int) -> float | int:
+    """A canonical number as a worksheet number (xlsx stores doubles; shortest repr keeps it exact)."""
+    if kind == "money":
+        return float(Decimal(int(value)) / 100)
+    if kind == "weight":
+        return float(Decimal(int(value)) / 1000)
+    return int(value)

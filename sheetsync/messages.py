@@ -1,0 +1,253 @@
+"""Every sentence a seller reads, in English and Chinese, keyed by rule code.
+
+Messages say what is wrong and how to fix it, in the seller's words. Parameters are filled with
+str.format; a missing parameter leaves its placeholder visible rather than failing.
+"""
+
+from __future__ import annotations
+
+import string
+
+LANGS = ("en", "zh")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # cell rules
+    "required": ("This cell is empty. Fill in {what}; an empty cell never erases a value.",
+                 "此单元格为空。请填写{what}；空单元格不会清除原有的值。"),
+    "stock_required": ("Stock is empty. Type 0 to stop selling in {country}, or the number you can ship.",
+                       "库存为空。填 0 表示停止在 {country} 销售，或填写可发货数量。"),
+    "price_format": ("Seller price must be a number with at most 2 decimals, like 12.50 (found \"{value}\").",
+                     "供货价必须是最多 2 位小数的数字，例如 12.50（当前为“{value}”）。"),
+    "price_decimals": ("Seller price has more than 2 decimals ({value}); round it to cents, like 12.50.",
+                       "供货价超过 2 位小数（{value}），请保留到分，例如 12.50。"),
+    "price_range": ("Seller price must be between 0.01 and 999999 (found {value}).",
+                    "供货价必须在 0.01 到 999999 之间（当前为 {value}）。"),
+    "weight_format": ("Weight must be a number of kilograms with at most 3 decimals, like 0.350 (found \"{value}\").",
+                      "重量必须是最多 3 位小数的千克数，例如 0.350（当前为“{value}”）。"),
+    "weight_decimals": ("Weight has more than 3 decimals ({value}); give it to the gram, like 0.350.",
+                        "重量超过 3 位小数（{value}），请精确到克，例如 0.350。"),
+    "weight_range": ("Weight must be between 0.001 and 500 kg (found {value}).",
+                     "重量必须在 0.001 到 500 千克之间（当前为 {value}）。"),
+    "integer_format": ("{label} must be a whole number, like 12 (found \"{value}\").",
+                       "{label} 必须是整数，例如 12（当前为“{value}”）。"),
+    "dimension_range": ("{label} must be a whole number of cm between 1 and 700 (found {value}).",
+                        "{label} 必须是 1 到 700 之间的整数厘米（当前为 {value}）。"),
+    "stock_range": ("Stock must be a whole number between 0 and 999999 (found {value}); type 0 to stop selling.",
+                    "库存必须是 0 到 999999 之间的整数（当前为 {value}）；填 0 表示停止销售。"),
+    "ambiguous_number": ("\"{value}\" can be read two ways (thousands separator or decimal comma). "
+                         "Type it without separators, like 1250 or 1.25.",
+                         "“{value}”有两种读法（千位分隔符或小数逗号）。请去掉分隔符，例如 1250 或 1.25。"),
+    "title_length": ("Title must be 1 to 128 characters (this one has {length}).",
+                     "标题必须为 1 到 128 个字符（当前 {length} 个）。"),
+    "title_inconsistent": ("Product {product_id} has different titles on different rows; make them the same "
+                           "(row {first_row} says \"{first}\").",
+                           "商品 {product_id} 在不同行的标题不一致，请改成相同（第 {first_row} 行为“{first}”）。"),
+    "sku_code_format": ("SKU code must be up to 20 letters, digits, - _ or . (found \"{value}\").",
+                        "商家编码最多 20 个字母、数字、- _ 或 .（当前为“{value}”）。"),
+    "sku_code_duplicate": ("SKU code \"{value}\" is already used by SKU {other}; SKU codes must be unique.",
+                           "商家编码“{value}”已被 SKU {other} 使用；商家编码必须唯一。"),
+    "barcode_format": ("Barcode must be 8, 12, 13 or 14 digits (EAN-8, UPC-A, EAN-13, GTIN-14) (found \"{value}\").",
+                       "条形码必须是 8、12、13 或 14 位数字（EAN-8、UPC-A、EAN-13、GTIN-14）（当前为“{value}”）。"),
+    "barcode_check_digit": ("Barcode {value} has a wrong check digit (the last digit should be {expected}); "
+                            "check for a typo.",
+                            "条形码 {value} 的校验位错误（最后一位应为 {expected}），请检查是否输错。"),
+    "logistics_attribute": ("Logistics attribute must be one of: {allowed} (found \"{value}\"). Pick it from the list.",
+                            "物流属性必须是以下之一：{allowed}（当前为“{value}”）。请从下拉列表中选择。"),
+    "leading_zeros_lost": ("{label} {value} came back as a number and lost its leading zeros (it was {base}). "
+                           "Format the column as Text and type {base} again.",
+                           "{label} {value} 被当作数字保存，丢失了开头的 0（原为 {base}）。请把该列设为文本格式后重新输入 {base}。"),
+    "number_precision_lost": ("{label} {value} was stored as a number and lost digits. Format the column as Text "
+                              "and type the code again.",
+                              "{label} {value} 被当作数字保存，丢失了部分数字。请把该列设为文本格式后重新输入。"),
+    "identifier_as_number": ("{label} was stored as a number ({value}); sheetsync read it as text. "
+                             "Keep identifier columns formatted as Text.",
+                             "{label} 被保存为数字（{value}），已按文本读取。请保持编号列为文本格式。"),
+    "identifier_format": ("{label} must be digits only (found \"{value}\"). Do not change IDs.",
+                          "{label} 只能是数字（当前为“{value}”）。请勿修改编号。"),
+    "formula_without_value": ("This cell holds a formula with no computed value. Open and save the file in "
+                              "Excel or LibreOffice, or type the value itself.",
+                              "此单元格是没有计算结果的公式。请用 Excel 或 LibreOffice 打开并保存，或直接填写数值。"),
+    "cell_error": ("This cell shows the error {value}. Replace it with a value.",
+                   "此单元格显示错误 {value}，请改为有效的值。"),
+    "date_in_number": ("This cell holds a date ({value}) where {label} was expected. Format the cell as a "
+                       "number and type the value again.",
+                       "此单元格是日期（{value}），这里应为{label}。请把单元格设为数字格式并重新输入。"),
+    # row and sheet rules
+    "unknown_sku": ("SKU {value} is not in this store. sheetsync never creates SKUs; remove the row or "
+                    "check that the file comes from this store.",
+                    "SKU {value} 不在本店铺中。sheetsync 不会新建 SKU；请删除该行，或确认文件来自本店铺。"),
+    "duplicate_sku": ("SKU {value} appears on rows {rows}; keep one row per SKU.",
+                      "SKU {value} 出现在第 {rows} 行；每个 SKU 只能保留一行。"),
+    "sku_product_mismatch": ("SKU {sku_id} belongs to product {expected}, not {value}. Do not change IDs.",
+                             "SKU {sku_id} 属于商品 {expected}，而不是 {value}。请勿修改编号。"),
+    "missing_sku_id": ("This row has data but no SKU ID; sheetsync cannot tell which SKU it is.",
+                       "此行有数据但没有 SKU ID，无法判断对应哪个 SKU。"),
+    "no_freight_bracket": ("No freight bracket in the rate card for {weight} kg to {country}, but stock there is "
+                           "{stock}. Set the stock to 0 or add a heavier bracket to the rate card.",
+                           "运费表中没有适用于 {weight} 千克发往 {country} 的区间，但该国库存为 {stock}。"
+                           "请把库存设为 0，或在运费表中增加更重的区间。"),
+    "no_rate_for_country": ("The rate card has no rows for {country}, but stock there is {stock}. "
+                            "Add {country} to the rate card or set the stock to 0.",
+                            "运费表中没有 {country}，但该国库存为 {stock}。请在运费表中加入 {country}，或把库存设为 0。"),
+    "rate_currency_mismatch": ("The rate card prices {country} in {rate_currency} but this product is in "
+                               "{currency}; use a rate card in {currency}.",
+                               "运费表中 {country} 的币种为 {rate_currency}，而该商品币种为 {currency}；"
+                               "请使用 {currency} 的运费表。"),
+    "read_only_changed": ("{label} is read-only; your change from \"{base}\" to \"{value}\" was ignored.",
+                          "{label} 为只读；您从“{base}”改为“{value}”的修改已被忽略。"),
+    "unknown_column": ("Column \"{value}\" is not a sheetsync column and was ignored.",
+                       "列“{value}”不是 sheetsync 的列，已忽略。"),
+    "duplicate_column": ("Column {value} appears twice (columns {columns}); delete one of them.",
+                         "列 {value} 出现了两次（第 {columns} 列），请删除其中一列。"),
+    "unsupported_country": ("Column {value} is for a country this store does not sell in; it was ignored.",
+                            "列 {value} 对应的国家不在本店铺的销售国家中，已忽略。"),
+    "missing_id_column": ("The sheet has no {value} column; sheetsync needs it to know which SKU each row is.",
+                          "表格中没有 {value} 列；sheetsync 需要它来识别每一行对应的 SKU。"),
+    "conflict": ("{label} was changed elsewhere since the export: it was \"{base}\", is now \"{current}\", and "
+                 "your sheet says \"{value}\". Export again and redo this edit, or import with --force to keep "
+                 "your value.",
+                 "{label} 在导出后已被其他人修改：原为“{base}”，现为“{current}”，您的表格为“{value}”。"
+                 "请重新导出后再修改，或使用 --force 保留您的值。"),
+    "large_price_change": ("Seller price moves {percent}% (from {base} to {value}), more than the {limit}% "
+                           "limit. Check for a typo, or import with --allow-large-changes if it is right.",
+                           "供货价变动 {percent}%（从 {base} 到 {value}），超过 {limit}% 的上限。请检查是否输错；"
+                           "如确认无误，请使用 --allow-large-changes 导入。"),
+    "large_stock_change": ("Stock changes by {jump} (from {base} to {value}), more than the limit of {limit}. "
+                           "Check for a typo, or import with --allow-large-changes if it is right.",
+                           "库存变动 {jump}（从 {base} 到 {value}），超过 {limit} 的上限。请检查是否输错；"
+                           "如确认无误，请使用 --allow-large-changes 导入。"),
+    "not_in_export": ("SKU {value} was not in the export this file comes from (rows pasted from another "
+                      "file?). Export again and copy your edits into the new file.",
+                      "SKU {value} 不在本文件对应的导出中（是否从其他文件粘贴？）。请重新导出，并把修改复制到新文件中。"),
+    "row_skipped": ("This row was not imported because of the errors above (--skip-invalid).",
+                    "由于上述错误，此行未导入（--skip-invalid）。"),
+    "stock_help": ("JIT stock per country, one column each: a whole number 0–999999; 0 = not sold in that country.",
+                   "各国 JIT 库存，每国一列：0–999999 的整数；0 表示不在该国销售。"),
+    "no_bracket_short": ("too heavy", "超重"),
+    # fatal: the file or the setup
+    "file_missing": ("File {path} does not exist.", "文件 {path} 不存在。"),
+    "file_empty": ("{path} is empty (0 bytes). Export a new template with `sheetsync export`.",
+                   "{path} 是空文件（0 字节）。请用 `sheetsync export` 重新导出模板。"),
+    "file_old_xls": ("{path} is an old Excel 97–2003 (.xls) file. Save it as Excel Workbook (.xlsx) and import that.",
+                     "{path} 是旧版 Excel 97–2003（.xls）文件。请另存为 Excel 工作簿（.xlsx）后再导入。"),
+    "file_encrypted": ("{path} is password-protected. Remove the password (File > Info > Protect Workbook) and "
+                       "import again.",
+                       "{path} 设置了打开密码。请先取消密码（文件 > 信息 > 保护工作簿）后再导入。"),
+    "file_not_xlsx": ("{path} is not an Excel .xlsx file (it looks like {kind}). Open it in Excel or LibreOffice "
+                      "and save it as .xlsx.",
+                      "{path} 不是 Excel .xlsx 文件（看起来是{kind}）。请在 Excel 或 LibreOffice 中打开并另存为 .xlsx。"),
+    "file_corrupt": ("{path} is damaged or incomplete ({detail}). Save it again from your spreadsheet program, or "
+                     "export a new template.",
+                     "{path} 已损坏或不完整（{detail}）。请在表格软件中重新保存，或重新导出模板。"),
+    "file_too_large": ("{path} is beyond what sheetsync reads safely: {detail}.",
+                       "{path} 超出了 sheetsync 的安全读取上限：{detail}。"),
+    "no_products_sheet": ("{path} has no sheet named Products with sheetsync's columns. Import the file that "
+                          "`sheetsync export` wrote, keeping its Products sheet.",
+                          "{path} 中没有带 sheetsync 列的 Products 工作表。请导入 `sheetsync export` 生成的文件，并保留 Products 工作表。"),
+    "not_sheetsync": ("{path} is not a sheetsync workbook (its hidden _sheetsync sheet is missing or damaged). "
+                      "Export a template with `sheetsync export` and copy your edits into it.",
+                      "{path} 不是 sheetsync 工作簿（隐藏的 _sheetsync 工作表缺失或损坏）。请用 `sheetsync export` 导出模板，"
+                      "再把修改复制进去。"),
+    "other_store": ("{path} was exported from another store ({store_id}). Export a template from this store.",
+                    "{path} 导出自另一个店铺（{store_id}）。请从本店铺导出模板。"),
+    "unknown_export": ("This store has no record of export {export_id}; it may come from a copy of the store. "
+                       "Export a new template.",
+                       "本店铺没有导出记录 {export_id}，文件可能来自店铺副本。请重新导出模板。"),
+    "template_version": ("{path} was made by a newer sheetsync (template {version}). Update sheetsync.",
+                         "{path} 由更新版本的 sheetsync 生成（模板版本 {version}）。请升级 sheetsync。"),
+    "store_missing": ("No catalog at {path}. Create one with `sheetsync init` (or `sheetsync init --sample`).",
+                      "{path} 处没有商品目录。请先运行 `sheetsync init`（或 `sheetsync init --sample`）。"),
+    "store_exists": ("{path} already holds a catalog; sheetsync will not overwrite it.",
+                     "{path} 已有商品目录，sheetsync 不会覆盖它。"),
+    "store_newer": ("The catalog {path} was made by a newer sheetsync (schema {version}). Update sheetsync.",
+                    "商品目录 {path} 由更新版本的 sheetsync 创建（结构版本 {version}）。请升级 sheetsync。"),
+    "store_busy": ("Another sheetsync command is writing to {path}; try again when it has finished.",
+                   "另一个 sheetsync 命令正在写入 {path}，请等它完成后再试。"),
+    "rates_missing": ("Rate card {path} does not exist.", "运费表 {path} 不存在。"),
+    "rates_header": ("Rate card {path}: the header must be {expected}.", "运费表 {path}：表头必须为 {expected}。"),
+    "rates_line": ("Rate card {path}, line {line}: {detail}.", "运费表 {path} 第 {line} 行：{detail}。"),
+    "config_invalid": ("Config {path}: {detail}.", "配置文件 {path}：{detail}。"),
+    "bad_option": ("{detail}", "{detail}"),
+    "lang_unknown": ("Unknown language {value}; use en or zh.", "未知语言 {value}；请使用 en 或 zh。"),
+}
+
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "applied": ("Applied: every change was written.", "已应用：所有修改均已写入。"),
+    "unchanged": ("Unchanged: nothing to write (no edits, or all were already applied).",
+                  "无变化：没有需要写入的内容（没有修改，或已全部应用）。"),
+    "dry_run": ("Checked (dry run): no errors; nothing was written.", "已检查（试运行）：没有错误；未写入任何内容。"),
+    "invalid": ("Not imported: fix the red cells and import again. Nothing was written.",
+                "未导入：请修正标红的单元格后重新导入。未写入任何内容。"),
+    "invalid_skipped": ("Partly imported (--skip-invalid): valid rows were written; fix the red cells and "
+                        "import again for the rest.",
+                        "部分导入（--skip-invalid）：有效行已写入；请修正标红的单元格后重新导入其余部分。"),
+    "unreadable": ("Not imported: the file could not be read as a sheetsync workbook.",
+                   "未导入：文件无法作为 sheetsync 工作簿读取。"),
+    "partial": ("Partly applied: some changes failed. Run the same import again to finish.",
+                "部分应用：部分修改失败。请再次运行同样的导入以完成。"),
+}
+
+NEXT_STEPS: dict[str, tuple[str, str]] = {
+    "applied": ("Nothing to do. Export again before your next round of edits.",
+                "无需操作。下次修改前请重新导出。"),
+    "unchanged": ("Nothing to do.", "无需操作。"),
+    "dry_run": ("Run the same command without --dry-run (or `sheetsync import`) to apply the changes.",
+                "去掉 --dry-run（或使用 `sheetsync import`）再次运行即可应用修改。"),
+    "invalid": ("Open the Products sheet of this report, fix the red cells (each has a comment), save, and "
+                "import this report file.",
+                "打开本报告的 Products 工作表，修正标红的单元格（每个都有批注），保存后导入本报告文件。"),
+    "partial": ("Run the same import again: it sends only what is still missing.",
+                "再次运行同样的导入：只会发送尚未完成的部分。"),
+    "unreadable": ("Export a fresh template with `sheetsync export`.", "请用 `sheetsync export` 重新导出模板。"),
+}
+
+
+REPORT_LABELS: dict[str, tuple[str, str]] = {
+    "title": ("sheetsync import report", "sheetsync 导入报告"),
+    "file": ("File", "文件"),
+    "time": ("Time", "时间"),
+    "store": ("Store", "店铺"),
+    "target": ("Target", "目标"),
+    "saved_by": ("Last saved by", "最后保存程序"),
+    "status": ("Status", "状态"),
+    "exit_code": ("Exit code", "退出码"),
+    "rows": ("Rows read", "读取行数"),
+    "changed_skus": ("SKUs changed", "修改的 SKU 数"),
+    "changes": ("Changes (cells)", "修改（单元格）"),
+    "applied": ("Applied", "已应用"),
+    "already_applied": ("Already applied before", "此前已应用"),
+    "failed": ("Failed", "失败"),
+    "errors": ("Errors", "错误"),
+    "warnings": ("Warnings", "警告"),
+    "next": ("What to do next", "下一步"),
+    "run_id": ("Run", "运行编号"),
+    "errors_sheet": ("Errors", "Errors"),
+}
+
+
+def report_label(key: str, lang: str = "en") -> str:
+    return _pick(REPORT_LABELS, key, lang)
+
+
+class _Lenient(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _pick(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
+    en, zh = table[key]
+    return zh if lang == "zh" else en
+
+
+def message(rule: str, lang: str = "en", **params: object) -> str:
+    """The seller-facing sentence for `rule`, in `lang` (en or zh)."""
+    template = _pick(MESSAGES, rule, lang) if rule in MESSAGES else rule
+    return string.Formatter().vformat(template, (), _Lenient(params))
+
+
+def status_words(status: str, lang: str = "en") -> str:
+    return _pick(STATUS_WORDS, status, lang)
+
+
+def next_step(status: str, lang: str = "en") -> str:
+    return _pick(NEXT_STEPS, status if status in NEXT_STEPS else "invalid", lang)

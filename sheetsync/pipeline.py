@@ -1,0 +1,244 @@
+"""The only module that knows the order of the work. Export and import as a Python API; the CLI
+is a thin layer over these functions.
+
+    import:  read → validate → price → plan (change rule) → apply → report → mail → ImportResult
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import integrity
+from .config import Settings, bundled_countries, reference_file, sample_data_dir
+from .diff import Guardrails, plan
+from .errors import SheetsyncError, UnreadableWorkbook
+from .fields import TEMPLATE_VERSION, field_for_key
+from .pricing import Pricing, RateCard, display_prices, load_rate_card
+from .read import RawSheet, cell_ref, read_sheet
+from .report import write_report
+from .results import ERROR, WARNING, ImportResult, Issue
+from .schema import validate
+from .seed import sample_catalog, synthetic_catalog
+from .store import Store, now_iso
+from .targets.local import LocalTarget
+from .template import ExportMeta, write_workbook
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    path: str
+    export_id: str
+    rows: int
+    countries: list[str]
+
+
+def _open(store: Store | str | os.PathLike) -> tuple[Store, bool]:
+    if isinstance(store, Store):
+        return store, False
+    return Store.open(Path(store)), True
+
+
+def init_store(path: str | os.PathLike, sample: bool = False, synthetic: int = 0) -> int:
+    """Create a catalog at `path`; load the bundled sample or `synthetic` generated SKUs.
+    Returns the number of SKUs loaded."""
+    countries = bundled_countries()
+    store = Store.create(Path(path), countries)
+    try:
+        if sample:
+            products, skus = sample_catalog(sample_data_dir())
+        elif synthetic:
+            products, skus = synthetic_catalog(synthetic, [c.code for c in countries])
+        else:
+            return 0
+        return store.insert_catalog(products, skus)
+    finally:
+        store.close()
+
+
+def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, lang: str = "en",
+                   progress: Progress | None = None) -> ExportSummary:
+    """Write the catalog to an .xlsx template and keep a snapshot of every exported value."""
+    handle, owned = _open(store)
+    try:
+        countries = handle.countries()
+        codes = [c.code for c in countries]
+        frame = handle.catalog_frame()
+        record = handle.record_export(frame, lang, codes, str(path))
+        signature = integrity.sign(handle.secret, handle.store_id, record.export_id, frame.index)
+        meta = ExportMeta(handle.store_id, record.export_id, record.created_at, lang, codes, signature)
+        write_workbook(path, frame, countries, meta, progress)
+        return ExportSummary(str(path), record.export_id, len(frame), codes)
+    finally:
+        if owned:
+            handle.close()
+
+
+def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *, dry_run: bool = False,
+                    skip_invalid: bool = False, force: bool = False, allow_large_changes: bool = False,
+                    rates: str | os.PathLike | None = None, report: str | os.PathLike | None = None,
+                    lang: str | None = None, target: str = "local", settings: Settings | None = None
+                    ) -> ImportResult:
+    """Import an edited workbook. Never raises for a bad file or bad cells: the result says what
+    happened (status, counts, errors, warnings) and `exit_code` maps it to the CLI's exit code."""
+    settings = settings or Settings()
+    result = ImportResult(status="unreadable", file=str(path))
+    raw: RawSheet | None = None
+    handle: Store | None = None
+    owned = False
+    try:
+        card = load_rate_card(rates or reference_file("freight_rates.csv"))
+        handle, owned = _open(store)
+        raw = read_sheet(path)
+        result.saved_by = raw.saved_by
+        lang = lang or raw.lang or settings.lang
+        _check_meta(raw, handle)
+        if dry_run:
+            _run(handle, raw, card, result, dry_run, skip_invalid, force, allow_large_changes, settings, target)
+        else:
+            with handle.transaction():
+                _run(handle, raw, card, result, dry_run, skip_invalid, force, allow_large_changes, settings,
+                     target)
+    except SheetsyncError as exc:
+        result.status = exc.status
+        result.errors = [Issue(exc.rule, sheet=None, params=dict(exc.params))]
+    finally:
+        lang = lang or settings.lang
+        for issue in (*result.errors, *result.warnings):
+            issue.render(lang)
+        if report is not None:
+            result.report = str(report)
+            write_report(report, result, raw, handle.store_id if handle else "", target, lang)
+        if owned and handle is not None:
+            handle.close()
+    return result
+
+
+def _check_meta(raw: RawSheet, store: Store) -> None:
+    meta = raw.meta
+    name = raw.path
+    if not meta.get("export_id"):
+        raise UnreadableWorkbook("not_sheetsync", path=name)
+    if meta.get("template_version", TEMPLATE_VERSION) > TEMPLATE_VERSION:
+        raise UnreadableWorkbook("template_version", path=name, version=meta["template_version"])
+    if meta.get("store_id") != store.store_id:
+        raise UnreadableWorkbook("other_store", path=name, store_id=meta.get("store_id") or "?")
+    if store.export_record(meta["export_id"]) is None:
+        raise UnreadableWorkbook("unknown_export", path=name, export_id=meta["export_id"])
+
+
+def _run(store: Store, raw: RawSheet, card: RateCard, result: ImportResult, dry_run: bool, skip_invalid: bool,
+         force: bool, allow_large_changes: bool, settings: Settings, target_name: str) -> None:
+    export_id = raw.meta["export_id"]
+    base = store.snapshot_frame(export_id)
+    if not integrity.verify(store.secret, store.store_id, export_id, base.index, raw.meta.get("signature", "")):
+        raise UnreadableWorkbook("not_sheetsync", path=raw.path)
+    countries = [c.code for c in store.countries()]
+    catalog = store.catalog_frame()
+    checked = validate(raw, catalog, base, countries)
+    issues = list(checked.issues)
+    sheet = checked.frame
+    result.rows = checked.rows
+
+    pricing = _price(sheet, catalog, checked.invalid_skus, card, countries)
+    issues += [Issue(p.rule, field=f"stock_{p.country}", sku_id=p.sku_id, row=int(sheet.at[p.sku_id, "_row"]),
+                     value=int(sheet.at[p.sku_id, f"stock_{p.country}"]) if f"stock_{p.country}" in sheet
+                     else None, params=p.params) for p in pricing.problems]
+    result.display_prices = _display_table(pricing, sheet, catalog, card)
+
+    target = LocalTarget(store)
+    current = target.current(list(sheet.index), catalog)
+    rails = Guardrails(settings.max_price_change_pct, settings.max_stock_jump, allow_large_changes)
+    changes, diff_issues = plan(sheet, checked.editable, base, current, force=force, guardrails=rails)
+    issues += diff_issues
+    for issue in issues:
+        _locate(issue, raw)
+    errors = sorted((i for i in issues if i.severity == ERROR), key=_order)
+    warnings = sorted((i for i in issues if i.severity == WARNING), key=_order)
+    result.errors, result.warnings = errors, warnings
+    invalid = {i.sku_id for i in errors if i.sku_id} | checked.invalid_skus
+    if skip_invalid:
+        changes.changes = [c for c in changes.changes if c.sku_id not in invalid]
+    result.change_list = changes.changes
+    result.changes = len(changes.changes)
+    result.changed_skus = len(changes.skus)
+    result.already_applied = changes.already_applied
+    blocked = bool(errors) and not skip_invalid
+    if dry_run or blocked or not changes.changes:
+        for change in changes.changes:
+            change.result = "dry_run" if dry_run and not blocked else "not_applied"
+        result.status = "invalid" if errors else ("dry_run" if dry_run else "unchanged")
+        return
+    result.run_id = store.begin_run(raw.path, export_id, target_name, changes.changes)
+    result.push_results = target.apply(result.run_id, changes.changes)
+    result.applied = sum(1 for c in changes.changes if c.result == "applied")
+    result.failed = sum(1 for c in changes.changes if c.result == "failed")
+    result.status = "invalid" if errors else ("partial" if result.failed else "applied")
+    store.finish_run(result.run_id, result.status, {
+        "changes": result.changes, "applied": result.applied, "failed": result.failed,
+        "changed_skus": result.changed_skus, "errors": len(errors)})
+
+
+def _price(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[str], card: RateCard,
+           countries: Sequence[str]) -> Pricing:
+    """Display prices for the sheet's valid rows: the sheet's values where present, the store's
+    where the seller deleted a column."""
+    valid = sheet.loc[~sheet.index.isin(list(invalid))]
+    merged = catalog.loc[valid.index].copy()
+    for key in valid.columns:
+        if key in merged.columns:
+            merged[key] = valid[key].to_numpy()
+    return display_prices(merged, card, list(countries))
+
+
+def _display_table(pricing: Pricing, sheet: pd.DataFrame, catalog: pd.DataFrame, card: RateCard) -> pd.DataFrame:
+    table = pd.DataFrame(index=pricing.prices.index)
+    table["sku_id"] = table.index
+    seller = sheet["seller_price"] if "seller_price" in sheet else catalog["seller_price"]
+    table["seller_price"] = seller.reindex(table.index).to_numpy()
+    table["chargeable_weight_kg"] = pricing.chargeable_grams.to_numpy()
+    failed = {p.sku_id for p in pricing.problems}
+    prices = pricing.prices.copy()
+    prices.loc[prices.index.isin(list(failed))] = pd.NA
+    return pd.concat([table, prices], axis=1)
+
+
+def _locate(issue: Issue, raw: RawSheet) -> None:
+    """Give an issue found by sku and field (pricing, diff) the cell it belongs to."""
+    if issue.cell is None and issue.field in raw.columns and issue.row is not None:
+        issue.column = raw.columns[issue.field]
+        issue.cell = cell_ref(issue.column, issue.row)
+        issue.sheet = raw.sheet
+        if issue.value is None:
+            position = raw.row_numbers.index(issue.row)
+            issue.value = raw.rows[position][issue.column]
+
+
+def _order(issue: Issue) -> tuple[int, int]:
+    return (issue.row or 0, issue.column if issue.column is not None else -1)
+
+
+def history(store: Store | str | os.PathLike) -> list[dict]:
+    handle, owned = _open(store)
+    try:
+        return handle.runs()
+    finally:
+        if owned:
+            handle.close()
+
+
+__all__ = [
+    "ExportSummary",
+    "export_catalog",
+    "field_for_key",
+    "history",
+    "import_workbook",
+    "init_store",
+    "now_iso",
+]

@@ -1,0 +1,274 @@
+"""Open an uploaded workbook safely and return its Products sheet as raw values with coordinates.
+
+Bounds are checked on the zip directory before any XML is parsed, XML prologs are refused if they
+declare a DTD (no entity can be expanded), and the data is read with python-calamine, which reads
+values (cached results for formulas) about ten times faster than openpyxl. Nothing here judges
+values: that is `schema`'s job.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import python_calamine
+from defusedxml import ElementTree as SafeET
+
+from .errors import UnreadableWorkbook
+from .fields import BASE_FIELDS, SHEET_META, SHEET_PRODUCTS, field_for_key
+from .results import WARNING, Issue
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 2 * 1024 * 1024 * 1024
+MAX_PARTS = 10_000
+MAX_RATIO = 1_000  # uncompressed / compressed, for parts over 1 MB
+MAX_ROWS = 1_048_576
+MAX_COLUMNS = 1_000
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
+_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+@dataclass
+class RawSheet:
+    """Values as read, with enough position data to name any cell."""
+
+    path: str
+    sheet: str
+    columns: dict[str, int]  # field key → 0-based column index
+    rows: list[list[Any]]  # data rows, each padded to the sheet's width
+    row_numbers: list[int]  # 1-based worksheet row of each data row
+    header_rows: int
+    header: list[list[Any]]  # the header rows as read (labels, keys)
+    meta: dict[str, str]
+    saved_by: str | None
+    header_issues: list[Issue] = field(default_factory=list)
+    lang: str = "en"
+
+    def column(self, key: str) -> list[Any]:
+        index = self.columns[key]
+        return [row[index] for row in self.rows]
+
+
+def column_letter(index: int) -> str:
+    """0-based column index → Excel letters (0 → A, 27 → AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def cell_ref(column: int, row: int) -> str:
+    return f"{column_letter(column)}{row}"
+
+
+def _sniff(path: Path, head: bytes) -> None:
+    """Refuse what is not a zip, with a sentence saying what it looks like."""
+    name = str(path)
+    if not head:
+        raise UnreadableWorkbook("file_empty", path=name)
+    if head.startswith(_OLE_MAGIC):
+        with path.open("rb") as handle:
+            data = handle.read(min(path.stat().st_size, 4 * 1024 * 1024))
+        if _ENCRYPTED_MARK in data:
+            raise UnreadableWorkbook("file_encrypted", path=name)
+        raise UnreadableWorkbook("file_old_xls", path=name)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text[:1] == b"<":
+        kind = "a web page or XML file" if b"html" in text[:200].lower() else "an XML file"
+    elif text[:5] == b"%PDF-":
+        kind = "a PDF document"
+    else:
+        try:
+            text.decode("utf-8")
+            kind = "a CSV or text file"
+        except UnicodeDecodeError:
+            kind = "a file of another kind"
+    raise UnreadableWorkbook("file_not_xlsx", path=name, kind=kind)
+
+
+def check_package(path: Path) -> None:
+    """Bound the zip before parsing anything: size, parts, expansion ratio, and no DTDs in XML."""
+    name = str(path)
+    if not path.exists():
+        raise UnreadableWorkbook("file_missing", path=name)
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        _sniff(path, handle.read(8))
+    if size > MAX_FILE_BYTES:
+        raise UnreadableWorkbook("file_too_large", path=name,
+                                 detail=f"{size // 1024 // 1024} MB, more than {MAX_FILE_BYTES // 1024 // 1024} MB")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if len(infos) > MAX_PARTS:
+                raise UnreadableWorkbook("file_too_large", path=name, detail=f"{len(infos)} parts in the zip")
+            total = sum(i.file_size for i in infos)
+            if total > MAX_UNCOMPRESSED_BYTES:
+                raise UnreadableWorkbook("file_too_large", path=name,
+                                         detail=f"{total // 1024 // 1024} MB once uncompressed")
+            for info in infos:
+                ratio = info.file_size // max(info.compress_size, 1)
+                if info.file_size > 1024 * 1024 and ratio > MAX_RATIO:
+                    raise UnreadableWorkbook("file_too_large", path=name,
+                                             detail=f"{info.filename} expands {ratio} times (a zip bomb?)")
+            names = {i.filename for i in infos}
+            if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+                kind = "an OpenDocument file (.ods)" if "mimetype" in names else "a zip archive of another kind"
+                raise UnreadableWorkbook("file_not_xlsx", path=name, kind=kind)
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels", ".vml")):
+                    with archive.open(info) as part:
+                        if _DTD.search(part.read(4096)):
+                            raise UnreadableWorkbook("file_corrupt", path=name,
+                                                     detail=f"{info.filename} declares a DTD, which sheetsync refuses")
+    except zipfile.BadZipFile as exc:
+        raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc)) from exc
+    except (zipfile.LargeZipFile, EOFError, OSError) as exc:
+        raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc)) from exc
+
+
+_APPLICATIONS = (
+    ("microsoft excel", "Excel"), ("libreoffice", "LibreOffice"), ("openoffice", "OpenOffice"),
+    ("wps", "WPS Office"), ("kingsoft", "WPS Office"), ("google", "Google Sheets"),
+    ("xlsxwriter", "a library (XlsxWriter)"), ("openpyxl", "a library (openpyxl)"),
+)
+
+
+def saved_by(path: Path) -> str | None:
+    """Which program last saved the file, from docProps/app.xml (Application, AppVersion)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if "docProps/app.xml" not in archive.namelist():
+                return None
+            root = SafeET.fromstring(archive.read("docProps/app.xml"))
+    except Exception:
+        return None
+    values = {el.tag.rsplit("}", 1)[-1]: (el.text or "").strip() for el in root}
+    application = values.get("Application", "")
+    for needle, label in _APPLICATIONS:
+        if needle in application.lower():
+            version = values.get("AppVersion")
+            return f"{label} ({application}{', ' + version if version else ''})"
+    return application or None
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _find_header(rows: list[list[Any]]) -> tuple[int, dict[int, str], str]:
+    """Locate the header: the keys row (row 2 as exported), else labels in either language.
+    Returns the number of header rows, {column index: field key}, and the label language seen."""
+    labels = {}
+    for f in BASE_FIELDS:
+        labels[f.label_en.lower()] = (f.key, "en")
+        labels[f.label_zh.lower()] = (f.key, "zh")
+    texts_by_row = [[str(v).strip() if v not in (None, "") else "" for v in row] for row in rows[:5]]
+    for row_index, texts in enumerate(texts_by_row):
+        if "sku_id" in texts:
+            keys = {i: t for i, t in enumerate(texts) if t}
+            lang = "en"
+            above = texts_by_row[row_index - 1] if row_index > 0 else []
+            if any(labels.get(t.lower(), ("", ""))[1] == "zh" for t in above):
+                lang = "zh"
+            return row_index + 1, keys, lang
+    for row_index, texts in enumerate(texts_by_row):
+        matched = {}
+        lang_votes = {"en": 0, "zh": 0}
+        for i, text in enumerate(texts):
+            low = text.lower()
+            stock = re.fullmatch(r"(stock|库存)\s+([a-z]{2})", low)
+            if low in labels:
+                key, lang = labels[low]
+                matched[i] = key
+                lang_votes[lang] += 1
+            elif stock:
+                matched[i] = f"stock_{stock.group(2).upper()}"
+                lang_votes["zh" if stock.group(1) == "库存" else "en"] += 1
+            elif text:
+                matched[i] = text
+        if "sku_id" in matched.values():
+            lang = "zh" if lang_votes["zh"] > lang_votes["en"] else "en"
+            return row_index + 1, matched, lang
+    return 0, {}, "en"
+
+
+def read_meta(workbook: python_calamine.CalamineWorkbook) -> dict[str, str]:
+    if SHEET_META not in workbook.sheet_names:
+        return {}
+    rows = workbook.get_sheet_by_name(SHEET_META).to_python(skip_empty_area=False)
+    meta = {}
+    for row in rows:
+        if len(row) >= 2 and isinstance(row[0], str) and row[0].strip():
+            value = row[1]
+            meta[row[0].strip()] = "" if value is None else str(value).strip()
+    return meta
+
+
+def read_sheet(path: str | Path) -> RawSheet:
+    """Read the Products sheet of a workbook after the safety checks. Raises UnreadableWorkbook
+    when the file cannot be a sheetsync workbook; everything else is left to validation."""
+    path = Path(path)
+    check_package(path)
+    name = str(path)
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc).splitlines()[0][:200]) from exc
+    with workbook:
+        sheet_name = SHEET_PRODUCTS if SHEET_PRODUCTS in workbook.sheet_names else None
+        if sheet_name is None:
+            raise UnreadableWorkbook("no_products_sheet", path=name)
+        try:
+            sheet = workbook.get_sheet_by_name(sheet_name)
+            if sheet.total_height > MAX_ROWS or sheet.width > MAX_COLUMNS:
+                raise UnreadableWorkbook("file_too_large", path=name,
+                                         detail=f"{sheet.total_height} rows × {sheet.width} columns")
+            values = sheet.to_python(skip_empty_area=False)
+            meta = read_meta(workbook)
+        except UnreadableWorkbook:
+            raise
+        except Exception as exc:
+            raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc).splitlines()[0][:200]) from exc
+    header_rows, keys, lang = _find_header(values)
+    if not header_rows:
+        raise UnreadableWorkbook("no_products_sheet", path=name)
+    columns, issues = _map_columns(keys, header_rows)
+    rows, numbers = [], []
+    for offset, row in enumerate(values[header_rows:]):
+        if any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in row):
+            rows.append([_strip(v) for v in row])
+            numbers.append(header_rows + offset + 1)
+    return RawSheet(name, sheet_name, columns, rows, numbers, header_rows, values[:header_rows], meta,
+                    saved_by(path), issues,
+                    meta.get("lang", lang) if meta.get("lang") in ("en", "zh") else lang)
+
+
+def _map_columns(keys: dict[int, str], header_rows: int) -> tuple[dict[str, int], list[Issue]]:
+    columns: dict[str, int] = {}
+    issues = []
+    seen: dict[str, list[int]] = {}
+    for index, key in sorted(keys.items()):
+        if key.startswith("display_price_"):
+            continue  # preview formulas: read-only and recomputed, never imported
+        if field_for_key(key) is None:
+            issues.append(Issue("unknown_column", WARNING, cell=cell_ref(index, header_rows), row=header_rows,
+                                column=index, value=key))
+            continue
+        seen.setdefault(key, []).append(index)
+        columns.setdefault(key, index)
+    for key, indexes in seen.items():
+        if len(indexes) > 1:
+            letters = ", ".join(column_letter(i) for i in indexes)
+            issues.append(Issue("duplicate_column", cell=cell_ref(indexes[1], header_rows), row=header_rows,
+                                column=indexes[1], field=key, value=key, params={"columns": letters}))
+    return columns, issues

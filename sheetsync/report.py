@@ -1,0 +1,221 @@
+"""Write the report workbook a seller acts on.
+
+Sheets: Summary, Errors, Changes, Display prices, Push results, and Products: the seller's own
+sheet with every bad cell filled red (warnings amber) and its message as a comment, with the
+metadata sheet kept, so the report itself can be fixed and imported. Written with XlsxWriter in
+constant-memory mode, so 100k-SKU reports stay within Excel's limits and little memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from .fields import SHEET_META, SHEET_PRODUCTS, field_for_key, to_cell_number, to_display
+from .messages import next_step, report_label, status_words
+from .read import RawSheet
+from .results import ERROR, ImportResult, Issue
+from .template import needs_quote
+
+ERROR_COLUMNS = ["sheet", "cell", "row", "field", "sku_id", "value", "rule", "message", "base", "current",
+                 "severity"]
+_FILL = {ERROR: "#FFC7CE", "warning": "#FFEB9C"}
+_NUMBER_FORMATS = {"money": "0.00", "weight": "0.000", "dim": "0", "stock": "0"}
+
+
+def write_report(path: str | Path, result: ImportResult, raw: RawSheet | None, store_id: str, target: str,
+                 lang: str = "en") -> None:
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+                                           "strings_to_formulas": False, "strings_to_urls": False})
+    fmt = _Formats(book)
+    summary = book.add_worksheet("Summary")
+    errors = book.add_worksheet("Errors")
+    changes = book.add_worksheet("Changes")
+    prices = book.add_worksheet("Display prices")
+    pushes = book.add_worksheet("Push results")
+    _summary(summary, result, store_id, target, lang, fmt)
+    issues = [*result.errors, *result.warnings]
+    _errors(errors, issues, fmt, linked=raw is not None)
+    _changes(changes, result, fmt)
+    _display_prices(prices, result.display_prices, fmt)
+    _push_results(pushes, result, fmt)
+    if raw is not None:
+        _marked_up(book.add_worksheet(SHEET_PRODUCTS), raw, issues, fmt)
+        meta = book.add_worksheet(SHEET_META)
+        for row, (key, value) in enumerate(raw.meta.items()):
+            meta.write_string(row, 0, key)
+            meta.write_string(row, 1, value)
+        meta.very_hidden()
+    summary.activate()
+    book.close()
+
+
+class _Formats:
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        self.book = book
+        self.head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+        self.title = book.add_format({"bold": True, "font_size": 14})
+        self.bold = book.add_format({"bold": True})
+        self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        self.money = book.add_format({"num_format": "0.00"})
+        self.weight = book.add_format({"num_format": "0.000"})
+        self.link = book.add_format({"font_color": "#0563C1", "underline": 1})
+        self.date = book.add_format({"num_format": "yyyy-mm-dd"})
+        self._cells: dict[tuple, Any] = {}
+
+    def cell(self, kind: str | None, severity: str | None, quoted: bool = False) -> Any:
+        key = (kind, severity, quoted)
+        if key not in self._cells:
+            props: dict[str, Any] = {"num_format": _NUMBER_FORMATS.get(kind or "", "@" if kind else "General"),
+                                     "locked": False}
+            if severity:
+                props.update({"bg_color": _FILL[severity], "border": 1, "border_color": "#C00000"
+                              if severity == ERROR else "#BF8F00"})
+            if quoted:
+                props["quote_prefix"] = True
+            self._cells[key] = self.book.add_format(props)
+        return self._cells[key]
+
+
+def _table_header(ws: Worksheet, names: Sequence[str], fmt: _Formats, widths: Sequence[int]) -> None:
+    for col, (name, width) in enumerate(zip(names, widths, strict=True)):
+        ws.write_string(0, col, name, fmt.head)
+        ws.set_column(col, col, width)
+    ws.freeze_panes(1, 0)
+
+
+def _summary(ws: Worksheet, result: ImportResult, store_id: str, target: str, lang: str, fmt: _Formats) -> None:
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 90, fmt.wrap)
+    ws.write_string(0, 0, report_label("title", lang), fmt.title)
+    status_key = "invalid_skipped" if result.status == "invalid" and result.applied else result.status
+    exit_code = result.exit_code
+    rows = [
+        ("file", result.file), ("time", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
+        ("store", store_id), ("target", target), ("saved_by", result.saved_by or "-"), ("run_id", result.run_id or "-"),
+        ("status", f"{result.status}: {status_words(status_key, lang)}"), ("exit_code", exit_code),
+        ("rows", result.rows), ("changed_skus", result.changed_skus), ("changes", result.changes),
+        ("applied", result.applied), ("already_applied", result.already_applied), ("failed", result.failed),
+        ("errors", len(result.errors)), ("warnings", len(result.warnings)),
+        ("next", next_step(result.status, lang)),
+    ]
+    for row, (key, value) in enumerate(rows, start=2):
+        ws.write_string(row, 0, report_label(key, lang), fmt.bold)
+        ws.write(row, 1, value)
+
+
+def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, linked: bool) -> None:
+    _table_header(ws, ERROR_COLUMNS, fmt, [11, 8, 6, 18, 19, 16, 22, 90, 14, 14, 9])
+    for row, issue in enumerate(issues, start=1):
+        data = issue.as_json()
+        for col, name in enumerate(ERROR_COLUMNS):
+            value = issue.severity if name == "severity" else data.get(name)
+            if name == "cell" and value and linked and issue.sheet == SHEET_PRODUCTS:
+                ws.write_url(row, col, f"internal:'{SHEET_PRODUCTS}'!{value}", fmt.link, string=value)
+            elif value is None:
+                continue
+            elif isinstance(value, str):
+                ws.write_string(row, col, value, fmt.wrap if name == "message" else None)
+            else:
+                ws.write(row, col, value)
+    if issues:
+        ws.autofilter(0, 0, len(issues), len(ERROR_COLUMNS) - 1)
+
+
+def _changes(ws: Worksheet, result: ImportResult, fmt: _Formats) -> None:
+    _table_header(ws, ["sku_id", "product_id", "field", "before", "after", "result"], fmt, [19, 18, 20, 40, 40, 12])
+    for row, change in enumerate(result.change_list, start=1):
+        f = field_for_key(change.field)
+        kind = f.kind if f else "text"
+        ws.write_string(row, 0, change.sku_id)
+        ws.write_string(row, 1, change.product_id)
+        ws.write_string(row, 2, change.field)
+        ws.write_string(row, 3, to_display(kind, change.before))
+        ws.write_string(row, 4, to_display(kind, change.after))
+        ws.write_string(row, 5, change.result)
+    if result.change_list:
+        ws.autofilter(0, 0, len(result.change_list), 5)
+
+
+def _display_prices(ws: Worksheet, table: pd.DataFrame | None, fmt: _Formats) -> None:
+    if table is None or table.empty:
+        _table_header(ws, ["sku_id", "seller_price", "chargeable_weight_kg"], fmt, [19, 12, 12])
+        return
+    names = list(table.columns)
+    _table_header(ws, names, fmt, [19, 12, 12] + [10] * (len(names) - 3))
+    columns = [table[c].tolist() for c in names]
+    for i in range(len(table)):
+        row = i + 1
+        ws.write_string(row, 0, str(columns[0][i]))
+        seller = columns[1][i]
+        if seller is not None and not pd.isna(seller):
+            ws.write_number(row, 1, to_cell_number("money", seller), fmt.money)
+        ws.write_number(row, 2, to_cell_number("weight", columns[2][i]), fmt.weight)
+        for col in range(3, len(names)):
+            value = columns[col][i]
+            if value is not None and not pd.isna(value):
+                ws.write_number(row, col, to_cell_number("money", value), fmt.money)
+    ws.freeze_panes(1, 1)
+    ws.autofilter(0, 0, len(table), len(names) - 1)
+
+
+def _push_results(ws: Worksheet, result: ImportResult, fmt: _Formats) -> None:
+    _table_header(ws, ["product_id", "sku_id", "status", "code", "message"], fmt, [18, 19, 12, 18, 80])
+    for row, push in enumerate(result.push_results, start=1):
+        for col, value in enumerate((push.product_id, push.sku_id, push.status, push.code, push.message)):
+            if value is not None:
+                ws.write_string(row, col, str(value))
+
+
+def _marked_up(ws: Worksheet, raw: RawSheet, issues: list[Issue], fmt: _Formats) -> None:
+    """The seller's sheet as read, with bad cells filled and commented, importable as it is."""
+    kinds: dict[int, str] = {}
+    for key, col in raw.columns.items():
+        f = field_for_key(key)
+        if f:
+            kinds[col] = f.kind
+    marks: dict[tuple[int, int], tuple[str, list[str]]] = {}
+    for issue in issues:
+        if issue.sheet == SHEET_PRODUCTS and issue.row is not None and issue.column is not None:
+            severity, notes = marks.get((issue.row, issue.column), (issue.severity, []))
+            if issue.severity == ERROR:
+                severity = ERROR
+            notes.append(issue.message)
+            marks[(issue.row, issue.column)] = (severity, notes)
+    width = max([len(r) for r in raw.header] + [len(r) for r in raw.rows[:1]] + [1])
+    for col in range(width):
+        ws.set_column(col, col, 14, fmt.cell(kinds.get(col), None))
+    for row, values in enumerate(raw.header):
+        for col, value in enumerate(values):
+            _write_value(ws, row, col, value, fmt.head if row == 0 else None)
+    for values, row_number in zip(raw.rows, raw.row_numbers, strict=True):
+        row = row_number - 1
+        for col, value in enumerate(values):
+            mark = marks.get((row_number, col))
+            kind = kinds.get(col)
+            quoted = isinstance(value, str) and needs_quote(value)
+            cell_format = fmt.cell(kind, mark[0] if mark else None, quoted)
+            _write_value(ws, row, col, value, cell_format)
+            if mark:
+                ws.write_comment(row, col, "\n".join(mark[1]), {"x_scale": 3, "y_scale": 2})
+    ws.freeze_panes(raw.header_rows, 3)
+
+
+def _write_value(ws: Worksheet, row: int, col: int, value: Any, cell_format: Any) -> None:
+    if value is None or value == "":
+        if cell_format is not None:
+            ws.write_blank(row, col, None, cell_format)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, cell_format)
+    elif isinstance(value, int | float):
+        ws.write_number(row, col, value, cell_format)
+    elif isinstance(value, dt.datetime | dt.date):
+        ws.write_datetime(row, col, value, cell_format)
+    else:
+        ws.write_string(row, col, str(value), cell_format)

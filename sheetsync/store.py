@@ -1,0 +1,292 @@
+"""The embedded catalog: one SQLite file with products, SKUs, per-country stock, export snapshots
+and the run journal.
+
+Values are stored in their canonical form (cents, grams, ints, text) so that nothing is ever
+rounded on the way in or out. Stock is a JSON object per SKU ({"US": 12, ...}): a catalog of
+100k SKUs × 47 countries stays one row per SKU, and SQLite's json_set writes single countries.
+Export snapshots are stored column by column (one JSON array per field), which costs a few
+milliseconds per column instead of one JSON document per row.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import Country
+from .errors import ConfigError, StoreBusy
+from .fields import BASE_FIELDS
+from .results import Change
+
+SCHEMA_VERSION = 1
+
+SKU_COLUMNS = ("sku_code", "variant", "barcode", "seller_price", "weight_kg", "length_cm", "width_cm",
+               "height_cm", "logistics_attribute")
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE countries (code TEXT PRIMARY KEY, name_en TEXT NOT NULL, name_zh TEXT NOT NULL,
+                        position INTEGER NOT NULL);
+CREATE TABLE products (product_id TEXT PRIMARY KEY, title TEXT NOT NULL, currency TEXT NOT NULL,
+                       position INTEGER NOT NULL);
+CREATE TABLE skus (
+    sku_id TEXT PRIMARY KEY,
+    product_id TEXT NOT NULL REFERENCES products(product_id),
+    position INTEGER NOT NULL,
+    sku_code TEXT NOT NULL DEFAULT '',
+    variant TEXT NOT NULL DEFAULT '',
+    barcode TEXT NOT NULL DEFAULT '',
+    seller_price INTEGER NOT NULL,      -- cents
+    weight_kg INTEGER NOT NULL,         -- grams
+    length_cm INTEGER NOT NULL,
+    width_cm INTEGER NOT NULL,
+    height_cm INTEGER NOT NULL,
+    logistics_attribute TEXT NOT NULL,
+    stock TEXT NOT NULL DEFAULT '{}'    -- JSON {"US": 12, ...}
+);
+CREATE INDEX skus_product ON skus(product_id);
+CREATE UNIQUE INDEX skus_code ON skus(sku_code) WHERE sku_code != '';
+CREATE TABLE exports (export_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, lang TEXT NOT NULL,
+                      countries TEXT NOT NULL, path TEXT NOT NULL);
+CREATE TABLE export_columns (export_id TEXT NOT NULL REFERENCES exports(export_id), field TEXT NOT NULL,
+                             data TEXT NOT NULL, PRIMARY KEY (export_id, field)) WITHOUT ROWID;
+CREATE TABLE runs (run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, file TEXT NOT NULL,
+                   export_id TEXT, target TEXT NOT NULL, status TEXT NOT NULL, counts TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE run_changes (run_id TEXT NOT NULL REFERENCES runs(run_id), seq INTEGER NOT NULL,
+                          sku_id TEXT NOT NULL, product_id TEXT NOT NULL, field TEXT NOT NULL,
+                          before TEXT, after TEXT, state TEXT NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
+"""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    export_id: str
+    created_at: str
+    lang: str
+    countries: list[str]
+
+
+class Store:
+    """A handle on one catalog file. Cheap to open; every write is one transaction."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self.db = connection
+
+    # -- opening -----------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | Path, countries: Sequence[Country]) -> Store:
+        path = Path(path)
+        if path.exists() and path.stat().st_size > 0:
+            raise ConfigError("store_exists", path=str(path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store = cls(path, _connect(path))
+        store.db.executescript(f"BEGIN; {_SCHEMA} COMMIT;")
+        with store.transaction():
+            store.db.executemany("INSERT INTO meta VALUES (?, ?)", [
+                ("schema_version", str(SCHEMA_VERSION)),
+                ("store_id", uuid.uuid4().hex[:12]),
+                ("secret", secrets.token_hex(32)),
+                ("created_at", now_iso()),
+            ])
+            store._set_countries(countries)
+        return store
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        path = Path(path)
+        if not path.exists():
+            raise ConfigError("store_missing", path=str(path))
+        store = cls(path, _connect(path))
+        try:
+            version = int(store.meta("schema_version") or 0)
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError("store_missing", path=str(path)) from exc
+        if version > SCHEMA_VERSION:
+            raise ConfigError("store_newer", path=str(path), version=version)
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction. BEGIN IMMEDIATE takes the write lock up front, so two imports
+        into one store never interleave: the second waits up to the busy timeout, then stops.
+        Re-entrant: inside an open transaction it joins it."""
+        if self.db.in_transaction:
+            yield
+            return
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreBusy("store_busy", path=str(self.path)) from exc
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # -- metadata ----------------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    @property
+    def store_id(self) -> str:
+        return self.meta("store_id") or ""
+
+    @property
+    def secret(self) -> bytes:
+        return bytes.fromhex(self.meta("secret") or "")
+
+    def countries(self) -> list[Country]:
+        rows = self.db.execute("SELECT code, name_en, name_zh FROM countries ORDER BY position").fetchall()
+        return [Country(*r) for r in rows]
+
+    def _set_countries(self, countries: Sequence[Country]) -> None:
+        self.db.execute("DELETE FROM countries")
+        self.db.executemany("INSERT INTO countries VALUES (?, ?, ?, ?)",
+                            [(c.code, c.name_en, c.name_zh, i) for i, c in enumerate(countries)])
+
+    # -- catalog -----------------------------------------------------------------------------
+    def insert_catalog(self, products: Iterable[dict[str, Any]], skus: Iterable[dict[str, Any]]) -> int:
+        """Add products and SKUs (canonical values, `stock` a {country: qty} dict). Returns SKUs added."""
+        with self.transaction():
+            start = self.db.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM products").fetchone()[0]
+            self.db.executemany(
+                "INSERT INTO products VALUES (?, ?, ?, ?)",
+                ((p["product_id"], p["title"], p["currency"], start + i) for i, p in enumerate(products)))
+            start = self.db.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM skus").fetchone()[0]
+            cursor = self.db.executemany(
+                f"INSERT INTO skus (sku_id, product_id, position, {', '.join(SKU_COLUMNS)}, stock) "
+                f"VALUES (?, ?, ?, {', '.join('?' * len(SKU_COLUMNS))}, ?)",
+                ((s["sku_id"], s["product_id"], start + i, *(s[c] for c in SKU_COLUMNS),
+                  json.dumps(s["stock"], separators=(",", ":"))) for i, s in enumerate(skus)))
+            return cursor.rowcount
+
+    def catalog_frame(self, sku_ids: Iterable[str] | None = None) -> pd.DataFrame:
+        """The catalog as one row per SKU, indexed by sku_id, sorted by product then SKU, with
+        every field key as a column (stock as stock_<CC>)."""
+        countries = [c.code for c in self.countries()]
+        query = (f"SELECT s.sku_id, s.product_id, p.title, p.currency, {', '.join('s.' + c for c in SKU_COLUMNS)}, "
+                 "s.stock FROM skus s JOIN products p USING (product_id) ORDER BY p.position, s.position")
+        rows = self.db.execute(query).fetchall()
+        names = ["sku_id", "product_id", "title", "currency", *SKU_COLUMNS, "stock"]
+        frame = pd.DataFrame.from_records(rows, columns=names)
+        if sku_ids is not None:
+            frame = frame[frame["sku_id"].isin(set(sku_ids))]
+        stocks = [json.loads(s) for s in frame.pop("stock")]
+        for code in countries:
+            frame[f"stock_{code}"] = pd.array([s.get(code, 0) for s in stocks], dtype="int64")
+        order = [f.key for f in BASE_FIELDS] + [f"stock_{c}" for c in countries]
+        frame = frame[order].set_index("sku_id", drop=False)
+        frame.index.name = None
+        return frame
+
+    def sku_codes(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT sku_code, sku_id FROM skus WHERE sku_code != ''").fetchall())
+
+    # -- exports -----------------------------------------------------------------------------
+    def record_export(self, frame: pd.DataFrame, lang: str, countries: Sequence[str], path: str) -> ExportRecord:
+        """Keep the exported values column by column: they are the `base` of the change rule."""
+        record = ExportRecord(uuid.uuid4().hex, now_iso(), lang, list(countries))
+        with self.transaction():
+            self.db.execute("INSERT INTO exports VALUES (?, ?, ?, ?, ?)",
+                            (record.export_id, record.created_at, lang, json.dumps(list(countries)), path))
+            self.db.executemany("INSERT INTO export_columns VALUES (?, ?, ?)",
+                                ((record.export_id, col, json.dumps(frame[col].tolist(), ensure_ascii=False))
+                                 for col in frame.columns))
+        return record
+
+    def export_record(self, export_id: str) -> ExportRecord | None:
+        row = self.db.execute("SELECT export_id, created_at, lang, countries FROM exports WHERE export_id = ?",
+                              (export_id,)).fetchone()
+        return ExportRecord(row[0], row[1], row[2], json.loads(row[3])) if row else None
+
+    def snapshot_frame(self, export_id: str) -> pd.DataFrame:
+        rows = self.db.execute("SELECT field, data FROM export_columns WHERE export_id = ?", (export_id,)).fetchall()
+        frame = pd.DataFrame({field: json.loads(data) for field, data in rows})
+        if frame.empty:
+            return frame
+        frame = frame.set_index("sku_id", drop=False)
+        frame.index.name = None
+        return frame
+
+    # -- runs and applying -------------------------------------------------------------------
+    def begin_run(self, file: str, export_id: str | None, target: str, changes: Sequence[Change]) -> str:
+        """Open a run and journal every intended change before anything is written."""
+        run_id = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+        with self.transaction():
+            self.db.execute("INSERT INTO runs (run_id, started_at, file, export_id, target, status) "
+                            "VALUES (?, ?, ?, ?, ?, 'running')", (run_id, now_iso(), file, export_id, target))
+            self.db.executemany(
+                "INSERT INTO run_changes VALUES (?, ?, ?, ?, ?, ?, ?, 'planned')",
+                ((run_id, i, c.sku_id, c.product_id, c.field, json.dumps(c.before), json.dumps(c.after))
+                 for i, c in enumerate(changes)))
+        return run_id
+
+    def apply_changes(self, run_id: str, changes: Sequence[Change]) -> None:
+        """Write every change and mark it applied, in one transaction: all or nothing."""
+        with self.transaction():
+            for change in changes:
+                _write_change(self.db, change)
+            self.db.execute("UPDATE run_changes SET state = 'applied' WHERE run_id = ?", (run_id,))
+        for change in changes:
+            change.result = "applied"
+
+    def finish_run(self, run_id: str, status: str, counts: dict[str, int]) -> None:
+        with self.transaction():
+            self.db.execute("UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE run_id = ?",
+                            (now_iso(), status, json.dumps(counts), run_id))
+
+    def runs(self) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT run_id, started_at, finished_at, file, target, status, counts FROM runs "
+                               "ORDER BY started_at, run_id").fetchall()
+        return [{"run_id": r[0], "started_at": r[1], "finished_at": r[2], "file": r[3], "target": r[4],
+                 "status": r[5], **json.loads(r[6])} for r in rows]
+
+
+def _write_change(db: sqlite3.Connection, change: Change) -> None:
+    if change.field == "title":
+        db.execute("UPDATE products SET title = ? WHERE product_id = ?", (change.after, change.product_id))
+    elif change.field.startswith("stock_"):
+        db.execute("UPDATE skus SET stock = json_set(stock, ?, ?) WHERE sku_id = ?",
+                   (f"$.{change.field[6:]}", int(change.after), change.sku_id))
+    elif change.field in SKU_COLUMNS:
+        db.execute(f"UPDATE skus SET {change.field} = ? WHERE sku_id = ?", (change.after, change.sku_id))
+    else:
+        raise ValueError(f"not a writable field: {change.field}")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=30, isolation_level=None)
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    return db

@@ -1,0 +1,241 @@
+"""Write the export workbook: the Products sheet a seller edits, Instructions, and hidden metadata.
+
+XlsxWriter in constant-memory mode streams rows to disk, so a 100k-SKU export needs little memory;
+formats and validations are defined once per column. Excel-native details: frozen header and ID
+columns, number formats, text identifiers, dropdowns from a hidden list sheet (Excel drops inline
+lists over 255 characters), whole-number checks on stock, and sheet protection without a password
+that locks read-only columns but leaves sorting and filtering allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from .config import Country
+from .fields import (
+    HEADER_ROWS,
+    LOGISTICS_ATTRIBUTES,
+    SHEET_INSTRUCTIONS,
+    SHEET_LISTS,
+    SHEET_META,
+    SHEET_PRODUCTS,
+    TEMPLATE_VERSION,
+    Field,
+    fields_for,
+    to_cell_number,
+)
+from .messages import message
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+_NUMBER_FORMATS = {"money": "0.00", "weight": "0.000", "dim": "0", "stock": "0"}
+_FROZEN_COLUMNS = 3  # product_id, title, sku_id
+
+
+@dataclass(frozen=True)
+class ExportMeta:
+    store_id: str
+    export_id: str
+    exported_at: str
+    lang: str
+    countries: Sequence[str]
+    signature: str
+
+
+def needs_quote(text: str) -> bool:
+    """Text a spreadsheet would run as a formula (CWE-1236), including full-width signs."""
+    return text.startswith(_FORMULA_START)
+
+
+INSTRUCTIONS = {
+    "en": [
+        "How to use this sheet",
+        "1. Edit the white cells of the Products sheet: seller price, stock per country, weight and size, "
+        "logistics attribute, SKU code, barcode, title.",
+        "2. Grey cells are read-only (IDs, variant, currency). Changes to them are ignored.",
+        "3. A stock of 0 means the SKU is not sold in that country. Never leave a cell empty: an empty cell is "
+        "an error, not 'erase'. To clear a barcode, empty it.",
+        "4. Keep one row per SKU. You may sort, filter, hide or delete rows: deleted rows are left as they are.",
+        "5. Do not add rows: sheetsync never creates products or SKUs.",
+        "6. Save as .xlsx and run: sheetsync import FILE.xlsx --report report.xlsx",
+        "7. The report marks every problem in red with an explanation; fix it there and import the report itself.",
+        "Display price = seller price + freight. Freight comes from the rate card by chargeable weight: the "
+        "larger of the weight and length × width × height / volumetric divisor, rounded up to the gram.",
+        "",
+        "Columns",
+    ],
+    "zh": [
+        "使用说明",
+        "1. 在 Products 工作表中修改白色单元格：供货价、各国库存、重量和尺寸、物流属性、商家编码、条形码、标题。",
+        "2. 灰色单元格为只读（编号、规格、币种），修改会被忽略。",
+        "3. 库存为 0 表示该 SKU 不在该国销售。不要留空单元格：空单元格会被视为错误，而不是“清除”。条形码留空表示清除。",
+        "4. 每个 SKU 一行。可以排序、筛选、隐藏或删除行：被删除的行保持不变。",
+        "5. 不要新增行：sheetsync 不会新建商品或 SKU。",
+        "6. 另存为 .xlsx 后运行：sheetsync import 文件.xlsx --report report.xlsx",
+        "7. 报告会把每个问题标红并说明原因；可直接在报告中修改并导入报告文件。",
+        "前台价 = 供货价 + 运费。运费按计费重量从运费表计算：取实际重量与 长×宽×高/体积系数 中较大者，向上取整到克。",
+        "",
+        "列说明",
+    ],
+}
+
+
+class _Formats:
+    """Cell formats, created once and shared."""
+
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        self.book = book
+        self._cache: dict[tuple, Any] = {}
+        self.label = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                                      "valign": "top", "locked": True})
+        self.label_readonly = book.add_format({"bold": True, "bg_color": "#D9D9D9", "border": 1,
+                                               "text_wrap": True, "valign": "top", "locked": True})
+        self.key = book.add_format({"font_size": 8, "font_color": "#808080", "locked": True})
+
+    def cell(self, f: Field, quoted: bool = False) -> Any:
+        key = (f.kind, f.editable, quoted)
+        if key not in self._cache:
+            props: dict[str, Any] = {"locked": not f.editable,
+                                     "num_format": _NUMBER_FORMATS.get(f.kind, "@")}
+            if not f.editable:
+                props["bg_color"] = "#F2F2F2"
+                props["font_color"] = "#595959"
+            if quoted:
+                props["quote_prefix"] = True
+            self._cache[key] = self.book.add_format(props)
+        return self._cache[key]
+
+
+def _writer(ws: Worksheet, f: Field, formats: _Formats) -> Callable[[int, int, Any], None]:
+    """One function per column that writes a canonical value with the column's format."""
+    plain = formats.cell(f)
+    if f.kind in _NUMBER_FORMATS:
+        kind = f.kind
+
+        def write_number(row: int, col: int, value: Any) -> None:
+            ws.write_number(row, col, to_cell_number(kind, value), plain)
+        return write_number
+    quoted = formats.cell(f, quoted=True)
+
+    def write_text(row: int, col: int, value: Any) -> None:
+        text = "" if value is None else str(value)
+        if text == "":
+            ws.write_blank(row, col, None, plain)
+        else:
+            ws.write_string(row, col, text, quoted if needs_quote(text) else plain)
+    return write_text
+
+
+def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Country], meta: ExportMeta,
+                   progress: Callable[[int], None] | None = None) -> None:
+    """Write `frame` (the catalog, canonical values, one row per SKU in order) to `path`."""
+    lang = meta.lang
+    codes = [c.code for c in countries]
+    fields = fields_for(codes)
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+                                           "strings_to_formulas": False, "strings_to_urls": False})
+    book.set_properties({"title": "sheetsync catalog", "comments": f"export {meta.export_id}"})
+    formats = _Formats(book)
+    ws = book.add_worksheet(SHEET_PRODUCTS)
+    instructions = book.add_worksheet(SHEET_INSTRUCTIONS)
+    lists = book.add_worksheet(SHEET_LISTS)
+    meta_ws = book.add_worksheet(SHEET_META)
+
+    for col, f in enumerate(fields):
+        ws.set_column(col, col, f.width, formats.cell(f))
+        ws.write_string(0, col, f.label(lang), formats.label if f.editable else formats.label_readonly)
+        if f.help(lang):
+            ws.write_comment(0, col, f.help(lang), {"x_scale": 2, "y_scale": 1.2})
+    ws.set_row(0, 32)
+    for col, f in enumerate(fields):
+        ws.write_string(1, col, f.key, formats.key)
+    writers = [_writer(ws, f, formats) for f in fields]
+    columns = [frame[f.key].tolist() for f in fields]
+    n = len(frame)
+    for i in range(n):
+        row = HEADER_ROWS + i
+        for col, write in enumerate(writers):
+            write(row, col, columns[col][i])
+        if progress and i % 1000 == 999:
+            progress(1000)
+    if progress:
+        progress(n % 1000)
+    last = HEADER_ROWS + max(n, 1) - 1
+    ws.freeze_panes(HEADER_ROWS, _FROZEN_COLUMNS)
+    ws.autofilter(1, 0, last, len(fields) - 1)
+    _validations(ws, fields, last, lang)
+    ws.protect("", {"sort": True, "autofilter": True, "format_columns": True, "format_rows": True,
+                    "select_locked_cells": True, "select_unlocked_cells": True})
+    ws.activate()
+
+    _write_instructions(instructions, fields, lang, book)
+    lists.write_column(0, 0, LOGISTICS_ATTRIBUTES)
+    lists.hide()
+    for row, (key, value) in enumerate([
+        ("template_version", TEMPLATE_VERSION), ("store_id", meta.store_id), ("export_id", meta.export_id),
+        ("exported_at", meta.exported_at), ("lang", lang), ("countries", ",".join(meta.countries)),
+        ("signature", meta.signature),
+    ]):
+        meta_ws.write_string(row, 0, key)
+        meta_ws.write_string(row, 1, value)
+    meta_ws.very_hidden()
+    book.close()
+
+
+def _validations(ws: Worksheet, fields: list[Field], last: int, lang: str) -> None:
+    for col, f in enumerate(fields):
+        if not f.editable:
+            continue
+        rule: dict[str, Any] | None = None
+        if f.kind == "enum":
+            rule = {"validate": "list", "source": f"={SHEET_LISTS}!$A$1:$A${len(LOGISTICS_ATTRIBUTES)}"}
+        elif f.kind in ("stock", "dim"):
+            rule = {"validate": "integer", "criteria": "between", "minimum": f.min_value, "maximum": f.max_value}
+        elif f.kind == "money":
+            rule = {"validate": "decimal", "criteria": "between", "minimum": 0.01, "maximum": 999999}
+        elif f.kind == "weight":
+            rule = {"validate": "decimal", "criteria": "between", "minimum": 0.001, "maximum": 500}
+        if rule is None:
+            continue
+        rule.update({"error_title": f.label(lang)[:32], "error_message": f.help(lang)[:255],
+                     "input_title": f.label(lang)[:32], "input_message": f.help(lang)[:255],
+                     "show_input": False})
+        ws.data_validation(HEADER_ROWS, col, last, col, rule)
+
+
+def _write_instructions(ws: Worksheet, fields: list[Field], lang: str, book: xlsxwriter.Workbook) -> None:
+    title = book.add_format({"bold": True, "font_size": 14})
+    bold = book.add_format({"bold": True})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    ws.set_column(0, 0, 24)
+    ws.set_column(1, 1, 22)
+    ws.set_column(2, 2, 100, wrap)
+    lines = INSTRUCTIONS[lang]
+    ws.write_string(0, 0, lines[0], title)
+    for row, line in enumerate(lines[1:], start=1):
+        ws.write_string(row, 0, line, bold if line == lines[-1] else None)
+    row = len(lines)
+    header = ("key", "标题" if lang == "zh" else "label", "说明" if lang == "zh" else "rule")
+    for col, text in enumerate(header):
+        ws.write_string(row, col, text, bold)
+    seen_stock = False
+    for f in fields:
+        if f.kind == "stock":
+            if seen_stock:
+                continue
+            seen_stock = True
+            row += 1
+            ws.write_string(row, 0, "stock_<CC>")
+            ws.write_string(row, 1, "库存 <国家>" if lang == "zh" else "Stock <country>")
+            ws.write_string(row, 2, message("stock_help", lang))
+            continue
+        row += 1
+        ws.write_string(row, 0, f.key)
+        ws.write_string(row, 1, f.label(lang))
+        ws.write_string(row, 2, f.help(lang) + ("" if f.editable else (" (只读)" if lang == "zh" else " (read-only)")))

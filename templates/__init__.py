@@ -1,0 +1,1 @@
+"""Reference data shipped with sheetsync (countries, rate card); installed as sheetsync.templates."""
