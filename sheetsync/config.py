@@ -79,13 +79,22 @@ def load_settings(config_file: str | os.PathLike | None, store: Path) -> Setting
     return settings
 
 
+def _data_dir(package: str, folder: str) -> Path:
+    """An installed data package, or the folder beside `sheetsync/` when the package is imported
+    straight from a source checkout (where `sheetsync.templates` is not a subpackage on disk)."""
+    try:
+        return Path(str(resources.files(package)))
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / folder
+
+
 def reference_file(name: str) -> Path:
     """A file from the bundled `templates/` directory (installed as `sheetsync.templates`)."""
-    return Path(str(resources.files("sheetsync.templates").joinpath(name)))
+    return _data_dir("sheetsync.templates", "templates") / name
 
 
 def sample_data_dir() -> Path:
-    return Path(str(resources.files("sheetsync.sample_data")))
+    return _data_dir("sheetsync.sample_data", "sample_data")
 
 
 def read_csv_rows(path: Path) -> list[tuple[int, dict[str, str]]]:

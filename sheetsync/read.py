@@ -136,10 +136,10 @@ def check_package(path: Path) -> None:
         raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc)) from exc
 
 
-_APPLICATIONS = (
-    ("microsoft excel", "Excel"), ("libreoffice", "LibreOffice"), ("openoffice", "OpenOffice"),
-    ("wps", "WPS Office"), ("kingsoft", "WPS Office"), ("google", "Google Sheets"),
-    ("xlsxwriter", "a library (XlsxWriter)"), ("openpyxl", "a library (openpyxl)"),
+_APPLICATIONS = (  # libraries first: openpyxl calls itself "Microsoft Excel Compatible / Openpyxl"
+    ("openpyxl", "a library (openpyxl)"), ("xlsxwriter", "a library (XlsxWriter)"),
+    ("libreoffice", "LibreOffice"), ("openoffice", "OpenOffice"), ("wps", "WPS Office"),
+    ("kingsoft", "WPS Office"), ("google", "Google Sheets"), ("microsoft excel", "Excel"),
 )
 
 
