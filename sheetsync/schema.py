@@ -362,6 +362,8 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
         parsed = parse_identifier(column_values("product_id"), None, digits_only=True)
         expected = catalog.loc[index, "product_id"].tolist()
         for j, value in enumerate(parsed.values):
+            if j in parsed.notes:
+                issues.at(position_of[j], "product_id", "identifier_as_number", WARNING, sku_id=index[j])
             if j in parsed.problems:
                 rule, params = parsed.problems[j]
                 issues.at(position_of[j], "product_id", rule, sku_id=index[j], **params)

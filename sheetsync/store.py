@@ -254,6 +254,10 @@ class Store:
     def apply_changes(self, run_id: str, changes: Sequence[Change]) -> None:
         """Write every change and mark it applied, in one transaction: all or nothing."""
         with self.transaction():
+            # SKU codes are unique: park the changing ones on placeholders first, so that two SKUs
+            # swapping codes in one sheet never collide halfway.
+            self.db.executemany("UPDATE skus SET sku_code = ? WHERE sku_id = ?",
+                                [(f"\x00{c.sku_id}", c.sku_id) for c in changes if c.field == "sku_code"])
             for change in changes:
                 _write_change(self.db, change)
             self.db.execute("UPDATE run_changes SET state = 'applied' WHERE run_id = ?", (run_id,))
