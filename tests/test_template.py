@@ -1,0 +1,118 @@
+"""The export feels native: layout, formats, validation, protection, text identifiers, safety."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+import sheetsync
+from sheetsync.template import needs_quote
+
+
+@pytest.fixture
+def sheet(exported):
+    return openpyxl.load_workbook(exported)
+
+
+def test_layout(sheet):
+    assert sheet.sheetnames[:2] == ["Products", "Instructions"]
+    ws = sheet["Products"]
+    labels = [c.value for c in ws[1]]
+    keys = [c.value for c in ws[2]]
+    assert keys[:13] == ["product_id", "title", "sku_id", "sku_code", "variant", "barcode", "currency",
+                         "seller_price", "weight_kg", "length_cm", "width_cm", "height_cm", "logistics_attribute"]
+    stock = [k for k in keys if k.startswith("stock_")]
+    assert len(stock) == 33 and "stock_UK" in stock and "stock_GB" not in stock
+    assert labels[keys.index("seller_price")] == "Seller price"
+    assert ws.freeze_panes == "D3"
+    assert ws.max_row == 2 + 63
+    assert ws.cell(2, 1).font.sz == 8  # keys row: small grey text
+    meta = sheet["_sheetsync"]
+    assert meta.sheet_state == "veryHidden"
+    values = {r[0]: r[1] for r in meta.iter_rows(values_only=True)}
+    assert set(values) >= {"template_version", "store_id", "export_id", "exported_at", "lang", "signature"}
+
+
+def test_rows_sorted_by_product_then_sku(exported, store):
+    from sheetsync.store import Store
+
+    ws = openpyxl.load_workbook(exported)["Products"]
+    ids = [(ws.cell(r, 1).value, ws.cell(r, 3).value) for r in range(3, ws.max_row + 1)]
+    with Store.open(store) as handle:
+        frame = handle.catalog_frame()
+    assert ids == list(zip(frame["product_id"], frame["sku_id"], strict=True))
+
+
+def test_formats_and_text_identifiers(sheet):
+    ws = sheet["Products"]
+    keys = {c.value: c.column for c in ws[2]}
+    row = 3
+    assert ws.cell(row, keys["seller_price"]).number_format == "0.00"
+    assert ws.cell(row, keys["weight_kg"]).number_format == "0.000"
+    for key in ("product_id", "sku_id", "sku_code", "barcode"):
+        cell = ws.cell(row, keys[key])
+        assert cell.number_format == "@" and cell.data_type == "s", key
+    barcodes = [ws.cell(r, keys["barcode"]).value for r in range(3, ws.max_row + 1)]
+    assert any(isinstance(b, str) and b.startswith("0") for b in barcodes)
+    codes = [ws.cell(r, keys["sku_code"]).value for r in range(3, ws.max_row + 1)]
+    assert "00123-SOCK"[:5] in {c[:5] for c in codes}
+
+
+def test_protection_locks_read_only_columns_only(sheet):
+    ws = sheet["Products"]
+    keys = {c.value: c.column for c in ws[2]}
+    assert ws.protection.sheet and not ws.protection.password
+    assert not ws.protection.sort and not ws.protection.autoFilter  # False = allowed to users
+    for key in ("product_id", "sku_id", "variant", "currency"):
+        assert ws.cell(3, keys[key]).protection.locked, key
+    for key in ("title", "seller_price", "weight_kg", "stock_US", "logistics_attribute", "barcode"):
+        assert not ws.cell(3, keys[key]).protection.locked, key
+    assert ws.auto_filter.ref
+
+
+def test_dropdown_from_hidden_list_and_whole_number_stock(sheet):
+    ws = sheet["Products"]
+    keys = {c.value: c.column for c in ws[2]}
+    letter = openpyxl.utils.get_column_letter
+    by_column = {}
+    for dv in ws.data_validations.dataValidation:
+        for cells in dv.sqref.ranges:
+            by_column[cells.min_col] = dv
+    enum = by_column[keys["logistics_attribute"]]
+    assert enum.type == "list" and enum.formula1.startswith("_lists!")
+    assert sheet["_lists"].sheet_state == "hidden"
+    assert [c.value for c in sheet["_lists"]["A"]] == ["general", "built_in_battery", "weak_magnetic",
+                                                       "built_in_battery+weak_magnetic"]
+    stock = by_column[keys["stock_US"]]
+    assert (stock.type, stock.formula1, stock.formula2) == ("whole", "0", "999999")
+    assert by_column[keys["seller_price"]].type == "decimal"
+    assert str(by_column[keys["stock_US"]].sqref).startswith(f"{letter(keys['stock_US'])}3:")
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+SUM(A1)", "-2", "@cmd", "\tx", "＝HYPERLINK()", "＋1"])
+def test_formula_like_text_cannot_run(store, tmp_path, text):
+    from sheetsync.store import Store
+
+    with Store.open(store) as handle:
+        sku = handle.catalog_frame().index[0]
+        product = handle.catalog_frame().at[sku, "product_id"]
+        with handle.transaction():
+            handle.db.execute("UPDATE products SET title = ? WHERE product_id = ?", (text, product))
+    assert needs_quote(text)
+    sheetsync.export_catalog(store, tmp_path / "x.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "x.xlsx")["Products"]
+    cell = ws.cell(3, 2)
+    assert cell.data_type == "s" and cell.value == text and cell.quotePrefix
+    if text == text.strip():  # cells are read stripped of surrounding whitespace
+        result = sheetsync.import_workbook(store, tmp_path / "x.xlsx")
+        assert result.status == "unchanged", [e.message for e in result.errors]
+
+
+def test_chinese_labels_and_instructions(store, tmp_path):
+    sheetsync.export_catalog(store, tmp_path / "zh.xlsx", lang="zh")
+    wb = openpyxl.load_workbook(tmp_path / "zh.xlsx")
+    labels = [c.value for c in wb["Products"][1]]
+    assert "商品标题" in labels and "库存 US" in labels
+    assert wb["Products"].cell(2, 1).value == "product_id"  # keys stay the same in every language
+    assert wb["Instructions"]["A1"].value == "使用说明"
+    assert wb.sheetnames[0] == "Products"
