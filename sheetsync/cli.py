@@ -89,6 +89,8 @@ def _import_options(func):
         click.option("--rates", type=click.Path(dir_okay=False), help="Freight rate card CSV."),
         click.option("--lang", type=LANG, help="Language of messages (default: the template's)."),
         click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
+        click.option("--email-to", "email_to", multiple=True, metavar="ADDR",
+                     help="Email the report to ADDR (repeatable); SMTP settings from SHEETSYNC_SMTP_*."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -118,6 +120,11 @@ def _human(result: ImportResult, lang: str) -> str:
         lines.append(f"  {len(result.warnings)} warnings")
     if result.report:
         lines.append(f"  report: {result.report}")
+    if result.emailed:
+        lines.append("  report emailed")
+    for issue in result.warnings:
+        if issue.rule == "mail_failed":
+            lines.append(f"  {issue.message}")
     return "\n".join(lines)
 
 
@@ -131,7 +138,8 @@ def _human(result: ImportResult, lang: str) -> str:
 @_import_options
 @click.pass_obj
 def import_(obj: Context, file: str, dry_run: bool, skip_invalid: bool, force: bool, allow_large_changes: bool,
-            target: str, report: str | None, rates: str | None, lang: str | None, as_json: bool) -> None:
+            target: str, report: str | None, rates: str | None, lang: str | None, as_json: bool,
+            email_to: tuple[str, ...]) -> None:
     """Validate an edited template and apply what changed."""
     try:
         settings = obj.settings()
@@ -139,7 +147,7 @@ def import_(obj: Context, file: str, dry_run: bool, skip_invalid: bool, force: b
         _fail(exc)
     result = pipeline.import_workbook(obj.store, file, dry_run=dry_run, skip_invalid=skip_invalid, force=force,
                                       allow_large_changes=allow_large_changes, rates=rates, report=report,
-                                      lang=lang, target=target, settings=settings)
+                                      lang=lang, target=target, settings=settings, email_to=email_to)
     _emit(result, as_json, lang or settings.lang)
 
 
@@ -148,14 +156,14 @@ def import_(obj: Context, file: str, dry_run: bool, skip_invalid: bool, force: b
 @_import_options
 @click.pass_obj
 def validate(obj: Context, file: str, report: str | None, rates: str | None, lang: str | None,
-             as_json: bool) -> None:
+             as_json: bool, email_to: tuple[str, ...]) -> None:
     """Check an edited template without writing anything (import --dry-run)."""
     try:
         settings = obj.settings()
     except SheetsyncError as exc:
         _fail(exc)
     result = pipeline.import_workbook(obj.store, file, dry_run=True, rates=rates, report=report, lang=lang,
-                                      settings=settings)
+                                      settings=settings, email_to=email_to)
     _emit(result, as_json, lang or settings.lang)
 
 

@@ -123,6 +123,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "由于上述错误，此行未导入（--skip-invalid）。"),
     "stock_help": ("JIT stock per country, one column each: a whole number 0–999999; 0 = not sold in that country.",
                    "各国 JIT 库存，每国一列：0–999999 的整数；0 表示不在该国销售。"),
+    "mail_failed": ("The report could not be emailed: {reason}. The import itself is as reported above.",
+                    "报告邮件发送失败：{reason}。导入结果以上文为准。"),
     "no_bracket_short": ("too heavy", "超重"),
     # fatal: the file or the setup
     "file_missing": ("File {path} does not exist.", "文件 {path} 不存在。"),

@@ -7,6 +7,7 @@ is a thin layer over these functions.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,14 +18,15 @@ from . import integrity
 from .config import Settings, bundled_countries, reference_file, sample_data_dir
 from .diff import Guardrails, plan
 from .errors import SheetsyncError, UnreadableWorkbook
-from .fields import TEMPLATE_VERSION, field_for_key
+from .fields import TEMPLATE_VERSION
+from .mail import SmtpSettings, send_report
 from .pricing import Pricing, RateCard, display_prices, load_rate_card
 from .read import RawSheet, cell_ref, read_sheet
 from .report import write_report
 from .results import ERROR, WARNING, ImportResult, Issue
 from .schema import validate
 from .seed import sample_catalog, synthetic_catalog
-from .store import Store, now_iso
+from .store import Store
 from .targets.local import LocalTarget
 from .template import ExportMeta, write_workbook
 
@@ -83,10 +85,13 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
 def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *, dry_run: bool = False,
                     skip_invalid: bool = False, force: bool = False, allow_large_changes: bool = False,
                     rates: str | os.PathLike | None = None, report: str | os.PathLike | None = None,
-                    lang: str | None = None, target: str = "local", settings: Settings | None = None
-                    ) -> ImportResult:
+                    lang: str | None = None, target: str = "local", settings: Settings | None = None,
+                    email_to: Sequence[str] = (), smtp: SmtpSettings | None = None) -> ImportResult:
     """Import an edited workbook. Never raises for a bad file or bad cells: the result says what
-    happened (status, counts, errors, warnings) and `exit_code` maps it to the CLI's exit code."""
+    happened (status, counts, errors, warnings) and `exit_code` maps it to the CLI's exit code.
+
+    With `email_to`, the report is mailed (through `smtp`, else the SHEETSYNC_SMTP_* environment);
+    a report is written to a temporary file when no `report` path is given."""
     settings = settings or Settings()
     result = ImportResult(status="unreadable", file=str(path))
     raw: RawSheet | None = None
@@ -112,12 +117,28 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
         lang = lang or settings.lang
         for issue in (*result.errors, *result.warnings):
             issue.render(lang)
-        if report is not None:
-            result.report = str(report)
-            write_report(report, result, raw, handle.store_id if handle else "", target, lang)
+        store_id = handle.store_id if handle is not None else ""
         if owned and handle is not None:
             handle.close()
+    if report is not None:
+        result.report = str(report)
+        write_report(report, result, raw, store_id, target, lang)
+    if email_to:
+        _mail(result, raw, store_id, target, lang, report, email_to, smtp)
     return result
+
+
+def _mail(result: ImportResult, raw: RawSheet | None, store_id: str, target: str, lang: str,
+          report: str | os.PathLike | None, recipients: Sequence[str], smtp: SmtpSettings | None) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(report) if report is not None else Path(scratch) / f"{Path(result.file).stem}-report.xlsx"
+        if report is None:
+            write_report(path, result, raw, store_id, target, lang)
+        problem = send_report(result, path, recipients, smtp or SmtpSettings.from_env(), lang)
+    result.emailed = problem is None
+    if problem:
+        result.mail_failed = True
+        result.warnings.append(Issue("mail_failed", WARNING, sheet=None, params={"reason": problem}).render(lang))
 
 
 def _check_meta(raw: RawSheet, store: Store) -> None:
@@ -233,12 +254,4 @@ def history(store: Store | str | os.PathLike) -> list[dict]:
             handle.close()
 
 
-__all__ = [
-    "ExportSummary",
-    "export_catalog",
-    "field_for_key",
-    "history",
-    "import_workbook",
-    "init_store",
-    "now_iso",
-]
+__all__ = ["ExportSummary", "export_catalog", "history", "import_workbook", "init_store"]

@@ -1,0 +1,122 @@
+"""Send the report by SMTP: a plain-text summary in the body, the report attached.
+
+Settings come from the environment only (SHEETSYNC_SMTP_*), so a password never sits in a file of
+the project, a workbook or a report. A failure returns a reason instead of raising: the import's
+own result stands, and the caller turns a success into exit 4.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import socket
+import ssl
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+from .messages import status_words
+from .results import ImportResult
+
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    user: str | None
+    password: str | None
+    starttls: bool
+    ssl: bool
+    sender: str
+    cafile: str | None
+    timeout: float = 30.0
+
+    def __repr__(self) -> str:  # never show the password, even in a traceback or a log
+        return f"SmtpSettings(host={self.host!r}, port={self.port}, user={self.user!r}, starttls={self.starttls})"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SmtpSettings | None:
+        env = os.environ if env is None else env
+        host = env.get("SHEETSYNC_SMTP_HOST")
+        if not host:
+            return None
+        implicit = env.get("SHEETSYNC_SMTP_SSL", "0") == "1"
+        port = int(env.get("SHEETSYNC_SMTP_PORT") or (465 if implicit else 587))
+        user = env.get("SHEETSYNC_SMTP_USER") or None
+        return cls(host=host, port=port, user=user, password=env.get("SHEETSYNC_SMTP_PASSWORD") or None,
+                   starttls=env.get("SHEETSYNC_SMTP_STARTTLS", "1" if not implicit else "0") == "1",
+                   ssl=implicit, sender=env.get("SHEETSYNC_SMTP_FROM") or user or f"sheetsync@{socket.gethostname()}",
+                   cafile=env.get("SHEETSYNC_SMTP_CAFILE") or None)
+
+
+def summary_text(result: ImportResult, lang: str = "en", first_errors: int = 10) -> str:
+    """The body: status in words, counts, the first errors, and where the details are."""
+    status_key = "invalid_skipped" if result.status == "invalid" and result.applied else result.status
+    lines = [
+        f"sheetsync import of {Path(result.file).name}",
+        "",
+        status_words(status_key, lang),
+        "",
+        f"Rows: {result.rows}   SKUs changed: {result.changed_skus}   Changes: {result.changes}",
+        f"Applied: {result.applied}   Already applied: {result.already_applied}   Failed: {result.failed}",
+        f"Errors: {len(result.errors)}   Warnings: {len(result.warnings)}",
+    ]
+    if result.errors:
+        lines += ["", "First errors:"]
+        for issue in result.errors[:first_errors]:
+            where = f"{issue.sheet}!{issue.cell}" if issue.cell else (issue.sheet or "-")
+            lines.append(f"- {where}: {issue.message}")
+        if len(result.errors) > first_errors:
+            lines.append(f"- … {len(result.errors) - first_errors} more in the attached report")
+    lines += ["", "The attached report marks every problem in its Products sheet; fix the red cells there and "
+              "import the report file itself."]
+    return "\n".join(lines)
+
+
+def build_message(result: ImportResult, report: Path, recipients: Sequence[str], sender: str,
+                  lang: str = "en") -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = f"sheetsync: {Path(result.file).name} — {result.status}"
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message["Message-ID"] = make_msgid(domain="sheetsync")
+    message.set_content(summary_text(result, lang))
+    message.add_attachment(report.read_bytes(), maintype=XLSX_TYPE[0], subtype=XLSX_TYPE[1], filename=report.name)
+    return message
+
+
+def send_report(result: ImportResult, report: Path, recipients: Sequence[str], settings: SmtpSettings | None,
+                lang: str = "en") -> str | None:
+    """Send; None on success, else a one-line reason without secrets."""
+    if settings is None:
+        return "SHEETSYNC_SMTP_HOST is not set"
+    message = build_message(result, report, recipients, settings.sender, lang)
+    context = ssl.create_default_context(cafile=settings.cafile)
+    try:
+        if settings.ssl:
+            client: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
+                                                    context=context)
+        else:
+            client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        with client:
+            if settings.starttls and not settings.ssl:
+                client.starttls(context=context)
+            if settings.user and settings.password:
+                client.login(settings.user, settings.password)
+            refused = client.send_message(message)
+        if refused:
+            return f"the server refused {', '.join(sorted(refused))}"
+    except smtplib.SMTPAuthenticationError as exc:
+        return f"the SMTP server rejected the user name or password ({exc.smtp_code})"
+    except smtplib.SMTPResponseException as exc:
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"the SMTP server refused the message: {exc.smtp_code} {text}"
+    except smtplib.SMTPRecipientsRefused as exc:
+        return f"the SMTP server refused every recipient ({', '.join(sorted(exc.recipients))})"
+    except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+        return f"could not send through {settings.host}:{settings.port}: {exc.__class__.__name__}: {exc}"
+    return None

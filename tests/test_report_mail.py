@@ -1,0 +1,220 @@
+"""The report a seller acts on (marked-up sheet, importable once fixed) and its delivery by SMTP
+to a real server on 127.0.0.1 (aiosmtpd)."""
+
+from __future__ import annotations
+
+import email
+import io
+import json
+import socket
+import ssl
+
+import openpyxl
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from click.testing import CliRunner
+
+import sheetsync
+from sheetsync.cli import main
+from sheetsync.mail import SmtpSettings
+
+RED = "FFFFC7CE"
+AMBER = "FFFFEB9C"
+
+
+def five_mistakes(workbook):
+    ids = workbook.sku_ids
+    return {
+        workbook.set(ids[0], "seller_price", "12,5O"): "price_format",
+        workbook.set(ids[1], "stock_US", -5): "stock_range",
+        workbook.set(ids[2], "weight_kg", "heavy"): "weight_format",
+        workbook.set(ids[3], "barcode", "4006381333932"): "barcode_check_digit",
+        workbook.set(ids[4], "logistics_attribute", "battery"): "logistics_attribute",
+    }
+
+
+def fills(ws):
+    found = {}
+    for row in ws.iter_rows(min_row=3):
+        for cell in row:
+            color = cell.fill.fgColor.rgb if cell.fill and cell.fill.fill_type == "solid" else None
+            if color in (RED, AMBER):
+                found[cell.coordinate] = color
+    return found
+
+
+def test_report_marks_exactly_the_bad_cells_and_imports_once_fixed(store, workbook, tmp_path, catalog):
+    mistakes = five_mistakes(workbook)
+    good = workbook.sku_ids[6]
+    workbook.set(good, "seller_price", workbook.get(good, "seller_price") + 1)
+    bad = workbook.save(tmp_path / "bad.xlsx")
+    result = sheetsync.import_workbook(store, bad, report=tmp_path / "report.xlsx")
+    assert result.status == "invalid"
+    assert {e.cell: e.rule for e in result.errors} == mistakes
+
+    report = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    assert report.sheetnames[:5] == ["Summary", "Errors", "Changes", "Display prices", "Push results"]
+    products = report["Products"]
+    assert fills(products) == {cell: RED for cell in mistakes}
+    for cell in mistakes:
+        comment = products[cell].comment
+        assert comment is not None and comment.text == next(e.message for e in result.errors if e.cell == cell)
+    assert report["_sheetsync"].sheet_state == "veryHidden"
+
+    errors = report["Errors"]
+    header = [c.value for c in errors[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in errors.iter_rows(min_row=2, values_only=True)]
+    assert [r["cell"] for r in rows] == sorted(mistakes, key=lambda c: (int(c.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), c))
+    link = errors.cell(2, header.index("cell") + 1).hyperlink
+    assert link.location == f"'Products'!{rows[0]['cell']}"
+
+    # Fix the red cells in the report itself, save, import the report: accepted and applied.
+    fixes = {"price_format": 19.5, "stock_range": 0, "weight_format": 0.2, "barcode_check_digit": "4006381333931",
+             "logistics_attribute": "general"}
+    for cell, rule in mistakes.items():
+        products[cell].value = fixes[rule]
+    report.save(tmp_path / "report-fixed.xlsx")
+    again = sheetsync.import_workbook(store, tmp_path / "report-fixed.xlsx")
+    assert again.status == "applied", [(e.cell, e.message) for e in again.errors]
+    assert again.changed_skus == 6
+    assert catalog().at[workbook.sku_ids[0], "seller_price"] == 1950
+
+
+def test_warnings_are_amber_and_follow_errors(store, workbook, tmp_path):
+    ids = workbook.sku_ids
+    variant = workbook.set(ids[0], "variant", "changed")
+    price = workbook.set(ids[5], "seller_price", "x")
+    path = workbook.save(tmp_path / "w.xlsx")
+    sheetsync.import_workbook(store, path, report=tmp_path / "r.xlsx")
+    report = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    assert fills(report["Products"]) == {variant: AMBER, price: RED}
+    rows = list(report["Errors"].iter_rows(min_row=2, values_only=True))
+    assert [r[1] for r in rows] == [price, variant]
+
+
+def test_summary_counts_and_next_step(store, workbook, tmp_path):
+    workbook.set(workbook.sku_ids[0], "seller_price", 19.0)
+    path = workbook.save(tmp_path / "ok.xlsx")
+    sheetsync.import_workbook(store, path, report=tmp_path / "r.xlsx", lang="zh")
+    summary = {r[0]: r[1] for r in openpyxl.load_workbook(tmp_path / "r.xlsx")["Summary"].iter_rows(
+        min_row=3, max_col=2, values_only=True) if r[0]}
+    assert summary["修改（单元格）"] == 1 and summary["已应用"] == 1
+    assert summary["状态"].startswith("applied")
+    assert summary["最后保存程序"].startswith("a library (openpyxl)")
+
+
+# -- email -----------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    def __init__(self, refuse: bool = False) -> None:
+        self.messages: list[email.message.Message] = []
+        self.refuse = refuse
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            return "554 5.7.1 Message rejected by policy"
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    servers = []
+
+    def start(**kwargs):
+        inbox = Inbox(refuse=kwargs.pop("refuse", False))
+        controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), **kwargs)
+        controller.start()
+        servers.append(controller)
+        return inbox, controller
+
+    yield start
+    for controller in servers:
+        controller.stop()
+
+
+def edited(workbook, tmp_path):
+    workbook.set(workbook.sku_ids[0], "seller_price", 19.0)
+    return workbook.save(tmp_path / "edited.xlsx")
+
+
+def test_email_delivers_summary_and_report(store, workbook, tmp_path, smtp_server, monkeypatch):
+    inbox, controller = smtp_server()
+    monkeypatch.setenv("SHEETSYNC_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SHEETSYNC_SMTP_PORT", str(controller.port))
+    monkeypatch.setenv("SHEETSYNC_SMTP_STARTTLS", "0")
+    monkeypatch.setenv("SHEETSYNC_SMTP_FROM", "shop@example.test")
+    path = edited(workbook, tmp_path)
+    run = CliRunner().invoke(main, ["--store", str(store), "import", str(path), "--json",
+                                    "--email-to", "boss@example.test", "--email-to", "ops@example.test"])
+    result = json.loads(run.output)
+    assert run.exit_code == 0 and result["emailed"] is True and result["status"] == "applied"
+    assert len(inbox.messages) == 1
+    message = inbox.messages[0]
+    assert message["To"] == "boss@example.test, ops@example.test"
+    body = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
+    assert "Applied: every change was written." in body and "Changes: 1" in body
+    attachment = next(p for p in message.walk() if p.get_filename())
+    assert attachment.get_filename().endswith(".xlsx")
+    report = openpyxl.load_workbook(io.BytesIO(attachment.get_payload(decode=True)))
+    assert "Summary" in report.sheetnames
+
+
+def test_email_over_starttls_with_login(store, workbook, tmp_path, smtp_server):
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(server_context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"shop", b"s3cret")
+        logins.append(ok)
+        return AuthResult(success=ok, handled=False)
+
+    inbox, controller = smtp_server(tls_context=server_context, require_starttls=True, authenticator=authenticator,
+                                    auth_require_tls=True)
+    settings = SmtpSettings(host="127.0.0.1", port=controller.port, user="shop", password="s3cret", starttls=True,
+                            ssl=False, sender="shop@example.test", cafile=str(ca_file))
+    result = sheetsync.import_workbook(store, edited(workbook, tmp_path), email_to=["boss@example.test"],
+                                       smtp=settings)
+    assert result.emailed and logins == [True] and len(inbox.messages) == 1
+
+    wrong = SmtpSettings(**{**settings.__dict__, "password": "wrong-password"})
+    workbook.set(workbook.sku_ids[1], "seller_price", 20.0)
+    result = sheetsync.import_workbook(store, workbook.save(tmp_path / "second.xlsx"), email_to=["b@example.test"],
+                                       smtp=wrong)
+    assert result.status == "applied" and not result.emailed and result.exit_code == 4
+    warning = next(w for w in result.warnings if w.rule == "mail_failed")
+    assert "user name or password" in warning.message and "wrong-password" not in warning.message
+    assert "wrong-password" not in repr(wrong)
+
+
+def test_refused_message_keeps_the_import_and_exits_4(store, workbook, tmp_path, smtp_server, monkeypatch, catalog):
+    inbox, controller = smtp_server(refuse=True)
+    monkeypatch.setenv("SHEETSYNC_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SHEETSYNC_SMTP_PORT", str(controller.port))
+    monkeypatch.setenv("SHEETSYNC_SMTP_STARTTLS", "0")
+    monkeypatch.setenv("SHEETSYNC_SMTP_PASSWORD", "never-shown")
+    path = edited(workbook, tmp_path)
+    run = CliRunner().invoke(main, ["--store", str(store), "import", str(path), "--email-to", "x@example.test"])
+    assert run.exit_code == 4
+    assert "554" in run.output and "never-shown" not in run.output
+    assert catalog().at[workbook.sku_ids[0], "seller_price"] == 1900  # the import stands
+    assert inbox.messages == []
+
+
+def test_invalid_import_keeps_exit_1_when_mail_fails(store, workbook, tmp_path, monkeypatch):
+    monkeypatch.delenv("SHEETSYNC_SMTP_HOST", raising=False)
+    workbook.set(workbook.sku_ids[0], "seller_price", "bad")
+    result = sheetsync.import_workbook(store, workbook.save(tmp_path / "b.xlsx"), email_to=["x@example.test"])
+    assert (result.status, result.exit_code, result.emailed) == ("invalid", 1, False)
