@@ -69,17 +69,26 @@ def init(obj: Context, sample: bool, synthetic: int | None) -> None:
 @main.command()
 @click.argument("out", type=click.Path(dir_okay=False))
 @click.option("--lang", type=LANG, help="Labels and instructions language (default from config, else en).")
+@click.option("--preview", metavar="CC,CC", help="Countries with a live display-price column "
+              "(default: the store's three biggest markets; 'none' for none).")
+@click.option("--rates", type=click.Path(dir_okay=False), help="Freight rate card CSV behind the preview.")
 @click.pass_obj
-def export(obj: Context, out: str, lang: str | None) -> None:
+def export(obj: Context, out: str, lang: str | None, preview: str | None, rates: str | None) -> None:
     """Write the catalog to an .xlsx template to edit."""
     try:
         settings = obj.settings()
+        if preview is not None:
+            countries = [] if preview.strip().lower() == "none" else [c.strip() for c in preview.split(",") if c.strip()]
+        else:
+            countries = list(settings.preview_countries) or None
         update, close = _progress("export", 0)
-        summary = pipeline.export_catalog(obj.store, out, lang=lang or settings.lang, progress=update)
+        summary = pipeline.export_catalog(obj.store, out, lang=lang or settings.lang, preview=countries, rates=rates,
+                                          progress=update)
         close()
     except SheetsyncError as exc:
         _fail(exc)
-    click.echo(f"Exported {summary.rows} SKUs × {len(summary.countries)} countries to {out} "
+    shown = f", live display prices for {', '.join(summary.preview)}" if summary.preview else ""
+    click.echo(f"Exported {summary.rows} SKUs × {len(summary.countries)} countries to {out}{shown} "
                f"(export {summary.export_id}).")
 
 

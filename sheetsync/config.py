@@ -17,7 +17,6 @@ from .errors import ConfigError
 
 DEFAULT_STORE = "sheetsync.db"
 CONFIG_NAME = "sheetsync.toml"
-DEFAULT_PREVIEW = ("US", "FR", "ES")
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,7 @@ class Country:
 @dataclass
 class Settings:
     lang: str = "en"
-    preview_countries: tuple[str, ...] = DEFAULT_PREVIEW
+    preview_countries: tuple[str, ...] = ()  # empty: the store's biggest markets
     max_price_change_pct: float = 50.0
     max_stock_jump: int = 10_000
     rate_limit_per_second: float = 4.0

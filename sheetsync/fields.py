@@ -93,6 +93,15 @@ def stock_field(country: str, name_en: str = "", name_zh: str = "") -> Field:
     )
 
 
+def display_price_field(country: str) -> Field:
+    return Field(
+        f"display_price_{country}", f"Display price {country}", f"前台价 {country}", "preview", False, 11,
+        f"Preview: seller price + freight to {country} from the rate card, recalculated as you edit. "
+        "Read-only; empty where stock is 0.",
+        f"预览：供货价 + 发往 {country} 的运费（按运费表），随修改自动更新。只读；库存为 0 时为空。",
+    )
+
+
 def fields_for(countries: list[str]) -> list[Field]:
     return [*BASE_FIELDS, *(stock_field(c) for c in countries)]
 

@@ -17,7 +17,7 @@ import pandas as pd
 from . import integrity
 from .config import Settings, bundled_countries, reference_file, sample_data_dir
 from .diff import Guardrails, plan
-from .errors import SheetsyncError, UnreadableWorkbook
+from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
 from .fields import TEMPLATE_VERSION
 from .mail import SmtpSettings, send_report
 from .pricing import Pricing, RateCard, display_prices, load_rate_card
@@ -28,7 +28,7 @@ from .schema import validate
 from .seed import sample_catalog, synthetic_catalog
 from .store import Store
 from .targets.local import LocalTarget
-from .template import ExportMeta, write_workbook
+from .template import ExportMeta, Preview, write_workbook
 
 Progress = Callable[[int], None]
 
@@ -39,6 +39,14 @@ class ExportSummary:
     export_id: str
     rows: int
     countries: list[str]
+    preview: list[str]
+
+
+def biggest_markets(frame: pd.DataFrame, countries: Sequence[str], count: int = 3) -> list[str]:
+    """The countries where the most SKUs have stock: the markets a seller watches most."""
+    selling = {c: int((frame[f"stock_{c}"] > 0).sum()) for c in countries}
+    ranked = sorted(countries, key=lambda c: (-selling[c], countries.index(c)))
+    return [c for c in ranked[:count] if selling[c] > 0]
 
 
 def _open(store: Store | str | os.PathLike) -> tuple[Store, bool]:
@@ -65,18 +73,28 @@ def init_store(path: str | os.PathLike, sample: bool = False, synthetic: int = 0
 
 
 def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, lang: str = "en",
+                   preview: Sequence[str] | None = None, rates: str | os.PathLike | None = None,
                    progress: Progress | None = None) -> ExportSummary:
-    """Write the catalog to an .xlsx template and keep a snapshot of every exported value."""
+    """Write the catalog to an .xlsx template and keep a snapshot of every exported value.
+
+    `preview` names the countries that get a live display-price column (formulas over the rate
+    card `rates`); by default the store's three biggest markets, none with an empty list."""
     handle, owned = _open(store)
     try:
         countries = handle.countries()
         codes = [c.code for c in countries]
         frame = handle.catalog_frame()
+        card = load_rate_card(rates or reference_file("freight_rates.csv"))
+        wanted = [c.upper() for c in preview] if preview is not None else biggest_markets(frame, codes)
+        unknown = [c for c in wanted if c not in codes]
+        if unknown:
+            raise ConfigError("bad_option", detail=f"--preview: {', '.join(unknown)} is not a country of this store")
+        live = Preview(wanted, card, display_prices(frame, card, wanted).prices) if wanted else None
         record = handle.record_export(frame, lang, codes, str(path))
         signature = integrity.sign(handle.secret, handle.store_id, record.export_id, frame.index)
         meta = ExportMeta(handle.store_id, record.export_id, record.created_at, lang, codes, signature)
-        write_workbook(path, frame, countries, meta, progress)
-        return ExportSummary(str(path), record.export_id, len(frame), codes)
+        write_workbook(path, frame, countries, meta, progress, live)
+        return ExportSummary(str(path), record.export_id, len(frame), codes, list(wanted))
     finally:
         if owned:
             handle.close()

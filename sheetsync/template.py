@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from .config import Country
@@ -28,13 +29,16 @@ from .fields import (
     SHEET_PRODUCTS,
     TEMPLATE_VERSION,
     Field,
+    display_price_field,
     fields_for,
     to_cell_number,
 )
 from .messages import message
+from .preview import RATE_HEADER, SHEET_RATES, display_price_formula, rate_rows
+from .pricing import RateCard
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
-_NUMBER_FORMATS = {"money": "0.00", "weight": "0.000", "dim": "0", "stock": "0"}
+_NUMBER_FORMATS = {"money": "0.00", "weight": "0.000", "dim": "0", "stock": "0", "preview": "0.00"}
 _FROZEN_COLUMNS = 3  # product_id, title, sku_id
 
 
@@ -132,12 +136,25 @@ def _writer(ws: Worksheet, f: Field, formats: _Formats) -> Callable[[int, int, A
     return write_text
 
 
+@dataclass(frozen=True)
+class Preview:
+    """Live display-price columns: the countries, the rate card behind the formulas, and the
+    engine's prices (cents, <NA> where not sold) written as the formulas' cached results, so a
+    viewer that does not recalculate still shows the right numbers."""
+
+    countries: Sequence[str]
+    card: RateCard
+    prices: pd.DataFrame
+
+
 def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Country], meta: ExportMeta,
-                   progress: Callable[[int], None] | None = None) -> None:
+                   progress: Callable[[int], None] | None = None, preview: Preview | None = None) -> None:
     """Write `frame` (the catalog, canonical values, one row per SKU in order) to `path`."""
     lang = meta.lang
     codes = [c.code for c in countries]
     fields = fields_for(codes)
+    rate_table, blocks = rate_rows(preview.card, preview.countries) if preview else ([], {})
+    preview_codes = [c for c in (preview.countries if preview else ()) if c in blocks and c in codes]
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
                                            "strings_to_formulas": False, "strings_to_urls": False})
     book.set_properties({"title": "sheetsync catalog", "comments": f"export {meta.export_id}"})
@@ -147,28 +164,37 @@ def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Co
     lists = book.add_worksheet(SHEET_LISTS)
     meta_ws = book.add_worksheet(SHEET_META)
 
-    for col, f in enumerate(fields):
+    preview_fields = [display_price_field(c) for c in preview_codes]
+    for col, f in enumerate([*fields, *preview_fields]):
         ws.set_column(col, col, f.width, formats.cell(f))
         ws.write_string(0, col, f.label(lang), formats.label if f.editable else formats.label_readonly)
         if f.help(lang):
             ws.write_comment(0, col, f.help(lang), {"x_scale": 2, "y_scale": 1.2})
-    ws.set_row(0, 32)
-    for col, f in enumerate(fields):
         ws.write_string(1, col, f.key, formats.key)
+    ws.set_row(0, 32)
     writers = [_writer(ws, f, formats) for f in fields]
     columns = [frame[f.key].tolist() for f in fields]
+    letters = {f.key: xl_col_to_name(col) for col, f in enumerate(fields)}
+    preview_cached = [preview.prices[f"display_price_{c}"].tolist() for c in preview_codes] if preview else []
+    preview_format = formats.cell(preview_fields[0]) if preview_fields else None
+    not_priced = "超重" if lang == "zh" else "n/a"
     n = len(frame)
     for i in range(n):
         row = HEADER_ROWS + i
         for col, write in enumerate(writers):
             write(row, col, columns[col][i])
+        for offset, country in enumerate(preview_codes):
+            cached = preview_cached[offset][i]
+            formula = display_price_formula(blocks[country], row + 1, letters, not_priced)
+            ws.write_formula(row, len(fields) + offset, formula, preview_format,
+                             "" if pd.isna(cached) else to_cell_number("money", cached))
         if progress and i % 1000 == 999:
             progress(1000)
     if progress:
         progress(n % 1000)
     last = HEADER_ROWS + max(n, 1) - 1
     ws.freeze_panes(HEADER_ROWS, _FROZEN_COLUMNS)
-    ws.autofilter(1, 0, last, len(fields) - 1)
+    ws.autofilter(1, 0, last, len(fields) + len(preview_fields) - 1)
     _validations(ws, fields, last, lang)
     ws.protect("", {"sort": True, "autofilter": True, "format_columns": True, "format_rows": True,
                     "select_locked_cells": True, "select_unlocked_cells": True})
@@ -177,6 +203,14 @@ def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Co
     _write_instructions(instructions, fields, lang, book)
     lists.write_column(0, 0, LOGISTICS_ATTRIBUTES)
     lists.hide()
+    if rate_table:
+        rates_ws = book.add_worksheet(SHEET_RATES)
+        rates_ws.write_row(0, 0, RATE_HEADER)
+        for row, values in enumerate(rate_table, start=1):
+            rates_ws.write_string(row, 0, values[0])
+            for col, value in enumerate(values[1:], start=1):
+                rates_ws.write_number(row, col, value)
+        rates_ws.hide()
     for row, (key, value) in enumerate([
         ("template_version", TEMPLATE_VERSION), ("store_id", meta.store_id), ("export_id", meta.export_id),
         ("exported_at", meta.exported_at), ("lang", lang), ("countries", ",".join(meta.countries)),
