@@ -78,7 +78,8 @@ def export(obj: Context, out: str, lang: str | None, preview: str | None, rates:
     try:
         settings = obj.settings()
         if preview is not None:
-            countries = [] if preview.strip().lower() == "none" else [c.strip() for c in preview.split(",") if c.strip()]
+            parts = [c.strip() for c in preview.split(",") if c.strip()]
+            countries = [] if parts == ["none"] else parts
         else:
             countries = list(settings.preview_countries) or None
         update, close = _progress("export", 0)

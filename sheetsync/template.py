@@ -170,8 +170,9 @@ def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Co
         ws.write_string(0, col, f.label(lang), formats.label if f.editable else formats.label_readonly)
         if f.help(lang):
             ws.write_comment(0, col, f.help(lang), {"x_scale": 2, "y_scale": 1.2})
-        ws.write_string(1, col, f.key, formats.key)
     ws.set_row(0, 32)
+    for col, f in enumerate([*fields, *preview_fields]):  # constant-memory mode: rows in order
+        ws.write_string(1, col, f.key, formats.key)
     writers = [_writer(ws, f, formats) for f in fields]
     columns = [frame[f.key].tolist() for f in fields]
     letters = {f.key: xl_col_to_name(col) for col, f in enumerate(fields)}

@@ -119,13 +119,10 @@ def test_libreoffice_recalculates_every_preview_cell_like_the_engine(tmp_path, l
     assert sum(1 for r in rows[2:] for c in (-3, -2, -1) if r[c] == "n/a") > 0  # some beyond the heaviest bracket
 
 
-@pytest.mark.parametrize("kg, grams", [(0.347, 347), (2.007, 2007), (1.005, 1005), (0.1, 100), (4.35, 4350)])
-def test_why_the_formula_rounds_before_rounding_up(kg, grams):
-    """IEEE doubles put 0.347 × 1000 just above 347 and 2.007 × 1000 just below 2007: a bare
-    ROUNDUP would charge a gram too many on some of them. The formula's ROUND(…, 6) guard and the
-    engine's integer grams agree on all."""
+def test_why_the_formula_rounds_before_rounding_up():
+    """IEEE doubles put 2.007 × 1000 just above 2007: a bare ROUNDUP would charge 2,008 g. The
+    formula's ROUND(…, 6) guard gives the engine's integer grams for every weight to 5 kg."""
     import math
 
-    guarded = math.ceil(round(kg * 1000, 6))
-    assert guarded == grams
-    assert any(math.ceil(k * 1000) != g for k, g in [(0.347, 347), (4.35, 4350)])
+    assert math.ceil(2.007 * 1000) == 2008
+    assert all(math.ceil(round((g / 1000) * 1000, 6)) == g for g in range(1, 5001))
