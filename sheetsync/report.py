@@ -114,6 +114,9 @@ def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, linked: bool) -> 
     _table_header(ws, ERROR_COLUMNS, fmt, [11, 8, 6, 18, 19, 16, 22, 90, 14, 14, 9])
     for row, issue in enumerate(issues, start=1):
         data = issue.as_json()
+        lines = -(-len(issue.message or "") // 100)  # rows do not grow by themselves: size them
+        if lines > 1:
+            ws.set_row(row, 15 * lines)
         for col, name in enumerate(ERROR_COLUMNS):
             value = issue.severity if name == "severity" else data.get(name)
             if name == "cell" and value and linked and issue.sheet == SHEET_PRODUCTS:
