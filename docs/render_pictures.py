@@ -17,11 +17,11 @@ import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sheetsync  # noqa: E402
-from sheetsync.config import bundled_countries, sample_data_dir  # noqa: E402
-from sheetsync.seed import sample_catalog  # noqa: E402
-from sheetsync.store import Store  # noqa: E402
-from tests.libreoffice import LibreOffice  # noqa: E402
+import sheetsync
+from sheetsync.config import bundled_countries, sample_data_dir
+from sheetsync.seed import sample_catalog
+from sheetsync.store import Store
+from tests.libreoffice import LibreOffice
 
 DOCS = Path(__file__).resolve().parent
 
