@@ -1,0 +1,175 @@
+"""Benchmark: export and import at 10k and 100k SKUs against the raw floors of the libraries.
+
+    python benchmarks/run.py                     # 10,000 and 100,000 SKUs
+    python benchmarks/run.py --sizes 10000 --no-openpyxl
+
+Every figure is a separate process (as a seller runs it), timed by wall clock, with its peak RSS
+from wait4(2). The floors are what the libraries need for the same cells and nothing else:
+python-calamine reading every cell of the export, XlsxWriter (constant_memory) writing the same
+cells as plain values. Data is generated here (`sheetsync init --synthetic N`), never committed.
+POSIX only (wait4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+READ_FLOOR = """
+import sys, time
+import python_calamine
+start = time.perf_counter()
+book = python_calamine.CalamineWorkbook.from_path(sys.argv[1])
+cells = sum(len(r) for name in book.sheet_names for r in book.get_sheet_by_name(name).to_python())
+print(f"{time.perf_counter() - start:.3f} {cells}")
+"""
+
+WRITE_FLOOR = """
+import sys, time
+import python_calamine, xlsxwriter
+book = python_calamine.CalamineWorkbook.from_path(sys.argv[1])
+sheets = [(name, book.get_sheet_by_name(name).to_python()) for name in book.sheet_names]
+start = time.perf_counter()
+out = xlsxwriter.Workbook(sys.argv[2], {"constant_memory": True})
+for name, rows in sheets:
+    ws = out.add_worksheet(name)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if isinstance(value, str):
+                if value:
+                    ws.write_string(r, c, value)
+            elif isinstance(value, (int, float)):
+                ws.write_number(r, c, value)
+out.close()
+print(f"{time.perf_counter() - start:.3f}")
+"""
+
+PANDAS_OPENPYXL = """
+import sys, time
+import pandas as pd
+start = time.perf_counter()
+frame = pd.read_excel(sys.argv[1], sheet_name="Products", engine="openpyxl", header=None, dtype=object)
+print(f"{time.perf_counter() - start:.3f} {frame.size}")
+"""
+
+EDIT = """
+import sys
+import python_calamine, xlsxwriter
+src, dst = sys.argv[1], sys.argv[2]
+book = python_calamine.CalamineWorkbook.from_path(src)
+out = xlsxwriter.Workbook(dst, {"constant_memory": True})
+for name in book.sheet_names:
+    rows = book.get_sheet_by_name(name).to_python()
+    ws = out.add_worksheet(name)
+    keys = rows[1] if name == "Products" else []
+    price = keys.index("seller_price") if keys else -1
+    stock = keys.index("stock_US") if keys else -1
+    for r, row in enumerate(rows):
+        edit = name == "Products" and r >= 2 and r % 10 == 0  # 10% of the rows
+        for c, value in enumerate(row):
+            if edit and c == price:
+                value = round(value * 1.05, 2)
+            elif edit and c == stock:
+                value = value + 1
+            if isinstance(value, str):
+                if value:
+                    ws.write_string(r, c, value)
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                ws.write_number(r, c, value)
+out.close()
+"""
+
+
+def run_child(args: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Like measure, but reaps the child with wait4 so the RSS is this child's alone."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{err[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024, out.strip()
+
+
+def bench(n: int, work: Path, with_openpyxl: bool) -> list[tuple[str, float, float, str]]:
+    exe = [sys.executable, "-m", "sheetsync.cli", "--store", "shop.db"]
+    py = [sys.executable, "-c"]
+    rows: list[tuple[str, float, float, str]] = []
+    run_child([*exe, "init", "--synthetic", str(n)], work)
+    t, rss, _ = run_child([*exe, "export", "export.xlsx"], work)
+    rows.append(("export", t, rss, ""))
+    t_w, rss_w, out = run_child([*py, WRITE_FLOOR, "export.xlsx", "floor.xlsx"], work)
+    write_floor = float(out)
+    rows.append(("  floor: xlsxwriter writes the same cells", write_floor, rss_w, "in-process write time"))
+    t_r, rss_r, out = run_child([*py, READ_FLOOR, "export.xlsx"], work)
+    read_floor, cells = float(out.split()[0]), int(out.split()[1])
+    rows.append(("  floor: python-calamine reads every cell", read_floor, rss_r, f"{cells:,} cells"))
+    t, rss, _ = run_child([*exe, "import", "export.xlsx", "--json"], work)
+    rows.append(("import, unedited", t, rss, ""))
+    run_child([*py, EDIT, "export.xlsx", "edited.xlsx"], work)
+    t, rss, _ = run_child([*exe, "import", "edited.xlsx", "--dry-run", "--json"], work)
+    rows.append(("import, 10% rows edited (dry run)", t, rss, ""))
+    t_rep, rss_rep, _ = run_child([*exe, "import", "edited.xlsx", "--dry-run", "--json", "--report", "report.xlsx"],
+                                  work)
+    rows.append(("import, 10% edited, with --report", t_rep, rss_rep, ""))
+    t, rss, _ = run_child([*exe, "import", "edited.xlsx", "--json"], work)
+    rows.append(("import, 10% edited, applied", t, rss, ""))
+    _, _, out = run_child([*py, WRITE_FLOOR, "report.xlsx", "report-floor.xlsx"], work)
+    rows.append(("  floor: xlsxwriter writes the report's cells", float(out), 0.0, "in-process write time"))
+    if with_openpyxl:
+        _, rss_p, out = run_child([*py, PANDAS_OPENPYXL, "export.xlsx"], work)
+        rows.append(("  pandas + openpyxl read_excel", float(out.split()[0]), rss_p, "in-process read time"))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--no-openpyxl", action="store_true", help="skip the slow pandas+openpyxl comparison")
+    parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    options = parser.parse_args()
+    results: dict[int, dict[str, tuple[float, float]]] = {}
+    for n in options.sizes:
+        work = Path(tempfile.mkdtemp(prefix=f"sheetsync-bench-{n}-"))
+        try:
+            rows = bench(n, work, not options.no_openpyxl)
+        finally:
+            if not options.keep:
+                shutil.rmtree(work, ignore_errors=True)
+        results[n] = {name: (t, rss) for name, t, rss, _ in rows}
+        floor_r = results[n]["  floor: python-calamine reads every cell"][0]
+        floor_w = results[n]["  floor: xlsxwriter writes the same cells"][0]
+        print(f"\n{n:,} SKUs × all bundled countries ({os.cpu_count()} cores)")
+        print(f"{'operation':<46}{'seconds':>9}{'peak RSS MB':>13}  {'ratio':>7}  note")
+        for name, t, rss, note in rows:
+            ratio = ""
+            if name.startswith("import"):
+                ratio = f"{t / floor_r:.1f}× read"
+            elif name == "export":
+                ratio = f"{t / floor_w:.1f}× write"
+            elif "pandas" in name:
+                ratio = f"{t / results[n]['import, unedited'][0]:.1f}× ours"
+            print(f"{name:<46}{t:>9.2f}{rss:>13.0f}  {ratio:>9}  {note}")
+        report_time = results[n]["import, 10% edited, with --report"][0] - results[n]["import, 10% rows edited (dry run)"][0]
+        floor_report = results[n]["  floor: xlsxwriter writes the report's cells"][0]
+        print(f"{'report writing (difference of the two runs)':<46}{report_time:>9.2f}{'':>13}  "
+              f"{report_time / floor_report:>7.1f}× its write floor")
+    if len(results) > 1:
+        small, large = min(results), max(results)
+        for name in ("export", "import, unedited"):
+            print(f"{name}: {large // small}× the SKUs cost {results[large][name][0] / results[small][name][0]:.1f}× the time")
+
+
+if __name__ == "__main__":
+    main()
