@@ -161,10 +161,6 @@ def saved_by(path: Path) -> str | None:
     return application or None
 
 
-def _strip(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
 def _find_header(rows: list[list[Any]]) -> tuple[int, dict[int, str], str]:
     """Locate the header: the keys row (row 2 as exported), else labels in either language.
     Returns the number of header rows, {column index: field key}, and the label language seen."""
@@ -245,8 +241,8 @@ def read_sheet(path: str | Path) -> RawSheet:
     columns, issues = _map_columns(keys, header_rows)
     rows, numbers = [], []
     for offset, row in enumerate(values[header_rows:]):
-        if any(v not in (None, "") and not (isinstance(v, str) and not v.strip()) for v in row):
-            rows.append([_strip(v) for v in row])
+        if any(v != "" and v is not None and not (type(v) is str and v.isspace()) for v in row):
+            rows.append(row)
             numbers.append(header_rows + offset + 1)
     return RawSheet(name, sheet_name, columns, rows, numbers, header_rows, values[:header_rows], meta,
                     saved_by(path), issues,

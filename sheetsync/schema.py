@@ -104,13 +104,18 @@ def _classify(values: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def parse_scaled(values: list[Any], kind: str) -> ParsedColumn:
     """Numbers scaled to integers (cents, grams, units); rules: format, decimals, required."""
     scale = SCALE[kind]
-    numeric, text, blank = _classify(values)
+    if set(map(type, values)) <= {float, int}:  # the common case, decided at C speed
+        numeric = np.ones(len(values), dtype=bool)
+        text = blank = np.zeros(len(values), dtype=bool)
+    else:
+        numeric, text, blank = _classify(values)
     out = np.zeros(len(values), dtype=np.int64)
     valid = np.zeros(len(values), dtype=bool)
     problems: dict[int, tuple[str, dict[str, Any]]] = {}
     if numeric.any():
         idx = np.flatnonzero(numeric)
-        floats = np.array([values[i] for i in idx], dtype=np.float64)
+        floats = (np.array(values, dtype=np.float64) if len(idx) == len(values)
+                  else np.array([values[i] for i in idx], dtype=np.float64))
         finite = np.isfinite(floats)
         # Spreadsheet values are binary floats; a value within 1e-6 of a whole number of cents
         # (grams, units) is that number. Anything further off has more decimals than allowed.
@@ -160,6 +165,8 @@ def parse_identifier(values: list[Any], base: list[Any] | None, digits_only: boo
     problems: dict[int, tuple[str, dict[str, Any]]] = {}
     notes: dict[int, tuple[str, dict[str, Any]]] = {}
     for i, value in enumerate(values):
+        if isinstance(value, str):
+            value = value.strip()
         if value is None or value == "":
             out.append("")
             continue
@@ -193,13 +200,15 @@ def parse_text(values: list[Any]) -> ParsedColumn:
     out = []
     problems: dict[int, tuple[str, dict[str, Any]]] = {}
     for i, value in enumerate(values):
+        if isinstance(value, str):
+            value = value.strip()
         if value is None or value == "":
             out.append(pd.NA)
             problems[i] = ("required", {})
         elif isinstance(value, float) and value == int(value):
             out.append(str(int(value)))
         else:
-            out.append(str(value).strip())
+            out.append(str(value))
     return ParsedColumn(pd.Series(out, dtype=object), problems)
 
 
@@ -396,7 +405,7 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
 
     _check_schema(frame, editable, issues, index, position_of)
     _check_barcodes(frame, issues, index, position_of)
-    _check_titles(frame, catalog, issues, index, position_of, raw)
+    _check_titles(frame, catalog, issues, index, position_of)
     _check_sku_codes(frame, catalog, issues, index, position_of)
 
     invalid = {i.sku_id for i in issues.items if i.severity == ERROR and i.sku_id}
@@ -467,20 +476,19 @@ def _check_barcodes(frame: pd.DataFrame, issues: _Issues, index: list[str], posi
 
 
 def _check_titles(frame: pd.DataFrame, catalog: pd.DataFrame, issues: _Issues, index: list[str],
-                  position_of: dict[int, int], raw: RawSheet) -> None:
+                  position_of: dict[int, int]) -> None:
     """Title is a product field: every row of a product must carry the same title."""
     if "title" not in frame:
         return
-    products = catalog.loc[index, "product_id"].tolist()
-    first: dict[str, tuple[str, int]] = {}
-    for j, (product, title) in enumerate(zip(products, frame["title"], strict=True)):
-        if not isinstance(title, str):
-            continue
-        if product not in first:
-            first[product] = (title, frame["_row"].iloc[j])
-        elif title != first[product][0]:
-            issues.at(position_of[j], "title", "title_inconsistent", sku_id=index[j], product_id=product,
-                      first=first[product][0], first_row=first[product][1])
+    rows = pd.DataFrame({"product": catalog.loc[index, "product_id"].to_numpy(), "title": frame["title"].to_numpy(),
+                         "row": frame["_row"].to_numpy()}).dropna(subset=["title"])
+    first = rows.groupby("product", sort=False).first().add_suffix("_first")
+    rows = rows.join(first, on="product")
+    for j in np.flatnonzero((rows["title"] != rows["title_first"]).to_numpy()):
+        position = rows.index[j]
+        product = rows["product"].iloc[j]
+        issues.at(position_of[position], "title", "title_inconsistent", sku_id=index[position], product_id=product,
+                  first=rows["title_first"].iloc[j], first_row=rows["row_first"].iloc[j])
 
 
 def _check_sku_codes(frame: pd.DataFrame, catalog: pd.DataFrame, issues: _Issues, index: list[str],

@@ -201,9 +201,10 @@ class Store:
         frame = pd.DataFrame.from_records(rows, columns=names)
         if sku_ids is not None:
             frame = frame[frame["sku_id"].isin(set(sku_ids))]
-        stocks = [json.loads(s) for s in frame.pop("stock")]
+        stocks = pd.DataFrame.from_records([json.loads(s) for s in frame.pop("stock")], columns=countries,
+                                           index=frame.index)
         for code in countries:
-            frame[f"stock_{code}"] = pd.array([s.get(code, 0) for s in stocks], dtype="int64")
+            frame[f"stock_{code}"] = stocks[code].fillna(0).astype("int64")
         order = [f.key for f in BASE_FIELDS] + [f"stock_{c}" for c in countries]
         frame = frame[order].set_index("sku_id", drop=False)
         frame.index.name = None
