@@ -109,10 +109,10 @@ def bench(n: int, work: Path, with_openpyxl: bool) -> list[tuple[str, float, flo
     run_child([*exe, "init", "--synthetic", str(n)], work)
     t, rss, _ = run_child([*exe, "export", "export.xlsx"], work)
     rows.append(("export", t, rss, ""))
-    t_w, rss_w, out = run_child([*py, WRITE_FLOOR, "export.xlsx", "floor.xlsx"], work)
+    _, rss_w, out = run_child([*py, WRITE_FLOOR, "export.xlsx", "floor.xlsx"], work)
     write_floor = float(out)
     rows.append(("  floor: xlsxwriter writes the same cells", write_floor, rss_w, "in-process write time"))
-    t_r, rss_r, out = run_child([*py, READ_FLOOR, "export.xlsx"], work)
+    _, rss_r, out = run_child([*py, READ_FLOOR, "export.xlsx"], work)
     read_floor, cells = float(out.split()[0]), int(out.split()[1])
     rows.append(("  floor: python-calamine reads every cell", read_floor, rss_r, f"{cells:,} cells"))
     t, rss, _ = run_child([*exe, "import", "export.xlsx", "--json"], work)
@@ -161,14 +161,16 @@ def main() -> None:
             elif "pandas" in name:
                 ratio = f"{t / results[n]['import, unedited'][0]:.1f}× ours"
             print(f"{name:<46}{t:>9.2f}{rss:>13.0f}  {ratio:>9}  {note}")
-        report_time = results[n]["import, 10% edited, with --report"][0] - results[n]["import, 10% rows edited (dry run)"][0]
+        timings = results[n]
+        report_time = timings["import, 10% edited, with --report"][0] - timings["import, 10% rows edited (dry run)"][0]
         floor_report = results[n]["  floor: xlsxwriter writes the report's cells"][0]
         print(f"{'report writing (difference of the two runs)':<46}{report_time:>9.2f}{'':>13}  "
               f"{report_time / floor_report:>7.1f}× its write floor")
     if len(results) > 1:
         small, large = min(results), max(results)
         for name in ("export", "import, unedited"):
-            print(f"{name}: {large // small}× the SKUs cost {results[large][name][0] / results[small][name][0]:.1f}× the time")
+            cost = results[large][name][0] / results[small][name][0]
+            print(f"{name}: {large // small}× the SKUs cost {cost:.1f}× the time")
 
 
 if __name__ == "__main__":
