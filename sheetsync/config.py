@@ -35,6 +35,7 @@ class Settings:
     rate_limit_per_second: float = 4.0
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
+    lock_timeout: float = 30.0  # seconds an import waits for another import to finish
     country_warehouses: dict[str, str] = field(default_factory=dict)
 
 
@@ -45,7 +46,7 @@ def store_path(option: str | os.PathLike | None) -> Path:
 
 _SETTING_TYPES = {
     "lang": str, "max_price_change_pct": float, "max_stock_jump": int,
-    "rate_limit_per_second": float, "connect_timeout": float, "read_timeout": float,
+    "rate_limit_per_second": float, "connect_timeout": float, "read_timeout": float, "lock_timeout": float,
 }
 
 

@@ -30,6 +30,46 @@ class Guardrails:
     allow_large_changes: bool = False
 
 
+UNTOUCHED, CHANGE, ALREADY_APPLIED, CONFLICT = "untouched", "change", "already_applied", "conflict"
+
+
+def decide(base: object, sheet: object, current: object) -> str:
+    """The change rule for one value (the table above)."""
+    if sheet == base:
+        return UNTOUCHED
+    if current == sheet:
+        return ALREADY_APPLIED
+    if current == base:
+        return CHANGE
+    return CONFLICT
+
+
+def plan_values(items: list[tuple[str, str, str, object, object, object]], force: bool = False
+                ) -> tuple[ChangeSet, list[Issue]]:
+    """The change rule over (sku_id, product_id, field, base, wanted, current) tuples: for revert,
+    where `wanted` is the value a run replaced and `base` the value it wrote."""
+    changes = ChangeSet()
+    issues: list[Issue] = []
+    for sku, product, key, base, wanted, current in items:
+        outcome = decide(base, wanted, current)
+        if outcome == ALREADY_APPLIED:
+            changes.already_applied += 1
+            continue
+        if outcome == UNTOUCHED:
+            continue
+        if outcome == CONFLICT:
+            f = field_for_key(key)
+            kind = f.kind if f else "text"
+            label = f.label_en if f else key
+            issues.append(Issue("conflict", WARNING if force else ERROR, sheet=None, field=key, sku_id=sku,
+                                value=to_display(kind, wanted), base=to_display(kind, base),
+                                current=to_display(kind, current), params={"label": label}))
+            if not force:
+                continue
+        changes.changes.append(Change(sku, product, key, current, wanted, base=base))
+    return changes, issues
+
+
 def _equal(left: pd.Series, right: pd.Series) -> np.ndarray:
     """Elementwise equality where <NA> equals only <NA>."""
     a = left.astype(object).to_numpy()

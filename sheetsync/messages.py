@@ -165,6 +165,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "商品目录 {path} 由更新版本的 sheetsync 创建（结构版本 {version}）。请升级 sheetsync。"),
     "store_busy": ("Another sheetsync command is writing to {path}; try again when it has finished.",
                    "另一个 sheetsync 命令正在写入 {path}，请等它完成后再试。"),
+    "unknown_run": ("There is no run {run_id} in this store; `sheetsync history` lists them.",
+                    "本店铺没有运行记录 {run_id}；可用 `sheetsync history` 查看。"),
     "rates_missing": ("Rate card {path} does not exist.", "运费表 {path} 不存在。"),
     "rates_header": ("Rate card {path}: the header must be {expected}.", "运费表 {path}：表头必须为 {expected}。"),
     "rates_line": ("Rate card {path}, line {line}: {detail}.", "运费表 {path} 第 {line} 行：{detail}。"),

@@ -16,14 +16,14 @@ import pandas as pd
 
 from . import integrity
 from .config import Settings, bundled_countries, reference_file, sample_data_dir
-from .diff import Guardrails, plan
+from .diff import Guardrails, plan, plan_values
 from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
 from .fields import TEMPLATE_VERSION
 from .mail import SmtpSettings, send_report
 from .pricing import Pricing, RateCard, display_prices, load_rate_card
 from .read import RawSheet, cell_ref, read_sheet
 from .report import write_report
-from .results import ERROR, WARNING, ImportResult, Issue
+from .results import ERROR, WARNING, Change, ImportResult, Issue
 from .schema import validate
 from .seed import sample_catalog, synthetic_catalog
 from .store import Store
@@ -49,10 +49,10 @@ def biggest_markets(frame: pd.DataFrame, countries: Sequence[str], count: int = 
     return [c for c in ranked[:count] if selling[c] > 0]
 
 
-def _open(store: Store | str | os.PathLike) -> tuple[Store, bool]:
+def _open(store: Store | str | os.PathLike, lock_timeout: float = 30.0) -> tuple[Store, bool]:
     if isinstance(store, Store):
         return store, False
-    return Store.open(Path(store)), True
+    return Store.open(Path(store), lock_timeout), True
 
 
 def init_store(path: str | os.PathLike, sample: bool = False, synthetic: int = 0) -> int:
@@ -117,7 +117,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     owned = False
     try:
         card = load_rate_card(rates or reference_file("freight_rates.csv"))
-        handle, owned = _open(store)
+        handle, owned = _open(store, settings.lock_timeout)
         raw = read_sheet(path)
         result.saved_by = raw.saved_by
         lang = lang or raw.lang or settings.lang
@@ -263,6 +263,54 @@ def _order(issue: Issue) -> tuple[int, int]:
     return (issue.row or 0, issue.column if issue.column is not None else -1)
 
 
+def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = False, force: bool = False,
+           lang: str = "en") -> ImportResult:
+    """Put back the values a run replaced, through the change rule: a value changed again since
+    that run is a conflict (unless `force`). The revert is itself a run, with its own journal."""
+    handle, owned = _open(store)
+    result = ImportResult(status="unreadable", file=f"revert {run_id}")
+    try:
+        if handle.run(run_id) is None:
+            raise ConfigError("unknown_run", run_id=run_id)
+        with handle.transaction():
+            applied = [c for c in handle.run_changes(run_id) if c.result == "applied"]
+            current = handle.catalog_frame()
+            items = [(c.sku_id, c.product_id, c.field, c.after, c.before, _plain(current, c)) for c in applied]
+            changes, issues = plan_values(items, force=force)
+            result.errors = [i for i in issues if i.severity == ERROR]
+            result.warnings = [i for i in issues if i.severity == WARNING]
+            result.rows = len(applied)
+            result.change_list = changes.changes
+            result.changes, result.changed_skus = len(changes.changes), len(changes.skus)
+            result.already_applied = changes.already_applied
+            if result.errors or dry_run or not changes.changes:
+                result.status = "invalid" if result.errors else ("dry_run" if dry_run else "unchanged")
+            else:
+                result.run_id = handle.begin_run(result.file, None, "local", changes.changes)
+                result.push_results = LocalTarget(handle).apply(result.run_id, changes.changes)
+                result.applied = len(changes.changes)
+                result.status = "applied"
+                handle.finish_run(result.run_id, "applied", {"changes": result.changes, "applied": result.applied,
+                                                             "reverts": run_id})
+    except SheetsyncError as exc:
+        result.status = exc.status
+        result.errors = [Issue(exc.rule, sheet=None, params=dict(exc.params))]
+    finally:
+        for issue in (*result.errors, *result.warnings):
+            issue.render(lang)
+        if owned:
+            handle.close()
+    return result
+
+
+def _plain(frame: pd.DataFrame, change: Change) -> object:
+    """The catalog's current value for a change's SKU and field, as a plain Python value."""
+    if change.sku_id not in frame.index:
+        return None
+    value = frame.at[change.sku_id, change.field]
+    return int(value) if hasattr(value, "item") and not isinstance(value, str) else value
+
+
 def history(store: Store | str | os.PathLike) -> list[dict]:
     handle, owned = _open(store)
     try:
@@ -272,4 +320,4 @@ def history(store: Store | str | os.PathLike) -> list[dict]:
             handle.close()
 
 
-__all__ = ["ExportSummary", "export_catalog", "history", "import_workbook", "init_store"]
+__all__ = ["ExportSummary", "export_catalog", "history", "import_workbook", "init_store", "revert"]

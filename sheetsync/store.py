@@ -14,7 +14,7 @@ import json
 import secrets
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -86,6 +86,9 @@ class Store:
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
         self.path = path
         self.db = connection
+        # Called after each change is written, inside the transaction: lets tests stop the process
+        # at an exact point of an apply (crash consistency) without timers.
+        self.after_write: Callable[[Change], None] | None = None
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -107,11 +110,12 @@ class Store:
         return store
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
+    def open(cls, path: str | Path, lock_timeout: float = 30.0) -> Store:
+        """Open a catalog; a write waits up to `lock_timeout` seconds for another writer."""
         path = Path(path)
         if not path.exists():
             raise ConfigError("store_missing", path=str(path))
-        store = cls(path, _connect(path))
+        store = cls(path, _connect(path, lock_timeout))
         try:
             version = int(store.meta("schema_version") or 0)
         except sqlite3.DatabaseError as exc:
@@ -261,6 +265,8 @@ class Store:
                                 [(f"\x00{c.sku_id}", c.sku_id) for c in changes if c.field == "sku_code"])
             for change in changes:
                 _write_change(self.db, change)
+                if self.after_write:
+                    self.after_write(change)
             self.db.execute("UPDATE run_changes SET state = 'applied' WHERE run_id = ?", (run_id,))
         for change in changes:
             change.result = "applied"
@@ -269,6 +275,14 @@ class Store:
         with self.transaction():
             self.db.execute("UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE run_id = ?",
                             (now_iso(), status, json.dumps(counts), run_id))
+
+    def run_changes(self, run_id: str) -> list[Change]:
+        rows = self.db.execute("SELECT sku_id, product_id, field, before, after, state FROM run_changes "
+                               "WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
+        return [Change(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4]), result=r[5]) for r in rows]
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        return next((r for r in self.runs() if r["run_id"] == run_id), None)
 
     def runs(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT run_id, started_at, finished_at, file, target, status, counts FROM runs "
@@ -289,8 +303,8 @@ def _write_change(db: sqlite3.Connection, change: Change) -> None:
         raise ValueError(f"not a writable field: {change.field}")
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=30, isolation_level=None)
+def _connect(path: Path, lock_timeout: float = 30.0) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=lock_timeout, isolation_level=None)
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
