@@ -59,6 +59,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "number_precision_lost": ("{label} {value} was stored as a number and lost digits. Format the column as Text "
                               "and type the code again.",
                               "{label} {value} 被当作数字保存，丢失了部分数字。请把该列设为文本格式后重新输入。"),
+    "identifier_became_number": ("{label} came back as the number {value}, but it was exported as the text {base}: a spreadsheet turned it into a number (codes like 219E01 become 2190). Format the column as Text and type {base} again.",
+                                 "{label} 变成了数字 {value}，导出时是文本 {base}：表格软件把它转换成了数字（例如 219E01 会变成 2190）。请把该列设为文本格式后重新输入 {base}。"),
+    "merged_cell": ("This cell is part of the merged range {range}, so it reads as empty. Unmerge the cells and fill each one.",
+                    "此单元格属于合并区域 {range}，读取为空。请取消合并并逐格填写。"),
     "identifier_as_number": ("{label} was stored as a number ({value}); sheetsync read it as text. "
                              "Keep identifier columns formatted as Text.",
                              "{label} 被保存为数字（{value}），已按文本读取。请保持编号列为文本格式。"),

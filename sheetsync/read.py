@@ -48,10 +48,29 @@ class RawSheet:
     saved_by: str | None
     header_issues: list[Issue] = field(default_factory=list)
     lang: str = "en"
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)  # 0-based corners
 
     def column(self, key: str) -> list[Any]:
         index = self.columns[key]
         return [row[index] for row in self.rows]
+
+    def explain_blanks(self, cells: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[str, str]]:
+        """Why cells read as empty: ("merged", "B3:B5"), ("formula", "=A1*2") for a formula
+        nobody computed, or ("error", "#REF!"). Cells are (worksheet row, 0-based column). The
+        sheet's XML is read only when some required cell came back empty."""
+        found: dict[tuple[int, int], tuple[str, str]] = {}
+        for row, col in cells:
+            for (r0, c0), (r1, c1) in self.merged:
+                if r0 <= row - 1 <= r1 and c0 <= col <= c1 and (row - 1, col) != (r0, c0):
+                    found[(row, col)] = ("merged", f"{cell_ref(c0, r0 + 1)}:{cell_ref(c1, r1 + 1)}")
+        rest = [c for c in cells if c not in found]
+        if rest:
+            xml = _sheet_xml(Path(self.path), self.sheet)
+            for row, col in rest:
+                explained = _explain_cell(xml, cell_ref(col, row))
+                if explained:
+                    found[(row, col)] = explained
+        return found
 
 
 def column_letter(index: int) -> str:
@@ -161,6 +180,38 @@ def saved_by(path: Path) -> str | None:
     return application or None
 
 
+def _sheet_xml(path: Path, sheet: str) -> str:
+    """The XML text of a worksheet, found through the workbook's relationships."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = SafeET.fromstring(archive.read("xl/workbook.xml"))
+            rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            targets = {el.get("Id"): el.get("Target") for el in rels}
+            for el in book.iter():
+                if el.tag.endswith("}sheet") and el.get("name") == sheet:
+                    rid = next(v for k, v in el.attrib.items() if k.endswith("}id"))
+                    target = targets[rid].lstrip("/")
+                    part = target if target.startswith("xl/") else f"xl/{target}"
+                    return archive.read(part).decode("utf-8", errors="replace")
+    except (KeyError, StopIteration, zipfile.BadZipFile, SafeET.ParseError):
+        return ""
+    return ""
+
+
+def _explain_cell(xml: str, ref: str) -> tuple[str, str] | None:
+    match = re.search(rf'<(?:\w+:)?c r="{ref}"([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', xml, re.DOTALL)
+    if not match:
+        return None
+    attributes, body = match.group(1), match.group(2) or ""
+    formula = re.search(r"<(?:\w+:)?f[^>]*>(.*?)</(?:\w+:)?f>", body, re.DOTALL)
+    value = re.search(r"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", body, re.DOTALL)
+    if 't="e"' in attributes:
+        return "error", value.group(1) if value else "#ERROR"
+    if formula and (value is None or value.group(1) == ""):
+        return "formula", "=" + formula.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    return None
+
+
 def _find_header(rows: list[list[Any]]) -> tuple[int, dict[int, str], str]:
     """Locate the header: the keys row (row 2 as exported), else labels in either language.
     Returns the number of header rows, {column index: field key}, and the label language seen."""
@@ -230,6 +281,7 @@ def read_sheet(path: str | Path) -> RawSheet:
                 raise UnreadableWorkbook("file_too_large", path=name,
                                          detail=f"{sheet.total_height} rows × {sheet.width} columns")
             values = sheet.to_python(skip_empty_area=False)
+            merged = list(sheet.merged_cell_ranges or [])
             meta = read_meta(workbook)
         except UnreadableWorkbook:
             raise
@@ -246,7 +298,7 @@ def read_sheet(path: str | Path) -> RawSheet:
             numbers.append(header_rows + offset + 1)
     return RawSheet(name, sheet_name, columns, rows, numbers, header_rows, values[:header_rows], meta,
                     saved_by(path), issues,
-                    meta.get("lang", lang) if meta.get("lang") in ("en", "zh") else lang)
+                    meta.get("lang", lang) if meta.get("lang") in ("en", "zh") else lang, merged)
 
 
 def _map_columns(keys: dict[int, str], header_rows: int) -> tuple[dict[str, int], list[Issue]]:

@@ -183,6 +183,9 @@ def parse_identifier(values: list[Any], base: list[Any] | None, digits_only: boo
             elif base_text and base_text != text and base_text.lstrip("0") == text:
                 problems[i] = ("leading_zeros_lost", {"base": base_text})
                 out.append(pd.NA)
+            elif base_text and not base_text.isdigit():
+                problems[i] = ("identifier_became_number", {"base": base_text})
+                out.append(pd.NA)
             else:
                 notes[i] = ("identifier_as_number", {})
                 out.append(text)
@@ -403,6 +406,7 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
             issues.at(position_of[j], key, rule, WARNING, sku_id=index[j], **params)
         frame[key] = parsed.values.to_numpy() if f.kind not in SCALE else parsed.values.array
 
+    _explain_blanks(raw, issues.items)
     _check_schema(frame, editable, issues, index, position_of)
     _check_barcodes(frame, issues, index, position_of)
     _check_titles(frame, catalog, issues, index, position_of)
@@ -412,6 +416,24 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
     return Validated(frame, issues.items, invalid, editable, n)
 
 
+_BLANK_RULES = {"merged": "merged_cell", "formula": "formula_without_value", "error": "cell_error"}
+
+
+def _explain_blanks(raw: RawSheet, found: list[Issue]) -> None:
+    """A required cell that read as empty may be a merged cell, an uncomputed formula or an
+    error value: say which, so the seller knows what to fix."""
+    blanks = [i for i in found if i.rule in ("required", "stock_required") and i.row and i.column is not None]
+    if not blanks:
+        return
+    reasons = raw.explain_blanks([(i.row, i.column) for i in blanks])
+    for issue in blanks:
+        reason = reasons.get((issue.row, issue.column))
+        if reason:
+            issue.rule = _BLANK_RULES[reason[0]]
+            issue.value = reason[1]
+            issue.params["range"] = reason[1]
+
+
 def _parse_field(f: Field, values: list[Any], base: list[Any] | None) -> ParsedColumn:
     if f.kind in SCALE:
         return parse_scaled(values, f.kind)
@@ -419,7 +441,7 @@ def _parse_field(f: Field, values: list[Any], base: list[Any] | None) -> ParsedC
         parsed = parse_identifier(values, base, digits_only=False)
         if f.kind == "code":
             for i, value in enumerate(parsed.values):
-                if value == "" and i not in parsed.problems:
+                if isinstance(value, str) and value == "" and i not in parsed.problems:
                     parsed.problems[i] = ("required", {})
                     parsed.values.iloc[i] = pd.NA
         return parsed

@@ -1,0 +1,496 @@
+"""The pitfalls corpus: one real workbook per failure in shared/design/PITFALLS.md, built from a
+fresh export of the sample catalog, with the outcome it must have.
+
+    python -m tests.pitfalls        # build every case, import it, print the figures
+
+Each case either gives the right value (checked in the catalog afterwards), or an error or
+warning naming the cell, or a clear refusal of the whole file (exit 2); none may raise, and an
+invalid file must leave the catalog exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from click.testing import CliRunner
+
+import sheetsync
+from sheetsync.cli import main
+from sheetsync.store import Store
+
+
+@dataclass
+class Outcome:
+    status: str                      # applied | unchanged | invalid | unreadable
+    rule: str | None = None          # the error (or, for accepted files, warning) expected
+    cell: str | None = None          # where, when the rule belongs to a cell
+    values: dict[tuple[str, str], Any] | None = None   # (sku_id, field) → canonical value afterwards
+
+
+@dataclass
+class Case:
+    name: str
+    section: str
+    build: Callable[[Path, Path, Path], tuple[Path, Outcome]]   # (store, export, work dir) → (file, outcome)
+    needs: str | None = None         # "libreoffice" when the case needs a real LibreOffice
+
+
+class Sheet:
+    """The export opened with openpyxl, addressed by row index and key."""
+
+    def __init__(self, path: Path) -> None:
+        self.wb = openpyxl.load_workbook(path)
+        self.ws = self.wb["Products"]
+        self.col = {self.ws.cell(2, c).value: c for c in range(1, self.ws.max_column + 1)}
+
+    def sku(self, i: int) -> str:
+        return self.ws.cell(3 + i, self.col["sku_id"]).value
+
+    def cell(self, i: int, key: str):
+        return self.ws.cell(3 + i, self.col[key])
+
+    def save(self, path: Path) -> Path:
+        self.wb.save(path)
+        return path
+
+
+def edit(name: str, changes: Callable[[Sheet], Outcome]) -> Callable[[Path, Path, Path], tuple[Path, Outcome]]:
+    def build(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+        sheet = Sheet(export)
+        outcome = changes(sheet)
+        return sheet.save(work / f"{name}.xlsx"), outcome
+    return build
+
+
+def first_with(sheet: Sheet, key: str, test: Callable[[Any], bool]) -> int:
+    return next(i for i in range(sheet.ws.max_row - 2) if test(sheet.cell(i, key).value))
+
+
+# -- identifiers and numbers -------------------------------------------------------------------------
+def barcode_as_number(s: Sheet) -> Outcome:
+    i = first_with(s, "barcode", lambda v: isinstance(v, str) and v.startswith("0"))
+    s.cell(i, "barcode").value = int(s.cell(i, "barcode").value)
+    return Outcome("invalid", "leading_zeros_lost", s.cell(i, "barcode").coordinate)
+
+
+def long_barcode_as_float(s: Sheet) -> Outcome:
+    s.cell(0, "barcode").value = 1.00123456789012e17
+    return Outcome("invalid", "number_precision_lost", s.cell(0, "barcode").coordinate)
+
+
+def gtin14_as_exact_number(s: Sheet) -> Outcome:
+    i = first_with(s, "barcode", lambda v: isinstance(v, str) and len(v) == 13 and not v.startswith("0"))
+    barcode = s.cell(i, "barcode").value
+    s.cell(i, "barcode").value = int(barcode)  # 13 digits survive a float exactly
+    return Outcome("unchanged", "identifier_as_number", s.cell(i, "barcode").coordinate,
+                   {(s.sku(i), "barcode"): barcode})
+
+
+def code_with_e_became_number(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+    sku = Sheet(export).sku(0)
+    with Store.open(store) as handle, handle.transaction():
+        handle.db.execute("UPDATE skus SET sku_code = '219E01' WHERE sku_id = ?", (sku,))
+    sheetsync.export_catalog(store, work / "e-code-export.xlsx")
+    s = Sheet(work / "e-code-export.xlsx")
+    s.cell(0, "sku_code").value = 2190.0  # what Excel makes of 219E01
+    return s.save(work / "e-code.xlsx"), Outcome("invalid", "identifier_became_number",
+                                                 s.cell(0, "sku_code").coordinate)
+
+
+def decimal_comma(s: Sheet) -> Outcome:
+    s.cell(0, "seller_price").value = "19,50"
+    return Outcome("applied", values={(s.sku(0), "seller_price"): 1950})
+
+
+def grouped_european_number(s: Sheet) -> Outcome:
+    s.cell(0, "seller_price").value = "334.327,57"  # read right (334327.57), then caught by the guardrail
+    return Outcome("invalid", "large_price_change", s.cell(0, "seller_price").coordinate)
+
+
+def ambiguous_thousands(s: Sheet) -> Outcome:
+    s.cell(0, "weight_kg").value = "1,250"
+    return Outcome("invalid", "ambiguous_number", s.cell(0, "weight_kg").coordinate)
+
+
+def integer_as_float(s: Sheet) -> Outcome:
+    s.cell(0, "stock_US").value = 99.0
+    s.cell(1, "length_cm").value = "11.0"
+    return Outcome("applied", values={(s.sku(0), "stock_US"): 99, (s.sku(1), "length_cm"): 11})
+
+
+def text_one_point_zero_stays_text(s: Sheet) -> Outcome:
+    s.cell(0, "sku_code").value = "1.0"
+    return Outcome("applied", values={(s.sku(0), "sku_code"): "1.0"})
+
+
+def date_in_price(s: Sheet) -> Outcome:
+    s.cell(0, "seller_price").value = dt.datetime(2024, 12, 5)
+    return Outcome("invalid", "date_in_number", s.cell(0, "seller_price").coordinate)
+
+
+def date_in_identifier(s: Sheet) -> Outcome:
+    s.cell(0, "barcode").value = dt.datetime(2024, 12, 5)
+    return Outcome("invalid", "date_in_number", s.cell(0, "barcode").coordinate)
+
+
+# -- formulas and cached values ----------------------------------------------------------------------
+def formula_without_cache(s: Sheet) -> Outcome:
+    s.cell(0, "seller_price").value = "=18.9+1"  # openpyxl stores no cached result
+    return Outcome("invalid", "formula_without_value", s.cell(0, "seller_price").coordinate)
+
+
+def formula_with_cache(store: Path, export: Path, work: Path, libreoffice) -> tuple[Path, Outcome]:
+    s = Sheet(export)
+    s.cell(0, "seller_price").value = "=18.9+1"
+    libreoffice.resave(s.save(work / "formula.xlsx"), work / "lo-formula")
+    return work / "lo-formula" / "formula.xlsx", Outcome("applied", values={(s.sku(0), "seller_price"): 1990})
+
+
+def error_value(s: Sheet) -> Outcome:
+    cell = s.cell(0, "seller_price")
+    cell.value, cell.data_type = "#REF!", "e"
+    other = s.cell(1, "stock_US")
+    other.value, other.data_type = "#N/A", "e"
+    return Outcome("invalid", "cell_error", cell.coordinate)
+
+
+def error_text_typed(s: Sheet) -> Outcome:
+    s.cell(0, "weight_kg").value = " #VALUE! "
+    return Outcome("invalid", "cell_error", s.cell(0, "weight_kg").coordinate)
+
+
+# -- structure ---------------------------------------------------------------------------------------
+def columns_reordered(s: Sheet) -> Outcome:
+    ws = s.ws
+    price, stock = s.col["seller_price"], s.col["stock_US"]
+    for r in range(1, ws.max_row + 1):
+        a, b = ws.cell(r, price), ws.cell(r, stock)
+        a.value, b.value = b.value, a.value
+    ws.cell(3, stock).value = 20.5  # the price, now in the stock column's place
+    return Outcome("applied", values={(s.sku(0), "seller_price"): 2050})
+
+
+def column_renamed(s: Sheet) -> Outcome:
+    s.ws.cell(2, s.col["seller_price"]).value = "price"
+    s.ws.cell(1, s.col["seller_price"]).value = "Price"
+    s.cell(0, "seller_price").value = 99.0  # in a column sheetsync no longer knows: ignored
+    return Outcome("unchanged", "unknown_column", s.ws.cell(2, s.col["seller_price"]).coordinate)
+
+
+def column_deleted(s: Sheet) -> Outcome:
+    s.ws.delete_cols(s.col["weight_kg"])
+    return Outcome("unchanged")
+
+
+def column_duplicated(s: Sheet) -> Outcome:
+    col = s.ws.max_column + 1
+    for r in range(1, s.ws.max_row + 1):
+        s.ws.cell(r, col).value = s.ws.cell(r, s.col["seller_price"]).value
+    return Outcome("invalid", "duplicate_column", s.ws.cell(2, col).coordinate)
+
+
+def extra_column(s: Sheet) -> Outcome:
+    col = s.ws.max_column + 1
+    s.ws.cell(1, col).value, s.ws.cell(2, col).value = "Supplier", "supplier"
+    return Outcome("unchanged", "unknown_column", s.ws.cell(2, col).coordinate)
+
+
+def labels_edited(s: Sheet) -> Outcome:
+    for c in range(1, s.ws.max_column + 1):
+        s.ws.cell(1, c).value = f"my label {c}"
+    s.cell(0, "stock_US").value = 3
+    return Outcome("applied", values={(s.sku(0), "stock_US"): 3})
+
+
+def merged_cells(s: Sheet) -> Outcome:
+    top = s.cell(0, "title").coordinate
+    below = s.cell(1, "title").coordinate
+    s.ws.merge_cells(f"{top}:{below}")
+    return Outcome("invalid", "merged_cell", below)
+
+
+def hidden_rows_and_columns(s: Sheet) -> Outcome:
+    s.ws.row_dimensions[4].hidden = True
+    s.ws.column_dimensions[openpyxl.utils.get_column_letter(s.col["stock_US"])].hidden = True
+    s.cell(1, "stock_US").value = 5
+    return Outcome("applied", values={(s.sku(1), "stock_US"): 5})
+
+
+def products_sheet_hidden_and_moved(s: Sheet) -> Outcome:
+    s.ws.sheet_state = "hidden"
+    s.wb.move_sheet("Products", offset=2)
+    s.wb.active = 0
+    s.cell(0, "stock_US").value = 6
+    return Outcome("applied", values={(s.sku(0), "stock_US"): 6})
+
+
+def products_sheet_renamed(s: Sheet) -> Outcome:
+    s.ws.title = "My products"
+    return Outcome("unreadable", "no_products_sheet")
+
+
+def blank_rows_in_the_middle(s: Sheet) -> Outcome:
+    s.ws.insert_rows(6, amount=3)
+    s.cell(0, "stock_US").value = 8
+    return Outcome("applied", values={(s.sku(0), "stock_US"): 8})
+
+
+def trailing_styled_rows_and_huge_dimension(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+    s = Sheet(export)
+    for r in (s.ws.max_row + 1, 1_048_576):
+        s.ws.cell(r, 1).number_format = "@"
+        s.ws.cell(r, 1).font = openpyxl.styles.Font(bold=True)
+    path = s.save(work / "huge.xlsx")
+    _patch_dimension(path, "A1:AT1048576")
+    return path, Outcome("unchanged")
+
+
+def declared_dimension_a1(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+    s = Sheet(export)
+    s.cell(0, "stock_US").value = 9
+    path = s.save(work / "a1.xlsx")
+    _patch_dimension(path, "A1:A1")  # as WPS writes it
+    return path, Outcome("applied", values={(s.sku(0), "stock_US"): 9})
+
+
+def _patch_dimension(path: Path, ref: str) -> None:
+    temp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.startswith("xl/worksheets/sheet1"):
+                data = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), data)
+            target.writestr(info, data)
+    temp.replace(path)
+
+
+def same_sku_twice(s: Sheet) -> Outcome:
+    row = s.ws.max_row + 1
+    for c in range(1, s.ws.max_column + 1):
+        s.ws.cell(row, c).value = s.ws.cell(3, c).value
+    return Outcome("invalid", "duplicate_sku", s.cell(0, "sku_id").coordinate)
+
+
+def sku_and_product_mismatch(s: Sheet) -> Outcome:
+    s.cell(0, "product_id").value = s.cell(10, "product_id").value
+    return Outcome("invalid", "sku_product_mismatch", s.cell(0, "product_id").coordinate)
+
+
+def rows_from_another_store(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+    other = work / "other.db"
+    sheetsync.init_store(other, synthetic=3)
+    sheetsync.export_catalog(other, work / "other.xlsx")
+    foreign = Sheet(work / "other.xlsx")
+    s = Sheet(export)
+    row = s.ws.max_row + 1
+    for c in range(1, s.ws.max_column + 1):
+        s.ws.cell(row, c).value = foreign.ws.cell(3, c).value
+    return s.save(work / "pasted.xlsx"), Outcome("invalid", "unknown_sku", s.ws.cell(row, s.col["sku_id"]).coordinate)
+
+
+def blank_cell_never_erases(s: Sheet) -> Outcome:
+    s.cell(0, "weight_kg").value = None
+    return Outcome("invalid", "required", s.cell(0, "weight_kg").coordinate)
+
+
+def new_product_row_is_not_created(s: Sheet) -> Outcome:
+    row = s.ws.max_row + 1
+    for c in range(1, s.ws.max_column + 1):
+        s.ws.cell(row, c).value = s.ws.cell(3, c).value
+    s.ws.cell(row, s.col["sku_id"]).value = ""
+    s.ws.cell(row, s.col["product_id"]).value = ""
+    return Outcome("invalid", "missing_sku_id", s.ws.cell(row, s.col["sku_id"]).coordinate)
+
+
+# -- other programs ----------------------------------------------------------------------------------
+def resaved_by_libreoffice(store: Path, export: Path, work: Path, libreoffice) -> tuple[Path, Outcome]:
+    return libreoffice.resave(export, work / "lo"), Outcome("unchanged")
+
+
+def resaved_by_libreoffice_as_ods_renamed(store: Path, export: Path, work: Path, libreoffice) -> tuple[Path, Outcome]:
+    ods = libreoffice.resave(export, work / "ods", fmt="ods")
+    renamed = ods.with_name("renamed.xlsx")
+    shutil.copy(ods, renamed)
+    return renamed, Outcome("unreadable", "file_not_xlsx")
+
+
+# -- security and not-an-xlsx ------------------------------------------------------------------------
+def formula_text_in_title(s: Sheet) -> Outcome:
+    s.cell(0, "title").value = "=HYPERLINK(\"http://x\",\"y\")"
+    s.cell(1, "title").value = "=HYPERLINK(\"http://x\",\"y\")"
+    s.cell(0, "title").data_type = s.cell(1, "title").data_type = "s"
+    return Outcome("applied", values={(s.sku(0), "title"): "=HYPERLINK(\"http://x\",\"y\")"})
+
+
+def raw_file(name: str, data: bytes, rule: str) -> Callable[[Path, Path, Path], tuple[Path, Outcome]]:
+    def build(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+        path = work / name
+        path.write_bytes(data)
+        return path, Outcome("unreadable", rule)
+    return build
+
+
+def truncated(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+    data = export.read_bytes()
+    path = work / "truncated.xlsx"
+    path.write_bytes(data[: len(data) * 2 // 3])
+    return path, Outcome("unreadable", "file_corrupt")
+
+
+def entity_bomb(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+    path = work / "bomb.xlsx"
+    with zipfile.ZipFile(export) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<worksheet", b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+                                    b"<worksheet", 1)
+            target.writestr(info, data)
+    return path, Outcome("unreadable", "file_corrupt")
+
+
+def zip_bomb(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+    path = work / "zipbomb.xlsx"
+    with zipfile.ZipFile(export) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+        target.writestr("xl/media/padding.xml", b" " * (30 * 1024 * 1024))
+    return path, Outcome("unreadable", "file_too_large")
+
+
+CASES = [
+    Case("leading zeros lost (barcode typed as a number)", "identifiers and numbers", edit("zeros", barcode_as_number)),
+    Case("18-digit code turned into a float", "identifiers and numbers", edit("float", long_barcode_as_float)),
+    Case("13-digit barcode stored as an exact number", "identifiers and numbers", edit("exact", gtin14_as_exact_number)),
+    Case("code 219E01 read as the number 2190", "identifiers and numbers", code_with_e_became_number),
+    Case("decimal comma typed as text (19,50)", "identifiers and numbers", edit("comma", decimal_comma)),
+    Case("grouped European number (334.327,57)", "identifiers and numbers", edit("grouped", grouped_european_number)),
+    Case("ambiguous thousands separator (1,250)", "identifiers and numbers", edit("ambiguous", ambiguous_thousands)),
+    Case("integers read as 99.0 and '11.0'", "identifiers and numbers", edit("dotzero", integer_as_float)),
+    Case("text '1.0' stays text", "identifiers and numbers", edit("onezero", text_one_point_zero_stays_text)),
+    Case("a date where a price was meant", "identifiers and numbers", edit("date", date_in_price)),
+    Case("a date in an identifier column", "identifiers and numbers", edit("dateid", date_in_identifier)),
+    Case("formula with no cached value (library-written)", "formulas", edit("nocache", formula_without_cache)),
+    Case("formula with a cached value (LibreOffice-computed)", "formulas", formula_with_cache, "libreoffice"),
+    Case("error values #REF! and #N/A", "formulas", edit("errors", error_value)),
+    Case("error text typed into a number cell", "formulas", edit("errortext", error_text_typed)),
+    Case("columns reordered", "structure", edit("reordered", columns_reordered)),
+    Case("column key renamed", "structure", edit("renamed", column_renamed)),
+    Case("column deleted", "structure", edit("deleted", column_deleted)),
+    Case("column duplicated", "structure", edit("duplicated", column_duplicated)),
+    Case("extra column added", "structure", edit("extra", extra_column)),
+    Case("label row edited", "structure", edit("labels", labels_edited)),
+    Case("merged cells", "structure", edit("merged", merged_cells)),
+    Case("hidden rows and columns", "structure", edit("hidden", hidden_rows_and_columns)),
+    Case("data sheet hidden and moved", "structure", edit("moved", products_sheet_hidden_and_moved)),
+    Case("data sheet renamed", "structure", edit("sheetrenamed", products_sheet_renamed)),
+    Case("blank rows in the middle", "structure", edit("blankrows", blank_rows_in_the_middle)),
+    Case("styled empty row at 1,048,576 and that declared dimension", "structure",
+         trailing_styled_rows_and_huge_dimension),
+    Case("declared dimension A1:A1 (WPS)", "structure", declared_dimension_a1),
+    Case("the same SKU twice", "structure", edit("twice", same_sku_twice)),
+    Case("product ID and SKU ID that do not belong together", "structure", edit("mismatch", sku_and_product_mismatch)),
+    Case("a row pasted from another store's export", "structure", rows_from_another_store),
+    Case("a blank cell (never 'erase')", "data destruction", edit("blank", blank_cell_never_erases)),
+    Case("a new row without IDs (never 'create')", "data destruction", edit("newrow", new_product_row_is_not_created)),
+    Case("re-saved by LibreOffice", "other programs", resaved_by_libreoffice, "libreoffice"),
+    Case("LibreOffice .ods renamed to .xlsx", "other programs", resaved_by_libreoffice_as_ods_renamed, "libreoffice"),
+    Case("formula-like text stays text", "security", edit("injection", formula_text_in_title)),
+    Case("XML entity bomb", "security", entity_bomb),
+    Case("zip bomb", "security", zip_bomb),
+    Case("a CSV renamed .xlsx", "not an xlsx", raw_file("csv.xlsx", b"sku_id,price\n1,2\n", "file_not_xlsx")),
+    Case("an old .xls", "not an xlsx", raw_file("old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512),
+                                                 "file_old_xls")),
+    Case("a password-protected workbook", "not an xlsx",
+         raw_file("locked.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64) + "EncryptionInfo".encode("utf-16-le"),
+                  "file_encrypted")),
+    Case("an empty file", "not an xlsx", raw_file("empty.xlsx", b"", "file_empty")),
+    Case("a truncated download", "not an xlsx", truncated),
+]
+
+
+@dataclass
+class Verdict:
+    case: Case
+    ok: bool
+    detail: str
+    traceback: bool
+    changed_by_invalid: bool
+    status: str
+
+
+def run_case(case: Case, sample_store: Path, work: Path, libreoffice=None) -> Verdict:
+    """Build the case's workbook, import it through the CLI, and check the outcome."""
+    work.mkdir(parents=True, exist_ok=True)
+    store = work / "shop.db"
+    shutil.copy(sample_store, store)
+    export = work / "export.xlsx"
+    sheetsync.export_catalog(store, export, preview=[])
+    args = (store, export, work, libreoffice) if case.needs == "libreoffice" else (store, export, work)
+    path, want = case.build(*args)
+    with Store.open(store) as handle:
+        before = handle.catalog_frame()
+    run = CliRunner().invoke(main, ["--store", str(store), "import", str(path), "--json"])
+    crashed = run.exception is not None and not isinstance(run.exception, SystemExit)
+    if crashed:
+        return Verdict(case, False, repr(run.exception), True, False, "traceback")
+    result = json.loads(run.output)
+    with Store.open(store) as handle:
+        after = handle.catalog_frame()
+    changed = not after.equals(before)
+    problems = []
+    if result["status"] != want.status:
+        problems.append(f"status {result['status']} (want {want.status})")
+    issues = result["errors"] + (result["warnings"] if want.status in ("applied", "unchanged") else [])
+    if want.rule and not any(i["rule"] == want.rule and (want.cell is None or i["cell"] == want.cell) for i in issues):
+        problems.append(f"no {want.rule} at {want.cell}: {[(i['rule'], i['cell']) for i in issues][:5]}")
+    if want.status in ("applied", "unchanged") and result["errors"]:
+        problems.append(f"unexpected errors {[(i['rule'], i['cell']) for i in result['errors']][:5]}")
+    for (sku, key), value in (want.values or {}).items():
+        if after.at[sku, key] != value:
+            problems.append(f"{sku} {key} = {after.at[sku, key]!r} (want {value!r})")
+    if want.status in ("invalid", "unreadable") and changed:
+        problems.append("an invalid file changed the catalog")
+    if want.status == "unchanged" and changed:
+        problems.append("the catalog changed")
+    return Verdict(case, not problems, "; ".join(problems), False,
+                   changed and want.status in ("invalid", "unreadable"), result["status"])
+
+
+def main_figures() -> int:
+    from tests.libreoffice import SOFFICE, LibreOffice
+
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        sample = work / "sample.db"
+        sheetsync.init_store(sample, sample=True)
+        office = LibreOffice(work / "lo-profile") if SOFFICE else None
+        verdicts = []
+        for n, case in enumerate(CASES):
+            if case.needs == "libreoffice" and office is None:
+                continue
+            verdicts.append(run_case(case, sample, work / f"case{n}", office))
+    print(f"{'case':<62}{'section':<26}{'outcome':<12}ok")
+    for v in verdicts:
+        print(f"{v.case.name:<62}{v.case.section:<26}{v.status:<12}{'yes' if v.ok else 'NO: ' + v.detail}")
+    rejected = sum(1 for v in verdicts if v.ok and v.status in ("invalid", "unreadable"))
+    accepted = sum(1 for v in verdicts if v.ok and v.status in ("applied", "unchanged"))
+    print(f"\ncases {len(verdicts)}, rejected with a clear error {rejected}, accepted with the right values "
+          f"{accepted}, tracebacks {sum(v.traceback for v in verdicts)}, "
+          f"catalog changed by an invalid file {sum(v.changed_by_invalid for v in verdicts)}, "
+          f"failing {sum(not v.ok for v in verdicts)}")
+    return 0 if all(v.ok for v in verdicts) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main_figures())
