@@ -371,7 +371,8 @@ def zip_bomb(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
 CASES = [
     Case("leading zeros lost (barcode typed as a number)", "identifiers and numbers", edit("zeros", barcode_as_number)),
     Case("18-digit code turned into a float", "identifiers and numbers", edit("float", long_barcode_as_float)),
-    Case("13-digit barcode stored as an exact number", "identifiers and numbers", edit("exact", gtin14_as_exact_number)),
+    Case("13-digit barcode stored as an exact number", "identifiers and numbers",
+         edit("exact", gtin14_as_exact_number)),
     Case("code 219E01 read as the number 2190", "identifiers and numbers", code_with_e_became_number),
     Case("decimal comma typed as text (19,50)", "identifiers and numbers", edit("comma", decimal_comma)),
     Case("grouped European number (334.327,57)", "identifiers and numbers", edit("grouped", grouped_european_number)),
