@@ -7,9 +7,9 @@
     >>> result.status, result.exit_code
 """
 
-from .pipeline import ExportSummary, export_catalog, history, import_workbook, init_store, revert
+from .pipeline import ExportSummary, PullResult, export_catalog, history, import_workbook, init_store, pull, revert
 from .results import Change, ImportResult, Issue, PushResult
 
-__all__ = ["Change", "ExportSummary", "ImportResult", "Issue", "PushResult", "export_catalog", "history",
-           "import_workbook", "init_store", "revert"]
+__all__ = ["Change", "ExportSummary", "ImportResult", "Issue", "PullResult", "PushResult", "export_catalog",
+           "history", "import_workbook", "init_store", "pull", "revert"]
 __version__ = "0.1.0"

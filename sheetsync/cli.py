@@ -144,7 +144,8 @@ def _human(result: ImportResult, lang: str) -> str:
 @click.option("--skip-invalid", is_flag=True, help="Apply the valid rows, report the rest.")
 @click.option("--force", is_flag=True, help="On a conflict, write the sheet's value.")
 @click.option("--allow-large-changes", is_flag=True, help="Accept price and stock moves past the guardrails.")
-@click.option("--target", type=click.Choice(["local"]), default="local", show_default=True)
+@click.option("--target", type=click.Choice(["local", "aliexpress"]), default="local", show_default=True,
+              help="Where changes go: the local catalog, or AliExpress (credentials from SHEETSYNC_AE_*).")
 @_import_options
 @click.pass_obj
 def import_(obj: Context, file: str, dry_run: bool, skip_invalid: bool, force: bool, allow_large_changes: bool,
@@ -175,6 +176,28 @@ def validate(obj: Context, file: str, report: str | None, rates: str | None, lan
     result = pipeline.import_workbook(obj.store, file, dry_run=True, rates=rates, report=report, lang=lang,
                                       settings=settings, email_to=email_to)
     _emit(result, as_json, lang or settings.lang)
+
+
+@main.command()
+@click.option("--target", type=click.Choice(["aliexpress"]), required=True)
+@click.option("--since", metavar="DATETIME", help="Only products modified since (yyyy-MM-dd HH:mm:ss); "
+              "default: the last successful pull.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_obj
+def pull(obj: Context, target: str, since: str | None, as_json: bool) -> None:
+    """Refresh the local catalog from the platform."""
+    try:
+        settings = obj.settings()
+        update, close = _progress("pull", 0)
+        summary = pipeline.pull(obj.store, since=since, settings=settings, progress=update)
+        close()
+    except SheetsyncError as exc:
+        _fail(exc)
+    if as_json:
+        click.echo(json.dumps(summary.__dict__))
+    else:
+        click.echo(f"Pulled {summary.products} products from AliExpress (since {summary.since or 'the start'}): "
+                   f"{summary.added} SKUs added, {summary.updated} updated, {summary.calls} API calls.")
 
 
 @main.command()

@@ -6,27 +6,38 @@ is a thin layer over these functions.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from . import integrity
-from .config import Settings, bundled_countries, reference_file, sample_data_dir
-from .diff import Guardrails, plan, plan_values
+from .config import Country, Settings, bundled_countries, reference_file, sample_data_dir
+from .diff import ALREADY_APPLIED, CONFLICT, Guardrails, decide, plan, plan_values
 from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
-from .fields import TEMPLATE_VERSION
+from .fields import TEMPLATE_VERSION, field_for_key, to_display
 from .mail import SmtpSettings, send_report
 from .pricing import Pricing, RateCard, display_prices, load_rate_card
 from .read import RawSheet, cell_ref, read_sheet
 from .report import write_report
-from .results import ERROR, WARNING, Change, ImportResult, Issue
+from .results import ERROR, WARNING, Change, ImportResult, Issue, PushResult
 from .schema import validate
 from .seed import sample_catalog, synthetic_catalog
 from .store import Store
+from .targets.aliexpress import (
+    AliExpressTarget,
+    Client,
+    Credentials,
+    PlatformError,
+    QuotaExceeded,
+    product_rows,
+    shared_warehouse_problems,
+)
 from .targets.local import LocalTarget
 from .template import ExportMeta, Preview, write_workbook
 
@@ -104,7 +115,8 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
                     skip_invalid: bool = False, force: bool = False, allow_large_changes: bool = False,
                     rates: str | os.PathLike | None = None, report: str | os.PathLike | None = None,
                     lang: str | None = None, target: str = "local", settings: Settings | None = None,
-                    email_to: Sequence[str] = (), smtp: SmtpSettings | None = None) -> ImportResult:
+                    email_to: Sequence[str] = (), smtp: SmtpSettings | None = None,
+                    client: Client | None = None) -> ImportResult:
     """Import an edited workbook. Never raises for a bad file or bad cells: the result says what
     happened (status, counts, errors, warnings) and `exit_code` maps it to the CLI's exit code.
 
@@ -122,8 +134,10 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
         result.saved_by = raw.saved_by
         lang = lang or raw.lang or settings.lang
         _check_meta(raw, handle)
-        if dry_run:
-            _run(handle, raw, card, result, dry_run, skip_invalid, force, allow_large_changes, settings, target)
+        remote = connect(handle, settings, client) if target == "aliexpress" else None
+        if dry_run or remote:
+            _run(handle, raw, card, result, dry_run, skip_invalid, force, allow_large_changes, settings, target,
+                 remote)
         else:
             with handle.transaction():
                 _run(handle, raw, card, result, dry_run, skip_invalid, force, allow_large_changes, settings,
@@ -131,6 +145,9 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     except SheetsyncError as exc:
         result.status = exc.status
         result.errors = [Issue(exc.rule, sheet=None, params=dict(exc.params))]
+    except PlatformError as exc:
+        result.status = "unreadable" if result.applied == 0 else "partial"
+        result.errors = [Issue("platform_refused", sheet=None, params={"code": exc.code, "detail": exc.text})]
     finally:
         lang = lang or settings.lang
         for issue in (*result.errors, *result.warnings):
@@ -173,7 +190,8 @@ def _check_meta(raw: RawSheet, store: Store) -> None:
 
 
 def _run(store: Store, raw: RawSheet, card: RateCard, result: ImportResult, dry_run: bool, skip_invalid: bool,
-         force: bool, allow_large_changes: bool, settings: Settings, target_name: str) -> None:
+         force: bool, allow_large_changes: bool, settings: Settings, target_name: str,
+         remote: AliExpressTarget | None = None) -> None:
     export_id = raw.meta["export_id"]
     base = store.snapshot_frame(export_id)
     if not integrity.verify(store.secret, store.store_id, export_id, base.index, raw.meta.get("signature", "")):
@@ -192,10 +210,14 @@ def _run(store: Store, raw: RawSheet, card: RateCard, result: ImportResult, dry_
     result.display_prices = _display_table(pricing, sheet, catalog, card)
 
     target = LocalTarget(store)
-    current = target.current(list(sheet.index), catalog)
+    # For AliExpress the sheet is planned against the export here; each product is then re-read
+    # from the platform just before it is written, and the change rule decides again there.
+    current = base if remote else target.current(list(sheet.index), catalog)
     rails = Guardrails(settings.max_price_change_pct, settings.max_stock_jump, allow_large_changes)
     changes, diff_issues = plan(sheet, checked.editable, base, current, force=force, guardrails=rails)
     issues += diff_issues
+    if remote:
+        issues += _platform_limits(sheet, catalog, checked.invalid_skus, changes.changes, remote)
     for issue in issues:
         _locate(issue, raw)
     errors = sorted((i for i in issues if i.severity == ERROR), key=_order)
@@ -214,6 +236,9 @@ def _run(store: Store, raw: RawSheet, card: RateCard, result: ImportResult, dry_
             change.result = "dry_run" if dry_run and not blocked else "not_applied"
         result.status = "invalid" if errors else ("dry_run" if dry_run else "unchanged")
         return
+    if remote:
+        _push(store, remote, changes.changes, result, raw.path, export_id, force, errors)
+        return
     result.run_id = store.begin_run(raw.path, export_id, target_name, changes.changes)
     result.push_results = target.apply(result.run_id, changes.changes)
     result.applied = sum(1 for c in changes.changes if c.result == "applied")
@@ -222,6 +247,98 @@ def _run(store: Store, raw: RawSheet, card: RateCard, result: ImportResult, dry_
     store.finish_run(result.run_id, result.status, {
         "changes": result.changes, "applied": result.applied, "failed": result.failed,
         "changed_skus": result.changed_skus, "errors": len(errors)})
+
+
+def _platform_limits(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[str], changes: list[Change],
+                     remote: AliExpressTarget) -> list[Issue]:
+    """What the platform cannot store, refused before anything is sent: a title change (the
+    semi-managed edit call has no subject field), and different stocks for one SKU in joined
+    countries that share a JIT warehouse (the platform keeps one quantity per warehouse)."""
+    issues = [Issue("title_not_supported", field="title", sku_id=c.sku_id, row=int(sheet.at[c.sku_id, "_row"]))
+              for c in changes if c.field == "title"]
+    valid = sheet.loc[~sheet.index.isin(list(invalid))]
+    merged = catalog.loc[valid.index].copy()
+    for key in valid.columns:
+        if key in merged.columns:
+            merged[key] = valid[key].to_numpy()
+    stock_columns = [f"stock_{c}" for c in remote.countries if f"stock_{c}" in merged]
+    for _, group in merged.groupby("product_id", sort=False):
+        stock = {sku: {col[6:]: int(group.at[sku, col]) for col in stock_columns} for sku in group.index}
+        for sku, country, warehouse in shared_warehouse_problems(stock, remote.warehouse_of):
+            issues.append(Issue("shared_warehouse_stock", field=f"stock_{country}", sku_id=sku,
+                                row=int(sheet.at[sku, "_row"]), params={"warehouse": warehouse, "country": country}))
+    return issues
+
+
+def _push(store: Store, remote: AliExpressTarget, planned: list[Change], result: ImportResult, file: str,
+          export_id: str, force: bool, errors: list[Issue]) -> None:
+    """Re-read every product to be written, apply the change rule against the platform, then write
+    one product per call. Each product's success is journaled and mirrored in the local catalog
+    at once, so a run that dies half way is finished by the next one without repeating a write."""
+    by_product: dict[str, list[Change]] = {}
+    for change in planned:
+        by_product.setdefault(change.product_id, []).append(change)
+    reads: dict[str, dict] = {}
+    todo: list[Change] = []
+    already: list[Change] = []
+    conflicts: list[Issue] = []
+    for product_id, changes in by_product.items():
+        raw_product, now = remote.read(product_id)
+        reads[product_id] = raw_product
+        for change in changes:
+            current = now.get(change.sku_id, {}).get(change.field)
+            outcome = decide(change.base, change.after, current)
+            if outcome == ALREADY_APPLIED:
+                already.append(change)
+                continue
+            if outcome == CONFLICT:
+                f = field_for_key(change.field)
+                conflicts.append(Issue("conflict", WARNING if force else ERROR, field=change.field,
+                                       sku_id=change.sku_id, value=to_display(f.kind, change.after),
+                                       base=to_display(f.kind, change.base), current=to_display(f.kind, current),
+                                       params={"label": f.label_en}))
+                if not force:
+                    continue
+            change.before = current
+            todo.append(change)
+    result.already_applied += len(already)
+    store.write_values(already)  # an interrupted run may have written them on the platform only
+    result.errors += [i for i in conflicts if i.severity == ERROR]
+    result.warnings += [i for i in conflicts if i.severity == WARNING]
+    result.change_list = todo
+    result.changes, result.changed_skus = len(todo), len({c.sku_id for c in todo})
+    if result.errors or not todo:
+        result.status = "invalid" if result.errors else "unchanged"
+        return
+    result.run_id = store.begin_run(file, export_id, remote.name, todo)
+    grouped: dict[str, list[Change]] = {}
+    for change in todo:
+        grouped.setdefault(change.product_id, []).append(change)
+    try:
+        for product_id, changes in grouped.items():
+            wanted: dict[str, dict] = {}
+            for change in changes:
+                wanted.setdefault(change.sku_id, {})[change.field] = change.after
+            outcome = remote.write(product_id, reads[product_id], wanted)
+            for change in changes:
+                change.result = "applied" if outcome.status == "applied" else "failed"
+            if outcome.status == "applied":
+                store.apply_changes(result.run_id, changes)
+            for sku in wanted:
+                result.push_results.append(PushResult(product_id, sku, outcome.status, outcome.code, outcome.message))
+    except QuotaExceeded as exc:
+        result.warnings.append(Issue("quota_exceeded", WARNING, sheet=None, params={"seconds": exc.seconds}))
+    except PlatformError as exc:
+        result.warnings.append(Issue("platform_refused", WARNING, sheet=None,
+                                     params={"code": exc.code, "detail": exc.text}))
+    for change in todo:
+        if change.result == "planned":
+            change.result = "failed"
+    result.applied = sum(1 for c in todo if c.result == "applied")
+    result.failed = sum(1 for c in todo if c.result == "failed")
+    result.status = "partial" if result.failed else ("invalid" if errors else "applied")
+    store.finish_run(result.run_id, result.status, {"changes": result.changes, "applied": result.applied,
+                                                    "failed": result.failed, "changed_skus": result.changed_skus})
 
 
 def _price(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[str], card: RateCard,
@@ -261,6 +378,85 @@ def _locate(issue: Issue, raw: RawSheet) -> None:
 
 def _order(issue: Issue) -> tuple[int, int]:
     return (issue.row or 0, issue.column if issue.column is not None else -1)
+
+
+def connect(store: Store, settings: Settings, client: Client | None = None) -> AliExpressTarget:
+    """The AliExpress target: credentials from the environment (refreshed tokens from the store),
+    supported countries and the country → JIT warehouse mapping from the last pull."""
+    if client is None:
+        credentials = Credentials.from_env(os.environ)
+        if credentials is None:
+            raise ConfigError("ae_credentials_missing")
+        if store.meta("ae_access_token"):
+            credentials.access_token = store.meta("ae_access_token") or credentials.access_token
+            credentials.refresh_token = store.meta("ae_refresh_token") or credentials.refresh_token
+        client = Client(credentials, rate_limit=settings.rate_limit_per_second,
+                        connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout)
+    if client.on_tokens is None:
+        client.on_tokens = lambda access, refresh: _keep_tokens(store, access, refresh)
+    warehouses = json.loads(store.meta("ae_warehouses") or "{}")
+    return AliExpressTarget(client, [c.code for c in store.countries()], warehouses)
+
+
+def _keep_tokens(store: Store, access: str, refresh: str | None) -> None:
+    store.set_meta("ae_access_token", access)
+    if refresh:
+        store.set_meta("ae_refresh_token", refresh)
+
+
+@dataclass
+class PullResult:
+    products: int
+    added: int
+    updated: int
+    calls: int
+    since: str | None
+
+
+def pull(store: Store | str | os.PathLike, *, since: str | None = None, settings: Settings | None = None,
+         client: Client | None = None, progress: Progress | None = None) -> PullResult:
+    """Refresh the local catalog from AliExpress: supported countries and warehouses, then every
+    product modified since `since` (default: the last successful pull)."""
+    settings = settings or Settings()
+    handle, owned = _open(store, settings.lock_timeout)
+    try:
+        remote = connect(handle, settings, client)
+        started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+        info = remote.client.info()
+        countries = [Country(c["country_code"], c.get("en_name") or c["country_code"],
+                             c.get("cn_name") or c["country_code"]) for c in info.get("pop_choice_country_list") or []]
+        warehouses = [w["warehouse_code"] for w in info.get("pop_choice_warehouse_list") or []]
+        if countries and [c.code for c in countries] != [c.code for c in handle.countries()]:
+            handle.set_countries(countries)
+        mapping = {c.code: settings.country_warehouses.get(c.code) or (warehouses[0] if warehouses else "")
+                   for c in handle.countries()}
+        handle.set_meta("ae_warehouses", json.dumps(mapping))
+        remote = AliExpressTarget(remote.client, [c.code for c in handle.countries()], mapping)
+        since = since or handle.meta("ae_last_pull")
+        listed: list[tuple[str, str]] = []
+        page = 1
+        while True:
+            batch = remote.client.list_products(page, 50, since)
+            listed += [(str(p["product_id"]), p.get("title") or "") for p in batch.get("pop_choice_product_list") or []]
+            if page >= int(batch.get("total_page") or 0):
+                break
+            page += 1
+        added = updated = 0
+        for product_id, title in listed:
+            raw_product = remote.client.product(product_id)
+            product, skus, prices = product_rows(raw_product, title, remote.countries, mapping)
+            a, u = handle.upsert_catalog([product], skus)
+            added, updated = added + a, updated + u
+            handle.set_platform_prices(prices)
+            if progress:
+                progress(1)
+        handle.set_meta("ae_last_pull", started)
+        return PullResult(len(listed), added, updated, remote.client.calls, since)
+    except PlatformError as exc:
+        raise ConfigError("platform_refused", code=exc.code, detail=exc.text) from None
+    finally:
+        if owned:
+            handle.close()
 
 
 def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = False, force: bool = False,
@@ -320,4 +516,5 @@ def history(store: Store | str | os.PathLike) -> list[dict]:
             handle.close()
 
 
-__all__ = ["ExportSummary", "export_catalog", "history", "import_workbook", "init_store", "revert"]
+__all__ = ["ExportSummary", "PullResult", "export_catalog", "history", "import_workbook", "init_store", "pull",
+           "revert"]

@@ -57,6 +57,7 @@ class Change:
     after: Any
     base: Any = None
     result: str = "planned"
+    seq: int | None = None  # position in the run's journal
 
 
 @dataclass

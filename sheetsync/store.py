@@ -60,6 +60,8 @@ CREATE TABLE exports (export_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, lang
                       countries TEXT NOT NULL, path TEXT NOT NULL);
 CREATE TABLE export_columns (export_id TEXT NOT NULL REFERENCES exports(export_id), field TEXT NOT NULL,
                              data TEXT NOT NULL, PRIMARY KEY (export_id, field)) WITHOUT ROWID;
+CREATE TABLE platform_prices (sku_id TEXT NOT NULL, country TEXT NOT NULL, freight INTEGER, price INTEGER,
+                              PRIMARY KEY (sku_id, country)) WITHOUT ROWID;
 CREATE TABLE runs (run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, file TEXT NOT NULL,
                    export_id TEXT, target TEXT NOT NULL, status TEXT NOT NULL, counts TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE run_changes (run_id TEXT NOT NULL REFERENCES runs(run_id), seq INTEGER NOT NULL,
@@ -118,6 +120,8 @@ class Store:
         store = cls(path, _connect(path, lock_timeout))
         try:
             version = int(store.meta("schema_version") or 0)
+            store.db.execute("CREATE TABLE IF NOT EXISTS platform_prices (sku_id TEXT NOT NULL, country TEXT NOT NULL, "
+                             "freight INTEGER, price INTEGER, PRIMARY KEY (sku_id, country)) WITHOUT ROWID")
         except sqlite3.DatabaseError as exc:
             raise ConfigError("store_missing", path=str(path)) from exc
         if version > SCHEMA_VERSION:
@@ -168,6 +172,49 @@ class Store:
     @property
     def secret(self) -> bytes:
         return bytes.fromhex(self.meta("secret") or "")
+
+    def set_countries(self, countries: Sequence[Country]) -> None:
+        with self.transaction():
+            self._set_countries(countries)
+
+    def upsert_catalog(self, products: Sequence[dict[str, Any]], skus: Sequence[dict[str, Any]]) -> tuple[int, int]:
+        """Add or update products and SKUs from the platform; only rows whose values differ are
+        written. Returns (SKUs added, SKUs updated)."""
+        added = updated = 0
+        with self.transaction():
+            for p in products:
+                row = self.db.execute("SELECT title, currency FROM products WHERE product_id = ?",
+                                      (p["product_id"],)).fetchone()
+                if row is None:
+                    position = self.db.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM products").fetchone()[0]
+                    self.db.execute("INSERT INTO products VALUES (?, ?, ?, ?)",
+                                    (p["product_id"], p["title"], p["currency"], position))
+                elif (p["title"] or row[0], p["currency"]) != tuple(row):
+                    self.db.execute("UPDATE products SET title = ?, currency = ? WHERE product_id = ?",
+                                    (p["title"] or row[0], p["currency"], p["product_id"]))
+            for s in skus:
+                stock = json.dumps(s["stock"], separators=(",", ":"))
+                values = (*(s[c] for c in SKU_COLUMNS), stock)
+                row = self.db.execute(f"SELECT {', '.join(SKU_COLUMNS)}, stock FROM skus WHERE sku_id = ?",
+                                      (s["sku_id"],)).fetchone()
+                if row is None:
+                    position = self.db.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM skus").fetchone()[0]
+                    self.db.execute(f"INSERT INTO skus (sku_id, product_id, position, {', '.join(SKU_COLUMNS)}, stock) "
+                                    f"VALUES (?, ?, ?, {', '.join('?' * len(SKU_COLUMNS))}, ?)",
+                                    (s["sku_id"], s["product_id"], position, *values))
+                    added += 1
+                elif tuple(row[:-1]) != values[:-1] or json.loads(row[-1]) != s["stock"]:
+                    self.db.execute(f"UPDATE skus SET {', '.join(c + ' = ?' for c in SKU_COLUMNS)}, stock = ? "
+                                    "WHERE sku_id = ?", (*values, s["sku_id"]))
+                    updated += 1
+        return added, updated
+
+    def set_platform_prices(self, rows: Sequence[tuple[str, str, int | None, int | None]]) -> None:
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO platform_prices VALUES (?, ?, ?, ?)", rows)
+
+    def platform_prices(self) -> list[tuple[str, str, int | None, int | None]]:
+        return self.db.execute("SELECT sku_id, country, freight, price FROM platform_prices").fetchall()
 
     def countries(self) -> list[Country]:
         rows = self.db.execute("SELECT code, name_en, name_zh FROM countries ORDER BY position").fetchall()
@@ -254,6 +301,8 @@ class Store:
                 "INSERT INTO run_changes VALUES (?, ?, ?, ?, ?, ?, ?, 'planned')",
                 ((run_id, i, c.sku_id, c.product_id, c.field, json.dumps(c.before), json.dumps(c.after))
                  for i, c in enumerate(changes)))
+        for i, change in enumerate(changes):
+            change.seq = i
         return run_id
 
     def apply_changes(self, run_id: str, changes: Sequence[Change]) -> None:
@@ -267,9 +316,17 @@ class Store:
                 _write_change(self.db, change)
                 if self.after_write:
                     self.after_write(change)
-            self.db.execute("UPDATE run_changes SET state = 'applied' WHERE run_id = ?", (run_id,))
+            self.db.executemany("UPDATE run_changes SET state = 'applied' WHERE run_id = ? AND seq = ?",
+                                [(run_id, c.seq) for c in changes])
         for change in changes:
             change.result = "applied"
+
+    def write_values(self, changes: Sequence[Change]) -> None:
+        """Write values the target already holds (found applied by an earlier, interrupted run)
+        so the local catalog mirrors it; not journaled again."""
+        with self.transaction():
+            for change in changes:
+                _write_change(self.db, change)
 
     def finish_run(self, run_id: str, status: str, counts: dict[str, int]) -> None:
         with self.transaction():

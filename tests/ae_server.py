@@ -1,0 +1,228 @@
+"""A stand-in for the AliExpress Open Platform gateway on 127.0.0.1, for tests.
+
+It speaks the protocol of shared/design/ALIEXPRESS.md: checks every request's signature with the
+app secret, keeps products in memory, implements the five semi-managed methods and the token
+refresh, and can be told to misbehave: throttle (ApiCallLimit with a 0-second ban), answer 5xx,
+stall past the client's read timeout, drop the connection after applying a write, expire the
+token, reject one product with a business error, or report the daily quota used up.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from sheetsync.targets.aliexpress import sign
+
+APP_KEY, APP_SECRET = "500123", "test-secret-do-not-use"
+
+
+def make_product(product_id: str, title: str, skus: list[dict[str, Any]], countries: list[str],
+                 modified: str = "2026-11-01 10:00:00") -> dict[str, Any]:
+    return {"product_id": product_id, "title": title, "category_id": 200000001, "currency_code": "USD",
+            "joined_country_list": countries, "modified_time": modified, "product_sku_list": skus}
+
+
+def make_sku(sku_id: str, code: str, price: str, weight: str, stock: int, barcode: str = "",
+             types: list[str] | None = None, countries: tuple[str, ...] = ("US", "FR")) -> dict[str, Any]:
+    return {
+        "sku_id": sku_id, "sku_code": code, "base_price": price, "package_weight": weight,
+        "package_length": "20", "package_width": "15", "package_height": "5",
+        "sku_property_list": [{"sku_property_name": "Color", "sku_property_value": code[-3:]}],
+        "pop_choice_sku_warehouse_stock_list": [{"warehouse_code": "CN-JIT", "sellable_quantity": stock}],
+        "pop_choice_product_sku_sc_item_info": {"sc_item_code": code, "sc_item_bar_code": barcode,
+                                                "original_box": "1", "special_product_type_list": types or []},
+        "freight_fee_list": [{"nation_code": c, "price": "3.10"} for c in countries],
+        "choice_sku_price_list": [{"nation_code": c, "price": str(round(float(price) + 3.10, 2))} for c in countries],
+    }
+
+
+class Gateway:
+    """State and fault switches, shared with the request handler."""
+
+    def __init__(self) -> None:
+        self.products: dict[str, dict[str, Any]] = {}
+        self.countries = [("US", "United States", "美国"), ("FR", "France", "法国"), ("ES", "Spain", "西班牙"),
+                          ("UK", "United Kingdom", "英国")]
+        self.warehouses = [("CN-JIT", "Shenzhen JIT")]
+        self.access_token, self.refresh_token = "token-1", "refresh-1"
+        self.requests: list[dict[str, str]] = []
+        self.bad_signatures = 0
+        self.lock = threading.Lock()
+        self.throttle = 0            # next N calls get ApiCallLimit (0-second ban)
+        self.fail_5xx = 0            # next N calls get HTTP 503
+        self.stall = 0               # next N calls never answer (until the test ends)
+        self.drop_after_write = 0    # next N writes are applied, then the connection is closed
+        self.expired = False         # the access token has expired
+        self.reject: dict[str, str] = {}   # product_id → business error code
+        self.quota_used = False
+        self.release = threading.Event()
+        self.page_size_seen: list[int] = []
+
+    def calls(self, method: str) -> list[dict[str, str]]:
+        return [r for r in self.requests if r.get("method") == method]
+
+
+class Handler(BaseHTTPRequestHandler):
+    gateway: Gateway
+
+    def log_message(self, *args: Any) -> None:  # keep test output clean
+        pass
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
+        path = urllib.parse.urlparse(self.path).path
+        g = self.gateway
+        with g.lock:
+            g.requests.append({**form, "_path": path})
+        if path == "/rest/auth/token/refresh":
+            return self._refresh(form)
+        if path != "/sync":
+            return self._send(404, {"error": "not found"})
+        expected = sign(APP_SECRET, {k: v for k, v in form.items() if k != "sign"})
+        if form.get("sign") != expected or form.get("app_key") != APP_KEY:
+            g.bad_signatures += 1
+            return self._error("IncompleteSignature", "The request signature does not conform to platform standards")
+        with g.lock:
+            if g.stall:
+                g.stall -= 1
+                stall = True
+            else:
+                stall = False
+            if g.fail_5xx:
+                g.fail_5xx -= 1
+                return self._send(503, {"message": "Service Unavailable"})
+            if g.throttle:
+                g.throttle -= 1
+                return self._error("ApiCallLimit",
+                                   "Api access frequency exceeds the limit. this ban will last 0 seconds")
+            if g.quota_used:
+                return self._error("ApiCallLimit", "App call limit exceeded. this ban will last 86400 seconds")
+        if stall:
+            g.release.wait(30)
+            return
+        if g.expired or form.get("session") != g.access_token:
+            return self._error("IllegalAccessToken", "The specified access token is invalid or expired")
+        method = form.get("method", "")
+        handler = getattr(self, "_" + method.replace("aliexpress.pop.choice.", "").replace(".", "_"), None)
+        if handler is None:
+            return self._error("InvalidMethod", f"unknown method {method}")
+        result, wrote = handler(form)
+        with g.lock:
+            drop = wrote and g.drop_after_write > 0
+            if drop:
+                g.drop_after_write -= 1
+        if drop:
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        self._send(200, {method.replace(".", "_") + "_response": {"result": result, "request_id": "0ba2887315"}})
+
+    # -- methods -------------------------------------------------------------------------------
+    def _info_query(self, form: dict[str, str]) -> tuple[dict, bool]:
+        g = self.gateway
+        return {"success": True,
+                "pop_choice_country_list": [{"country_code": c, "en_name": e, "cn_name": z}
+                                            for c, e, z in g.countries],
+                "pop_choice_warehouse_list": [{"warehouse_code": w, "warehouse_name": n} for w, n in g.warehouses]}, False
+
+    def _products_list(self, form: dict[str, str]) -> tuple[dict, bool]:
+        g = self.gateway
+        query = json.loads(form.get("param") or "{}")
+        page, size = int(query.get("current_page", 1)), int(query.get("page_size", 20))
+        g.page_size_seen.append(size)
+        since = query.get("gmt_modified_start")
+        items = [p for p in g.products.values() if not since or p["modified_time"] >= since]
+        items.sort(key=lambda p: p["product_id"])
+        chunk = items[(page - 1) * size: page * size]
+        return {"success": True, "total_item": len(items), "total_page": -(-len(items) // size),
+                "pop_choice_product_list": [
+                    {"product_id": p["product_id"], "title": p["title"], "product_status": "onSelling",
+                     "currency_code": p["currency_code"], "modified_time": p["modified_time"]} for p in chunk]}, False
+
+    def _product_query(self, form: dict[str, str]) -> tuple[dict, bool]:
+        product = self.gateway.products.get(form.get("product_id", ""))
+        if product is None:
+            return {"success": False, "error_code": "PRODUCT_NOT_FOUND", "error_message": "no such product"}, False
+        shown = {k: v for k, v in copy.deepcopy(product).items() if k not in ("title", "modified_time")}
+        return {"success": True, "pop_choice_product": shown}, False
+
+    def _product_edit(self, form: dict[str, str]) -> tuple[dict, bool]:
+        g = self.gateway
+        sent = json.loads(form["pop_choice_product"])
+        product_id = str(sent["product_id"])
+        if product_id in g.reject:
+            return {"success": False, "error_code": g.reject[product_id],
+                    "error_message": "The price is lower than the platform's reference price"}, False
+        with g.lock:
+            stored = g.products[product_id]
+            stored["joined_country_list"] = sent["joined_country_list"]
+            by_id = {s["sku_id"]: s for s in stored["product_sku_list"]}
+            for sku in sent["product_sku_list"]:
+                target = by_id[str(sku["sku_id"])]
+                for key in ("sku_code", "base_price", "package_weight", "package_length", "package_width",
+                            "package_height", "pop_choice_sku_warehouse_stock_list",
+                            "pop_choice_product_sku_sc_item_info"):
+                    if key in sku:
+                        target[key] = sku[key]
+            stored["modified_time"] = "2026-11-27 12:00:00"
+        return {"success": True, "product_id": product_id}, True
+
+    def _product_stocks_update(self, form: dict[str, str]) -> tuple[dict, bool]:
+        g = self.gateway
+        product_id = form["product_id"]
+        if product_id in g.reject:
+            return {"success": False, "error_code": g.reject[product_id], "error_message": "stock rejected"}, False
+        with g.lock:
+            by_id = {s["sku_id"]: s for s in g.products[product_id]["product_sku_list"]}
+            for sku in json.loads(form["pop_choice_sku_stock_list"]):
+                by_id[str(sku["sku_id"])]["pop_choice_sku_warehouse_stock_list"] = sku[
+                    "pop_choice_sku_warehouse_stock_list"]
+            g.products[product_id]["modified_time"] = "2026-11-27 12:00:00"
+        return {"success": True, "product_id": product_id}, True
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def _refresh(self, form: dict[str, str]) -> None:
+        g = self.gateway
+        expected = sign(APP_SECRET, {k: v for k, v in form.items() if k != "sign"}, "/auth/token/refresh")
+        if form.get("sign") != expected or form.get("refresh_token") != g.refresh_token:
+            g.bad_signatures += form.get("sign") != expected
+            return self._send(200, {"code": "InvalidRefreshToken", "message": "refresh token invalid"})
+        g.access_token, g.refresh_token, g.expired = "token-2", "refresh-2", False
+        self._send(200, {"access_token": g.access_token, "refresh_token": g.refresh_token, "expire_time": 0,
+                         "code": "0"})
+
+    def _error(self, code: str, message: str) -> None:
+        self._send(200, {"error_response": {"type": "ISV", "code": code, "msg": message, "request_id": "0b1"}})
+
+    def _send(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class Server:
+    def __init__(self) -> None:
+        self.gateway = Gateway()
+        handler = type("BoundHandler", (Handler,), {"gateway": self.gateway})
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> Server:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.gateway.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
