@@ -129,7 +129,8 @@ class Handler(BaseHTTPRequestHandler):
         return {"success": True,
                 "pop_choice_country_list": [{"country_code": c, "en_name": e, "cn_name": z}
                                             for c, e, z in g.countries],
-                "pop_choice_warehouse_list": [{"warehouse_code": w, "warehouse_name": n} for w, n in g.warehouses]}, False
+                "pop_choice_warehouse_list": [{"warehouse_code": w, "warehouse_name": n}
+                                              for w, n in g.warehouses]}, False
 
     def _products_list(self, form: dict[str, str]) -> tuple[dict, bool]:
         g = self.gateway
