@@ -239,14 +239,32 @@ def _decimal(text: str, what: str) -> Decimal:
 
 
 @main.command()
-@click.option("--weight", required=True, metavar="KG", help="Package weight in kg, e.g. 0.35.")
+@click.option("--weight", metavar="KG", help="Package weight in kg, e.g. 0.35.")
 @click.option("--dims", metavar="LxWxH", help="Package size in cm, e.g. 30x20x10.")
 @click.option("--country", "countries", multiple=True, metavar="CC", help="Country code(s); default all.")
 @click.option("--seller-price", metavar="P", help="Seller price, to show the display price.")
 @click.option("--rates", type=click.Path(dir_okay=False), help="Freight rate card CSV.")
-def freight(weight: str, dims: str | None, countries: tuple[str, ...], seller_price: str | None,
-            rates: str | None) -> None:
-    """Quote freight and display price for one parcel."""
+@click.option("--check", is_flag=True, help="After a pull: the rate-card brackets that disagree most with the "
+              "platform's freight.")
+@click.pass_obj
+def freight(obj: Context, weight: str | None, dims: str | None, countries: tuple[str, ...], seller_price: str | None,
+            rates: str | None, check: bool) -> None:
+    """Quote freight and display price for one parcel (or --check the rate card against the platform)."""
+    if check:
+        try:
+            table = pipeline.freight_disagreements(obj.store, rates)
+        except SheetsyncError as exc:
+            _fail(exc)
+        if table.empty:
+            click.echo("The rate card agrees with the platform's freight everywhere (or nothing was pulled yet).")
+            return
+        click.echo(f"{'country':<8}{'bracket up to kg':>17}{'SKUs':>6}{'mean diff':>11}{'largest':>9}")
+        for row in table.head(15).itertuples(index=False):
+            click.echo(f"{row.country:<8}{to_display('weight', row.bracket_max_g):>17}{row.skus:>6}"
+                       f"{row.mean_difference / 100:>11.2f}{row.largest / 100:>9.2f}")
+        return
+    if weight is None:
+        raise click.UsageError("--weight is required (or use --check)")
     grams = ceil_grams(_decimal(weight, "--weight"))
     size = None
     if dims:

@@ -22,7 +22,7 @@ from .diff import ALREADY_APPLIED, CONFLICT, Guardrails, decide, plan, plan_valu
 from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
 from .fields import TEMPLATE_VERSION, field_for_key, to_display
 from .mail import SmtpSettings, send_report
-from .pricing import Pricing, RateCard, display_prices, load_rate_card
+from .pricing import Pricing, RateCard, display_prices, freight_check, load_rate_card
 from .read import RawSheet, cell_ref, read_sheet
 from .report import write_report
 from .results import ERROR, WARNING, Change, ImportResult, Issue, PushResult
@@ -208,6 +208,9 @@ def _run(store: Store, raw: RawSheet, card: RateCard, result: ImportResult, dry_
                      value=int(sheet.at[p.sku_id, f"stock_{p.country}"]) if f"stock_{p.country}" in sheet
                      else None, params=p.params) for p in pricing.problems]
     result.display_prices = _display_table(pricing, sheet, catalog, card)
+    platform = store.platform_prices()
+    if platform:
+        result.freight_check = freight_check(catalog, card, countries, platform)
 
     target = LocalTarget(store)
     # For AliExpress the sheet is planned against the export here; each product is then re-read
@@ -505,6 +508,25 @@ def _plain(frame: pd.DataFrame, change: Change) -> object:
         return None
     value = frame.at[change.sku_id, change.field]
     return int(value) if hasattr(value, "item") and not isinstance(value, str) else value
+
+
+def freight_disagreements(store: Store | str | os.PathLike, rates: str | os.PathLike | None = None) -> pd.DataFrame:
+    """After a pull: per country and rate-card bracket, how far the card's freight is from the
+    platform's (SKUs, mean and largest difference in cents), largest first."""
+    handle, owned = _open(store)
+    try:
+        card = load_rate_card(rates or reference_file("freight_rates.csv"))
+        checked = freight_check(handle.catalog_frame(), card, [c.code for c in handle.countries()],
+                                handle.platform_prices())
+    finally:
+        if owned:
+            handle.close()
+    if checked.empty:
+        return checked
+    checked["abs_difference"] = checked["difference"].abs()
+    grouped = checked.groupby(["country", "bracket_max_g"]).agg(
+        skus=("sku_id", "count"), mean_difference=("difference", "mean"), largest=("abs_difference", "max"))
+    return grouped.sort_values(["largest", "skus"], ascending=False).reset_index()
 
 
 def history(store: Store | str | os.PathLike) -> list[dict]:

@@ -201,6 +201,34 @@ def display_prices(frame: pd.DataFrame, card: RateCard, countries: list[str]) ->
     return Pricing(prices, pd.Series(charge, index=index, name="chargeable_weight_kg"), problems)
 
 
+def freight_check(frame: pd.DataFrame, card: RateCard, countries: list[str],
+                  platform: list[tuple[str, str, int | None, int | None]]) -> pd.DataFrame:
+    """Where the rate card's freight differs from what the platform charges (its freight_fee_list
+    after a pull): sku_id, country, chargeable weight, bracket, both freights and the difference,
+    in cents. Only SKUs and countries that both sides price."""
+    pricing = display_prices(frame, card, countries)
+    seller = frame["seller_price"].to_numpy(dtype=np.int64)
+    grams = pricing.chargeable_grams
+    rows = []
+    position = {sku: i for i, sku in enumerate(frame.index)}
+    for sku, country, platform_freight, _ in platform:
+        i = position.get(sku)
+        column = f"display_price_{country}"
+        if i is None or platform_freight is None or column not in pricing.prices:
+            continue
+        ours = pricing.prices[column].iloc[i]
+        if pd.isna(ours):
+            continue
+        estimate = int(ours) - int(seller[i])
+        if estimate != platform_freight:
+            rates = card.countries[country]
+            bracket = int(np.searchsorted(rates.max_grams, int(grams.iloc[i]), side="left"))
+            rows.append((sku, country, int(grams.iloc[i]), int(rates.max_grams[bracket]), estimate,
+                         int(platform_freight), estimate - int(platform_freight)))
+    return pd.DataFrame(rows, columns=["sku_id", "country", "chargeable_g", "bracket_max_g", "rate_card_freight",
+                                       "platform_freight", "difference"])
+
+
 @dataclass(frozen=True)
 class Quote:
     country: str

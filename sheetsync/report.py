@@ -45,6 +45,8 @@ def write_report(path: str | Path, result: ImportResult, raw: RawSheet | None, s
     _changes(changes, result, fmt)
     _display_prices(prices, result.display_prices, fmt)
     _push_results(pushes, result, fmt)
+    if result.freight_check is not None:
+        _freight_check(book.add_worksheet("Freight check"), result.freight_check, fmt)
     if raw is not None:
         _marked_up(book.add_worksheet(SHEET_PRODUCTS), raw, issues, fmt)
         meta = book.add_worksheet(SHEET_META)
@@ -174,6 +176,21 @@ def _push_results(ws: Worksheet, result: ImportResult, fmt: _Formats) -> None:
         for col, value in enumerate((push.product_id, push.sku_id, push.status, push.code, push.message)):
             if value is not None:
                 ws.write_string(row, col, str(value))
+
+
+def _freight_check(ws: Worksheet, table: pd.DataFrame, fmt: _Formats) -> None:
+    names = ["sku_id", "country", "chargeable_weight_kg", "bracket_up_to_kg", "rate_card_freight",
+             "platform_freight", "difference"]
+    _table_header(ws, names, fmt, [19, 8, 12, 12, 14, 14, 11])
+    for row, values in enumerate(table.itertuples(index=False), start=1):
+        ws.write_string(row, 0, values.sku_id)
+        ws.write_string(row, 1, values.country)
+        ws.write_number(row, 2, to_cell_number("weight", values.chargeable_g), fmt.weight)
+        ws.write_number(row, 3, to_cell_number("weight", values.bracket_max_g), fmt.weight)
+        for col, cents in enumerate((values.rate_card_freight, values.platform_freight, values.difference), start=4):
+            ws.write_number(row, col, to_cell_number("money", cents), fmt.money)
+    if len(table):
+        ws.autofilter(0, 0, len(table), len(names) - 1)
 
 
 def _marked_up(ws: Worksheet, raw: RawSheet, issues: list[Issue], fmt: _Formats) -> None:

@@ -98,6 +98,7 @@ class ImportResult:
     change_list: list[Change] = default(default_factory=list)
     push_results: list[PushResult] = default(default_factory=list)
     display_prices: Any = None
+    freight_check: Any = None  # after a pull: where the rate card and the platform disagree
     saved_by: str | None = None
 
     @property

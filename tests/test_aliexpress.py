@@ -274,3 +274,20 @@ def test_push_killed_half_way_finishes_without_repeating(pulled, server, tmp_pat
     with Store.open(pulled) as handle:
         frame = handle.catalog_frame()
     assert (frame.at["2001", "seller_price"], frame.at["2003", "seller_price"]) == (1910, 1010)
+
+
+def test_freight_check_after_a_pull(pulled, server, tmp_path):
+    rates = tmp_path / "rates.csv"
+    rates.write_text("country,max_weight_kg,fixed_fee,per_kg_fee,currency,volumetric_divisor\n"
+                     "US,1,3.10,0,USD,0\nUS,30,5,1,USD,0\nFR,1,2.50,0,USD,0\n")
+    path = export_and_edit(pulled, tmp_path, {})
+    result = sheetsync.import_workbook(pulled, path, rates=rates, report=tmp_path / "r.xlsx")
+    check = result.freight_check
+    assert set(check["country"]) == {"FR"}  # US agrees (3.10), FR is 0.60 cheaper on the card
+    assert set(check["difference"]) == {-60}
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(tmp_path / "r.xlsx")["Freight check"]
+    assert sheet.max_row == len(check) + 1
+    run = CliRunner().invoke(main, ["--store", str(pulled), "freight", "--check", "--rates", str(rates)])
+    assert run.exit_code == 0 and "FR" in run.output and "-0.60" in run.output
