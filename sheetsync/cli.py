@@ -33,14 +33,28 @@ def _fail(exc: SheetsyncError, lang: str = "en") -> None:
     sys.exit(exc.exit_code)
 
 
-def _progress(label: str, total: int):
+def _progress(label: str, total: int | None = None, unit: str = "row"):
     """A tqdm bar on a terminal; nothing when stdout is redirected."""
     if not sys.stdout.isatty():
         return None, lambda: None
     from tqdm import tqdm
 
-    bar = tqdm(total=total, desc=label, unit="row", leave=False)
+    bar = tqdm(total=total, desc=label, unit=unit, leave=False)
     return bar.update, bar.close
+
+
+def _stages(as_json: bool):
+    """Import stages as a bar on a terminal (not with --json): read, validate, price, plan, …"""
+    if as_json or not sys.stdout.isatty():
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(pipeline.IMPORT_STAGES), desc="import", unit="stage", leave=False)
+
+    def stage(name: str) -> None:
+        bar.set_description(f"import: {name}")
+        bar.update(1)
+    return stage, bar.close
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,7 +96,7 @@ def export(obj: Context, out: str, lang: str | None, preview: str | None, rates:
             countries = [] if parts == ["none"] else parts
         else:
             countries = list(settings.preview_countries) or None
-        update, close = _progress("export", 0)
+        update, close = _progress("export")
         summary = pipeline.export_catalog(obj.store, out, lang=lang or settings.lang, preview=countries, rates=rates,
                                           progress=update)
         close()
@@ -156,9 +170,11 @@ def import_(obj: Context, file: str, dry_run: bool, skip_invalid: bool, force: b
         settings = obj.settings()
     except SheetsyncError as exc:
         _fail(exc)
+    stage, close = _stages(as_json)
     result = pipeline.import_workbook(obj.store, file, dry_run=dry_run, skip_invalid=skip_invalid, force=force,
                                       allow_large_changes=allow_large_changes, rates=rates, report=report,
-                                      lang=lang, target=target, settings=settings, email_to=email_to)
+                                      lang=lang, target=target, settings=settings, email_to=email_to, stage=stage)
+    close()
     _emit(result, as_json, lang or settings.lang)
 
 
@@ -173,8 +189,10 @@ def validate(obj: Context, file: str, report: str | None, rates: str | None, lan
         settings = obj.settings()
     except SheetsyncError as exc:
         _fail(exc)
+    stage, close = _stages(as_json)
     result = pipeline.import_workbook(obj.store, file, dry_run=True, rates=rates, report=report, lang=lang,
-                                      settings=settings, email_to=email_to)
+                                      settings=settings, email_to=email_to, stage=stage)
+    close()
     _emit(result, as_json, lang or settings.lang)
 
 
@@ -188,7 +206,7 @@ def pull(obj: Context, target: str, since: str | None, as_json: bool) -> None:
     """Refresh the local catalog from the platform."""
     try:
         settings = obj.settings()
-        update, close = _progress("pull", 0)
+        update, close = _progress("pull", unit="product")
         summary = pipeline.pull(obj.store, since=since, settings=settings, progress=update)
         close()
     except SheetsyncError as exc:

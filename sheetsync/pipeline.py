@@ -42,6 +42,8 @@ from .targets.local import LocalTarget
 from .template import ExportMeta, Preview, write_workbook
 
 Progress = Callable[[int], None]
+Stage = Callable[[str], None]
+IMPORT_STAGES = ("read", "validate", "price", "plan", "apply", "report")
 
 
 @dataclass(frozen=True)
@@ -116,13 +118,14 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
                     rates: str | os.PathLike | None = None, report: str | os.PathLike | None = None,
                     lang: str | None = None, target: str = "local", settings: Settings | None = None,
                     email_to: Sequence[str] = (), smtp: SmtpSettings | None = None,
-                    client: Client | None = None) -> ImportResult:
+                    client: Client | None = None, stage: Stage | None = None) -> ImportResult:
     """Import an edited workbook. Never raises for a bad file or bad cells: the result says what
     happened (status, counts, errors, warnings) and `exit_code` maps it to the CLI's exit code.
 
     With `email_to`, the report is mailed (through `smtp`, else the SHEETSYNC_SMTP_* environment);
     a report is written to a temporary file when no `report` path is given."""
     settings = settings or Settings()
+    stage = stage or (lambda name: None)
     result = ImportResult(status="unreadable", file=str(path))
     raw: RawSheet | None = None
     handle: Store | None = None
@@ -130,6 +133,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     try:
         card = load_rate_card(rates or reference_file("freight_rates.csv"))
         handle, owned = _open(store, settings.lock_timeout)
+        stage("read")
         raw = read_sheet(path)
         result.saved_by = raw.saved_by
         lang = lang or raw.lang or settings.lang
@@ -137,11 +141,11 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
         remote = connect(handle, settings, client) if target == "aliexpress" else None
         if dry_run or remote:
             _run(handle, raw, card, result, dry_run, skip_invalid, force, allow_large_changes, settings, target,
-                 remote)
+                 remote, stage)
         else:
             with handle.transaction():
                 _run(handle, raw, card, result, dry_run, skip_invalid, force, allow_large_changes, settings,
-                     target)
+                     target, None, stage)
     except SheetsyncError as exc:
         result.status = exc.status
         result.errors = [Issue(exc.rule, sheet=None, params=dict(exc.params))]
@@ -156,6 +160,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
         if owned and handle is not None:
             handle.close()
     if report is not None:
+        stage("report")
         result.report = str(report)
         write_report(report, result, raw, store_id, target, lang)
     if email_to:
@@ -191,7 +196,8 @@ def _check_meta(raw: RawSheet, store: Store) -> None:
 
 def _run(store: Store, raw: RawSheet, card: RateCard, result: ImportResult, dry_run: bool, skip_invalid: bool,
          force: bool, allow_large_changes: bool, settings: Settings, target_name: str,
-         remote: AliExpressTarget | None = None) -> None:
+         remote: AliExpressTarget | None = None, stage: Stage = lambda name: None) -> None:
+    stage("validate")
     export_id = raw.meta["export_id"]
     base = store.snapshot_frame(export_id)
     if not integrity.verify(store.secret, store.store_id, export_id, base.index, raw.meta.get("signature", "")):
@@ -203,6 +209,7 @@ def _run(store: Store, raw: RawSheet, card: RateCard, result: ImportResult, dry_
     sheet = checked.frame
     result.rows = checked.rows
 
+    stage("price")
     pricing = _price(sheet, catalog, checked.invalid_skus, card, countries)
     issues += [Issue(p.rule, field=f"stock_{p.country}", sku_id=p.sku_id, row=int(sheet.at[p.sku_id, "_row"]),
                      value=int(sheet.at[p.sku_id, f"stock_{p.country}"]) if f"stock_{p.country}" in sheet
@@ -212,6 +219,7 @@ def _run(store: Store, raw: RawSheet, card: RateCard, result: ImportResult, dry_
     if platform:
         result.freight_check = freight_check(catalog, card, countries, platform)
 
+    stage("plan")
     target = LocalTarget(store)
     # For AliExpress the sheet is planned against the export here; each product is then re-read
     # from the platform just before it is written, and the change rule decides again there.
@@ -239,6 +247,7 @@ def _run(store: Store, raw: RawSheet, card: RateCard, result: ImportResult, dry_
             change.result = "dry_run" if dry_run and not blocked else "not_applied"
         result.status = "invalid" if errors else ("dry_run" if dry_run else "unchanged")
         return
+    stage("apply")
     if remote:
         _push(store, remote, changes.changes, result, raw.path, export_id, force, errors)
         return

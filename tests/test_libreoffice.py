@@ -72,3 +72,10 @@ def test_edits_typed_in_libreoffice(store, workbook, tmp_path, libreoffice, cata
         {"sheet": "Products", "cell": cell, "kind": "number", "value": int(fresh.get(leading_zero, "barcode"))}])
     result = sheetsync.import_workbook(store, pasted)
     assert [(e.cell, e.rule) for e in result.errors] == [(cell, "leading_zeros_lost")]
+
+
+def test_report_converts_to_pdf(store, workbook, tmp_path, libreoffice):  # noqa: F811
+    workbook.set(workbook.sku_ids[0], "seller_price", "bad")
+    sheetsync.import_workbook(store, workbook.save(tmp_path / "bad.xlsx"), report=tmp_path / "report.xlsx")
+    pdf = libreoffice.resave(tmp_path / "report.xlsx", tmp_path / "pdf", fmt="pdf")
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 5000

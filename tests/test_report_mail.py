@@ -218,3 +218,17 @@ def test_invalid_import_keeps_exit_1_when_mail_fails(store, workbook, tmp_path, 
     workbook.set(workbook.sku_ids[0], "seller_price", "bad")
     result = sheetsync.import_workbook(store, workbook.save(tmp_path / "b.xlsx"), email_to=["x@example.test"])
     assert (result.status, result.exit_code, result.emailed) == ("invalid", 1, False)
+
+
+def test_import_reports_its_stages(store, workbook, tmp_path):
+    seen = []
+    workbook.set(workbook.sku_ids[0], "seller_price", 19.0)
+    sheetsync.import_workbook(store, workbook.save(tmp_path / "s.xlsx"), report=tmp_path / "r.xlsx",
+                              stage=seen.append)
+    assert seen == list(sheetsync.pipeline.IMPORT_STAGES)
+
+
+def test_progress_is_quiet_when_not_a_terminal(store, workbook, tmp_path):
+    workbook.set(workbook.sku_ids[0], "seller_price", 19.0)
+    run = CliRunner().invoke(main, ["--store", str(store), "import", str(workbook.save(tmp_path / "q.xlsx"))])
+    assert "import:" not in run.output and "\r" not in run.output
