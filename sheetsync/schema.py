@@ -161,9 +161,17 @@ def _number_as_text(value: float | int) -> tuple[str | None, bool]:
 def parse_identifier(values: list[Any], base: list[Any] | None, digits_only: bool) -> ParsedColumn:
     """Text identifiers (IDs, SKU code, barcode). A number where text was meant is read back to its
     digits when that is exact, and flagged when it lost leading zeros or precision."""
-    out: list[Any] = []
     problems: dict[int, tuple[str, dict[str, Any]]] = {}
     notes: dict[int, tuple[str, dict[str, Any]]] = {}
+    if set(map(type, values)) == {str}:  # the common case: every cell is text
+        out = [v.strip() for v in values]
+        if digits_only:
+            for i, text in enumerate(out):
+                if text and not text.isdigit():
+                    problems[i] = ("identifier_format", {})
+                    out[i] = pd.NA
+        return ParsedColumn(pd.Series(out, dtype=object), problems, notes)
+    out = []
     for i, value in enumerate(values):
         if isinstance(value, str):
             value = value.strip()
@@ -362,12 +370,12 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
 
     frame = pd.DataFrame(index=pd.Index(index, dtype=object))
     frame["_row"] = [raw.row_numbers[i] for i in keep]
-    kept_rows = [raw.rows[i] for i in keep]
     position_of = dict(zip(range(len(keep)), keep, strict=True))
+    kept_rows = [raw.rows[i] for i in keep]
+    by_column = list(zip(*kept_rows, strict=True)) if kept_rows else []  # one C-level transpose
 
     def column_values(key: str) -> list[Any]:
-        column = raw.columns[key]
-        return [row[column] for row in kept_rows]
+        return list(by_column[raw.columns[key]]) if by_column else []
 
     # product_id must match the SKU's product in the store.
     if "product_id" in raw.columns:
@@ -408,7 +416,7 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
 
     _explain_blanks(raw, issues.items)
     _check_schema(frame, editable, issues, index, position_of)
-    _check_barcodes(frame, issues, index, position_of)
+    _check_barcodes(frame, issues, index, position_of, base_values("barcode"))
     _check_titles(frame, catalog, issues, index, position_of)
     _check_sku_codes(frame, catalog, issues, index, position_of)
 
@@ -487,11 +495,13 @@ def _check_schema(frame: pd.DataFrame, editable: list[str], issues: _Issues, ind
             frame.iloc[j, frame.columns.get_loc(column)] = pd.NA
 
 
-def _check_barcodes(frame: pd.DataFrame, issues: _Issues, index: list[str], position_of: dict[int, int]) -> None:
+def _check_barcodes(frame: pd.DataFrame, issues: _Issues, index: list[str], position_of: dict[int, int],
+                    base: list[Any] | None) -> None:
+    """Check digits of the barcodes the seller typed (an unchanged barcode is not written)."""
     if "barcode" not in frame:
         return
     for j, code in enumerate(frame["barcode"]):
-        if isinstance(code, str):
+        if isinstance(code, str) and (base is None or code != base[j]):
             problem = barcode_problem(code)
             if problem:
                 issues.at(position_of[j], "barcode", problem[0], sku_id=index[j], **problem[1])
@@ -518,6 +528,10 @@ def _check_sku_codes(frame: pd.DataFrame, catalog: pd.DataFrame, issues: _Issues
     """SKU codes stay unique in the store once the sheet's codes replace the current ones."""
     if "sku_code" not in frame:
         return
+    current = catalog.loc[index, "sku_code"].to_numpy()
+    sheet = frame["sku_code"].to_numpy()
+    if all(isinstance(code, str) for code in sheet) and (sheet == current).all():
+        return  # no code changes: the store's codes are unique by its own index
     final = dict(zip(catalog.index, catalog["sku_code"], strict=True))
     for sku, code in zip(index, frame["sku_code"], strict=True):
         if isinstance(code, str):

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .config import Country
@@ -252,10 +253,9 @@ class Store:
         frame = pd.DataFrame.from_records(rows, columns=names)
         if sku_ids is not None:
             frame = frame[frame["sku_id"].isin(set(sku_ids))]
-        stocks = pd.DataFrame.from_records([json.loads(s) for s in frame.pop("stock")], columns=countries,
-                                           index=frame.index)
+        stocks = json.loads("[" + ",".join(frame.pop("stock")) + "]")  # one parse for every SKU
         for code in countries:
-            frame[f"stock_{code}"] = stocks[code].fillna(0).astype("int64")
+            frame[f"stock_{code}"] = np.fromiter((s.get(code, 0) for s in stocks), dtype=np.int64, count=len(stocks))
         order = [f.key for f in BASE_FIELDS] + [f"stock_{c}" for c in countries]
         frame = frame[order].set_index("sku_id", drop=False)
         frame.index.name = None

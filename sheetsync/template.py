@@ -183,16 +183,19 @@ def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Co
     for col, f in enumerate([*fields, *preview_fields]):  # constant-memory mode: rows in order
         ws.write_string(1, col, f.key, formats.key)
     writers = [_writer(ws, f, formats) for f in fields]
-    columns = [frame[f.key].tolist() for f in fields]
+    # Rows one at a time (itertuples) rather than every column as a Python list: the export's
+    # peak memory stays near the frame's own size.
+    keys = [f.key for f in fields]
+    rows = (frame if list(frame.columns) == keys else frame[keys]).itertuples(index=False, name=None)
     letters = {f.key: xl_col_to_name(col) for col, f in enumerate(fields)}
     preview_cached = [preview.prices[f"display_price_{c}"].tolist() for c in preview_codes] if preview else []
     preview_format = formats.cell(preview_fields[0]) if preview_fields else None
     not_priced = "超重" if lang == "zh" else "n/a"
     n = len(frame)
-    for i in range(n):
+    for i, values in enumerate(rows):
         row = HEADER_ROWS + i
         for col, write in enumerate(writers):
-            write(row, col, columns[col][i])
+            write(row, col, values[col])
         for offset, country in enumerate(preview_codes):
             cached = preview_cached[offset][i]
             formula = display_price_formula(blocks[country], row + 1, letters, not_priced)
