@@ -13,6 +13,7 @@ POSIX only (wait4).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -118,13 +119,14 @@ def bench(n: int, work: Path, with_openpyxl: bool) -> list[tuple[str, float, flo
     t, rss, _ = run_child([*exe, "import", "export.xlsx", "--json"], work)
     rows.append(("import, unedited", t, rss, ""))
     run_child([*py, EDIT, "export.xlsx", "edited.xlsx"], work)
-    t, rss, _ = run_child([*exe, "import", "edited.xlsx", "--dry-run", "--json"], work)
-    rows.append(("import, 10% rows edited (dry run)", t, rss, ""))
+    t, rss, out = run_child([*exe, "import", "edited.xlsx", "--dry-run", "--json"], work)
+    planned = json.loads(out)
+    rows.append(("import, 10% rows edited (dry run)", t, rss, f"{planned['changes']:,} changes planned"))
     t_rep, rss_rep, _ = run_child([*exe, "import", "edited.xlsx", "--dry-run", "--json", "--report", "report.xlsx"],
                                   work)
     rows.append(("import, 10% edited, with --report", t_rep, rss_rep, ""))
-    t, rss, _ = run_child([*exe, "import", "edited.xlsx", "--json"], work)
-    rows.append(("import, 10% edited, applied", t, rss, ""))
+    t, rss, out = run_child([*exe, "import", "edited.xlsx", "--json"], work)
+    rows.append(("import, 10% edited, applied", t, rss, f"{json.loads(out)['applied']:,} applied"))
     _, _, out = run_child([*py, WRITE_FLOOR, "report.xlsx", "report-floor.xlsx"], work)
     rows.append(("  floor: xlsxwriter writes the report's cells", float(out), 0.0, "in-process write time"))
     if with_openpyxl:

@@ -237,12 +237,16 @@ def history(obj: Context) -> None:
 @click.argument("run_id")
 @click.option("--dry-run", is_flag=True, help="Show what would be put back, write nothing.")
 @click.option("--force", is_flag=True, help="Put values back even where they changed again since the run.")
-@click.option("--target", type=click.Choice(["local"]), default="local", show_default=True)
+@click.option("--target", type=click.Choice(["local", "aliexpress"]), default="local", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
 def revert(obj: Context, run_id: str, dry_run: bool, force: bool, target: str, as_json: bool) -> None:
     """Put back the values an import run replaced."""
-    result = pipeline.revert(obj.store, run_id, dry_run=dry_run, force=force)
+    try:
+        settings = obj.settings()
+    except SheetsyncError as exc:
+        _fail(exc)
+    result = pipeline.revert(obj.store, run_id, dry_run=dry_run, force=force, target=target, settings=settings)
     _emit(result, as_json, "en")
 
 

@@ -283,7 +283,7 @@ def _platform_limits(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[st
 
 
 def _push(store: Store, remote: AliExpressTarget, planned: list[Change], result: ImportResult, file: str,
-          export_id: str, force: bool, errors: list[Issue]) -> None:
+          export_id: str | None, force: bool, errors: list[Issue]) -> None:
     """Re-read every product to be written, apply the change rule against the platform, then write
     one product per call. Each product's success is journaled and mirrored in the local catalog
     at once, so a run that dies half way is finished by the next one without repeating a write."""
@@ -472,14 +472,28 @@ def pull(store: Store | str | os.PathLike, *, since: str | None = None, settings
 
 
 def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = False, force: bool = False,
-           lang: str = "en") -> ImportResult:
+           lang: str = "en", target: str = "local", settings: Settings | None = None,
+           client: Client | None = None) -> ImportResult:
     """Put back the values a run replaced, through the change rule: a value changed again since
-    that run is a conflict (unless `force`). The revert is itself a run, with its own journal."""
-    handle, owned = _open(store)
+    that run is a conflict (unless `force`). The revert is itself a run, with its own journal.
+    With target "aliexpress" the platform is re-read and written like an import."""
+    settings = settings or Settings()
+    handle, owned = _open(store, settings.lock_timeout)
     result = ImportResult(status="unreadable", file=f"revert {run_id}")
     try:
         if handle.run(run_id) is None:
             raise ConfigError("unknown_run", run_id=run_id)
+        if target == "aliexpress":
+            remote = connect(handle, settings, client)
+            back = [Change(c.sku_id, c.product_id, c.field, c.after, c.before, base=c.after)
+                    for c in handle.run_changes(run_id) if c.result == "applied"]
+            result.rows = len(back)
+            if dry_run:
+                result.change_list, result.changes = back, len(back)
+                result.changed_skus, result.status = len({c.sku_id for c in back}), "dry_run"
+            else:
+                _push(handle, remote, back, result, result.file, None, force, [])
+            return result
         with handle.transaction():
             applied = [c for c in handle.run_changes(run_id) if c.result == "applied"]
             current = handle.catalog_frame()
@@ -503,6 +517,9 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
     except SheetsyncError as exc:
         result.status = exc.status
         result.errors = [Issue(exc.rule, sheet=None, params=dict(exc.params))]
+    except PlatformError as exc:
+        result.status = "unreadable"
+        result.errors = [Issue("platform_refused", sheet=None, params={"code": exc.code, "detail": exc.text})]
     finally:
         for issue in (*result.errors, *result.warnings):
             issue.render(lang)

@@ -291,3 +291,18 @@ def test_freight_check_after_a_pull(pulled, server, tmp_path):
     assert sheet.max_row == len(check) + 1
     run = CliRunner().invoke(main, ["--store", str(pulled), "freight", "--check", "--rates", str(rates)])
     assert run.exit_code == 0 and "FR" in run.output and "-0.60" in run.output
+
+
+def test_revert_a_push(pulled, server, tmp_path):
+    g = server.gateway
+    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10, ("2003", "stock_US"): 2})
+    run_id = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server)).run_id
+    assert g.products["1005001"]["product_sku_list"][0]["base_price"] == "19.10"
+    result = sheetsync.revert(pulled, run_id, target="aliexpress", client=client_for(server))
+    assert (result.status, result.applied) == ("applied", 2)
+    assert g.products["1005001"]["product_sku_list"][0]["base_price"] == "18.90"
+    assert g.products["1005002"]["product_sku_list"][0]["pop_choice_sku_warehouse_stock_list"][0][
+        "sellable_quantity"] == 12
+    with Store.open(pulled) as handle:
+        frame = handle.catalog_frame()
+    assert (frame.at["2001", "seller_price"], frame.at["2003", "stock_US"]) == (1890, 12)
