@@ -44,6 +44,17 @@ def decide(base: object, sheet: object, current: object) -> str:
     return CONFLICT
 
 
+def conflict_issue(key: str, sku: str, wanted: object, base: object, current: object, force: bool,
+                   row: int | None = None) -> Issue:
+    """A conflict names the field with all three values, shown as the seller types them; with
+    --force it is a warning and the sheet's value is written."""
+    f = field_for_key(key)
+    kind = f.kind if f else "text"
+    return Issue("conflict", WARNING if force else ERROR, sheet=None if row is None else "Products", field=key,
+                 sku_id=sku, row=row, value=to_display(kind, wanted), base=to_display(kind, base),
+                 current=to_display(kind, current), params={"label": f.label_en if f else key})
+
+
 def plan_values(items: list[tuple[str, str, str, object, object, object]], force: bool = False
                 ) -> tuple[ChangeSet, list[Issue]]:
     """The change rule over (sku_id, product_id, field, base, wanted, current) tuples: for revert,
@@ -58,12 +69,7 @@ def plan_values(items: list[tuple[str, str, str, object, object, object]], force
         if outcome == UNTOUCHED:
             continue
         if outcome == CONFLICT:
-            f = field_for_key(key)
-            kind = f.kind if f else "text"
-            label = f.label_en if f else key
-            issues.append(Issue("conflict", WARNING if force else ERROR, sheet=None, field=key, sku_id=sku,
-                                value=to_display(kind, wanted), base=to_display(kind, base),
-                                current=to_display(kind, current), params={"label": label}))
+            issues.append(conflict_issue(key, sku, wanted, base, current, force))
             if not force:
                 continue
         changes.changes.append(Change(sku, product, key, current, wanted, base=base))
@@ -115,11 +121,7 @@ def plan(sheet: pd.DataFrame, editable: list[str], base: pd.DataFrame, current: 
                 changes.already_applied += 1
                 continue
             if not matches_base[i]:
-                issue = Issue("conflict", WARNING if force else ERROR, field=key, sku_id=sku,
-                              row=int(sheet["_row"].iloc[i]), value=to_display(f.kind, after),
-                              base=to_display(f.kind, was), current=to_display(f.kind, now),
-                              params={"label": f.label_en})
-                issues.append(issue)
+                issues.append(conflict_issue(key, sku, after, was, now, force, row=int(sheet["_row"].iloc[i])))
                 if not force:
                     continue
             limit = _guardrail(f.kind, was, after, guardrails)

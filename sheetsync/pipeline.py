@@ -18,9 +18,9 @@ import pandas as pd
 
 from . import integrity
 from .config import Country, Settings, bundled_countries, reference_file, sample_data_dir
-from .diff import ALREADY_APPLIED, CONFLICT, Guardrails, decide, plan, plan_values
+from .diff import ALREADY_APPLIED, CONFLICT, Guardrails, conflict_issue, decide, plan, plan_values
 from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
-from .fields import TEMPLATE_VERSION, field_for_key, to_display
+from .fields import TEMPLATE_VERSION
 from .mail import SmtpSettings, send_report
 from .pricing import Pricing, RateCard, display_prices, freight_check, load_rate_card
 from .read import RawSheet, cell_ref, read_sheet
@@ -249,7 +249,10 @@ def _run(store: Store, raw: RawSheet, card: RateCard, result: ImportResult, dry_
         return
     stage("apply")
     if remote:
-        _push(store, remote, changes.changes, result, raw.path, export_id, force, errors)
+        _push(store, remote, changes.changes, result, raw.path, export_id, force, errors,
+              dict(zip(sheet.index, sheet["_row"].astype(int), strict=True)))
+        for issue in result.errors + result.warnings:
+            _locate(issue, raw)
         return
     result.run_id = store.begin_run(raw.path, export_id, target_name, changes.changes)
     result.push_results = target.apply(result.run_id, changes.changes)
@@ -268,11 +271,7 @@ def _platform_limits(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[st
     countries that share a JIT warehouse (the platform keeps one quantity per warehouse)."""
     issues = [Issue("title_not_supported", field="title", sku_id=c.sku_id, row=int(sheet.at[c.sku_id, "_row"]))
               for c in changes if c.field == "title"]
-    valid = sheet.loc[~sheet.index.isin(list(invalid))]
-    merged = catalog.loc[valid.index].copy()
-    for key in valid.columns:
-        if key in merged.columns:
-            merged[key] = valid[key].to_numpy()
+    merged = _merged(sheet, catalog, invalid)
     stock_columns = [f"stock_{c}" for c in remote.countries if f"stock_{c}" in merged]
     for _, group in merged.groupby("product_id", sort=False):
         stock = {sku: {col[6:]: int(group.at[sku, col]) for col in stock_columns} for sku in group.index}
@@ -283,10 +282,11 @@ def _platform_limits(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[st
 
 
 def _push(store: Store, remote: AliExpressTarget, planned: list[Change], result: ImportResult, file: str,
-          export_id: str | None, force: bool, errors: list[Issue]) -> None:
+          export_id: str | None, force: bool, errors: list[Issue], rows: dict[str, int] | None = None) -> None:
     """Re-read every product to be written, apply the change rule against the platform, then write
     one product per call. Each product's success is journaled and mirrored in the local catalog
     at once, so a run that dies half way is finished by the next one without repeating a write."""
+    rows = rows or {}
     by_product: dict[str, list[Change]] = {}
     for change in planned:
         by_product.setdefault(change.product_id, []).append(change)
@@ -304,11 +304,8 @@ def _push(store: Store, remote: AliExpressTarget, planned: list[Change], result:
                 already.append(change)
                 continue
             if outcome == CONFLICT:
-                f = field_for_key(change.field)
-                conflicts.append(Issue("conflict", WARNING if force else ERROR, field=change.field,
-                                       sku_id=change.sku_id, value=to_display(f.kind, change.after),
-                                       base=to_display(f.kind, change.base), current=to_display(f.kind, current),
-                                       params={"label": f.label_en}))
+                conflicts.append(conflict_issue(change.field, change.sku_id, change.after, change.base, current,
+                                                force, row=rows.get(change.sku_id)))
                 if not force:
                     continue
             change.before = current
@@ -355,14 +352,19 @@ def _push(store: Store, remote: AliExpressTarget, planned: list[Change], result:
 
 def _price(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[str], card: RateCard,
            countries: Sequence[str]) -> Pricing:
-    """Display prices for the sheet's valid rows: the sheet's values where present, the store's
-    where the seller deleted a column."""
+    """Display prices for the sheet's valid rows."""
+    return display_prices(_merged(sheet, catalog, invalid), card, list(countries))
+
+
+def _merged(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[str]) -> pd.DataFrame:
+    """The sheet's valid rows as they will be: the sheet's values where its column is present, the
+    catalog's where the seller deleted the column."""
     valid = sheet.loc[~sheet.index.isin(list(invalid))]
     merged = catalog.loc[valid.index].copy()
     for key in valid.columns:
         if key in merged.columns:
             merged[key] = valid[key].to_numpy()
-    return display_prices(merged, card, list(countries))
+    return merged
 
 
 def _display_table(pricing: Pricing, sheet: pd.DataFrame, catalog: pd.DataFrame, card: RateCard) -> pd.DataFrame:
@@ -497,7 +499,8 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
         with handle.transaction():
             applied = [c for c in handle.run_changes(run_id) if c.result == "applied"]
             current = handle.catalog_frame()
-            items = [(c.sku_id, c.product_id, c.field, c.after, c.before, _plain(current, c)) for c in applied]
+            items = [(c.sku_id, c.product_id, c.field, c.after, c.before, _current_value(current, c))
+                     for c in applied]
             changes, issues = plan_values(items, force=force)
             result.errors = [i for i in issues if i.severity == ERROR]
             result.warnings = [i for i in issues if i.severity == WARNING]
@@ -528,7 +531,7 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
     return result
 
 
-def _plain(frame: pd.DataFrame, change: Change) -> object:
+def _current_value(frame: pd.DataFrame, change: Change) -> object:
     """The catalog's current value for a change's SKU and field, as a plain Python value."""
     if change.sku_id not in frame.index:
         return None

@@ -1,23 +1,7 @@
-"""Where changes go. A target reads the current values of SKUs (the `current` of the change rule)
-and applies a change set, returning one PushResult per SKU touched."""
+"""Where changes go.
 
-from __future__ import annotations
-
-from typing import Protocol
-
-import pandas as pd
-
-from ..results import Change, PushResult
-
-
-class Target(Protocol):
-    name: str
-
-    def current(self, sku_ids: list[str], catalog: pd.DataFrame) -> pd.DataFrame:
-        """Current values of these SKUs, indexed by sku_id, one column per field key. `catalog` is
-        the local store as already loaded: the local target returns it, a remote one re-reads."""
-        ...
-
-    def apply(self, run_id: str, changes: list[Change]) -> list[PushResult]:
-        """Write the changes; each one's `result` is set to applied or failed."""
-        ...
+`local.LocalTarget` is the embedded catalog: it returns the catalog as `current` and applies a
+whole change set in one transaction. `aliexpress.AliExpressTarget` reads and writes one product
+at a time, because the platform is re-read just before each product is written (see the change
+rule in pipeline._push).
+"""
