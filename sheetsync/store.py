@@ -2,8 +2,9 @@
 and the run journal.
 
 Values are stored in their canonical form (cents, grams, ints, text) so that nothing is ever
-rounded on the way in or out. Stock is a JSON object per SKU ({"US": 12, ...}): a catalog of
-100k SKUs × 47 countries stays one row per SKU, and SQLite's json_set writes single countries.
+rounded on the way in or out. Stock is a JSON array per SKU in the order of the countries table
+([12, 0, 5, ...]): a catalog of 100k SKUs × 47 countries stays one row per SKU, loads with one
+JSON parse into a numpy matrix, and SQLite's json_set writes single countries.
 Export snapshots are stored column by column (one JSON array per field), which costs a few
 milliseconds per column instead of one JSON document per row.
 """
@@ -53,7 +54,7 @@ CREATE TABLE skus (
     width_cm INTEGER NOT NULL,
     height_cm INTEGER NOT NULL,
     logistics_attribute TEXT NOT NULL,
-    stock TEXT NOT NULL DEFAULT '{}'    -- JSON {"US": 12, ...}
+    stock TEXT NOT NULL DEFAULT '[]'    -- JSON array, one quantity per country in countries.position order
 );
 CREATE INDEX skus_product ON skus(product_id);
 CREATE UNIQUE INDEX skus_code ON skus(sku_code) WHERE sku_code != '';
@@ -175,8 +176,16 @@ class Store:
         return bytes.fromhex(self.meta("secret") or "")
 
     def set_countries(self, countries: Sequence[Country]) -> None:
+        """Replace the supported countries; every SKU's stock array follows the new order (0 for a
+        new country, dropped for a removed one)."""
         with self.transaction():
+            old = [c.code for c in self.countries()]
             self._set_countries(countries)
+            new = [c.code for c in countries]
+            if old != new:
+                rows = self.db.execute("SELECT sku_id, stock FROM skus").fetchall()
+                self.db.executemany("UPDATE skus SET stock = ? WHERE sku_id = ?", [
+                    (_stock_text(dict(zip(old, json.loads(stock), strict=False)), new), sku) for sku, stock in rows])
 
     def upsert_catalog(self, products: Sequence[dict[str, Any]], skus: Sequence[dict[str, Any]]) -> tuple[int, int]:
         """Add or update products and SKUs from the platform; only rows whose values differ are
@@ -193,8 +202,9 @@ class Store:
                 elif (p["title"] or row[0], p["currency"]) != tuple(row):
                     self.db.execute("UPDATE products SET title = ?, currency = ? WHERE product_id = ?",
                                     (p["title"] or row[0], p["currency"], p["product_id"]))
+            codes = [c.code for c in self.countries()]
             for s in skus:
-                stock = json.dumps(s["stock"], separators=(",", ":"))
+                stock = _stock_text(s["stock"], codes)
                 values = (*(s[c] for c in SKU_COLUMNS), stock)
                 row = self.db.execute(f"SELECT {', '.join(SKU_COLUMNS)}, stock FROM skus WHERE sku_id = ?",
                                       (s["sku_id"],)).fetchone()
@@ -204,7 +214,7 @@ class Store:
                                     f"VALUES (?, ?, ?, {', '.join('?' * len(SKU_COLUMNS))}, ?)",
                                     (s["sku_id"], s["product_id"], position, *values))
                     added += 1
-                elif tuple(row[:-1]) != values[:-1] or json.loads(row[-1]) != s["stock"]:
+                elif tuple(row) != values:
                     self.db.execute(f"UPDATE skus SET {', '.join(c + ' = ?' for c in SKU_COLUMNS)}, stock = ? "
                                     "WHERE sku_id = ?", (*values, s["sku_id"]))
                     updated += 1
@@ -229,6 +239,7 @@ class Store:
     # -- catalog -----------------------------------------------------------------------------
     def insert_catalog(self, products: Iterable[dict[str, Any]], skus: Iterable[dict[str, Any]]) -> int:
         """Add products and SKUs (canonical values, `stock` a {country: qty} dict). Returns SKUs added."""
+        codes = [c.code for c in self.countries()]
         with self.transaction():
             start = self.db.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM products").fetchone()[0]
             self.db.executemany(
@@ -239,7 +250,7 @@ class Store:
                 f"INSERT INTO skus (sku_id, product_id, position, {', '.join(SKU_COLUMNS)}, stock) "
                 f"VALUES (?, ?, ?, {', '.join('?' * len(SKU_COLUMNS))}, ?)",
                 ((s["sku_id"], s["product_id"], start + i, *(s[c] for c in SKU_COLUMNS),
-                  json.dumps(s["stock"], separators=(",", ":"))) for i, s in enumerate(skus)))
+                  _stock_text(s["stock"], codes)) for i, s in enumerate(skus)))
             return cursor.rowcount
 
     def catalog_frame(self, sku_ids: Iterable[str] | None = None) -> pd.DataFrame:
@@ -253,9 +264,10 @@ class Store:
         frame = pd.DataFrame.from_records(rows, columns=names)
         if sku_ids is not None:
             frame = frame[frame["sku_id"].isin(set(sku_ids))]
-        stocks = json.loads("[" + ",".join(frame.pop("stock")) + "]")  # one parse for every SKU
-        for code in countries:
-            frame[f"stock_{code}"] = np.fromiter((s.get(code, 0) for s in stocks), dtype=np.int64, count=len(stocks))
+        matrix = np.array(json.loads("[" + ",".join(frame.pop("stock")) + "]"), dtype=np.int64)  # one parse
+        matrix = matrix.reshape(len(frame), len(countries))
+        for i, code in enumerate(countries):
+            frame[f"stock_{code}"] = matrix[:, i]
         order = [f.key for f in BASE_FIELDS] + [f"stock_{c}" for c in countries]
         frame = frame[order].set_index("sku_id", drop=False)
         frame.index.name = None
@@ -352,12 +364,18 @@ def _write_change(db: sqlite3.Connection, change: Change) -> None:
     if change.field == "title":
         db.execute("UPDATE products SET title = ? WHERE product_id = ?", (change.after, change.product_id))
     elif change.field.startswith("stock_"):
+        position = db.execute("SELECT position FROM countries WHERE code = ?", (change.field[6:],)).fetchone()[0]
         db.execute("UPDATE skus SET stock = json_set(stock, ?, ?) WHERE sku_id = ?",
-                   (f"$.{change.field[6:]}", int(change.after), change.sku_id))
+                   (f"$[{position}]", int(change.after), change.sku_id))
     elif change.field in SKU_COLUMNS:
         db.execute(f"UPDATE skus SET {change.field} = ? WHERE sku_id = ?", (change.after, change.sku_id))
     else:
         raise ValueError(f"not a writable field: {change.field}")
+
+
+def _stock_text(stock: dict[str, int], codes: Sequence[str]) -> str:
+    """A {country: qty} mapping as the stored JSON array, in the countries' order."""
+    return json.dumps([int(stock.get(code, 0)) for code in codes], separators=(",", ":"))
 
 
 def _connect(path: Path, lock_timeout: float = 30.0) -> sqlite3.Connection:

@@ -14,18 +14,15 @@ from click.testing import CliRunner
 import sheetsync
 from sheetsync.cli import main
 from sheetsync.config import Settings
+from sheetsync.results import Change
 from sheetsync.store import Store
 from tests.conftest import Workbook
 
 
 def set_in_store(store, sku, field, value):
     """A change made elsewhere (another user, another tool) after the export."""
-    with Store.open(store) as handle, handle.transaction():
-        if field.startswith("stock_"):
-            handle.db.execute("UPDATE skus SET stock = json_set(stock, ?, ?) WHERE sku_id = ?",
-                              (f"$.{field[6:]}", value, sku))
-        else:
-            handle.db.execute(f"UPDATE skus SET {field} = ? WHERE sku_id = ?", (value, sku))
+    with Store.open(store) as handle:
+        handle.write_values([Change(sku, "", field, None, value)])
 
 
 # -- conflicts ---------------------------------------------------------------------------------------
