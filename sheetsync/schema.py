@@ -323,44 +323,33 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
         issues.items.append(Issue("missing_id_column", sheet=raw.sheet, value="sku_id", field="sku_id"))
         return Validated(pd.DataFrame(), issues.items, set(), [], n)
 
-    # Identity: which SKU each row is.
+    # Identity: which SKU each row is. Whole-column checks; Python only for the flagged rows.
     sku_col = parse_identifier(raw.column("sku_id"), None, digits_only=True)
-    sku_ids: list[str | None] = []
-    for i, value in enumerate(sku_col.values):
-        if i in sku_col.problems:
-            rule, params = sku_col.problems[i]
-            issues.at(i, "sku_id", rule, **params)
-            sku_ids.append(None)
-        elif value == "":
-            issues.at(i, "sku_id", "missing_sku_id")
-            sku_ids.append(None)
-        else:
-            if i in sku_col.notes:
-                issues.at(i, "sku_id", "identifier_as_number", WARNING, sku_id=value)
-            sku_ids.append(value)
-    known = set(catalog.index)
-    positions: dict[str, list[int]] = {}
-    exported = set(base.index) if base is not None and not base.empty else known
-    for i, sku in enumerate(sku_ids):
-        if sku is None:
-            continue
-        if sku not in known:
-            issues.at(i, "sku_id", "unknown_sku", sku_id=sku)
-            sku_ids[i] = None
-            continue
-        if sku not in exported:
-            issues.at(i, "sku_id", "not_in_export", sku_id=sku)
-            sku_ids[i] = None
-            continue
-        positions.setdefault(sku, []).append(i)
-    for sku, found in positions.items():
-        if len(found) > 1:
-            rows = ", ".join(str(raw.row_numbers[i]) for i in found)
-            for i in found:
-                issues.at(i, "sku_id", "duplicate_sku", sku_id=sku, rows=rows)
-                sku_ids[i] = None
-    keep = [i for i, sku in enumerate(sku_ids) if sku is not None]
-    index = [sku_ids[i] for i in keep]
+    ids = sku_col.values
+    for i, (rule, params) in sku_col.problems.items():
+        issues.at(i, "sku_id", rule, **params)
+    for i in sku_col.notes:
+        issues.at(i, "sku_id", "identifier_as_number", WARNING, sku_id=ids.iloc[i])
+    present = ids.notna().to_numpy() & (ids != "").to_numpy()
+    for i in np.flatnonzero(ids.notna().to_numpy() & ~present):
+        issues.at(int(i), "sku_id", "missing_sku_id")
+    known = ids.isin(catalog.index).to_numpy()
+    exported = ids.isin(base.index).to_numpy() if base is not None and not base.empty else known
+    for i in np.flatnonzero(present & ~known):
+        issues.at(int(i), "sku_id", "unknown_sku", sku_id=ids.iloc[i])
+    for i in np.flatnonzero(present & known & ~exported):
+        issues.at(int(i), "sku_id", "not_in_export", sku_id=ids.iloc[i])
+    candidate = present & known & exported
+    duplicated = candidate & ids.where(candidate).duplicated(keep=False).to_numpy()
+    groups: dict[str, list[int]] = {}
+    for i in np.flatnonzero(duplicated):
+        groups.setdefault(ids.iloc[i], []).append(int(i))
+    for sku, found in groups.items():
+        rows = ", ".join(str(raw.row_numbers[i]) for i in found)
+        for i in found:
+            issues.at(i, "sku_id", "duplicate_sku", sku_id=sku, rows=rows)
+    keep = np.flatnonzero(candidate & ~duplicated).tolist()
+    index = ids.iloc[keep].tolist()
     base_rows = base.reindex(index) if base is not None and not base.empty else None
 
     def base_values(key: str) -> list[Any] | None:

@@ -61,7 +61,8 @@ CREATE UNIQUE INDEX skus_code ON skus(sku_code) WHERE sku_code != '';
 CREATE TABLE exports (export_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, lang TEXT NOT NULL,
                       countries TEXT NOT NULL, path TEXT NOT NULL);
 CREATE TABLE export_columns (export_id TEXT NOT NULL REFERENCES exports(export_id), field TEXT NOT NULL,
-                             data TEXT NOT NULL, PRIMARY KEY (export_id, field)) WITHOUT ROWID;
+                             kind TEXT NOT NULL,   -- 'i8': little-endian int64 array; 'json': JSON array
+                             data BLOB NOT NULL, PRIMARY KEY (export_id, field)) WITHOUT ROWID;
 CREATE TABLE platform_prices (sku_id TEXT NOT NULL, country TEXT NOT NULL, freight INTEGER, price INTEGER,
                               PRIMARY KEY (sku_id, country)) WITHOUT ROWID;
 CREATE TABLE runs (run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, file TEXT NOT NULL,
@@ -283,9 +284,8 @@ class Store:
         with self.transaction():
             self.db.execute("INSERT INTO exports VALUES (?, ?, ?, ?, ?)",
                             (record.export_id, record.created_at, lang, json.dumps(list(countries)), path))
-            self.db.executemany("INSERT INTO export_columns VALUES (?, ?, ?)",
-                                ((record.export_id, col, json.dumps(frame[col].tolist(), ensure_ascii=False))
-                                 for col in frame.columns))
+            self.db.executemany("INSERT INTO export_columns VALUES (?, ?, ?, ?)",
+                                ((record.export_id, col, *_column_data(frame[col])) for col in frame.columns))
         return record
 
     def export_record(self, export_id: str) -> ExportRecord | None:
@@ -294,8 +294,10 @@ class Store:
         return ExportRecord(row[0], row[1], row[2], json.loads(row[3])) if row else None
 
     def snapshot_frame(self, export_id: str) -> pd.DataFrame:
-        rows = self.db.execute("SELECT field, data FROM export_columns WHERE export_id = ?", (export_id,)).fetchall()
-        frame = pd.DataFrame({field: json.loads(data) for field, data in rows})
+        rows = self.db.execute("SELECT field, kind, data FROM export_columns WHERE export_id = ?",
+                               (export_id,)).fetchall()
+        frame = pd.DataFrame({field: np.frombuffer(data, dtype="<i8").astype(np.int64) if kind == "i8"
+                              else json.loads(data) for field, kind, data in rows})
         if frame.empty:
             return frame
         frame = frame.set_index("sku_id", drop=False)
@@ -371,6 +373,13 @@ def _write_change(db: sqlite3.Connection, change: Change) -> None:
         db.execute(f"UPDATE skus SET {change.field} = ? WHERE sku_id = ?", (change.after, change.sku_id))
     else:
         raise ValueError(f"not a writable field: {change.field}")
+
+
+def _column_data(column: pd.Series) -> tuple[str, bytes | str]:
+    """Integer columns as raw int64 bytes (loaded with no parsing), the rest as JSON text."""
+    if pd.api.types.is_integer_dtype(column.dtype):
+        return "i8", column.to_numpy(dtype="<i8").tobytes()
+    return "json", json.dumps(column.tolist(), ensure_ascii=False)
 
 
 def _stock_text(stock: dict[str, int], codes: Sequence[str]) -> str:
