@@ -114,6 +114,14 @@ def field_for_key(key: str) -> Field | None:
     return None
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def needs_quote(text: str) -> bool:
+    """Text a spreadsheet would run as a formula (CWE-1236), including full-width signs."""
+    return text.startswith(FORMULA_START)
+
+
 def to_display(kind: str, value: object) -> str:
     """A canonical value as the seller would type it: cents → 12.50, grams → 0.347."""
     if value is None:

@@ -19,13 +19,14 @@ from pathlib import Path
 import pandas as pd
 
 from . import integrity
+from .cells import RawSheet, cell_ref
 from .config import Country, Settings, bundled_countries, reference_file, sample_data_dir
 from .diff import ALREADY_APPLIED, CONFLICT, Guardrails, conflict_issue, decide, plan, plan_values
 from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
 from .fields import TEMPLATE_VERSION
 from .mail import SmtpSettings, send_report
 from .pricing import Pricing, RateCard, display_prices, freight_check, load_rate_card
-from .read import RawSheet, cell_ref, read_sheet
+from .read import read_sheet
 from .report import write_report
 from .results import ERROR, WARNING, Change, ImportResult, Issue, PushResult
 from .schema import validate

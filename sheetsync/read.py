@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import python_calamine
 from defusedxml import ElementTree as SafeET
 
+from .cells import Explainer, RawSheet, cell_ref, column_letter
 from .errors import UnreadableWorkbook
 from .fields import BASE_FIELDS, SHEET_META, SHEET_PRODUCTS, field_for_key
 from .results import WARNING, Issue
@@ -31,60 +31,6 @@ MAX_COLUMNS = 1_000
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
-
-
-@dataclass
-class RawSheet:
-    """Values as read, with enough position data to name any cell."""
-
-    path: str
-    sheet: str
-    columns: dict[str, int]  # field key → 0-based column index
-    rows: list[list[Any]]  # data rows, each padded to the sheet's width
-    row_numbers: list[int]  # 1-based worksheet row of each data row
-    header_rows: int
-    header: list[list[Any]]  # the header rows as read (labels, keys)
-    meta: dict[str, str]
-    saved_by: str | None
-    header_issues: list[Issue] = field(default_factory=list)
-    lang: str = "en"
-    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)  # 0-based corners
-
-    def column(self, key: str) -> list[Any]:
-        index = self.columns[key]
-        return [row[index] for row in self.rows]
-
-    def explain_blanks(self, cells: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[str, str]]:
-        """Why cells read as empty: ("merged", "B3:B5"), ("formula", "=A1*2") for a formula
-        nobody computed, or ("error", "#REF!"). Cells are (worksheet row, 0-based column). The
-        sheet's XML is read only when some required cell came back empty."""
-        found: dict[tuple[int, int], tuple[str, str]] = {}
-        for row, col in cells:
-            for (r0, c0), (r1, c1) in self.merged:
-                if r0 <= row - 1 <= r1 and c0 <= col <= c1 and (row - 1, col) != (r0, c0):
-                    found[(row, col)] = ("merged", f"{cell_ref(c0, r0 + 1)}:{cell_ref(c1, r1 + 1)}")
-        rest = [c for c in cells if c not in found]
-        if rest:
-            xml = _sheet_xml(Path(self.path), self.sheet)
-            for row, col in rest:
-                explained = _explain_cell(xml, cell_ref(col, row))
-                if explained:
-                    found[(row, col)] = explained
-        return found
-
-
-def column_letter(index: int) -> str:
-    """0-based column index → Excel letters (0 → A, 27 → AB)."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
-def cell_ref(column: int, row: int) -> str:
-    return f"{column_letter(column)}{row}"
 
 
 def _sniff(path: Path, head: bytes) -> None:
@@ -178,6 +124,27 @@ def saved_by(path: Path) -> str | None:
             version = values.get("AppVersion")
             return f"{label} ({application}{', ' + version if version else ''})"
     return application or None
+
+
+def _explainer(path: Path, sheet: str, merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> Explainer:
+    """Explain empty cells from merged ranges first, then from the sheet's XML, which is read only
+    when some required cell came back empty."""
+
+    def explain(cells: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[str, str]]:
+        found: dict[tuple[int, int], tuple[str, str]] = {}
+        for row, col in cells:
+            for (r0, c0), (r1, c1) in merged:
+                if r0 <= row - 1 <= r1 and c0 <= col <= c1 and (row - 1, col) != (r0, c0):
+                    found[(row, col)] = ("merged", f"{cell_ref(c0, r0 + 1)}:{cell_ref(c1, r1 + 1)}")
+        rest = [c for c in cells if c not in found]
+        if rest:
+            xml = _sheet_xml(path, sheet)
+            for row, col in rest:
+                explained = _explain_cell(xml, cell_ref(col, row))
+                if explained:
+                    found[(row, col)] = explained
+        return found
+    return explain
 
 
 def _sheet_xml(path: Path, sheet: str) -> str:
@@ -298,7 +265,8 @@ def read_sheet(path: str | Path) -> RawSheet:
             numbers.append(header_rows + offset + 1)
     return RawSheet(name, sheet_name, columns, rows, numbers, header_rows, values[:header_rows], meta,
                     saved_by(path), issues,
-                    meta.get("lang", lang) if meta.get("lang") in ("en", "zh") else lang, merged)
+                    meta.get("lang", lang) if meta.get("lang") in ("en", "zh") else lang,
+                    _explainer(path, sheet_name, merged))
 
 
 def _map_columns(keys: dict[int, str], header_rows: int) -> tuple[dict[str, int], list[Issue]]:

@@ -17,11 +17,10 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from .fields import SHEET_META, SHEET_PRODUCTS, field_for_key, to_cell_number, to_display
+from .cells import RawSheet
+from .fields import SHEET_META, SHEET_PRODUCTS, field_for_key, needs_quote, to_cell_number, to_display
 from .messages import next_step, report_label, status_words
-from .read import RawSheet
 from .results import ERROR, ImportResult, Issue
-from .template import needs_quote
 
 ERROR_COLUMNS = ["sheet", "cell", "row", "field", "sku_id", "value", "rule", "message", "base", "current",
                  "severity"]

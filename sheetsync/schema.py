@@ -20,6 +20,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from .cells import RawSheet, cell_ref
 from .fields import (
     LOGISTICS_ATTRIBUTES,
     SKU_CODE_MAX,
@@ -28,7 +29,6 @@ from .fields import (
     field_for_key,
     to_display,
 )
-from .read import RawSheet, cell_ref
 from .results import ERROR, WARNING, Issue
 
 _EXACT_FLOAT_LIMIT = 2**53

@@ -31,13 +31,13 @@ from .fields import (
     Field,
     display_price_field,
     fields_for,
+    needs_quote,
     to_cell_number,
 )
 from .messages import message
 from .preview import RATE_HEADER, SHEET_RATES, display_price_formula, rate_rows
 from .pricing import RateCard
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 _NUMBER_FORMATS = {"money": "0.00", "weight": "0.000", "dim": "0", "stock": "0", "preview": "0.00"}
 _FROZEN_COLUMNS = 3  # product_id, title, sku_id
 
@@ -50,11 +50,6 @@ class ExportMeta:
     lang: str
     countries: Sequence[str]
     signature: str
-
-
-def needs_quote(text: str) -> bool:
-    """Text a spreadsheet would run as a formula (CWE-1236), including full-width signs."""
-    return text.startswith(_FORMULA_START)
 
 
 INSTRUCTIONS = {

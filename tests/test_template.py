@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 
 import sheetsync
-from sheetsync.template import needs_quote
+from sheetsync.fields import needs_quote
 
 
 @pytest.fixture
