@@ -136,8 +136,8 @@ def _human(result: ImportResult, lang: str) -> str:
         lines.append(f"  rows {result.rows}, SKUs changed {result.changed_skus}, changes {result.changes}, "
                      f"applied {result.applied}, already applied {result.already_applied}, failed {result.failed}")
     for issue in result.errors[:20]:
-        where = f"{issue.sheet}!{issue.cell}" if issue.cell else (issue.sheet or "")
-        lines.append(f"  error {where} [{issue.rule}] {issue.message}".rstrip())
+        where = f"{issue.sheet}!{issue.cell} " if issue.cell else (f"{issue.sheet} " if issue.sheet else "")
+        lines.append(f"  error {where}[{issue.rule}] {issue.message}".rstrip())
     if len(result.errors) > 20:
         lines.append(f"  … and {len(result.errors) - 20} more errors")
     if result.warnings:

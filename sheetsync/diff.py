@@ -52,7 +52,7 @@ def conflict_issue(key: str, sku: str, wanted: object, base: object, current: ob
     kind = f.kind if f else "text"
     return Issue("conflict", WARNING if force else ERROR, sheet=None if row is None else "Products", field=key,
                  sku_id=sku, row=row, value=to_display(kind, wanted), base=to_display(kind, base),
-                 current=to_display(kind, current), params={"label": f.label_en if f else key})
+                 current=to_display(kind, current), params=_labels(f, key))
 
 
 def plan_values(items: list[tuple[str, str, str, object, object, object]], force: bool = False
@@ -128,12 +128,17 @@ def plan(sheet: pd.DataFrame, editable: list[str], base: pd.DataFrame, current: 
             if limit:
                 issues.append(Issue(limit[0], WARNING if guardrails.allow_large_changes else ERROR, field=key,
                                     sku_id=sku, row=int(sheet["_row"].iloc[i]), value=to_display(f.kind, after),
-                                    base=to_display(f.kind, was), params={"label": f.label_en, **limit[1]}))
+                                    base=to_display(f.kind, was), params={**_labels(f, key), **limit[1]}))
                 if not guardrails.allow_large_changes:
                     continue
             changes.changes.append(Change(sku, str(product_ids.iloc[i]), key, _plain(now), _plain(after),
                                           base=_plain(was)))
     return changes, issues
+
+
+def _labels(f: object, key: str) -> dict[str, str]:
+    """The field's label in both languages; the message catalog picks the seller's."""
+    return {"label": f.label_en, "label_zh": f.label_zh} if f else {"label": key}
 
 
 def _guardrail(kind: str, before: object, after: object, rails: Guardrails) -> tuple[str, dict] | None:

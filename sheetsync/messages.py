@@ -247,6 +247,17 @@ def report_label(key: str, lang: str = "en") -> str:
     return _pick(REPORT_LABELS, key, lang)
 
 
+FILE_KINDS: dict[str, tuple[str, str]] = {
+    "html": ("a web page or XML file", "网页或 XML 文件"),
+    "xml": ("an XML file", "XML 文件"),
+    "pdf": ("a PDF document", "PDF 文档"),
+    "csv": ("a CSV or text file", "CSV 或文本文件"),
+    "other": ("a file of another kind", "其他类型的文件"),
+    "ods": ("an OpenDocument file (.ods)", "OpenDocument 文件（.ods）"),
+    "zip": ("a zip archive of another kind", "其他类型的 zip 压缩包"),
+}
+
+
 class _Lenient(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -260,6 +271,10 @@ def _pick(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
 def message(rule: str, lang: str = "en", **params: object) -> str:
     """The seller-facing sentence for `rule`, in `lang` (en or zh)."""
     template = _pick(MESSAGES, rule, lang) if rule in MESSAGES else rule
+    if lang == "zh":  # labels travel in both languages; use the seller's
+        params = {**params, **{k: params[f"{k}_zh"] for k in ("label", "what") if f"{k}_zh" in params}}
+    if params.get("kind") in FILE_KINDS:
+        params = {**params, "kind": _pick(FILE_KINDS, str(params["kind"]), lang)}
     return string.Formatter().vformat(template, (), _Lenient(params))
 
 

@@ -48,15 +48,15 @@ def _sniff(path: Path, head: bytes) -> None:
         return
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if text[:1] == b"<":
-        kind = "a web page or XML file" if b"html" in text[:200].lower() else "an XML file"
+        kind = "html" if b"html" in text[:200].lower() else "xml"
     elif text[:5] == b"%PDF-":
-        kind = "a PDF document"
+        kind = "pdf"
     else:
         try:
             text.decode("utf-8")
-            kind = "a CSV or text file"
+            kind = "csv"
         except UnicodeDecodeError:
-            kind = "a file of another kind"
+            kind = "other"
     raise UnreadableWorkbook("file_not_xlsx", path=name, kind=kind)
 
 
@@ -87,7 +87,7 @@ def check_package(path: Path) -> None:
                                              detail=f"{info.filename} expands {ratio} times (a zip bomb?)")
             names = {i.filename for i in infos}
             if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-                kind = "an OpenDocument file (.ods)" if "mimetype" in names else "a zip archive of another kind"
+                kind = "ods" if "mimetype" in names else "zip"
                 raise UnreadableWorkbook("file_not_xlsx", path=name, kind=kind)
             for info in infos:
                 if info.filename.endswith((".xml", ".rels", ".vml")):

@@ -304,7 +304,8 @@ class _Issues:
         issue = Issue(rule, severity, sheet=self.raw.sheet,
                       cell=cell_ref(column, row) if column is not None else None, row=row, column=column,
                       field=key, sku_id=sku_id, value=value,
-                      params={"label": f.label_en if f else key, "what": f.label_en.lower() if f else key,
+                      params={"label": f.label_en if f else key, "label_zh": f.label_zh if f else key,
+                              "what": f.label_en.lower() if f else key, "what_zh": f.label_zh if f else key,
                               **params})
         self.items.append(issue)
         return issue
