@@ -241,3 +241,16 @@ def test_python_api(store, tmp_path):
     assert [c.field for c in result.change_list] == ["title"]
     assert result.as_json()["report"] == str(tmp_path / "r.xlsx")
     assert sheetsync.history(store)[0]["status"] == "applied"
+
+
+def test_chinese_messages_name_fields_in_chinese(store, tmp_path):
+    sheetsync.export_catalog(store, tmp_path / "zh.xlsx", lang="zh")
+    wb = Workbook(tmp_path / "zh.xlsx")
+    wb.set(wb.sku_ids[0], "length_cm", 12.5)
+    wb.set(wb.sku_ids[1], "title", None)
+    result = sheetsync.import_workbook(store, wb.save(tmp_path / "zh-bad.xlsx"))
+    messages = {e.field: e.message for e in result.errors}
+    assert messages["length_cm"].startswith("长(cm) 必须是整数")
+    assert "商品标题" in messages["title"]
+    english = sheetsync.import_workbook(store, tmp_path / "zh-bad.xlsx", lang="en")
+    assert {e.field: e.message for e in english.errors}["length_cm"].startswith("Length (cm) must be")
