@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from decimal import Decimal, InvalidOperation
 
@@ -17,6 +18,24 @@ from .pricing import ceil_grams, load_rate_card, quote
 from .results import ImportResult
 
 LANG = click.Choice(["en", "zh"])
+INTERNAL_ERROR_EXIT = 70  # a bug in sheetsync, not in the file: see README "Exit codes"
+
+
+class _Guarded(click.Group):
+    """Turns an unexpected exception (a bug) into one clear line instead of a traceback, unless
+    SHEETSYNC_DEBUG=1. Imports write in one transaction, so nothing half-written stays behind."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            if os.environ.get("SHEETSYNC_DEBUG") == "1":
+                raise
+            click.echo(f"sheetsync: internal error ({exc.__class__.__name__}: {exc}). Nothing was written by the "
+                       "failed step. Please report it with the file; SHEETSYNC_DEBUG=1 shows the details.", err=True)
+            sys.exit(INTERNAL_ERROR_EXIT)
 
 
 class Context:
@@ -57,7 +76,7 @@ def _stages(as_json: bool):
     return stage, bar.close
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--store", metavar="PATH", help="Catalog file (default $SHEETSYNC_STORE, else ./sheetsync.db).")
 @click.option("--config", metavar="FILE", help="TOML settings (default sheetsync.toml beside the store).")
 @click.version_option(package_name="sheetsync")

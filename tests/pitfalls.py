@@ -442,7 +442,7 @@ def run_case(case: Case, sample_store: Path, work: Path, libreoffice=None) -> Ve
     with Store.open(store) as handle:
         before = handle.catalog_frame()
     run = CliRunner().invoke(main, ["--store", str(store), "import", str(path), "--json"])
-    crashed = run.exception is not None and not isinstance(run.exception, SystemExit)
+    crashed = (run.exception is not None and not isinstance(run.exception, SystemExit)) or run.exit_code == 70
     if crashed:
         return Verdict(case, False, repr(run.exception), True, False, "traceback")
     result = json.loads(run.output)

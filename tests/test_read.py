@@ -142,3 +142,17 @@ def test_forged_metadata_is_rejected(store, exported, tmp_path):
 def test_missing_store_is_a_clear_error(tmp_path, exported):
     code, result = import_json(tmp_path / "nowhere.db", exported)
     assert code == 2 and "sheetsync init" in result["errors"][0]["message"]
+
+
+def test_a_bug_is_one_clear_line_not_a_traceback(store, exported, monkeypatch):
+    import sheetsync.pipeline
+
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(sheetsync.pipeline, "import_workbook", broken)
+    result = CliRunner().invoke(main, ["--store", str(store), "import", str(exported)])
+    assert result.exit_code == 70
+    assert "internal error (KeyError" in result.output and "Traceback" not in result.output
+    monkeypatch.setenv("SHEETSYNC_DEBUG", "1")
+    assert isinstance(CliRunner().invoke(main, ["--store", str(store), "import", str(exported)]).exception, KeyError)
