@@ -265,8 +265,7 @@ class Store:
         frame = pd.DataFrame.from_records(rows, columns=names)
         if sku_ids is not None:
             frame = frame[frame["sku_id"].isin(set(sku_ids))]
-        matrix = np.array(json.loads("[" + ",".join(frame.pop("stock")) + "]"), dtype=np.int64)  # one parse
-        matrix = matrix.reshape(len(frame), len(countries))
+        matrix = _stock_matrix(frame.pop("stock").tolist(), len(countries))
         for i, code in enumerate(countries):
             frame[f"stock_{code}"] = matrix[:, i]
         order = [f.key for f in BASE_FIELDS] + [f"stock_{c}" for c in countries]
@@ -373,6 +372,17 @@ def _write_change(db: sqlite3.Connection, change: Change) -> None:
         db.execute(f"UPDATE skus SET {change.field} = ? WHERE sku_id = ?", (change.after, change.sku_id))
     else:
         raise ValueError(f"not a writable field: {change.field}")
+
+
+def _stock_matrix(texts: list[str], width: int, chunk: int = 20_000) -> np.ndarray:
+    """Stock arrays → an int64 matrix (SKU × country), parsed a chunk of SKUs per JSON call: few
+    calls, and never millions of Python ints alive at once."""
+    matrix = np.zeros((len(texts), width), dtype=np.int64)
+    for start in range(0, len(texts), chunk):
+        part = json.loads("[" + ",".join(texts[start:start + chunk]) + "]")
+        if part:
+            matrix[start:start + len(part)] = np.array(part, dtype=np.int64).reshape(len(part), width)
+    return matrix
 
 
 def _column_data(column: pd.Series) -> tuple[str, bytes | str]:
