@@ -185,7 +185,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rates_header": ("Rate card {path}: the header must be {expected}.", "运费表 {path}：表头必须为 {expected}。"),
     "rates_line": ("Rate card {path}, line {line}: {detail}.", "运费表 {path} 第 {line} 行：{detail}。"),
     "config_invalid": ("Config {path}: {detail}.", "配置文件 {path}：{detail}。"),
-    "bad_option": ("{detail}", "{detail}"),
+    "preview_unknown": ("--preview names {countries}, which this store does not sell in; use codes from its stock_<CC> columns (UK, not GB).",
+                        "--preview 中的 {countries} 不是本店铺的销售国家；请使用 stock_<CC> 列中的国家代码（UK，而不是 GB）。"),
     "lang_unknown": ("Unknown language {value}; use en or zh.", "未知语言 {value}；请使用 en 或 zh。"),
 }
 

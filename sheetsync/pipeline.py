@@ -104,7 +104,7 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         wanted = [c.upper() for c in preview] if preview is not None else biggest_markets(frame, codes)
         unknown = [c for c in wanted if c not in codes]
         if unknown:
-            raise ConfigError("bad_option", detail=f"--preview: {', '.join(unknown)} is not a country of this store")
+            raise ConfigError("preview_unknown", countries=", ".join(unknown))
         live = Preview(wanted, card, display_prices(frame, card, wanted).prices) if wanted else None
         record = handle.record_export(frame, lang, codes, str(path))
         signature = integrity.sign(handle.secret, handle.store_id, record.export_id, frame.index)
