@@ -77,7 +77,12 @@ def plan_values(items: list[tuple[str, str, str, object, object, object]], force
 
 
 def _equal(left: pd.Series, right: pd.Series) -> np.ndarray:
-    """Elementwise equality where <NA> equals only <NA>."""
+    """Elementwise equality where <NA> equals only <NA>; integer columns compared as integers."""
+    if pd.api.types.is_integer_dtype(left.dtype) and pd.api.types.is_integer_dtype(right.dtype):
+        a_na = left.isna().to_numpy()
+        b_na = right.isna().to_numpy()
+        values = left.to_numpy(dtype=np.int64, na_value=0) == right.to_numpy(dtype=np.int64, na_value=0)
+        return np.where(a_na | b_na, a_na & b_na, values)
     a = left.astype(object).to_numpy()
     b = right.astype(object).to_numpy()
     a_na = pd.isna(a)

@@ -259,8 +259,11 @@ def read_sheet(path: str | Path) -> RawSheet:
         raise UnreadableWorkbook("no_products_sheet", path=name)
     columns, issues = _map_columns(keys, header_rows)
     rows, numbers = [], []
+    key_column = columns.get("sku_id", 0)
     for offset, row in enumerate(values[header_rows:]):
-        if any(v != "" and v is not None and not (type(v) is str and v.isspace()) for v in row):
+        # Most rows carry a SKU ID: decided on one cell; only the others are scanned for any value.
+        if (row[key_column] != "" and not (type(row[key_column]) is str and row[key_column].isspace())) or any(
+                v != "" and v is not None and not (type(v) is str and v.isspace()) for v in row):
             rows.append(row)
             numbers.append(header_rows + offset + 1)
     return RawSheet(name, sheet_name, columns, rows, numbers, header_rows, values[:header_rows], meta,
