@@ -26,10 +26,10 @@ from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
 from .fields import TEMPLATE_VERSION
 from .mail import SmtpSettings, send_report
 from .pricing import Pricing, RateCard, display_prices, freight_check, load_rate_card
-from .read import read_sheet
+from .read import check_package, read_metadata, read_sheet
 from .report import write_report
 from .results import ERROR, WARNING, Change, ImportResult, Issue, PushResult
-from .schema import validate
+from .schema import build_schema, schema_keys, validate
 from .seed import sample_catalog, synthetic_catalog
 from .store import Store
 from .targets.aliexpress import (
@@ -141,11 +141,12 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
         # changes are committed, so what it compares against cannot change underneath it.
         with nullcontext() if dry_run or remote else handle.transaction():
             stage("read")
-            raw, catalog = _read_with_catalog(path, handle)
+            loaded = _read_with_catalog(path, handle)
+            raw = loaded.raw
             result.saved_by = raw.saved_by
             lang = lang or raw.lang or settings.lang
             _check_meta(raw, handle)
-            _run(handle, raw, catalog, card, result, dry_run, skip_invalid, force, allow_large_changes, settings,
+            _run(handle, loaded, card, result, dry_run, skip_invalid, force, allow_large_changes, settings,
                  target, remote, stage)
     except SheetsyncError as exc:
         result.status = exc.status
@@ -182,16 +183,28 @@ def _mail(result: ImportResult, raw: RawSheet | None, store_id: str, target: str
         result.warnings.append(Issue("mail_failed", WARNING, sheet=None, params={"reason": problem}).render(lang))
 
 
-def _read_with_catalog(path: str | os.PathLike, store: Store) -> tuple[RawSheet, pd.DataFrame]:
-    """Read the workbook and load the catalog at the same time: python-calamine releases the GIL
-    while it parses, so the catalog's load (about a second at 100k SKUs) costs no extra time."""
+@dataclass
+class _Loaded:
+    raw: RawSheet
+    catalog: pd.DataFrame
+    base: pd.DataFrame | None  # the export's snapshot, when the file names a known export
+
+
+def _read_with_catalog(path: str | os.PathLike, store: Store) -> _Loaded:
+    """Read the workbook while loading what it is compared with: python-calamine releases the GIL
+    while it parses, so the catalog, the export's snapshot and the validation schema (about 1.3 s
+    at 100k SKUs) cost no extra time. The package is checked for safety before anything parses it."""
+    check_package(Path(path))
     with ThreadPoolExecutor(max_workers=1) as pool:
-        reading = pool.submit(read_sheet, path)
+        reading = pool.submit(read_sheet, path, True)
         try:
             catalog = store.catalog_frame()
+            export_id = read_metadata(path).get("export_id")
+            base = store.snapshot_frame(export_id) if export_id and store.export_record(export_id) else None
+            build_schema(schema_keys([c.code for c in store.countries()]))
         finally:
             raw = reading.result()
-    return raw, catalog
+    return _Loaded(raw, catalog, base)
 
 
 def _check_meta(raw: RawSheet, store: Store) -> None:
@@ -207,13 +220,13 @@ def _check_meta(raw: RawSheet, store: Store) -> None:
         raise UnreadableWorkbook("unknown_export", path=name, export_id=meta["export_id"])
 
 
-def _run(store: Store, raw: RawSheet, catalog: pd.DataFrame, card: RateCard, result: ImportResult, dry_run: bool,
-         skip_invalid: bool,
+def _run(store: Store, loaded: _Loaded, card: RateCard, result: ImportResult, dry_run: bool, skip_invalid: bool,
          force: bool, allow_large_changes: bool, settings: Settings, target_name: str,
          remote: AliExpressTarget | None = None, stage: Stage = lambda name: None) -> None:
     stage("validate")
+    raw, catalog = loaded.raw, loaded.catalog
     export_id = raw.meta["export_id"]
-    base = store.snapshot_frame(export_id)
+    base = loaded.base if loaded.base is not None else store.snapshot_frame(export_id)
     if not integrity.verify(store.secret, store.store_id, export_id, base.index, raw.meta.get("signature", "")):
         raise UnreadableWorkbook("not_sheetsync", path=raw.path)
     countries = [c.code for c in store.countries()]

@@ -228,11 +228,23 @@ def read_meta(workbook: python_calamine.CalamineWorkbook) -> dict[str, str]:
     return meta
 
 
-def read_sheet(path: str | Path) -> RawSheet:
-    """Read the Products sheet of a workbook after the safety checks. Raises UnreadableWorkbook
-    when the file cannot be a sheetsync workbook; everything else is left to validation."""
+def read_metadata(path: str | Path) -> dict[str, str]:
+    """Only the hidden metadata sheet (export id, store id, signature), for a caller that wants
+    it before the whole sheet is parsed. Run check_package first."""
+    try:
+        with python_calamine.CalamineWorkbook.from_path(str(path)) as workbook:
+            return read_meta(workbook)
+    except Exception:  # a damaged file is reported by read_sheet
+        return {}
+
+
+def read_sheet(path: str | Path, checked: bool = False) -> RawSheet:
+    """Read the Products sheet of a workbook after the safety checks (skipped when the caller ran
+    check_package already). Raises UnreadableWorkbook when the file cannot be a sheetsync
+    workbook; everything else is left to validation."""
     path = Path(path)
-    check_package(path)
+    if not checked:
+        check_package(path)
     name = str(path)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))

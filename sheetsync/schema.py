@@ -10,6 +10,7 @@ Only this module imports pandera.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,6 +28,7 @@ from .fields import (
     TITLE_MAX,
     Field,
     field_for_key,
+    fields_for,
     to_display,
 )
 from .results import ERROR, WARNING, Issue
@@ -225,7 +227,8 @@ def parse_text(values: list[Any]) -> ParsedColumn:
 
 def parse_enum(values: list[Any]) -> ParsedColumn:
     parsed = parse_text(values)
-    parsed.values = parsed.values.map(lambda v: v.lower().replace(" ", "") if isinstance(v, str) else v)
+    parsed.values = pd.Series([v.lower().replace(" ", "") if isinstance(v, str) else v for v in parsed.values],
+                              dtype=object)
     return parsed
 
 
@@ -250,8 +253,11 @@ def _range_rule(f: Field) -> str:
             "stock": "stock_range"}[f.kind]
 
 
-def build_schema(keys: list[str]) -> tuple[pa.DataFrameSchema, dict[tuple[str, int], str]]:
-    """The pandera schema for the canonical columns present, and (column, check number) → rule."""
+@functools.lru_cache(maxsize=8)
+def build_schema(keys: tuple[str, ...]) -> tuple[pa.DataFrameSchema, dict[tuple[str, int], str]]:
+    """The pandera schema for these field keys, and (column, check number) → rule. Every column
+    is optional, so one schema per store (all its keys) serves any sheet, whatever columns the
+    seller deleted; it is cached because building it costs more than running it on small files."""
     columns: dict[str, pa.Column] = {}
     rules: dict[tuple[str, int], str] = {}
     for key in keys:
@@ -272,7 +278,7 @@ def build_schema(keys: list[str]) -> tuple[pa.DataFrameSchema, dict[tuple[str, i
             checks.append((pa.Check.isin(LOGISTICS_ATTRIBUTES), "logistics_attribute"))
         for number, (_, rule) in enumerate(checks):
             rules[(key, number)] = rule
-        columns[key] = pa.Column(dtype, [c for c, _ in checks], nullable=True, coerce=False)
+        columns[key] = pa.Column(dtype, [c for c, _ in checks], nullable=True, coerce=False, required=False)
     return pa.DataFrameSchema(columns, strict=False), rules
 
 
@@ -405,7 +411,7 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
         frame[key] = parsed.values.to_numpy() if f.kind not in SCALE else parsed.values.array
 
     _explain_blanks(raw, issues.items)
-    _check_schema(frame, editable, issues, index, position_of)
+    _check_schema(frame, countries, issues, index, position_of)
     _check_barcodes(frame, issues, index, position_of, base_values("barcode"))
     _check_titles(frame, catalog, issues, index, position_of)
     _check_sku_codes(frame, catalog, issues, index, position_of)
@@ -460,9 +466,13 @@ def _read_only(issues: _Issues, f: Field, values: list[Any], base: list[Any] | N
             issues.at(position_of[j], f.key, "read_only_changed", WARNING, sku_id=index[j], base=was)
 
 
-def _check_schema(frame: pd.DataFrame, editable: list[str], issues: _Issues, index: list[str],
+def schema_keys(countries: list[str]) -> tuple[str, ...]:
+    return tuple(f.key for f in fields_for(countries))
+
+
+def _check_schema(frame: pd.DataFrame, countries: list[str], issues: _Issues, index: list[str],
                   position_of: dict[int, int]) -> None:
-    schema, rules = build_schema(editable)
+    schema, rules = build_schema(schema_keys(countries))
     positional = frame.reset_index(drop=True)
     try:
         schema.validate(positional, lazy=True)
