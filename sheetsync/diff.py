@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .fields import field_for_key, to_display
+from .fields import Field, field_for_key, to_display
 from .results import ERROR, WARNING, Change, ChangeSet, Issue
 
 
@@ -141,7 +141,7 @@ def plan(sheet: pd.DataFrame, editable: list[str], base: pd.DataFrame, current: 
     return changes, issues
 
 
-def _labels(f: object, key: str) -> dict[str, str]:
+def _labels(f: Field | None, key: str) -> dict[str, str]:
     """The field's label in both languages; the message catalog picks the seller's."""
     return {"label": f.label_en, "label_zh": f.label_zh} if f else {"label": key}
 
