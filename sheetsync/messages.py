@@ -133,6 +133,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "速卖通拒绝了调用（{code}）：{detail}。请检查 SHEETSYNC_AE_APP_KEY、SHEETSYNC_AE_APP_SECRET 和访问令牌；未做任何修改。"),
     "ae_credentials_missing": ("To use AliExpress, set SHEETSYNC_AE_APP_KEY, SHEETSYNC_AE_APP_SECRET and SHEETSYNC_AE_ACCESS_TOKEN in the environment.",
                                "使用速卖通前，请在环境变量中设置 SHEETSYNC_AE_APP_KEY、SHEETSYNC_AE_APP_SECRET 和 SHEETSYNC_AE_ACCESS_TOKEN。"),
+    "ae_pull_first": ("This catalog has not been pulled from AliExpress yet, so sheetsync does not know your JIT warehouses. Run `sheetsync pull --target aliexpress`, export again, and redo your edits.",
+                      "本目录尚未从速卖通拉取，sheetsync 还不知道您的 JIT 仓。请先运行 `sheetsync pull --target aliexpress`，重新导出后再修改。"),
     "row_skipped": ("This row was not imported because of the errors above (--skip-invalid).",
                     "由于上述错误，此行未导入（--skip-invalid）。"),
     "stock_help": ("JIT stock per country, one column each: a whole number 0–999999; 0 = not sold in that country.",

@@ -136,7 +136,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     try:
         card = load_rate_card(rates or reference_file("freight_rates.csv"))
         handle, owned = _open(store, settings.lock_timeout)
-        remote = connect(handle, settings, client) if target == "aliexpress" else None
+        remote = connect(handle, settings, client, require_pull=True) if target == "aliexpress" else None
         # A local import holds the store's write lock from the moment it reads the catalog until its
         # changes are committed, so what it compares against cannot change underneath it.
         with nullcontext() if dry_run or remote else handle.transaction():
@@ -420,9 +420,13 @@ def _order(issue: Issue) -> tuple[int, int]:
     return (issue.row or 0, issue.column if issue.column is not None else -1)
 
 
-def connect(store: Store, settings: Settings, client: Client | None = None) -> AliExpressTarget:
+def connect(store: Store, settings: Settings, client: Client | None = None,
+            require_pull: bool = False) -> AliExpressTarget:
     """The AliExpress target: credentials from the environment (refreshed tokens from the store),
-    supported countries and the country → JIT warehouse mapping from the last pull."""
+    supported countries and the country → JIT warehouse mapping from the last pull. Pushing
+    needs that mapping, so it needs a pull first."""
+    if require_pull and not store.meta("ae_warehouses"):
+        raise ConfigError("ae_pull_first")
     if client is None:
         credentials = Credentials.from_env(os.environ)
         if credentials is None:
@@ -512,7 +516,7 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
         if handle.run(run_id) is None:
             raise ConfigError("unknown_run", run_id=run_id)
         if target == "aliexpress":
-            remote = connect(handle, settings, client)
+            remote = connect(handle, settings, client, require_pull=True)
             back = [Change(c.sku_id, c.product_id, c.field, c.after, c.before, base=c.after)
                     for c in handle.run_changes(run_id) if c.result == "applied"]
             result.rows = len(back)

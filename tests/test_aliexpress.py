@@ -306,3 +306,11 @@ def test_revert_a_push(pulled, server, tmp_path):
     with Store.open(pulled) as handle:
         frame = handle.catalog_frame()
     assert (frame.at["2001", "seller_price"], frame.at["2003", "stock_US"]) == (1890, 12)
+
+
+def test_push_needs_a_pull_first(store, workbook, tmp_path, server):
+    workbook.set(workbook.sku_ids[0], "seller_price", 19.5)
+    result = sheetsync.import_workbook(store, workbook.save(tmp_path / "x.xlsx"), target="aliexpress",
+                                       client=client_for(server))
+    assert (result.status, result.exit_code, result.errors[0].rule) == ("unreadable", 2, "ae_pull_first")
+    assert server.gateway.requests == []
