@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -370,8 +371,8 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
     kept_rows = [raw.rows[i] for i in keep]
     by_column = list(zip(*kept_rows, strict=True)) if kept_rows else []  # one C-level transpose
 
-    def column_values(key: str) -> list[Any]:
-        return list(by_column[raw.columns[key]]) if by_column else []
+    def column_values(key: str) -> Sequence[Any]:
+        return by_column[raw.columns[key]] if by_column else ()
 
     # product_id must match the SKU's product in the store.
     if "product_id" in raw.columns:
