@@ -29,12 +29,5 @@ class ConfigError(SheetsyncError):
     """Bad usage, a bad config file or rate card, a missing store."""
 
 
-class TargetUnreachable(SheetsyncError):
-    """The target cannot be reached or refuses our credentials; nothing was applied."""
-
-    exit_code = 3
-    status = "partial"
-
-
 class StoreBusy(SheetsyncError):
     """Another import holds the store's write lock."""
