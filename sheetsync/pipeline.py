@@ -236,11 +236,12 @@ def _run(store: Store, loaded: _Loaded, card: RateCard, result: ImportResult, dr
     result.rows = checked.rows
 
     stage("price")
-    pricing = _price(sheet, catalog, checked.invalid_skus, card, countries)
+    merged = _merged(sheet, catalog, checked.invalid_skus)
+    pricing = display_prices(merged, card, countries)
     issues += [Issue(p.rule, field=f"stock_{p.country}", sku_id=p.sku_id, row=int(sheet.at[p.sku_id, "_row"]),
                      value=int(sheet.at[p.sku_id, f"stock_{p.country}"]) if f"stock_{p.country}" in sheet
                      else None, params=p.params) for p in pricing.problems]
-    result.display_prices = _display_table(pricing, sheet, catalog, card)
+    result.display_prices = _display_table(pricing, merged)
     platform = store.platform_prices()
     if platform:
         result.freight_check = freight_check(catalog, card, countries, platform)
@@ -254,7 +255,7 @@ def _run(store: Store, loaded: _Loaded, card: RateCard, result: ImportResult, dr
     changes, diff_issues = plan(sheet, checked.editable, base, current, force=force, guardrails=rails)
     issues += diff_issues
     if remote:
-        issues += _platform_limits(sheet, catalog, checked.invalid_skus, changes.changes, remote)
+        issues += _platform_limits(sheet, merged, changes.changes, remote)
     for issue in issues:
         _locate(issue, raw)
     errors = sorted((i for i in issues if i.severity == ERROR), key=_order)
@@ -290,14 +291,13 @@ def _run(store: Store, loaded: _Loaded, card: RateCard, result: ImportResult, dr
         "changed_skus": result.changed_skus, "errors": len(errors)})
 
 
-def _platform_limits(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[str], changes: list[Change],
+def _platform_limits(sheet: pd.DataFrame, merged: pd.DataFrame, changes: list[Change],
                      remote: AliExpressTarget) -> list[Issue]:
     """What the platform cannot store, refused before anything is sent: a title change (the
     semi-managed edit call has no subject field), and different stocks for one SKU in joined
     countries that share a JIT warehouse (the platform keeps one quantity per warehouse)."""
     issues = [Issue("title_not_supported", field="title", sku_id=c.sku_id, row=int(sheet.at[c.sku_id, "_row"]))
               for c in changes if c.field == "title"]
-    merged = _merged(sheet, catalog, invalid)
     stock_columns = [f"stock_{c}" for c in remote.countries if f"stock_{c}" in merged]
     for _, group in merged.groupby("product_id", sort=False):
         stock = {sku: {col[6:]: int(group.at[sku, col]) for col in stock_columns} for sku in group.index}
@@ -313,14 +313,11 @@ def _push(store: Store, remote: AliExpressTarget, planned: list[Change], result:
     one product per call. Each product's success is journaled and mirrored in the local catalog
     at once, so a run that dies half way is finished by the next one without repeating a write."""
     rows = rows or {}
-    by_product: dict[str, list[Change]] = {}
-    for change in planned:
-        by_product.setdefault(change.product_id, []).append(change)
     reads: dict[str, dict] = {}
     todo: list[Change] = []
     already: list[Change] = []
     conflicts: list[Issue] = []
-    for product_id, changes in by_product.items():
+    for product_id, changes in _by_product(planned).items():
         raw_product, now = remote.read(product_id)
         reads[product_id] = raw_product
         for change in changes:
@@ -346,11 +343,8 @@ def _push(store: Store, remote: AliExpressTarget, planned: list[Change], result:
         result.status = "invalid" if result.errors else "unchanged"
         return
     result.run_id = store.begin_run(file, export_id, remote.name, todo)
-    grouped: dict[str, list[Change]] = {}
-    for change in todo:
-        grouped.setdefault(change.product_id, []).append(change)
     try:
-        for product_id, changes in grouped.items():
+        for product_id, changes in _by_product(todo).items():
             wanted: dict[str, dict] = {}
             for change in changes:
                 wanted.setdefault(change.sku_id, {})[change.field] = change.after
@@ -376,10 +370,12 @@ def _push(store: Store, remote: AliExpressTarget, planned: list[Change], result:
                                                     "failed": result.failed, "changed_skus": result.changed_skus})
 
 
-def _price(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[str], card: RateCard,
-           countries: Sequence[str]) -> Pricing:
-    """Display prices for the sheet's valid rows."""
-    return display_prices(_merged(sheet, catalog, invalid), card, list(countries))
+def _by_product(changes: list[Change]) -> dict[str, list[Change]]:
+    """Changes grouped by product, in first-seen order: the platform writes one product a call."""
+    grouped: dict[str, list[Change]] = {}
+    for change in changes:
+        grouped.setdefault(change.product_id, []).append(change)
+    return grouped
 
 
 def _merged(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[str]) -> pd.DataFrame:
@@ -393,11 +389,11 @@ def _merged(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[str]) -> pd
     return merged
 
 
-def _display_table(pricing: Pricing, sheet: pd.DataFrame, catalog: pd.DataFrame, card: RateCard) -> pd.DataFrame:
+def _display_table(pricing: Pricing, merged: pd.DataFrame) -> pd.DataFrame:
+    """The report's Display prices: seller price, chargeable weight and a column per country."""
     table = pd.DataFrame(index=pricing.prices.index)
     table["sku_id"] = table.index
-    seller = sheet["seller_price"] if "seller_price" in sheet else catalog["seller_price"]
-    table["seller_price"] = seller.reindex(table.index).to_numpy()
+    table["seller_price"] = merged["seller_price"].reindex(table.index).to_numpy()
     table["chargeable_weight_kg"] = pricing.chargeable_grams.to_numpy()
     failed = {p.sku_id for p in pricing.problems}
     prices = pricing.prices.copy()
