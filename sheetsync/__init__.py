@@ -7,9 +7,10 @@
     >>> result.status, result.exit_code
 """
 
+from .errors import SheetsyncError
 from .pipeline import ExportSummary, PullResult, export_catalog, history, import_workbook, init_store, pull, revert
 from .results import Change, ImportResult, Issue, PushResult
 
-__all__ = ["Change", "ExportSummary", "ImportResult", "Issue", "PullResult", "PushResult", "export_catalog",
-           "history", "import_workbook", "init_store", "pull", "revert"]
+__all__ = ["Change", "ExportSummary", "ImportResult", "Issue", "PullResult", "PushResult", "SheetsyncError",
+           "export_catalog", "history", "import_workbook", "init_store", "pull", "revert"]
 __version__ = "0.1.0"

@@ -189,6 +189,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "config_invalid": ("Config {path}: {detail}.", "配置文件 {path}：{detail}。"),
     "preview_unknown": ("--preview names {countries}, which this store does not sell in; use codes from its stock_<CC> columns (UK, not GB).",
                         "--preview 中的 {countries} 不是本店铺的销售国家；请使用 stock_<CC> 列中的国家代码（UK，而不是 GB）。"),
+    "export_too_many_rows": ("The catalog has {rows} SKUs; one Excel sheet holds at most {limit}, so it cannot be "
+                             "exported as one workbook.",
+                             "目录共有 {rows} 个 SKU，一个 Excel 工作表最多容纳 {limit} 个，无法导出为一个工作簿。"),
+    "export_text_too_long": ("SKU {sku}: {field} has {length} characters, more than the 32,767 an Excel cell holds; "
+                             "shorten it on the platform and pull again.",
+                             "SKU {sku}：{field} 有 {length} 个字符，超过 Excel 单元格上限 32,767；请在平台上缩短后重新拉取。"),
     "lang_unknown": ("Unknown language {value}; use en or zh.", "未知语言 {value}；请使用 en 或 zh。"),
 }
 

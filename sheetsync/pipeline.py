@@ -42,7 +42,7 @@ from .targets.aliexpress import (
     shared_warehouse_problems,
 )
 from .targets.local import LocalTarget
-from .template import ExportMeta, Preview, write_workbook
+from .template import ExportMeta, Preview, check_fits, write_workbook
 
 Progress = Callable[[int], None]
 Stage = Callable[[str], None]
@@ -100,6 +100,7 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         countries = handle.countries()
         codes = [c.code for c in countries]
         frame = handle.catalog_frame()
+        check_fits(frame)
         card = load_rate_card(rates or reference_file("freight_rates.csv"))
         wanted = [c.upper() for c in preview] if preview is not None else biggest_markets(frame, codes)
         unknown = [c for c in wanted if c not in codes]

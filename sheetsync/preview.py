@@ -53,8 +53,9 @@ def rate_rows(card: RateCard, countries: Sequence[str]) -> tuple[list[tuple], di
     return rows, blocks
 
 
-def display_price_formula(block: RateBlock, row: int, cells: dict[str, str], not_priced: str = "n/a") -> str:
-    """The formula for one preview cell on worksheet row `row` (1-based). `cells` maps field keys
+def display_price_formula(block: RateBlock, row: int | str, cells: dict[str, str], not_priced: str = "n/a") -> str:
+    """The formula for one preview cell on worksheet row `row` (1-based; a placeholder string
+    gives a template for many rows). `cells` maps field keys
     to column letters: seller_price, weight_kg, length_cm, width_cm, height_cm, stock_<CC>."""
     def at(key: str) -> str:
         return f"{cells[key]}{row}"

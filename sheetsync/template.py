@@ -9,17 +9,19 @@ that locks read-only columns but leaves sorting and filtering allowed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from .config import Country
+from .errors import ConfigError
 from .fields import (
     HEADER_ROWS,
     LOGISTICS_ATTRIBUTES,
@@ -31,15 +33,17 @@ from .fields import (
     Field,
     display_price_field,
     fields_for,
-    needs_quote,
-    to_cell_number,
 )
 from .messages import message
-from .preview import RATE_HEADER, SHEET_RATES, display_price_formula, rate_rows
+from .preview import RATE_HEADER, SHEET_RATES, RateBlock, display_price_formula, rate_rows
 from .pricing import RateCard
+from .sheetxml import EXCEL_TEXT_MAX, formula_cells, number_cells, row_template, rows_xml, text_cells
 
 _NUMBER_FORMATS = {"money": "0.00", "weight": "0.000", "dim": "0", "stock": "0", "preview": "0.00"}
 _FROZEN_COLUMNS = 3  # product_id, title, sku_id
+_CHUNK_ROWS = 2000
+EXCEL_MAX_ROWS = 1_048_576
+_ROW_MARK = "\x00"  # stands for the row number in a preview formula
 
 
 @dataclass(frozen=True)
@@ -86,12 +90,20 @@ INSTRUCTIONS = {
 
 
 class _ProductsWorksheet(Worksheet):
-    """XlsxWriter passes every formula through ~30 regular expressions that prefix Excel 365's
-    newer functions (`_xlfn.`). The preview formulas use none of them (see `preview`), and at
-    100k rows that pass was most of the export's time, so this sheet skips it."""
+    """The Products sheet, whose data rows arrive as ready-made XML from `sheetxml`."""
 
-    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        return formula[1:] if formula.startswith("=") else formula
+    def append_rows_xml(self, first_row: int, last_row: int, last_col: int, chunks: Iterable[str]) -> None:
+        """Stream rows `first_row`..`last_row` (0-based, rendered by `sheetxml`) after the rows
+        written so far through XlsxWriter's own calls. Constant-memory mode writes rows to its
+        temporary file in order, so the pending row is flushed first and XlsxWriter is told where
+        the data ends (for the sheet's dimension and anything written after)."""
+        if not self.constant_memory:
+            raise ValueError("rows as XML need constant_memory mode")
+        self._write_single_row(first_row)
+        for chunk in chunks:
+            self.fh.write(chunk)
+        self._check_dimensions(last_row, last_col)
+        self.previous_row = last_row
 
 
 class _Formats:
@@ -120,24 +132,16 @@ class _Formats:
         return self._cache[key]
 
 
-def _writer(ws: Worksheet, f: Field, formats: _Formats) -> Callable[[int, int, Any], None]:
-    """One function per column that writes a canonical value with the column's format."""
-    plain = formats.cell(f)
+def _column_cells(f: Field, values: np.ndarray, formats: _Formats) -> list[str]:
+    """One column's cells for `sheetxml`, from canonical values (cents, grams, ints, text)."""
+    style = formats.cell(f)._get_xf_index()
+    if f.kind == "money":
+        return number_cells((values / 100).tolist(), style)
+    if f.kind == "weight":
+        return number_cells((values / 1000).tolist(), style)
     if f.kind in _NUMBER_FORMATS:
-        kind = f.kind
-
-        def write_number(row: int, col: int, value: Any) -> None:
-            ws.write_number(row, col, to_cell_number(kind, value), plain)
-        return write_number
-    quoted = formats.cell(f, quoted=True)
-
-    def write_text(row: int, col: int, value: Any) -> None:
-        text = "" if value is None else str(value)
-        if text == "":
-            ws.write_blank(row, col, None, plain)
-        else:
-            ws.write_string(row, col, text, quoted if needs_quote(text) else plain)
-    return write_text
+        return number_cells(values.tolist(), style)
+    return text_cells(values.tolist(), style, formats.cell(f, quoted=True)._get_xf_index())
 
 
 @dataclass(frozen=True)
@@ -149,6 +153,21 @@ class Preview:
     countries: Sequence[str]
     card: RateCard
     prices: pd.DataFrame
+
+
+def check_fits(frame: pd.DataFrame) -> None:
+    """Refuse, before anything is written, a catalog that one Excel sheet cannot hold whole:
+    a cut row or a cut title would come back on import as an edit."""
+    if len(frame) > EXCEL_MAX_ROWS - HEADER_ROWS:
+        raise ConfigError("export_too_many_rows", rows=len(frame), limit=EXCEL_MAX_ROWS - HEADER_ROWS)
+    for key in frame.columns:
+        if frame[key].dtype.kind in "iuf":
+            continue
+        # A character is at most two UTF-16 units, so only much longer texts need counting.
+        for sku, text in frame.loc[frame[key].str.len() > EXCEL_TEXT_MAX // 2, key].items():
+            length = len(text.encode("utf-16-le")) // 2
+            if length > EXCEL_TEXT_MAX:
+                raise ConfigError("export_text_too_long", sku=sku, field=key, length=length)
 
 
 def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Country], meta: ExportMeta,
@@ -177,29 +196,10 @@ def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Co
     ws.set_row(0, 32)
     for col, f in enumerate([*fields, *preview_fields]):  # constant-memory mode: rows in order
         ws.write_string(1, col, f.key, formats.key)
-    writers = [_writer(ws, f, formats) for f in fields]
-    # Rows one at a time (itertuples) rather than every column as a Python list: the export's
-    # peak memory stays near the frame's own size.
-    keys = [f.key for f in fields]
-    rows = (frame if list(frame.columns) == keys else frame[keys]).itertuples(index=False, name=None)
-    letters = {f.key: xl_col_to_name(col) for col, f in enumerate(fields)}
-    preview_cached = [preview.prices[f"display_price_{c}"].tolist() for c in preview_codes] if preview else []
-    preview_format = formats.cell(preview_fields[0]) if preview_fields else None
-    not_priced = "超重" if lang == "zh" else "n/a"
     n = len(frame)
-    for i, values in enumerate(rows):
-        row = HEADER_ROWS + i
-        for col, write in enumerate(writers):
-            write(row, col, values[col])
-        for offset, country in enumerate(preview_codes):
-            cached = preview_cached[offset][i]
-            formula = display_price_formula(blocks[country], row + 1, letters, not_priced)
-            ws.write_formula(row, len(fields) + offset, formula, preview_format,
-                             "" if pd.isna(cached) else to_cell_number("money", cached))
-        if progress and i % 1000 == 999:
-            progress(1000)
-    if progress:
-        progress(n % 1000)
+    if n:
+        chunks = _data_rows(frame, fields, formats, preview, preview_codes, blocks, lang, progress)
+        ws.append_rows_xml(HEADER_ROWS, HEADER_ROWS + n - 1, len(fields) + len(preview_fields) - 1, chunks)
     last = HEADER_ROWS + max(n, 1) - 1
     ws.freeze_panes(HEADER_ROWS, _FROZEN_COLUMNS)
     ws.autofilter(1, 0, last, len(fields) + len(preview_fields) - 1)
@@ -228,6 +228,33 @@ def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Co
         meta_ws.write_string(row, 1, value)
     meta_ws.very_hidden()
     book.close()
+
+
+def _data_rows(frame: pd.DataFrame, fields: list[Field], formats: _Formats, preview: Preview | None,
+               preview_codes: list[str], blocks: dict[str, RateBlock], lang: str,
+               progress: Callable[[int], None] | None) -> Iterator[str]:
+    """The data rows as XML, a few thousand rows at a time: each column is converted from the
+    frame's arrays in one pass, and only one chunk of cell strings exists at a time, so memory
+    stays near the frame's own size."""
+    letters = [xl_col_to_name(col) for col in range(len(fields) + len(preview_codes))]
+    template = row_template(letters)
+    arrays = [frame[f.key].to_numpy() for f in fields]
+    cell_letters = {f.key: letters[col] for col, f in enumerate(fields)}
+    not_priced = "超重" if lang == "zh" else "n/a"
+    formulas = [display_price_formula(blocks[c], _ROW_MARK, cell_letters, not_priced)[1:] for c in preview_codes]
+    prices = [preview.prices[f"display_price_{c}"].to_numpy(dtype=float, na_value=np.nan) / 100
+              for c in preview_codes] if preview else []
+    preview_style = formats.cell(display_price_field(preview_codes[0]))._get_xf_index() if preview_codes else 0
+    for start in range(0, len(frame), _CHUNK_ROWS):
+        stop = min(start + _CHUNK_ROWS, len(frame))
+        columns = [_column_cells(f, array[start:stop], formats) for f, array in zip(fields, arrays, strict=True)]
+        rows = range(HEADER_ROWS + start + 1, HEADER_ROWS + stop + 1)
+        for formula, cached in zip(formulas, prices, strict=True):
+            values = ["" if price != price else price for price in cached[start:stop].tolist()]
+            columns.append(formula_cells(formula, _ROW_MARK, rows, values, preview_style))
+        yield rows_xml(template, rows.start, columns)
+        if progress:
+            progress(stop - start)
 
 
 def _validations(ws: Worksheet, fields: list[Field], last: int, lang: str) -> None:

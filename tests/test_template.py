@@ -116,3 +116,33 @@ def test_chinese_labels_and_instructions(store, tmp_path):
     assert wb["Products"].cell(2, 1).value == "product_id"  # keys stay the same in every language
     assert wb["Instructions"]["A1"].value == "使用说明"
     assert wb.sheetnames[0] == "Products"
+
+
+def test_text_an_excel_cell_cannot_hold_is_refused_before_writing(store, tmp_path):
+    from sheetsync.store import Store
+
+    with Store.open(store) as handle:
+        product = handle.catalog_frame()["product_id"].iloc[0]
+        with handle.transaction():
+            handle.db.execute("UPDATE products SET title = ? WHERE product_id = ?", ("题" * 40_000, product))
+        exports_before = handle.db.execute("SELECT COUNT(*) FROM exports").fetchone()[0]
+    with pytest.raises(sheetsync.SheetsyncError) as caught:
+        sheetsync.export_catalog(store, tmp_path / "x.xlsx")
+    assert caught.value.rule == "export_text_too_long"
+    assert "40000 characters" in str(caught.value) and "title" in str(caught.value)
+    assert not (tmp_path / "x.xlsx").exists()
+    with Store.open(store) as handle:
+        assert handle.db.execute("SELECT COUNT(*) FROM exports").fetchone()[0] == exports_before
+
+
+def test_a_catalog_longer_than_a_sheet_is_refused():
+    import numpy as np
+    import pandas as pd
+
+    from sheetsync.template import EXCEL_MAX_ROWS, check_fits
+
+    fits = pd.DataFrame({"seller_price": np.ones(EXCEL_MAX_ROWS - 2, dtype="int64")})
+    check_fits(fits)
+    with pytest.raises(sheetsync.SheetsyncError) as caught:
+        check_fits(pd.DataFrame({"seller_price": np.ones(EXCEL_MAX_ROWS - 1, dtype="int64")}))
+    assert caught.value.rule == "export_too_many_rows"
