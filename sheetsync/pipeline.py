@@ -29,7 +29,7 @@ from .pricing import Pricing, RateCard, display_prices, freight_check, load_rate
 from .read import check_package, read_metadata, read_sheet
 from .report import write_report
 from .results import ERROR, WARNING, Change, ImportResult, Issue, PushResult
-from .schema import build_schema, schema_keys, validate
+from .schema import prepare_schema, validate
 from .seed import sample_catalog, synthetic_catalog
 from .store import Store
 from .targets.aliexpress import (
@@ -193,7 +193,7 @@ class _Loaded:
 
 def _read_with_catalog(path: str | os.PathLike, store: Store) -> _Loaded:
     """Read the workbook while loading what it is compared with: python-calamine releases the GIL
-    while it parses, so the catalog, the export's snapshot and the validation schema (about 1.3 s
+    while it parses, so the catalog, the export's snapshot and the validation schema (about 1.5 s
     at 100k SKUs) cost no extra time. The package is checked for safety before anything parses it."""
     check_package(Path(path))
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -202,7 +202,7 @@ def _read_with_catalog(path: str | os.PathLike, store: Store) -> _Loaded:
             catalog = store.catalog_frame()
             export_id = read_metadata(path).get("export_id")
             base = store.snapshot_frame(export_id) if export_id and store.export_record(export_id) else None
-            build_schema(schema_keys([c.code for c in store.countries()]))
+            prepare_schema([c.code for c in store.countries()])
         finally:
             raw = reading.result()
     return _Loaded(raw, catalog, base)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -104,37 +106,27 @@ def _classify(values: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return numeric, text & ~blank, blank
 
 
-def parse_scaled(values: list[Any], kind: str) -> ParsedColumn:
+def parse_scaled(values: Sequence[Any], kind: str) -> ParsedColumn:
     """Numbers scaled to integers (cents, grams, units); rules: format, decimals, required."""
-    scale = SCALE[kind]
     if set(map(type, values)) <= {float, int}:  # the common case, decided at C speed
-        numeric = np.ones(len(values), dtype=bool)
-        text = blank = np.zeros(len(values), dtype=bool)
-    else:
-        numeric, text, blank = _classify(values)
+        return _scaled_from_floats(np.array(values, dtype=np.float64), kind)
+    numeric, text, blank = _classify(values)
     out = np.zeros(len(values), dtype=np.int64)
     valid = np.zeros(len(values), dtype=bool)
     problems: dict[int, tuple[str, dict[str, Any]]] = {}
     if numeric.any():
         idx = np.flatnonzero(numeric)
-        floats = (np.array(values, dtype=np.float64) if len(idx) == len(values)
-                  else np.array([values[i] for i in idx], dtype=np.float64))
-        finite = np.isfinite(floats)
-        # Spreadsheet values are binary floats; a value within 1e-6 of a whole number of cents
-        # (grams, units) is that number. Anything further off has more decimals than allowed.
-        scaled = np.where(finite, floats, 0) * scale
-        rounded = np.round(scaled)
-        exact = finite & (np.abs(scaled - rounded) <= 1e-6) & (np.abs(rounded) < 1e15)
-        out[idx[exact]] = rounded[exact].astype(np.int64)
+        numbers = _scaled_from_floats(np.array([values[i] for i in idx], dtype=np.float64), kind)
+        exact = numbers.values.notna().to_numpy()
+        out[idx[exact]] = numbers.values.to_numpy(dtype=np.int64, na_value=0)[exact]
         valid[idx[exact]] = True
-        for i in idx[~exact]:
-            problems[int(i)] = ("decimals" if kind in ("money", "weight") else "integer_format", {})
+        problems.update((int(idx[j]), problem) for j, problem in numbers.problems.items())
     for i in np.flatnonzero(text):
         number, rule = parse_decimal_text(values[i])
         if number is None:
             problems[int(i)] = (rule or "format", {})
             continue
-        scaled_dec = number * scale
+        scaled_dec = number * SCALE[kind]
         if scaled_dec != scaled_dec.to_integral_value():
             problems[int(i)] = ("decimals" if kind in ("money", "weight") else "integer_format", {})
             continue
@@ -150,6 +142,32 @@ def parse_scaled(values: list[Any], kind: str) -> ParsedColumn:
     for i in np.flatnonzero(blank):
         problems[int(i)] = ("required", {})
     return ParsedColumn(pd.Series(pd.arrays.IntegerArray(out, mask=~valid)), problems)
+
+
+def _scaled_from_floats(floats: np.ndarray, kind: str) -> ParsedColumn:
+    """Spreadsheet numbers (binary floats) → integer cents, grams or units. A value within 1e-6 of
+    a whole number of them is that number; anything further off has more decimals than allowed."""
+    finite = np.isfinite(floats)
+    scaled = np.where(finite, floats, 0) * SCALE[kind]
+    rounded = np.round(scaled)
+    exact = finite & (np.abs(scaled - rounded) <= 1e-6) & (np.abs(rounded) < 1e15)
+    rule = "decimals" if kind in ("money", "weight") else "integer_format"
+    problems = {int(i): (rule, {}) for i in np.flatnonzero(~exact)}
+    out = np.where(exact, rounded, 0).astype(np.int64)
+    return ParsedColumn(pd.Series(pd.arrays.IntegerArray(out, mask=~exact)), problems)
+
+
+def parse_scaled_block(rows: Sequence[Sequence[Any]], kinds: Sequence[str]) -> list[ParsedColumn]:
+    """Several numeric columns at once, from rows holding just those columns. A sheet's cells are
+    laid out in memory row by row, so checking and converting them row by row (one pass, one 2-D
+    array) is several times faster than column by column; any column holding something other
+    than numbers goes through `parse_scaled` to be explained cell by cell."""
+    if not rows:
+        return [parse_scaled((), kind) for kind in kinds]
+    if set(map(type, itertools.chain.from_iterable(rows))) <= {float, int}:
+        floats = np.array(rows, dtype=np.float64)
+        return [_scaled_from_floats(floats[:, j], kind) for j, kind in enumerate(kinds)]
+    return [parse_scaled(column, kind) for column, kind in zip(zip(*rows, strict=True), kinds, strict=True)]
 
 
 def _number_as_text(value: float | int) -> tuple[str | None, bool]:
@@ -283,6 +301,14 @@ def build_schema(keys: tuple[str, ...]) -> tuple[pa.DataFrameSchema, dict[tuple[
     return pa.DataFrameSchema(columns, strict=False), rules
 
 
+def prepare_schema(countries: list[str]) -> None:
+    """Build the store's schema and run it once on an empty frame. pandera registers its backends
+    on first use, importing modules that cost 0.2–0.5 s; the import pipeline calls this while the
+    workbook parses on another thread, so that cost is hidden instead of added."""
+    schema, _ = build_schema(schema_keys(countries))
+    schema.validate(pd.DataFrame())
+
+
 # -- the whole sheet -----------------------------------------------------------------------------
 @dataclass
 class Validated:
@@ -369,10 +395,17 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
     frame["_row"] = [raw.row_numbers[i] for i in keep]
     position_of = dict(zip(range(len(keep)), keep, strict=True))
     kept_rows = [raw.rows[i] for i in keep]
-    by_column = list(zip(*kept_rows, strict=True)) if kept_rows else []  # one C-level transpose
+    fields = {key: f for key in raw.columns if key not in ("sku_id", "product_id") and (f := field_for_key(key))}
+    numeric = [key for key, f in fields.items() if f.editable and f.kind in SCALE
+               and (f.kind != "stock" or key[6:] in countries)]
+    parsed_numbers = dict(zip(numeric, parse_scaled_block(_pick(kept_rows, [raw.columns[k] for k in numeric]),
+                                                          [fields[k].kind for k in numeric]), strict=True))
+    others = [key for key in raw.columns if key not in parsed_numbers]
+    picked = _pick(kept_rows, [raw.columns[k] for k in others])
+    by_column = dict(zip(others, zip(*picked, strict=True), strict=True)) if picked else {}
 
     def column_values(key: str) -> Sequence[Any]:
-        return by_column[raw.columns[key]] if by_column else ()
+        return by_column.get(key, ())
 
     # product_id must match the SKU's product in the store.
     if "product_id" in raw.columns:
@@ -389,11 +422,7 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
                           expected=expected[j])
 
     editable: list[str] = []
-    present = [k for k in raw.columns if k not in ("sku_id", "product_id")]
-    for key in present:
-        f = field_for_key(key)
-        if f is None:
-            continue
+    for key, f in fields.items():
         if f.kind == "stock" and key[6:] not in countries:
             issues.items.append(Issue("unsupported_country", WARNING, sheet=raw.sheet,
                                       cell=cell_ref(raw.columns[key], raw.header_rows), row=raw.header_rows,
@@ -404,7 +433,7 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
             _read_only(issues, f, values, base_values(key), index, position_of)
             continue
         editable.append(key)
-        parsed = _parse_field(f, values, base_values(key))
+        parsed = parsed_numbers[key] if key in parsed_numbers else _parse_field(f, values, base_values(key))
         for j, (rule, params) in parsed.problems.items():
             issues.at(position_of[j], key, _rule_for(f, rule), sku_id=index[j], country=key[6:], **params)
         for j, (rule, params) in parsed.notes.items():
@@ -419,6 +448,13 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
 
     invalid = {i.sku_id for i in issues.items if i.severity == ERROR and i.sku_id}
     return Validated(frame, issues.items, invalid, editable, n)
+
+
+def _pick(rows: list[list[Any]], positions: list[int]) -> list[tuple[Any, ...]]:
+    """The cells at `positions` of every row, row by row (a C-level loop)."""
+    if len(positions) == 1:
+        return [(row[positions[0]],) for row in rows]
+    return list(map(itemgetter(*positions), rows)) if positions else []
 
 
 _BLANK_RULES = {"merged": "merged_cell", "formula": "formula_without_value", "error": "cell_error"}

@@ -168,3 +168,30 @@ def test_decimal_text(text, value, rule):
 ])
 def test_barcode_check_digits(code, ok):
     assert (barcode_problem(code) is None) == ok
+
+
+@pytest.mark.parametrize("rows", [
+    [(12.5, 1, 3), (0.1, 0, 7), (12.345, 2.5, 700)],            # numbers only: the row-wise path
+    [(12.5, "3", 3), (None, 0, True), ("1,250", 2.5, 70)],        # mixed: explained column by column
+    [(12.5,), (7,)],                                               # one column
+    [],
+])
+def test_numeric_columns_parse_the_same_together_or_one_by_one(rows):
+    from sheetsync.schema import parse_scaled, parse_scaled_block
+
+    kinds = ["money", "stock", "dim"][:len(rows[0]) if rows else 3]
+    together = parse_scaled_block(rows, kinds)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(kinds)
+    for parsed, column, kind in zip(together, columns, kinds, strict=True):
+        alone = parse_scaled(column, kind)
+        assert parsed.values.tolist() == alone.values.tolist()
+        assert parsed.problems == alone.problems
+
+
+def test_numeric_block_scales_to_cents_and_units():
+    from sheetsync.schema import parse_scaled_block
+
+    price, stock = parse_scaled_block([(12.5, 1), (0.1, 0), (12.345, 2.5)], ["money", "stock"])
+    assert price.values.tolist()[:2] == [1250, 10] and price.values.isna().tolist() == [False, False, True]
+    assert price.problems == {2: ("decimals", {})}
+    assert stock.values.tolist()[:2] == [1, 0] and stock.problems == {2: ("integer_format", {})}
