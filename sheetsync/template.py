@@ -41,7 +41,7 @@ from .sheetxml import EXCEL_TEXT_MAX, formula_cells, number_cells, row_template,
 
 _NUMBER_FORMATS = {"money": "0.00", "weight": "0.000", "dim": "0", "stock": "0", "preview": "0.00"}
 _FROZEN_COLUMNS = 3  # product_id, title, sku_id
-_CHUNK_ROWS = 2000
+_CHUNK_ROWS = 1000
 EXCEL_MAX_ROWS = 1_048_576
 _ROW_MARK = "\x00"  # stands for the row number in a preview formula
 

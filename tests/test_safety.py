@@ -253,3 +253,25 @@ def test_two_imports_never_interleave_and_lose_nothing(store, exported, tmp_path
     assert sheetsync.import_workbook(store, second_path).status == "applied"
     now = catalog()
     assert now.at[a, "seller_price"] == 1950 and now.at[b, "stock_US"] == 77
+
+
+def test_the_cycle_collector_is_resumed_whatever_happens(store, exported, tmp_path):
+    """Import and export pause Python's cycle collector for speed; the host process gets it back,
+    after a success, after a refused file, and after an exception, and a caller's own pause stands."""
+    import gc
+
+    assert gc.isenabled()
+    assert sheetsync.import_workbook(store, exported).status == "unchanged"
+    assert gc.isenabled()
+    (tmp_path / "junk.xlsx").write_bytes(b"not a workbook")
+    assert sheetsync.import_workbook(store, tmp_path / "junk.xlsx").status == "unreadable"
+    assert gc.isenabled()
+    with pytest.raises(sheetsync.SheetsyncError):
+        sheetsync.export_catalog(store, tmp_path / "x.xlsx", preview=["ZZ"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        sheetsync.export_catalog(store, tmp_path / "y.xlsx")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
