@@ -17,12 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 
 from .cells import RawSheet, cell_ref
 from .fields import (
@@ -35,6 +33,9 @@ from .fields import (
     to_display,
 )
 from .results import ERROR, WARNING, Issue
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 _EXACT_FLOAT_LIMIT = 2**53
 _SKU_CODE = re.compile(rf"^[A-Za-z0-9._-]{{1,{SKU_CODE_MAX}}}$")
@@ -277,6 +278,8 @@ def build_schema(keys: tuple[str, ...]) -> tuple[pa.DataFrameSchema, dict[tuple[
     """The pandera schema for these field keys, and (column, check number) → rule. Every column
     is optional, so one schema per store (all its keys) serves any sheet, whatever columns the
     seller deleted; it is cached because building it costs more than running it on small files."""
+    import pandera.pandas as pa  # here, not at the top: the import runs while the workbook parses
+
     columns: dict[str, pa.Column] = {}
     rules: dict[tuple[str, int], str] = {}
     for key in keys:
@@ -496,7 +499,10 @@ def _read_only(issues: _Issues, f: Field, values: list[Any], base: list[Any] | N
     """An edited read-only cell is a warning, and the edit is ignored."""
     if base is None:
         return
-    for j, (value, was) in enumerate(zip(values, base, strict=True)):
+    # Cells identical to the export are the common case: compared at C speed, not one by one.
+    same = np.array(values, dtype=object) == np.array(base, dtype=object)
+    for j in np.flatnonzero(~same).tolist():
+        value, was = values[j], base[j]
         shown = "" if value is None else (str(int(value)) if isinstance(value, float) and value == int(value)
                                           else str(value).strip())
         if shown != ("" if was is None else str(was)):
@@ -509,6 +515,8 @@ def schema_keys(countries: list[str]) -> tuple[str, ...]:
 
 def _check_schema(frame: pd.DataFrame, countries: list[str], issues: _Issues, index: list[str],
                   position_of: dict[int, int]) -> None:
+    from pandera.errors import SchemaErrors
+
     schema, rules = build_schema(schema_keys(countries))
     positional = frame.reset_index(drop=True)
     try:
@@ -549,15 +557,17 @@ def _check_titles(frame: pd.DataFrame, catalog: pd.DataFrame, issues: _Issues, i
     """Title is a product field: every row of a product must carry the same title."""
     if "title" not in frame:
         return
-    rows = pd.DataFrame({"product": catalog.loc[index, "product_id"].to_numpy(), "title": frame["title"].to_numpy(),
-                         "row": frame["_row"].to_numpy()}).dropna(subset=["title"])
-    first = rows.groupby("product", sort=False).first().add_suffix("_first")
-    rows = rows.join(first, on="product")
-    for j in np.flatnonzero((rows["title"] != rows["title_first"]).to_numpy()):
-        position = rows.index[j]
-        product = rows["product"].iloc[j]
-        issues.at(position_of[position], "title", "title_inconsistent", sku_id=index[position], product_id=product,
-                  first=rows["title_first"].iloc[j], first_row=rows["row_first"].iloc[j])
+    titles = frame["title"].to_numpy(dtype=object)
+    positions = np.flatnonzero(pd.notna(titles))
+    products = catalog["product_id"].reindex(index).to_numpy(dtype=object)[positions]
+    codes, _ = pd.factorize(products)
+    _, first_of_code = np.unique(codes, return_index=True)  # codes number products in order of first row
+    first = positions[first_of_code[codes]]
+    rows = frame["_row"].to_numpy()
+    for j in np.flatnonzero(titles[positions] != titles[first]).tolist():
+        position, first_position = int(positions[j]), int(first[j])
+        issues.at(position_of[position], "title", "title_inconsistent", sku_id=index[position],
+                  product_id=products[j], first=titles[first_position], first_row=int(rows[first_position]))
 
 
 def _check_sku_codes(frame: pd.DataFrame, catalog: pd.DataFrame, issues: _Issues, index: list[str],
