@@ -410,12 +410,10 @@ def _by_product(changes: list[Change]) -> dict[str, list[Change]]:
 def _merged(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[str]) -> pd.DataFrame:
     """The sheet's valid rows as they will be: the sheet's values where its column is present, the
     catalog's where the seller deleted the column."""
-    valid = sheet.loc[~sheet.index.isin(list(invalid))]
-    merged = catalog.loc[valid.index].copy()
-    for key in valid.columns:
-        if key in merged.columns:
-            merged[key] = valid[key].to_numpy()
-    return merged
+    valid = sheet.loc[~sheet.index.isin(list(invalid))] if invalid else sheet
+    rows = catalog.index.get_indexer(valid.index)
+    return pd.DataFrame({key: valid[key].to_numpy() if key in valid.columns else catalog[key].to_numpy()[rows]
+                         for key in catalog.columns}, index=valid.index)
 
 
 def _display_table(pricing: Pricing, merged: pd.DataFrame) -> pd.DataFrame:

@@ -159,7 +159,7 @@ def display_prices(frame: pd.DataFrame, card: RateCard, countries: list[str]) ->
     *_cm and stock_<CC>, indexed by sku_id.
     """
     index = frame.index
-    prices = pd.DataFrame(index=index)
+    columns: dict[str, pd.api.extensions.ExtensionArray] = {}
     problems: list[PricingProblem] = []
     weight = frame["weight_kg"].to_numpy(dtype=np.int64)
     dims = [frame[c].to_numpy(dtype=np.int64) for c in ("length_cm", "width_cm", "height_cm")]
@@ -196,9 +196,10 @@ def display_prices(frame: pd.DataFrame, card: RateCard, countries: list[str]) ->
                 problems.append(PricingProblem(index[i], country, "rate_currency_mismatch",
                                                {"country": country, "rate_currency": rates.currency,
                                                 "currency": currencies[i]}))
-        prices[f"display_price_{country}"] = pd.arrays.IntegerArray(out, mask=out < 0)
+        columns[f"display_price_{country}"] = pd.arrays.IntegerArray(out, mask=out < 0)
     charge = weight if first_divisor is None else charge_by_divisor[first_divisor]
-    return Pricing(prices, pd.Series(charge, index=index, name="chargeable_weight_kg"), problems)
+    return Pricing(pd.DataFrame(columns, index=index), pd.Series(charge, index=index, name="chargeable_weight_kg"),
+                   problems)
 
 
 def freight_check(frame: pd.DataFrame, card: RateCard, countries: list[str],
