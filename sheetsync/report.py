@@ -9,23 +9,27 @@ constant-memory mode, so 100k-SKU reports stay within Excel's limits and little 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from .cells import RawSheet
-from .fields import SHEET_META, SHEET_PRODUCTS, field_for_key, needs_quote, to_cell_number, to_display
+from .fields import SHEET_META, SHEET_PRODUCTS, field_for_key, to_cell_number, to_display
 from .messages import next_step, report_label, status_words
 from .results import ERROR, ImportResult, Issue
+from .sheetxml import RowStreamWorksheet, number_cells, row_template, rows_xml, text_cells, value_cell
 
 ERROR_COLUMNS = ["sheet", "cell", "row", "field", "sku_id", "value", "rule", "message", "base", "current",
                  "severity"]
 _FILL = {ERROR: "#FFC7CE", "warning": "#FFEB9C"}
 _NUMBER_FORMATS = {"money": "0.00", "weight": "0.000", "dim": "0", "stock": "0"}
+_CHUNK_ROWS = 1000
 
 
 def write_report(path: str | Path, result: ImportResult, raw: RawSheet | None, store_id: str, target: str,
@@ -36,7 +40,7 @@ def write_report(path: str | Path, result: ImportResult, raw: RawSheet | None, s
     summary = book.add_worksheet("Summary")
     errors = book.add_worksheet("Errors")
     changes = book.add_worksheet("Changes")
-    prices = book.add_worksheet("Display prices")
+    prices = book.add_worksheet("Display prices", worksheet_class=RowStreamWorksheet)
     pushes = book.add_worksheet("Push results")
     _summary(summary, result, store_id, target, lang, fmt)
     issues = [*result.errors, *result.warnings]
@@ -47,7 +51,7 @@ def write_report(path: str | Path, result: ImportResult, raw: RawSheet | None, s
     if result.freight_check is not None:
         _freight_check(book.add_worksheet("Freight check"), result.freight_check, fmt)
     if raw is not None:
-        _marked_up(book.add_worksheet(SHEET_PRODUCTS), raw, issues, fmt)
+        _marked_up(book.add_worksheet(SHEET_PRODUCTS, worksheet_class=RowStreamWorksheet), raw, issues, fmt)
         meta = book.add_worksheet(SHEET_META)
         for row, (key, value) in enumerate(raw.meta.items()):
             meta.write_string(row, 0, key)
@@ -147,26 +151,33 @@ def _changes(ws: Worksheet, result: ImportResult, fmt: _Formats) -> None:
         ws.autofilter(0, 0, len(result.change_list), 5)
 
 
-def _display_prices(ws: Worksheet, table: pd.DataFrame | None, fmt: _Formats) -> None:
+def _display_prices(ws: RowStreamWorksheet, table: pd.DataFrame | None, fmt: _Formats) -> None:
     if table is None or table.empty:
         _table_header(ws, ["sku_id", "seller_price", "chargeable_weight_kg"], fmt, [19, 12, 12])
         return
     names = list(table.columns)
     _table_header(ws, names, fmt, [19, 12, 12] + [10] * (len(names) - 3))
-    columns = [table[c].tolist() for c in names]
-    for i in range(len(table)):
-        row = i + 1
-        ws.write_string(row, 0, str(columns[0][i]))
-        seller = columns[1][i]
-        if seller is not None and not pd.isna(seller):
-            ws.write_number(row, 1, to_cell_number("money", seller), fmt.money)
-        ws.write_number(row, 2, to_cell_number("weight", columns[2][i]), fmt.weight)
-        for col in range(3, len(names)):
-            value = columns[col][i]
-            if value is not None and not pd.isna(value):
-                ws.write_number(row, col, to_cell_number("money", value), fmt.money)
+    money, weight = fmt.money._get_xf_index(), fmt.weight._get_xf_index()
+    template = row_template([xl_col_to_name(col) for col in range(len(names))])
+
+    def chunks() -> Iterator[str]:
+        for start in range(0, len(table), _CHUNK_ROWS):
+            part = table.iloc[start:start + _CHUNK_ROWS]
+            columns = [text_cells(part[names[0]].astype(str).tolist(), 0, 0),
+                       number_cells(_scaled(part[names[1]], 100), money),
+                       number_cells(_scaled(part[names[2]], 1000), weight),
+                       *(number_cells(_scaled(part[name], 100), money) for name in names[3:])]
+            yield rows_xml(template, range(start + 2, start + 2 + len(part)), columns)
+
+    ws.append_rows_xml(1, len(table), len(names) - 1, chunks())
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, len(table), len(names) - 1)
+
+
+def _scaled(column: pd.Series, scale: int) -> list[float | None]:
+    """Canonical integers (cents, grams) as worksheet numbers; None where there is none."""
+    values = column.to_numpy(dtype=float, na_value=np.nan) / scale
+    return [None if value != value else value for value in values.tolist()]
 
 
 def _push_results(ws: Worksheet, result: ImportResult, fmt: _Formats) -> None:
@@ -192,7 +203,7 @@ def _freight_check(ws: Worksheet, table: pd.DataFrame, fmt: _Formats) -> None:
         ws.autofilter(0, 0, len(table), len(names) - 1)
 
 
-def _marked_up(ws: Worksheet, raw: RawSheet, issues: list[Issue], fmt: _Formats) -> None:
+def _marked_up(ws: RowStreamWorksheet, raw: RawSheet, issues: list[Issue], fmt: _Formats) -> None:
     """The seller's sheet as read, with bad cells filled and commented, importable as it is."""
     kinds: dict[int, str] = {}
     for key, col in raw.columns.items():
@@ -207,23 +218,46 @@ def _marked_up(ws: Worksheet, raw: RawSheet, issues: list[Issue], fmt: _Formats)
                 severity = ERROR
             notes.append(issue.message)
             marks[(issue.row, issue.column)] = (severity, notes)
-    width = max([len(r) for r in raw.header] + [len(r) for r in raw.rows[:1]] + [1])
+    width = max([len(r) for r in raw.header] + [max(map(len, raw.rows), default=1)])
     for col in range(width):
         ws.set_column(col, col, 14, fmt.cell(kinds.get(col), None))
     for row, values in enumerate(raw.header):
         for col, value in enumerate(values):
             _write_value(ws, row, col, value, fmt.head if row == 0 else None)
-    for values, row_number in zip(raw.rows, raw.row_numbers, strict=True):
-        row = row_number - 1
-        for col, value in enumerate(values):
-            mark = marks.get((row_number, col))
-            kind = kinds.get(col)
-            quoted = isinstance(value, str) and needs_quote(value)
-            cell_format = fmt.cell(kind, mark[0] if mark else None, quoted)
-            _write_value(ws, row, col, value, cell_format)
-            if mark:
-                ws.write_comment(row, col, "\n".join(mark[1]), {"x_scale": 3, "y_scale": 2})
+    for (row_number, col), (_, notes) in sorted(marks.items()):  # comments go before the rows stream
+        if row_number > raw.header_rows:
+            ws.write_comment(row_number - 1, col, "\n".join(notes), {"x_scale": 3, "y_scale": 2})
+    if raw.rows:
+        ws.append_rows_xml(raw.row_numbers[0] - 1, raw.row_numbers[-1] - 1, width - 1,
+                           _marked_up_rows(raw, kinds, marks, fmt, width))
     ws.freeze_panes(raw.header_rows, 3)
+
+
+def _marked_up_rows(raw: RawSheet, kinds: dict[int, str], marks: dict[tuple[int, int], tuple[str, list[str]]],
+                    fmt: _Formats, width: int) -> Iterator[str]:
+    """The seller's rows as XML, cell by cell in the cell's own kind; a row holding a marked cell
+    takes that cell's fill."""
+    plain = [fmt.cell(kinds.get(col), None)._get_xf_index() for col in range(width)]
+    quoted = [fmt.cell(kinds.get(col), None, True)._get_xf_index() for col in range(width)]
+    marked_rows: dict[int, dict[int, str]] = {}
+    for (row_number, col), (severity, _) in marks.items():
+        marked_rows.setdefault(row_number, {})[col] = severity
+    letters = [xl_col_to_name(col) for col in range(width)]
+    templates: dict[int, str] = {}
+    for start in range(0, len(raw.rows), _CHUNK_ROWS):
+        out = []
+        for values, row_number in zip(raw.rows[start:start + _CHUNK_ROWS], raw.row_numbers[start:start + _CHUNK_ROWS],
+                                      strict=True):
+            styles, quoted_styles = plain, quoted
+            if row_number in marked_rows:
+                styles, quoted_styles = list(plain), list(quoted)
+                for col, severity in marked_rows[row_number].items():
+                    styles[col] = fmt.cell(kinds.get(col), severity)._get_xf_index()
+                    quoted_styles[col] = fmt.cell(kinds.get(col), severity, True)._get_xf_index()
+            template = templates.get(len(values)) or templates.setdefault(len(values),
+                                                                         row_template(letters[:len(values)]))
+            out.append(template.format(row_number, *map(value_cell, values, styles, quoted_styles)))
+        yield "".join(out)
 
 
 def _write_value(ws: Worksheet, row: int, col: int, value: Any, cell_format: Any) -> None:

@@ -9,7 +9,7 @@ that locks read-only columns but leaves sorting and filtering allowed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,15 @@ from .fields import (
 from .messages import message
 from .preview import RATE_HEADER, SHEET_RATES, RateBlock, display_price_formula, rate_rows
 from .pricing import RateCard
-from .sheetxml import EXCEL_TEXT_MAX, formula_cells, number_cells, row_template, rows_xml, text_cells
+from .sheetxml import (
+    EXCEL_TEXT_MAX,
+    RowStreamWorksheet,
+    formula_cells,
+    number_cells,
+    row_template,
+    rows_xml,
+    text_cells,
+)
 
 _NUMBER_FORMATS = {"money": "0.00", "weight": "0.000", "dim": "0", "stock": "0", "preview": "0.00"}
 _FROZEN_COLUMNS = 3  # product_id, title, sku_id
@@ -87,23 +95,6 @@ INSTRUCTIONS = {
         "列说明",
     ],
 }
-
-
-class _ProductsWorksheet(Worksheet):
-    """The Products sheet, whose data rows arrive as ready-made XML from `sheetxml`."""
-
-    def append_rows_xml(self, first_row: int, last_row: int, last_col: int, chunks: Iterable[str]) -> None:
-        """Stream rows `first_row`..`last_row` (0-based, rendered by `sheetxml`) after the rows
-        written so far through XlsxWriter's own calls. Constant-memory mode writes rows to its
-        temporary file in order, so the pending row is flushed first and XlsxWriter is told where
-        the data ends (for the sheet's dimension and anything written after)."""
-        if not self.constant_memory:
-            raise ValueError("rows as XML need constant_memory mode")
-        self._write_single_row(first_row)
-        for chunk in chunks:
-            self.fh.write(chunk)
-        self._check_dimensions(last_row, last_col)
-        self.previous_row = last_row
 
 
 class _Formats:
@@ -182,7 +173,7 @@ def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Co
                                            "strings_to_formulas": False, "strings_to_urls": False})
     book.set_properties({"title": "sheetsync catalog", "comments": f"export {meta.export_id}"})
     formats = _Formats(book)
-    ws = book.add_worksheet(SHEET_PRODUCTS, worksheet_class=_ProductsWorksheet)
+    ws = book.add_worksheet(SHEET_PRODUCTS, worksheet_class=RowStreamWorksheet)
     instructions = book.add_worksheet(SHEET_INSTRUCTIONS)
     lists = book.add_worksheet(SHEET_LISTS)
     meta_ws = book.add_worksheet(SHEET_META)
@@ -252,7 +243,7 @@ def _data_rows(frame: pd.DataFrame, fields: list[Field], formats: _Formats, prev
         for formula, cached in zip(formulas, prices, strict=True):
             values = ["" if price != price else price for price in cached[start:stop].tolist()]
             columns.append(formula_cells(formula, _ROW_MARK, rows, values, preview_style))
-        yield rows_xml(template, rows.start, columns)
+        yield rows_xml(template, rows, columns)
         if progress:
             progress(stop - start)
 
