@@ -30,6 +30,7 @@ ERROR_COLUMNS = ["sheet", "cell", "row", "field", "sku_id", "value", "rule", "me
 _FILL = {ERROR: "#FFC7CE", "warning": "#FFEB9C"}
 _NUMBER_FORMATS = {"money": "0.00", "weight": "0.000", "dim": "0", "stock": "0"}
 _CHUNK_ROWS = 1000
+EXCEL_MAX_LINKS = 65_530  # per worksheet; XlsxWriter warns about and drops any beyond
 
 
 def write_report(path: str | Path, result: ImportResult, raw: RawSheet | None, store_id: str, target: str,
@@ -116,7 +117,10 @@ def _summary(ws: Worksheet, result: ImportResult, store_id: str, target: str, la
 
 
 def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, linked: bool) -> None:
+    """One row per problem; its cell links to the marked cell on the Products copy, for as many
+    problems as Excel allows links on one sheet (the rest name the cell as plain text)."""
     _table_header(ws, ERROR_COLUMNS, fmt, [11, 8, 6, 18, 19, 16, 22, 90, 14, 14, 9])
+    links = 0
     for row, issue in enumerate(issues, start=1):
         data = issue.as_json()
         lines = -(-len(issue.message or "") // 100)  # rows do not grow by themselves: size them
@@ -124,8 +128,9 @@ def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, linked: bool) -> 
             ws.set_row(row, 15 * lines)
         for col, name in enumerate(ERROR_COLUMNS):
             value = issue.severity if name == "severity" else data.get(name)
-            if name == "cell" and value and linked and issue.sheet == SHEET_PRODUCTS:
+            if name == "cell" and value and linked and issue.sheet == SHEET_PRODUCTS and links < EXCEL_MAX_LINKS:
                 ws.write_url(row, col, f"internal:'{SHEET_PRODUCTS}'!{value}", fmt.link, string=value)
+                links += 1
             elif value is None:
                 continue
             elif isinstance(value, str):

@@ -232,3 +232,29 @@ def test_progress_is_quiet_when_not_a_terminal(store, workbook, tmp_path):
     workbook.set(workbook.sku_ids[0], "seller_price", 19.0)
     run = CliRunner().invoke(main, ["--store", str(store), "import", str(workbook.save(tmp_path / "q.xlsx"))])
     assert "import:" not in run.output and "\r" not in run.output
+
+
+def test_links_stop_at_excels_limit_without_a_warning_flood(tmp_path):
+    """Past 65,530 links on one sheet XlsxWriter drops them with one warning each; the report
+    links the first ones and names the others' cells as text, silently."""
+    import re
+    import warnings
+    import zipfile
+
+    import xlsxwriter
+
+    from sheetsync.report import EXCEL_MAX_LINKS, _errors, _Formats
+    from sheetsync.results import Issue
+
+    issues = [Issue("price_format", sheet="Products", cell=f"H{row}", row=row, column=7, params={})
+              for row in range(3, EXCEL_MAX_LINKS + 6)]
+    book = xlsxwriter.Workbook(str(tmp_path / "errors.xlsx"), {"constant_memory": True})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _errors(book.add_worksheet("Errors"), issues, _Formats(book), linked=True)
+        book.close()
+    sheet = zipfile.ZipFile(tmp_path / "errors.xlsx").read("xl/worksheets/sheet1.xml").decode()
+    links = re.findall(r'<hyperlink ref="(B\d+)"', sheet)
+    assert len(links) == EXCEL_MAX_LINKS and links[-1] == f"B{EXCEL_MAX_LINKS + 1}"
+    last_row = len(issues) + 1
+    assert f'<c r="B{last_row}" t="inlineStr"><is><t>H{last_row + 1}</t></is></c>' in sheet
