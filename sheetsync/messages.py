@@ -93,6 +93,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_rate_for_country": ("The rate card has no rows for {country}, but stock there is {stock}. "
                             "Add {country} to the rate card or set the stock to 0.",
                             "运费表中没有 {country}，但该国库存为 {stock}。请在运费表中加入 {country}，或把库存设为 0。"),
+    "no_rate_for_country_skus": ("The rate card has no rows for {country}, but {count} SKUs have stock there (this is "
+                                 "the first, with {stock}). Add {country} to the rate card (--rates FILE) or set "
+                                 "their stock to 0.",
+                                 "运费表中没有 {country}，但有 {count} 个 SKU 在该国有库存（此处为第一个，库存 {stock}）。"
+                                 "请在运费表中加入 {country}（--rates 文件），或把这些库存设为 0。"),
     "rate_currency_mismatch": ("The rate card prices {country} in {rate_currency} but this product is in "
                                "{currency}; use a rate card in {currency}.",
                                "运费表中 {country} 的币种为 {rate_currency}，而该商品币种为 {currency}；"

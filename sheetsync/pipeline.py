@@ -28,7 +28,7 @@ from .diff import ALREADY_APPLIED, CONFLICT, Guardrails, conflict_issue, decide,
 from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
 from .fields import TEMPLATE_VERSION
 from .mail import SmtpSettings, send_report
-from .pricing import Pricing, RateCard, display_prices, freight_check, load_rate_card
+from .pricing import Pricing, PricingProblem, RateCard, display_prices, freight_check, load_rate_card
 from .read import check_package, read_metadata, read_sheet
 from .report import write_report
 from .results import ERROR, WARNING, Change, ImportResult, Issue, PushResult
@@ -267,9 +267,8 @@ def _run(store: Store, loaded: _Loaded, card: RateCard, result: ImportResult, dr
     stage("price")
     merged = _merged(sheet, catalog, checked.invalid_skus)
     pricing = display_prices(merged, card, countries)
-    issues += [Issue(p.rule, field=f"stock_{p.country}", sku_id=p.sku_id, row=int(sheet.at[p.sku_id, "_row"]),
-                     value=int(sheet.at[p.sku_id, f"stock_{p.country}"]) if f"stock_{p.country}" in sheet
-                     else None, params=p.params) for p in pricing.problems]
+    pricing_issues, unpriced = _pricing_issues(pricing.problems, sheet)
+    issues += pricing_issues
     result.display_prices = _display_table(pricing, merged)
     platform = store.platform_prices()
     if platform:
@@ -290,7 +289,7 @@ def _run(store: Store, loaded: _Loaded, card: RateCard, result: ImportResult, dr
     errors = sorted((i for i in issues if i.severity == ERROR), key=_order)
     warnings = sorted((i for i in issues if i.severity == WARNING), key=_order)
     result.errors, result.warnings = errors, warnings
-    invalid = {i.sku_id for i in errors if i.sku_id} | checked.invalid_skus
+    invalid = {i.sku_id for i in errors if i.sku_id} | checked.invalid_skus | unpriced
     if skip_invalid:
         changes.changes = [c for c in changes.changes if c.sku_id not in invalid]
     result.change_list = changes.changes
@@ -318,6 +317,33 @@ def _run(store: Store, loaded: _Loaded, card: RateCard, result: ImportResult, dr
     store.finish_run(result.run_id, result.status, {
         "changes": result.changes, "applied": result.applied, "failed": result.failed,
         "changed_skus": result.changed_skus, "errors": len(errors)})
+
+
+def _pricing_issues(problems: list[PricingProblem], sheet: pd.DataFrame) -> tuple[list[Issue], set[str]]:
+    """One issue per SKU and country that cannot be priced, except a country missing from the rate
+    card altogether: that is one issue, at its first SKU's cell and with the count, since a store
+    selling in 47 countries with a 33-country card would otherwise get a million identical lines.
+    Returns the issues and every SKU that has one (all of them stay out of --skip-invalid)."""
+    row_of = dict(zip(sheet.index, sheet["_row"].tolist(), strict=True)) if problems else {}
+    missing: dict[str, list[PricingProblem]] = {}
+    issues = []
+    for problem in problems:
+        if problem.rule == "no_rate_for_country":
+            missing.setdefault(problem.country, []).append(problem)
+            continue
+        issues.append(_pricing_issue(problem, problem.rule, row_of, sheet))
+    for country_problems in missing.values():
+        first = country_problems[0]
+        rule = "no_rate_for_country" if len(country_problems) == 1 else "no_rate_for_country_skus"
+        issues.append(_pricing_issue(first, rule, row_of, sheet, count=len(country_problems)))
+    return issues, {problem.sku_id for problem in problems}
+
+
+def _pricing_issue(problem: PricingProblem, rule: str, row_of: dict[str, int], sheet: pd.DataFrame,
+                   **params: object) -> Issue:
+    key = f"stock_{problem.country}"
+    return Issue(rule, field=key, sku_id=problem.sku_id, row=int(row_of[problem.sku_id]),
+                 value=problem.params["stock"] if key in sheet else None, params={**problem.params, **params})
 
 
 def _platform_limits(sheet: pd.DataFrame, merged: pd.DataFrame, changes: list[Change],

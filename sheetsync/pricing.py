@@ -44,7 +44,8 @@ class RateCard:
 
 @dataclass(frozen=True)
 class PricingProblem:
-    """A SKU that cannot be priced for a country where it has stock."""
+    """A SKU that cannot be priced for a country where it has stock; `params` always hold the
+    country and the stock."""
 
     sku_id: str
     country: str
@@ -195,7 +196,7 @@ def display_prices(frame: pd.DataFrame, card: RateCard, countries: list[str]) ->
             for i in np.flatnonzero(wrong_currency):
                 problems.append(PricingProblem(index[i], country, "rate_currency_mismatch",
                                                {"country": country, "rate_currency": rates.currency,
-                                                "currency": currencies[i]}))
+                                                "currency": currencies[i], "stock": int(stock[i])}))
         columns[f"display_price_{country}"] = pd.arrays.IntegerArray(out, mask=out < 0)
     charge = weight if first_divisor is None else charge_by_divisor[first_divisor]
     return Pricing(pd.DataFrame(columns, index=index), pd.Series(charge, index=index, name="chargeable_weight_kg"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from dataclasses import field as default
 from typing import Any
 
@@ -40,10 +40,12 @@ class Issue:
         return self
 
     def as_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        for internal in ("severity", "column", "params"):
-            data.pop(internal)
-        return {k: _jsonable(v) for k, v in data.items()}
+        """The public fields (severity, column and params are internal), built directly rather
+        than through dataclasses.asdict, which deep-copies and costs ~10 µs per issue."""
+        return {name: _jsonable(getattr(self, name)) for name in _ISSUE_JSON_FIELDS}
+
+
+_ISSUE_JSON_FIELDS = ("rule", "sheet", "cell", "row", "field", "sku_id", "value", "base", "current", "message")
 
 
 @dataclass

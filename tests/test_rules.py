@@ -195,3 +195,24 @@ def test_numeric_block_scales_to_cents_and_units():
     assert price.values.tolist()[:2] == [1250, 10] and price.values.isna().tolist() == [False, False, True]
     assert price.problems == {2: ("decimals", {})}
     assert stock.values.tolist()[:2] == [1, 0] and stock.problems == {2: ("integer_format", {})}
+
+
+def test_a_country_missing_from_the_rate_card_is_one_error_for_all_its_skus(store, workbook, tmp_path, catalog):
+    from sheetsync.config import reference_file
+
+    lines = reference_file("freight_rates.csv").read_text(encoding="utf-8").splitlines()
+    card = tmp_path / "no-de.csv"
+    card.write_text("\n".join(line for line in lines if not line.startswith("DE,")) + "\n", encoding="utf-8")
+    sold_in_de = [sku for sku in workbook.sku_ids if workbook.get(sku, "stock_DE") > 0]
+    assert len(sold_in_de) > 2
+    unsold = next(sku for sku in workbook.sku_ids if workbook.get(sku, "stock_DE") == 0)
+    new_price = round(workbook.get(unsold, "seller_price") + 0.1, 2)
+    workbook.set(unsold, "seller_price", new_price)
+    result = import_edited(store, workbook, tmp_path, {}, rates=card, skip_invalid=True)
+
+    missing = [e for e in result.errors if e.field == "stock_DE"]
+    assert [e.rule for e in missing] == ["no_rate_for_country_skus"]
+    assert missing[0].sku_id == sold_in_de[0] and missing[0].cell == workbook.coord(sold_in_de[0], "stock_DE")
+    assert f"{len(sold_in_de)} SKUs" in missing[0].message
+    assert catalog().at[unsold, "seller_price"] == round(new_price * 100)  # rows the card prices go through
+    assert result.status == "invalid" and result.applied == 1
