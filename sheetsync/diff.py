@@ -107,6 +107,8 @@ def plan(sheet: pd.DataFrame, editable: list[str], base: pd.DataFrame, current: 
     base_rows = base.reindex(skus)
     current_rows = current.reindex(skus)
     product_ids = current_rows["product_id"]
+    products = product_ids.to_numpy(dtype=object)
+    rows = sheet["_row"].to_numpy()
     for key in editable:
         f = field_for_key(key)
         values = sheet[key]
@@ -119,25 +121,28 @@ def plan(sheet: pd.DataFrame, editable: list[str], base: pd.DataFrame, current: 
             continue
         matches_base = _equal(current_rows[key], base_rows[key])
         matches_sheet = _equal(current_rows[key], values)
-        for i in np.flatnonzero(edited):
+        # Whole columns as object arrays once: indexing a Series cell by cell costs ~10 µs a cell.
+        afters = values.to_numpy(dtype=object)
+        bases = base_rows[key].to_numpy(dtype=object)
+        nows = current_rows[key].to_numpy(dtype=object)
+        for i in np.flatnonzero(edited).tolist():
             sku = skus[i]
-            after, was, now = values.iloc[i], base_rows[key].iloc[i], current_rows[key].iloc[i]
+            after, was, now = afters[i], bases[i], nows[i]
             if matches_sheet[i]:
                 changes.already_applied += 1
                 continue
             if not matches_base[i]:
-                issues.append(conflict_issue(key, sku, after, was, now, force, row=int(sheet["_row"].iloc[i])))
+                issues.append(conflict_issue(key, sku, after, was, now, force, row=int(rows[i])))
                 if not force:
                     continue
             limit = _guardrail(f.kind, was, after, guardrails)
             if limit:
                 issues.append(Issue(limit[0], WARNING if guardrails.allow_large_changes else ERROR, field=key,
-                                    sku_id=sku, row=int(sheet["_row"].iloc[i]), value=to_display(f.kind, after),
+                                    sku_id=sku, row=int(rows[i]), value=to_display(f.kind, after),
                                     base=to_display(f.kind, was), params={**_labels(f, key), **limit[1]}))
                 if not guardrails.allow_large_changes:
                     continue
-            changes.changes.append(Change(sku, str(product_ids.iloc[i]), key, _plain(now), _plain(after),
-                                          base=_plain(was)))
+            changes.changes.append(Change(sku, str(products[i]), key, _plain(now), _plain(after), base=_plain(was)))
     return changes, issues
 
 

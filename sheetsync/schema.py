@@ -413,14 +413,16 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
     # product_id must match the SKU's product in the store.
     if "product_id" in raw.columns:
         parsed = parse_identifier(column_values("product_id"), None, digits_only=True)
-        expected = catalog.loc[index, "product_id"].tolist()
-        for j, value in enumerate(parsed.values):
+        expected = catalog["product_id"].reindex(index).to_numpy(dtype=object)
+        values = parsed.values.to_numpy(dtype=object, na_value=None)  # <NA> cannot be compared
+        flagged = (values != expected) | np.isin(np.arange(len(values)), [*parsed.notes, *parsed.problems])
+        for j in np.flatnonzero(flagged).tolist():
             if j in parsed.notes:
                 issues.at(position_of[j], "product_id", "identifier_as_number", WARNING, sku_id=index[j])
             if j in parsed.problems:
                 rule, params = parsed.problems[j]
                 issues.at(position_of[j], "product_id", rule, sku_id=index[j], **params)
-            elif value not in ("", expected[j]):
+            elif values[j] not in ("", expected[j]):
                 issues.at(position_of[j], "product_id", "sku_product_mismatch", sku_id=index[j],
                           expected=expected[j])
 

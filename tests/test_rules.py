@@ -48,6 +48,8 @@ def import_edited(store, workbook, tmp_path, edits, **options):
     ("barcode", "4006381333932", "barcode_check_digit"),
     ("logistics_attribute", "battery", "logistics_attribute"),
     ("product_id", "1005000000000001", "sku_product_mismatch"),
+    ("product_id", "P-1", "identifier_format"),
+    ("product_id", 1.5, "number_precision_lost"),
     ("sku_id", "99999999999", "unknown_sku"),
     ("sku_id", "12-34", "identifier_format"),
 ])
