@@ -229,9 +229,15 @@ def parse_identifier(values: list[Any], base: list[Any] | None, digits_only: boo
     return ParsedColumn(pd.Series(out, dtype=object), problems, notes)
 
 
-def parse_text(values: list[Any]) -> ParsedColumn:
-    out = []
+def parse_text(values: Sequence[Any]) -> ParsedColumn:
     problems: dict[int, tuple[str, dict[str, Any]]] = {}
+    if set(map(type, values)) == {str}:  # the common case: every cell is text
+        out: list[Any] = [v.strip() for v in values]
+        for i in [i for i, text in enumerate(out) if not text]:
+            out[i] = pd.NA
+            problems[i] = ("required", {})
+        return ParsedColumn(pd.Series(out, dtype=object), problems)
+    out = []
     for i, value in enumerate(values):
         if isinstance(value, str):
             value = value.strip()
@@ -245,10 +251,10 @@ def parse_text(values: list[Any]) -> ParsedColumn:
     return ParsedColumn(pd.Series(out, dtype=object), problems)
 
 
-def parse_enum(values: list[Any]) -> ParsedColumn:
+def parse_enum(values: Sequence[Any]) -> ParsedColumn:
     parsed = parse_text(values)
-    parsed.values = pd.Series([v.lower().replace(" ", "") if isinstance(v, str) else v for v in parsed.values],
-                              dtype=object)
+    parsed.values = pd.Series([v.lower().replace(" ", "") if isinstance(v, str) else v
+                               for v in parsed.values.tolist()], dtype=object)
     return parsed
 
 
@@ -486,8 +492,8 @@ def _parse_field(f: Field, values: list[Any], base: list[Any] | None) -> ParsedC
     if f.kind in ("code", "barcode"):
         parsed = parse_identifier(values, base, digits_only=False)
         if f.kind == "code":
-            for i, value in enumerate(parsed.values):
-                if isinstance(value, str) and value == "" and i not in parsed.problems:
+            for i in np.flatnonzero((parsed.values == "").to_numpy(dtype=bool, na_value=False)).tolist():
+                if i not in parsed.problems:
                     parsed.problems[i] = ("required", {})
                     parsed.values.iloc[i] = pd.NA
         return parsed
@@ -547,8 +553,11 @@ def _check_barcodes(frame: pd.DataFrame, issues: _Issues, index: list[str], posi
     """Check digits of the barcodes the seller typed (an unchanged barcode is not written)."""
     if "barcode" not in frame:
         return
-    for j, code in enumerate(frame["barcode"]):
-        if isinstance(code, str) and (base is None or code != base[j]):
+    codes = frame["barcode"].to_numpy(dtype=object, na_value=None)
+    typed = np.ones(len(codes), dtype=bool) if base is None else codes != np.array(base, dtype=object)
+    for j in np.flatnonzero(typed).tolist():
+        code = codes[j]
+        if isinstance(code, str):
             problem = barcode_problem(code)
             if problem:
                 issues.at(position_of[j], "barcode", problem[0], sku_id=index[j], **problem[1])
