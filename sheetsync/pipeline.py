@@ -217,12 +217,14 @@ class _Loaded:
     raw: RawSheet
     catalog: pd.DataFrame
     base: pd.DataFrame | None  # the export's snapshot, when the file names a known export
+    signature: str | None  # what that export's metadata must be signed with
 
 
 def _read_with_catalog(path: str | os.PathLike, store: Store) -> _Loaded:
     """Read the workbook while loading what it is compared with: python-calamine releases the GIL
-    while it parses, so the catalog, the export's snapshot and the validation schema (about 1.5 s
-    at 100k SKUs) cost no extra time. The package is checked for safety before anything parses it."""
+    while it parses, so the catalog, the export's snapshot, its expected signature and the
+    validation schema (about 1.5 s at 100k SKUs) cost no extra time. The package is checked for
+    safety before anything parses it."""
     check_package(Path(path))
     with ThreadPoolExecutor(max_workers=1) as pool:
         reading = pool.submit(read_sheet, path, True)
@@ -230,10 +232,11 @@ def _read_with_catalog(path: str | os.PathLike, store: Store) -> _Loaded:
             catalog = store.catalog_frame()
             export_id = read_metadata(path).get("export_id")
             base = store.snapshot_frame(export_id) if export_id and store.export_record(export_id) else None
+            signature = None if base is None else integrity.sign(store.secret, store.store_id, export_id, base.index)
             prepare_schema([c.code for c in store.countries()])
         finally:
             raw = reading.result()
-    return _Loaded(raw, catalog, base)
+    return _Loaded(raw, catalog, base, signature)
 
 
 def _check_meta(raw: RawSheet, store: Store) -> None:
@@ -255,8 +258,12 @@ def _run(store: Store, loaded: _Loaded, card: RateCard, result: ImportResult, dr
     stage("validate")
     raw, catalog = loaded.raw, loaded.catalog
     export_id = raw.meta["export_id"]
-    base = loaded.base if loaded.base is not None else store.snapshot_frame(export_id)
-    if not integrity.verify(store.secret, store.store_id, export_id, base.index, raw.meta.get("signature", "")):
+    if loaded.base is not None and loaded.signature is not None:
+        base, signature = loaded.base, loaded.signature
+    else:
+        base = store.snapshot_frame(export_id)
+        signature = integrity.sign(store.secret, store.store_id, export_id, base.index)
+    if not integrity.matches(signature, raw.meta.get("signature", "")):
         raise UnreadableWorkbook("not_sheetsync", path=raw.path)
     countries = [c.code for c in store.countries()]
     checked = validate(raw, catalog, base, countries)
@@ -437,7 +444,7 @@ def _merged(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[str]) -> pd
     """The sheet's valid rows as they will be: the sheet's values where its column is present, the
     catalog's where the seller deleted the column."""
     valid = sheet.loc[~sheet.index.isin(list(invalid))] if invalid else sheet
-    rows = catalog.index.get_indexer(valid.index)
+    rows = catalog.index.get_indexer(valid.index.astype(catalog.index.dtype))  # same dtype: the fast lookup
     return pd.DataFrame({key: valid[key].to_numpy() if key in valid.columns else catalog[key].to_numpy()[rows]
                          for key in catalog.columns}, index=valid.index)
 

@@ -167,6 +167,7 @@ def display_prices(frame: pd.DataFrame, card: RateCard, countries: list[str]) ->
     seller = frame["seller_price"].to_numpy(dtype=np.int64)
     currencies = frame["currency"].to_numpy()
     charge_by_divisor: dict[int, np.ndarray] = {}
+    other_currency: dict[str, np.ndarray] = {}  # comparing 100k strings per country added up
     first_divisor = None
     for country in countries:
         column = f"stock_{country}"
@@ -185,7 +186,9 @@ def display_prices(frame: pd.DataFrame, card: RateCard, countries: list[str]) ->
                 charge_by_divisor[rates.divisor] = chargeable_grams(weight, *dims, rates.divisor)
             grams = charge_by_divisor[rates.divisor]
             freight = freight_cents(grams, rates)
-            wrong_currency = selling & (currencies != rates.currency)
+            if rates.currency not in other_currency:
+                other_currency[rates.currency] = currencies != rates.currency
+            wrong_currency = selling & other_currency[rates.currency]
             no_bracket = selling & (freight < 0) & ~wrong_currency
             priced = selling & (freight >= 0) & ~wrong_currency
             out[priced] = seller[priced] + freight[priced]

@@ -187,7 +187,7 @@ def parse_identifier(values: list[Any], base: list[Any] | None, digits_only: boo
     notes: dict[int, tuple[str, dict[str, Any]]] = {}
     if set(map(type, values)) == {str}:  # the common case: every cell is text
         out = [v.strip() for v in values]
-        if digits_only:
+        if digits_only and not "".join(out).isdigit():  # one C-level check when every ID is digits
             for i, text in enumerate(out):
                 if text and not text.isdigit():
                     problems[i] = ("identifier_format", {})
@@ -586,7 +586,7 @@ def _check_sku_codes(frame: pd.DataFrame, catalog: pd.DataFrame, issues: _Issues
     """SKU codes stay unique in the store once the sheet's codes replace the current ones."""
     if "sku_code" not in frame:
         return
-    current = catalog.loc[index, "sku_code"].to_numpy()
+    current = catalog["sku_code"].reindex(index).to_numpy(dtype=object)
     sheet = frame["sku_code"].to_numpy()
     if all(isinstance(code, str) for code in sheet) and (sheet == current).all():
         return  # no code changes: the store's codes are unique by its own index
