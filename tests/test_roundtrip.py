@@ -254,3 +254,19 @@ def test_chinese_messages_name_fields_in_chinese(store, tmp_path):
     assert "商品标题" in messages["title"]
     english = sheetsync.import_workbook(store, tmp_path / "zh-bad.xlsx", lang="en")
     assert {e.field: e.message for e in english.errors}["length_cm"].startswith("Length (cm) must be")
+
+
+def test_catalog_reads_the_same_in_chunks(store, monkeypatch):
+    """The store reads its catalog a chunk of rows at a time; chunk edges change nothing."""
+    import pandas as pd
+
+    from sheetsync import store as store_module
+    from sheetsync.store import Store
+
+    with Store.open(store) as handle:
+        whole = handle.catalog_frame()
+        some = list(whole.index[5:40:3])
+        monkeypatch.setattr(store_module, "_FETCH_ROWS", 7)
+        pd.testing.assert_frame_equal(handle.catalog_frame(), whole)
+        pd.testing.assert_frame_equal(handle.catalog_frame(some), whole.loc[some])
+        assert len(whole) == 63 and whole["stock_US"].dtype == "int64"
