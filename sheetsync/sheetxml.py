@@ -36,7 +36,11 @@ EXCEL_TEXT_MAX = 32767
 
 
 class RowStreamWorksheet(Worksheet):
-    """A worksheet whose data rows can arrive as ready-made XML (constant-memory mode only)."""
+    """A worksheet whose data rows can arrive as ready-made XML (constant-memory mode only).
+
+    It uses XlsxWriter's private row-stream state (`_write_single_row`, `fh`, `previous_row`,
+    `_check_dimensions`): pyproject pins XlsxWriter below 4, and tests/test_sheetxml.py fails if
+    what it writes ever differs from XlsxWriter's own output."""
 
     def append_rows_xml(self, first_row: int, last_row: int, last_col: int, chunks: Iterable[str]) -> None:
         """Stream rows `first_row`..`last_row` (0-based), rendered by `rows_xml`, after the rows
