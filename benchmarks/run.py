@@ -86,31 +86,29 @@ frame = pd.read_excel(sys.argv[1], sheet_name="Products", engine="openpyxl", hea
 print(f"{time.perf_counter() - start:.3f} {frame.size}")
 """
 
-EDIT = """
-import sys
-import python_calamine, xlsxwriter
+# A seller's edit of 10% of the rows (a price up 5%, a stock + 1), made in the sheet's XML so that
+# everything else (styles, preview formulas, validations, hidden sheets) stays as exported.
+EDIT = r"""
+import re, sys, zipfile
 src, dst = sys.argv[1], sys.argv[2]
-book = python_calamine.CalamineWorkbook.from_path(src)
-out = xlsxwriter.Workbook(dst, {"constant_memory": True})
-for name in book.sheet_names:
-    rows = book.get_sheet_by_name(name).to_python()
-    ws = out.add_worksheet(name)
-    keys = rows[1] if name == "Products" else []
-    price = keys.index("seller_price") if keys else -1
-    stock = keys.index("stock_US") if keys else -1
-    for r, row in enumerate(rows):
-        edit = name == "Products" and r >= 2 and r % 10 == 0  # 10% of the rows
-        for c, value in enumerate(row):
-            if edit and c == price:
-                value = round(value * 1.05, 2)
-            elif edit and c == stock:
-                value = value + 1
-            if isinstance(value, str):
-                if value:
-                    ws.write_string(r, c, value)
-            elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                ws.write_number(r, c, value)
-out.close()
+with zipfile.ZipFile(src) as book:
+    parts = {info.filename: book.read(info) for info in book.infolist()}
+rels = parts["xl/_rels/workbook.xml.rels"].decode()
+rid = re.search(r'<sheet name="Products" sheetId="\d+" r:id="(rId\d+)"', parts["xl/workbook.xml"].decode()).group(1)
+target = "xl/" + re.search(rf'Id="{rid}"[^>]*Target="([^"]+)"', rels).group(1)
+xml = parts[target].decode()
+key = {name: letters for letters, name in re.findall(r'<c r="([A-Z]+)2"[^>]*><is><t>([a-z_A-Z]+)</t>', xml)}
+price, stock = key["seller_price"], key["stock_US"]
+def edit(match):
+    column, row, attributes, value = match.groups()
+    if int(row) < 3 or int(row) % 10:
+        return match.group(0)
+    new = round(float(value) * 1.05, 2) if column == price else int(float(value)) + 1
+    return f'<c r="{column}{row}"{attributes}><v>{new}</v></c>'
+parts[target] = re.sub(rf'<c r="({price}|{stock})(\d+)"([^>]*)><v>([^<]*)</v></c>', edit, xml).encode()
+with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
+    for name, data in parts.items():
+        out.writestr(name, data)
 """
 
 
