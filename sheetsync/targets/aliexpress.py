@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import requests
-
 DEFAULT_ENDPOINT = "https://api-sg.aliexpress.com"
 BATTERY, MAGNETIC = "274526", "274452"
 _BAN = re.compile(r"last\s+(\d+)\s+second", re.IGNORECASE)
@@ -116,6 +114,8 @@ class Client:
                  read_timeout: float = 30.0, retries: int = 4, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic,
                  on_tokens: Callable[[str, str | None], None] | None = None) -> None:
+        import requests  # here, not at the top: only commands that talk to the platform pay for it (~35 ms)
+
         self.credentials = credentials
         self.session = requests.Session()
         self.timeout = (connect_timeout, read_timeout)
@@ -128,6 +128,8 @@ class Client:
     # -- transport -----------------------------------------------------------------------------
     def call(self, method: str, params: Mapping[str, Any] | None = None, *, write: bool = False) -> dict[str, Any]:
         """Call a /sync method and return the inside of its `<method>_response` wrapper."""
+        import requests
+
         refreshed = False
         attempt = 0
         while True:
@@ -191,6 +193,8 @@ class Client:
 
     def refresh(self) -> None:
         """Exchange the refresh token for new tokens (once per call), and hand them to on_tokens."""
+        import requests
+
         api = "/auth/token/refresh"
         body = {"app_key": self.credentials.app_key, "refresh_token": self.credentials.refresh_token or "",
                 "timestamp": str(int(time.time() * 1000)), "sign_method": "sha256"}
