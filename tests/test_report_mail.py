@@ -258,3 +258,42 @@ def test_links_stop_at_excels_limit_without_a_warning_flood(tmp_path):
     assert len(links) == EXCEL_MAX_LINKS and links[-1] == f"B{EXCEL_MAX_LINKS + 1}"
     last_row = len(issues) + 1
     assert f'<c r="B{last_row}" t="inlineStr"><is><t>H{last_row + 1}</t></is></c>' in sheet
+
+
+def _in_a_terminal(args: list[str], cwd) -> str:
+    """Run the CLI with a pseudo-terminal (80 columns) as stdin, stdout and stderr; its output."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    proc = subprocess.Popen([sys.executable, "-m", "sheetsync.cli", *args], cwd=cwd, stdin=slave, stdout=slave,
+                            stderr=slave, close_fds=True)
+    os.close(slave)
+    output = b""
+    while select.select([master], [], [], 60)[0]:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        output += data
+    os.close(master)
+    assert proc.wait(timeout=60) == 0
+    return output.decode("utf-8", errors="replace")
+
+
+def test_progress_bars_on_a_terminal(store, tmp_path):
+    """Export counts rows and import steps through its stages, on a terminal only; the bar is
+    wiped when done, leaving the result line."""
+    exported = _in_a_terminal(["--store", str(store), "export", "t.xlsx"], tmp_path)
+    assert "\rexport: 0row" in exported and exported.rstrip().splitlines()[-1].split("\r")[-1].startswith("Exported 63")
+    imported = _in_a_terminal(["--store", str(store), "import", "t.xlsx", "--dry-run"], tmp_path)
+    assert "import: validate" in imported and "import: plan" in imported
