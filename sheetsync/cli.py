@@ -116,7 +116,7 @@ def export(obj: Context, out: str, lang: str | None, preview: str | None, rates:
             countries = [] if parts == ["none"] else parts
         else:
             countries = list(settings.preview_countries) or None
-        update, close = _progress("export")
+        update, close = _progress("export", total=pipeline.catalog_size(obj.store), unit="SKU")
         summary = pipeline.export_catalog(obj.store, out, lang=lang or settings.lang, preview=countries, rates=rates,
                                           progress=update)
         close()

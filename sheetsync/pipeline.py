@@ -644,6 +644,16 @@ def freight_disagreements(store: Store | str | os.PathLike, rates: str | os.Path
     return grouped.sort_values(["largest", "skus"], ascending=False).reset_index()
 
 
+def catalog_size(store: Store | str | os.PathLike) -> int:
+    """How many SKUs the catalog holds: the rows an export writes (a progress bar's total)."""
+    handle, owned = _open(store)
+    try:
+        return handle.sku_count()
+    finally:
+        if owned:
+            handle.close()
+
+
 def history(store: Store | str | os.PathLike) -> list[dict]:
     handle, owned = _open(store)
     try:
@@ -653,5 +663,5 @@ def history(store: Store | str | os.PathLike) -> list[dict]:
             handle.close()
 
 
-__all__ = ["ExportSummary", "PullResult", "export_catalog", "history", "import_workbook", "init_store", "pull",
-           "revert"]
+__all__ = ["ExportSummary", "PullResult", "catalog_size", "export_catalog", "history", "import_workbook", "init_store",
+           "pull", "revert"]

@@ -229,6 +229,9 @@ class Store:
     def platform_prices(self) -> list[tuple[str, str, int | None, int | None]]:
         return self.db.execute("SELECT sku_id, country, freight, price FROM platform_prices").fetchall()
 
+    def sku_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM skus").fetchone()[0]
+
     def countries(self) -> list[Country]:
         rows = self.db.execute("SELECT code, name_en, name_zh FROM countries ORDER BY position").fetchall()
         return [Country(*r) for r in rows]

@@ -291,9 +291,10 @@ def _in_a_terminal(args: list[str], cwd) -> str:
 
 
 def test_progress_bars_on_a_terminal(store, tmp_path):
-    """Export counts rows and import steps through its stages, on a terminal only; the bar is
+    """Export counts SKUs against the catalog's size and import steps through its stages, on a terminal only; the bar is
     wiped when done, leaving the result line."""
     exported = _in_a_terminal(["--store", str(store), "export", "t.xlsx"], tmp_path)
-    assert "\rexport: 0row" in exported and exported.rstrip().splitlines()[-1].split("\r")[-1].startswith("Exported 63")
+    assert "export:   0%" in exported and "0/63 " in exported  # the total is the catalog size
+    assert exported.rstrip().splitlines()[-1].split("\r")[-1].startswith("Exported 63")
     imported = _in_a_terminal(["--store", str(store), "import", "t.xlsx", "--dry-run"], tmp_path)
     assert "import: validate" in imported and "import: plan" in imported
