@@ -171,6 +171,8 @@ def main() -> None:
                         help="countries the store sells in (up to 60; beyond the bundled 33, codes and rate-card "
                              "rows are added)")
     options = parser.parse_args()
+    if not BUNDLED_COUNTRIES <= options.countries <= 60:
+        parser.error(f"--countries must be between {BUNDLED_COUNTRIES} (the bundled list) and 60")
     results: dict[int, dict[str, tuple[float, float]]] = {}
     for n in options.sizes:
         work = Path(tempfile.mkdtemp(prefix=f"sheetsync-bench-{n}-"))
