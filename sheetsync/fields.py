@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+import numpy as np
+
 LOGISTICS_ATTRIBUTES = ("general", "built_in_battery", "weak_magnetic", "built_in_battery+weak_magnetic")
 TEMPLATE_VERSION = "1"
 SHEET_PRODUCTS = "Products"
@@ -37,6 +39,9 @@ class Field:
     def help(self, lang: str) -> str:
         return self.help_zh if lang == "zh" else self.help_en
 
+
+# Canonical units per unit the seller types: cents per currency unit, grams per kilogram.
+SCALE = {"money": 100, "weight": 1000, "dim": 1, "stock": 1}
 
 MONEY_MAX_CENTS = 99_999_900
 WEIGHT_MAX_GRAMS = 500_000
@@ -135,8 +140,16 @@ def to_display(kind: str, value: object) -> str:
 
 def to_cell_number(kind: str, value: int) -> float | int:
     """A canonical number as a worksheet number (xlsx stores doubles; shortest repr keeps it exact)."""
-    if kind == "money":
-        return float(Decimal(int(value)) / 100)
-    if kind == "weight":
-        return float(Decimal(int(value)) / 1000)
+    if SCALE.get(kind, 1) != 1:
+        return float(Decimal(int(value)) / SCALE[kind])
     return int(value)
+
+
+def to_cell_numbers(kind: str, values: np.ndarray) -> list[float | int | None]:
+    """A whole column of canonical numbers (NaN where missing) as worksheet numbers, None where
+    missing. Dividing an exact integer is correctly rounded, so each number is the same double
+    to_cell_number gives."""
+    scale = SCALE.get(kind, 1)
+    if scale == 1 and values.dtype.kind in "iu":
+        return values.tolist()
+    return [None if number != number else number for number in (values / scale).tolist()]

@@ -11,9 +11,9 @@ import gc
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,6 +74,17 @@ def _open(store: Store | str | os.PathLike, lock_timeout: float = 30.0) -> tuple
     return Store.open(Path(store), lock_timeout), True
 
 
+@contextmanager
+def _opened(store: Store | str | os.PathLike, lock_timeout: float = 30.0) -> Iterator[Store]:
+    """The store as a handle; closed afterwards only if it was opened here from a path."""
+    handle, owned = _open(store, lock_timeout)
+    try:
+        yield handle
+    finally:
+        if owned:
+            handle.close()
+
+
 def init_store(path: str | os.PathLike, sample: bool = False, synthetic: int = 0) -> int:
     """Create a catalog at `path`; load the bundled sample or `synthetic` generated SKUs.
     Returns the number of SKUs loaded."""
@@ -122,8 +133,7 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
 
     `preview` names the countries that get a live display-price column (formulas over the rate
     card `rates`); by default the store's three biggest markets, none with an empty list."""
-    handle, owned = _open(store)
-    try:
+    with _opened(store) as handle:
         countries = handle.countries()
         codes = [c.code for c in countries]
         frame = handle.catalog_frame()
@@ -139,9 +149,6 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         meta = ExportMeta(handle.store_id, record.export_id, record.created_at, lang, codes, signature)
         write_workbook(path, frame, countries, meta, progress, live)
         return ExportSummary(str(path), record.export_id, len(frame), codes, list(wanted))
-    finally:
-        if owned:
-            handle.close()
 
 
 @_collector_paused
@@ -174,7 +181,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
             raw = loaded.raw
             result.saved_by = raw.saved_by
             lang = lang or raw.lang or settings.lang
-            _check_meta(raw, handle)
+            _check_meta(loaded, handle)
             _run(handle, loaded, card, result, dry_run, skip_invalid, force, allow_large_changes, settings,
                  target, remote, stage)
     except SheetsyncError as exc:
@@ -239,16 +246,16 @@ def _read_with_catalog(path: str | os.PathLike, store: Store) -> _Loaded:
     return _Loaded(raw, catalog, base, signature)
 
 
-def _check_meta(raw: RawSheet, store: Store) -> None:
-    meta = raw.meta
-    name = raw.path
+def _check_meta(loaded: _Loaded, store: Store) -> None:
+    meta = loaded.raw.meta
+    name = loaded.raw.path
     if not meta.get("export_id"):
         raise UnreadableWorkbook("not_sheetsync", path=name)
     if meta.get("template_version", TEMPLATE_VERSION) > TEMPLATE_VERSION:
         raise UnreadableWorkbook("template_version", path=name, version=meta["template_version"])
     if meta.get("store_id") != store.store_id:
         raise UnreadableWorkbook("other_store", path=name, store_id=meta.get("store_id") or "?")
-    if store.export_record(meta["export_id"]) is None:
+    if loaded.base is None:  # loaded for the file's export id, if the store knows that export
         raise UnreadableWorkbook("unknown_export", path=name, export_id=meta["export_id"])
 
 
@@ -258,12 +265,8 @@ def _run(store: Store, loaded: _Loaded, card: RateCard, result: ImportResult, dr
     stage("validate")
     raw, catalog = loaded.raw, loaded.catalog
     export_id = raw.meta["export_id"]
-    if loaded.base is not None and loaded.signature is not None:
-        base, signature = loaded.base, loaded.signature
-    else:
-        base = store.snapshot_frame(export_id)
-        signature = integrity.sign(store.secret, store.store_id, export_id, base.index)
-    if not integrity.matches(signature, raw.meta.get("signature", "")):
+    base = loaded.base  # present: _check_meta refused a file whose export the store does not know
+    if loaded.signature is None or not integrity.matches(loaded.signature, raw.meta.get("signature", "")):
         raise UnreadableWorkbook("not_sheetsync", path=raw.path)
     countries = [c.code for c in store.countries()]
     checked = validate(raw, catalog, base, countries)
@@ -518,45 +521,44 @@ def pull(store: Store | str | os.PathLike, *, since: str | None = None, settings
     """Refresh the local catalog from AliExpress: supported countries and warehouses, then every
     product modified since `since` (default: the last successful pull)."""
     settings = settings or Settings()
-    handle, owned = _open(store, settings.lock_timeout)
-    try:
-        remote = connect(handle, settings, client)
-        started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
-        info = remote.client.info()
-        countries = [Country(c["country_code"], c.get("en_name") or c["country_code"],
-                             c.get("cn_name") or c["country_code"]) for c in info.get("pop_choice_country_list") or []]
-        warehouses = [w["warehouse_code"] for w in info.get("pop_choice_warehouse_list") or []]
-        if countries and [c.code for c in countries] != [c.code for c in handle.countries()]:
-            handle.set_countries(countries)
-        mapping = {c.code: settings.country_warehouses.get(c.code) or (warehouses[0] if warehouses else "")
-                   for c in handle.countries()}
-        handle.set_meta("ae_warehouses", json.dumps(mapping))
-        remote = AliExpressTarget(remote.client, [c.code for c in handle.countries()], mapping)
-        since = since or handle.meta("ae_last_pull")
-        listed: list[tuple[str, str]] = []
-        page = 1
-        while True:
-            batch = remote.client.list_products(page, 50, since)
-            listed += [(str(p["product_id"]), p.get("title") or "") for p in batch.get("pop_choice_product_list") or []]
-            if page >= int(batch.get("total_page") or 0):
-                break
-            page += 1
-        added = updated = 0
-        for product_id, title in listed:
-            raw_product = remote.client.product(product_id)
-            product, skus, prices = product_rows(raw_product, title, remote.countries, mapping)
-            a, u = handle.upsert_catalog([product], skus)
-            added, updated = added + a, updated + u
-            handle.set_platform_prices(prices)
-            if progress:
-                progress(1)
-        handle.set_meta("ae_last_pull", started)
-        return PullResult(len(listed), added, updated, remote.client.calls, since)
-    except PlatformError as exc:
-        raise ConfigError("platform_refused", code=exc.code, detail=exc.text) from None
-    finally:
-        if owned:
-            handle.close()
+    with _opened(store, settings.lock_timeout) as handle:
+        try:
+            remote = connect(handle, settings, client)
+            started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
+            info = remote.client.info()
+            countries = [Country(c["country_code"], c.get("en_name") or c["country_code"],
+                                 c.get("cn_name") or c["country_code"])
+                         for c in info.get("pop_choice_country_list") or []]
+            warehouses = [w["warehouse_code"] for w in info.get("pop_choice_warehouse_list") or []]
+            if countries and [c.code for c in countries] != [c.code for c in handle.countries()]:
+                handle.set_countries(countries)
+            mapping = {c.code: settings.country_warehouses.get(c.code) or (warehouses[0] if warehouses else "")
+                       for c in handle.countries()}
+            handle.set_meta("ae_warehouses", json.dumps(mapping))
+            remote = AliExpressTarget(remote.client, [c.code for c in handle.countries()], mapping)
+            since = since or handle.meta("ae_last_pull")
+            listed: list[tuple[str, str]] = []
+            page = 1
+            while True:
+                batch = remote.client.list_products(page, 50, since)
+                listed += [(str(p["product_id"]), p.get("title") or "")
+                           for p in batch.get("pop_choice_product_list") or []]
+                if page >= int(batch.get("total_page") or 0):
+                    break
+                page += 1
+            added = updated = 0
+            for product_id, title in listed:
+                raw_product = remote.client.product(product_id)
+                product, skus, prices = product_rows(raw_product, title, remote.countries, mapping)
+                a, u = handle.upsert_catalog([product], skus)
+                added, updated = added + a, updated + u
+                handle.set_platform_prices(prices)
+                if progress:
+                    progress(1)
+            handle.set_meta("ae_last_pull", started)
+            return PullResult(len(listed), added, updated, remote.client.calls, since)
+        except PlatformError as exc:
+            raise ConfigError("platform_refused", code=exc.code, detail=exc.text) from None
 
 
 def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = False, force: bool = False,
@@ -566,55 +568,53 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
     that run is a conflict (unless `force`). The revert is itself a run, with its own journal.
     With target "aliexpress" the platform is re-read and written like an import."""
     settings = settings or Settings()
-    handle, owned = _open(store, settings.lock_timeout)
-    result = ImportResult(status="unreadable", file=f"revert {run_id}")
-    try:
-        if handle.run(run_id) is None:
-            raise ConfigError("unknown_run", run_id=run_id)
-        if target == "aliexpress":
-            remote = connect(handle, settings, client, require_pull=True)
-            back = [Change(c.sku_id, c.product_id, c.field, c.after, c.before, base=c.after)
-                    for c in handle.run_changes(run_id) if c.result == "applied"]
-            result.rows = len(back)
-            if dry_run:
-                result.change_list, result.changes = back, len(back)
-                result.changed_skus, result.status = len({c.sku_id for c in back}), "dry_run"
-            else:
-                _push(handle, remote, back, result, result.file, None, force, [])
-            return result
-        with handle.transaction():
-            applied = [c for c in handle.run_changes(run_id) if c.result == "applied"]
-            current = handle.catalog_frame()
-            items = [(c.sku_id, c.product_id, c.field, c.after, c.before, _current_value(current, c))
-                     for c in applied]
-            changes, issues = plan_values(items, force=force)
-            result.errors = [i for i in issues if i.severity == ERROR]
-            result.warnings = [i for i in issues if i.severity == WARNING]
-            result.rows = len(applied)
-            result.change_list = changes.changes
-            result.changes, result.changed_skus = len(changes.changes), len(changes.skus)
-            result.already_applied = changes.already_applied
-            if result.errors or dry_run or not changes.changes:
-                result.status = "invalid" if result.errors else ("dry_run" if dry_run else "unchanged")
-            else:
-                result.run_id = handle.begin_run(result.file, None, "local", changes.changes)
-                result.push_results = LocalTarget(handle).apply(result.run_id, changes.changes)
-                result.applied = len(changes.changes)
-                result.status = "applied"
-                handle.finish_run(result.run_id, "applied", {"changes": result.changes, "applied": result.applied,
-                                                             "reverts": run_id})
-    except SheetsyncError as exc:
-        result.status = exc.status
-        result.errors = [Issue(exc.rule, sheet=None, params=dict(exc.params))]
-    except PlatformError as exc:
-        result.status = "unreadable"
-        result.errors = [Issue("platform_refused", sheet=None, params={"code": exc.code, "detail": exc.text})]
-    finally:
-        for issue in (*result.errors, *result.warnings):
-            issue.render(lang)
-        if owned:
-            handle.close()
-    return result
+    with _opened(store, settings.lock_timeout) as handle:
+        result = ImportResult(status="unreadable", file=f"revert {run_id}")
+        try:
+            if handle.run(run_id) is None:
+                raise ConfigError("unknown_run", run_id=run_id)
+            if target == "aliexpress":
+                remote = connect(handle, settings, client, require_pull=True)
+                back = [Change(c.sku_id, c.product_id, c.field, c.after, c.before, base=c.after)
+                        for c in handle.run_changes(run_id) if c.result == "applied"]
+                result.rows = len(back)
+                if dry_run:
+                    result.change_list, result.changes = back, len(back)
+                    result.changed_skus, result.status = len({c.sku_id for c in back}), "dry_run"
+                else:
+                    _push(handle, remote, back, result, result.file, None, force, [])
+                return result
+            with handle.transaction():
+                applied = [c for c in handle.run_changes(run_id) if c.result == "applied"]
+                current = handle.catalog_frame()
+                items = [(c.sku_id, c.product_id, c.field, c.after, c.before, _current_value(current, c))
+                         for c in applied]
+                changes, issues = plan_values(items, force=force)
+                result.errors = [i for i in issues if i.severity == ERROR]
+                result.warnings = [i for i in issues if i.severity == WARNING]
+                result.rows = len(applied)
+                result.change_list = changes.changes
+                result.changes, result.changed_skus = len(changes.changes), len(changes.skus)
+                result.already_applied = changes.already_applied
+                if result.errors or dry_run or not changes.changes:
+                    result.status = "invalid" if result.errors else ("dry_run" if dry_run else "unchanged")
+                else:
+                    result.run_id = handle.begin_run(result.file, None, "local", changes.changes)
+                    result.push_results = LocalTarget(handle).apply(result.run_id, changes.changes)
+                    result.applied = len(changes.changes)
+                    result.status = "applied"
+                    handle.finish_run(result.run_id, "applied", {"changes": result.changes, "applied": result.applied,
+                                                                 "reverts": run_id})
+        except SheetsyncError as exc:
+            result.status = exc.status
+            result.errors = [Issue(exc.rule, sheet=None, params=dict(exc.params))]
+        except PlatformError as exc:
+            result.status = "unreadable"
+            result.errors = [Issue("platform_refused", sheet=None, params={"code": exc.code, "detail": exc.text})]
+        finally:
+            for issue in (*result.errors, *result.warnings):
+                issue.render(lang)
+        return result
 
 
 def _current_value(frame: pd.DataFrame, change: Change) -> object:
@@ -628,14 +628,10 @@ def _current_value(frame: pd.DataFrame, change: Change) -> object:
 def freight_disagreements(store: Store | str | os.PathLike, rates: str | os.PathLike | None = None) -> pd.DataFrame:
     """After a pull: per country and rate-card bracket, how far the card's freight is from the
     platform's (SKUs, mean and largest difference in cents), largest first."""
-    handle, owned = _open(store)
-    try:
+    with _opened(store) as handle:
         card = load_rate_card(rates or reference_file("freight_rates.csv"))
         checked = freight_check(handle.catalog_frame(), card, [c.code for c in handle.countries()],
                                 handle.platform_prices())
-    finally:
-        if owned:
-            handle.close()
     if checked.empty:
         return checked
     checked["abs_difference"] = checked["difference"].abs()
@@ -646,21 +642,13 @@ def freight_disagreements(store: Store | str | os.PathLike, rates: str | os.Path
 
 def catalog_size(store: Store | str | os.PathLike) -> int:
     """How many SKUs the catalog holds: the rows an export writes (a progress bar's total)."""
-    handle, owned = _open(store)
-    try:
+    with _opened(store) as handle:
         return handle.sku_count()
-    finally:
-        if owned:
-            handle.close()
 
 
 def history(store: Store | str | os.PathLike) -> list[dict]:
-    handle, owned = _open(store)
-    try:
+    with _opened(store) as handle:
         return handle.runs()
-    finally:
-        if owned:
-            handle.close()
 
 
 __all__ = ["ExportSummary", "PullResult", "catalog_size", "export_catalog", "history", "import_workbook", "init_store",

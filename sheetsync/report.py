@@ -20,7 +20,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from .cells import RawSheet
-from .fields import SHEET_META, SHEET_PRODUCTS, field_for_key, to_cell_number, to_display
+from .fields import SHEET_META, SHEET_PRODUCTS, field_for_key, to_cell_number, to_cell_numbers, to_display
 from .messages import next_step, report_label, status_words
 from .results import ERROR, ImportResult, Issue
 from .sheetxml import RowStreamWorksheet, number_cells, row_template, rows_xml, text_cells, value_cell
@@ -169,9 +169,9 @@ def _display_prices(ws: RowStreamWorksheet, table: pd.DataFrame | None, fmt: _Fo
         for start in range(0, len(table), _CHUNK_ROWS):
             part = table.iloc[start:start + _CHUNK_ROWS]
             columns = [text_cells(part[names[0]].astype(str).tolist(), 0, 0),
-                       number_cells(_scaled(part[names[1]], 100), money),
-                       number_cells(_scaled(part[names[2]], 1000), weight),
-                       *(number_cells(_scaled(part[name], 100), money) for name in names[3:])]
+                       number_cells(_cell_numbers("money", part[names[1]]), money),
+                       number_cells(_cell_numbers("weight", part[names[2]]), weight),
+                       *(number_cells(_cell_numbers("money", part[name]), money) for name in names[3:])]
             yield rows_xml(template, range(start + 2, start + 2 + len(part)), columns)
 
     ws.append_rows_xml(1, len(table), len(names) - 1, chunks())
@@ -179,10 +179,8 @@ def _display_prices(ws: RowStreamWorksheet, table: pd.DataFrame | None, fmt: _Fo
     ws.autofilter(0, 0, len(table), len(names) - 1)
 
 
-def _scaled(column: pd.Series, scale: int) -> list[float | None]:
-    """Canonical integers (cents, grams) as worksheet numbers; None where there is none."""
-    values = column.to_numpy(dtype=float, na_value=np.nan) / scale
-    return [None if value != value else value for value in values.tolist()]
+def _cell_numbers(kind: str, column: pd.Series) -> list[float | int | None]:
+    return to_cell_numbers(kind, column.to_numpy(dtype=float, na_value=np.nan))
 
 
 def _push_results(ws: Worksheet, result: ImportResult, fmt: _Formats) -> None:

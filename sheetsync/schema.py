@@ -25,6 +25,7 @@ import pandas as pd
 from .cells import RawSheet, cell_ref
 from .fields import (
     LOGISTICS_ATTRIBUTES,
+    SCALE,
     SKU_CODE_MAX,
     TITLE_MAX,
     Field,
@@ -45,7 +46,6 @@ _US_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _EU_GROUPED = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
 _EXCEL_ERRORS = {"#REF!", "#VALUE!", "#N/A", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
 
-SCALE = {"money": 100, "weight": 1000, "dim": 1, "stock": 1}
 
 
 # -- single values -------------------------------------------------------------------------------
@@ -409,7 +409,8 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
                and (f.kind != "stock" or key[6:] in countries)]
     parsed_numbers = dict(zip(numeric, parse_scaled_block(_pick(kept_rows, [raw.columns[k] for k in numeric]),
                                                           [fields[k].kind for k in numeric]), strict=True))
-    others = [key for key in raw.columns if key not in parsed_numbers]
+    others = [key for key in raw.columns if key not in parsed_numbers and key != "sku_id"]  # IDs parsed above
+    products = catalog["product_id"].reindex(index).to_numpy(dtype=object)  # each kept row's product
     picked = _pick(kept_rows, [raw.columns[k] for k in others])
     by_column = dict(zip(others, zip(*picked, strict=True), strict=True)) if picked else {}
 
@@ -419,18 +420,17 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
     # product_id must match the SKU's product in the store.
     if "product_id" in raw.columns:
         parsed = parse_identifier(column_values("product_id"), None, digits_only=True)
-        expected = catalog["product_id"].reindex(index).to_numpy(dtype=object)
         values = parsed.values.to_numpy(dtype=object, na_value=None)  # <NA> cannot be compared
-        flagged = (values != expected) | np.isin(np.arange(len(values)), [*parsed.notes, *parsed.problems])
+        flagged = (values != products) | np.isin(np.arange(len(values)), [*parsed.notes, *parsed.problems])
         for j in np.flatnonzero(flagged).tolist():
             if j in parsed.notes:
                 issues.at(position_of[j], "product_id", "identifier_as_number", WARNING, sku_id=index[j])
             if j in parsed.problems:
                 rule, params = parsed.problems[j]
                 issues.at(position_of[j], "product_id", rule, sku_id=index[j], **params)
-            elif values[j] not in ("", expected[j]):
+            elif values[j] not in ("", products[j]):
                 issues.at(position_of[j], "product_id", "sku_product_mismatch", sku_id=index[j],
-                          expected=expected[j])
+                          expected=products[j])
 
     editable: list[str] = []
     for key, f in fields.items():
@@ -454,7 +454,7 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
     _explain_blanks(raw, issues.items)
     _check_schema(frame, countries, issues, index, position_of)
     _check_barcodes(frame, issues, index, position_of, base_values("barcode"))
-    _check_titles(frame, catalog, issues, index, position_of)
+    _check_titles(frame, products, issues, index, position_of)
     _check_sku_codes(frame, catalog, issues, index, position_of)
 
     invalid = {i.sku_id for i in issues.items if i.severity == ERROR and i.sku_id}
@@ -563,14 +563,14 @@ def _check_barcodes(frame: pd.DataFrame, issues: _Issues, index: list[str], posi
                 issues.at(position_of[j], "barcode", problem[0], sku_id=index[j], **problem[1])
 
 
-def _check_titles(frame: pd.DataFrame, catalog: pd.DataFrame, issues: _Issues, index: list[str],
+def _check_titles(frame: pd.DataFrame, products: np.ndarray, issues: _Issues, index: list[str],
                   position_of: dict[int, int]) -> None:
-    """Title is a product field: every row of a product must carry the same title."""
+    """Title is a product field: every row of a product (`products`, by row) must carry the same title."""
     if "title" not in frame:
         return
     titles = frame["title"].to_numpy(dtype=object)
     positions = np.flatnonzero(pd.notna(titles))
-    products = catalog["product_id"].reindex(index).to_numpy(dtype=object)[positions]
+    products = products[positions]
     codes, _ = pd.factorize(products)
     _, first_of_code = np.unique(codes, return_index=True)  # codes number products in order of first row
     first = positions[first_of_code[codes]]

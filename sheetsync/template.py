@@ -33,6 +33,7 @@ from .fields import (
     Field,
     display_price_field,
     fields_for,
+    to_cell_numbers,
 )
 from .messages import message
 from .preview import RATE_HEADER, SHEET_RATES, RateBlock, display_price_formula, rate_rows
@@ -126,12 +127,8 @@ class _Formats:
 def _column_cells(f: Field, values: np.ndarray, formats: _Formats) -> list[str]:
     """One column's cells for `sheetxml`, from canonical values (cents, grams, ints, text)."""
     style = formats.cell(f)._get_xf_index()
-    if f.kind == "money":
-        return number_cells((values / 100).tolist(), style)
-    if f.kind == "weight":
-        return number_cells((values / 1000).tolist(), style)
     if f.kind in _NUMBER_FORMATS:
-        return number_cells(values.tolist(), style)
+        return number_cells(to_cell_numbers(f.kind, values), style)
     return text_cells(values.tolist(), style, formats.cell(f, quoted=True)._get_xf_index())
 
 
@@ -233,7 +230,7 @@ def _data_rows(frame: pd.DataFrame, fields: list[Field], formats: _Formats, prev
     cell_letters = {f.key: letters[col] for col, f in enumerate(fields)}
     not_priced = "超重" if lang == "zh" else "n/a"
     formulas = [display_price_formula(blocks[c], _ROW_MARK, cell_letters, not_priced)[1:] for c in preview_codes]
-    prices = [preview.prices[f"display_price_{c}"].to_numpy(dtype=float, na_value=np.nan) / 100
+    prices = [preview.prices[f"display_price_{c}"].to_numpy(dtype=float, na_value=np.nan)
               for c in preview_codes] if preview else []
     preview_style = formats.cell(display_price_field(preview_codes[0]))._get_xf_index() if preview_codes else 0
     for start in range(0, len(frame), _CHUNK_ROWS):
@@ -241,7 +238,7 @@ def _data_rows(frame: pd.DataFrame, fields: list[Field], formats: _Formats, prev
         columns = [_column_cells(f, array[start:stop], formats) for f, array in zip(fields, arrays, strict=True)]
         rows = range(HEADER_ROWS + start + 1, HEADER_ROWS + stop + 1)
         for formula, cached in zip(formulas, prices, strict=True):
-            values = ["" if price != price else price for price in cached[start:stop].tolist()]
+            values = ["" if price is None else price for price in to_cell_numbers("money", cached[start:stop])]
             columns.append(formula_cells(formula, _ROW_MARK, rows, values, preview_style))
         yield rows_xml(template, rows, columns)
         if progress:
