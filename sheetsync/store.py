@@ -36,6 +36,10 @@ _FETCH_ROWS = 10_000
 SKU_COLUMNS = ("sku_code", "variant", "barcode", "seller_price", "weight_kg", "length_cm", "width_cm",
                "height_cm", "logistics_attribute")
 
+# Added after the first catalogs were made: created by Store.open in those as well.
+_PLATFORM_PRICES = """CREATE TABLE IF NOT EXISTS platform_prices (sku_id TEXT NOT NULL, country TEXT NOT NULL,
+    freight INTEGER, price INTEGER, PRIMARY KEY (sku_id, country)) WITHOUT ROWID"""
+
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE countries (code TEXT PRIMARY KEY, name_en TEXT NOT NULL, name_zh TEXT NOT NULL,
@@ -64,8 +68,6 @@ CREATE TABLE exports (export_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, lang
 CREATE TABLE export_columns (export_id TEXT NOT NULL REFERENCES exports(export_id), field TEXT NOT NULL,
                              kind TEXT NOT NULL,   -- 'i8': little-endian int64 array; 'json': JSON array
                              data BLOB NOT NULL, PRIMARY KEY (export_id, field)) WITHOUT ROWID;
-CREATE TABLE platform_prices (sku_id TEXT NOT NULL, country TEXT NOT NULL, freight INTEGER, price INTEGER,
-                              PRIMARY KEY (sku_id, country)) WITHOUT ROWID;
 CREATE TABLE runs (run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, file TEXT NOT NULL,
                    export_id TEXT, target TEXT NOT NULL, status TEXT NOT NULL, counts TEXT NOT NULL DEFAULT '{}');
 CREATE TABLE run_changes (run_id TEXT NOT NULL REFERENCES runs(run_id), seq INTEGER NOT NULL,
@@ -104,7 +106,7 @@ class Store:
             raise ConfigError("store_exists", path=str(path))
         path.parent.mkdir(parents=True, exist_ok=True)
         store = cls(path, _connect(path))
-        store.db.executescript(f"BEGIN; {_SCHEMA} COMMIT;")
+        store.db.executescript(f"BEGIN; {_SCHEMA} {_PLATFORM_PRICES}; COMMIT;")
         with store.transaction():
             store.db.executemany("INSERT INTO meta VALUES (?, ?)", [
                 ("schema_version", str(SCHEMA_VERSION)),
@@ -124,8 +126,7 @@ class Store:
         store = cls(path, _connect(path, lock_timeout))
         try:
             version = int(store.meta("schema_version") or 0)
-            store.db.execute("CREATE TABLE IF NOT EXISTS platform_prices (sku_id TEXT NOT NULL, country TEXT NOT NULL, "
-                             "freight INTEGER, price INTEGER, PRIMARY KEY (sku_id, country)) WITHOUT ROWID")
+            store.db.execute(_PLATFORM_PRICES)
         except sqlite3.DatabaseError as exc:
             raise ConfigError("store_missing", path=str(path)) from exc
         if version > SCHEMA_VERSION:
