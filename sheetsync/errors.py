@@ -1,19 +1,31 @@
-"""Exceptions for what stops a run. Problems with rows and cells are never exceptions: they are
-`results.Issue` values collected into the report."""
+"""Exceptions for what stops a run, and only those. Problems with rows and cells are never
+exceptions: they are `results.Issue` values collected into the report.
+
+Every class carries the status (and so the exit code) it ends a run with, so the library and the
+CLI translate any of them in one place: `pipeline` turns one into an `ImportResult`, `cli` prints
+its message and exits with its code. Anything else that escapes is a bug in sheetsync (exit 70).
+"""
+
+from __future__ import annotations
+
+from .results import Status
 
 
 class SheetsyncError(Exception):
     """A failure that ends the command. `rule` keys the seller-facing message in `messages`."""
 
-    exit_code = 2
-    status = "unreadable"
+    status = Status.UNREADABLE
 
-    def __init__(self, rule: str, lang: str | None = None, **params: object) -> None:
-        self.rule = rule
+    def __init__(self, rule: str, **params: object) -> None:
+        from .messages import Rule, message
+
+        self.rule = Rule(rule)
         self.params = params
-        from .messages import message
+        super().__init__(message(self.rule, "en", **params))
 
-        super().__init__(message(rule, lang or "en", **params))
+    @property
+    def exit_code(self) -> int:
+        return self.status.exit_code
 
     def message(self, lang: str = "en") -> str:
         from .messages import message
@@ -22,12 +34,40 @@ class SheetsyncError(Exception):
 
 
 class UnreadableWorkbook(SheetsyncError):
-    """Not an xlsx, not a sheetsync workbook, or beyond the safety bounds."""
+    """The file: not an xlsx, not a sheetsync workbook, another store's, beyond the safety bounds."""
 
 
 class ConfigError(SheetsyncError):
-    """Bad usage, a bad config file or rate card, a missing store."""
+    """Bad usage: a bad option, config file or rate card, an output path that must not be written."""
 
 
-class StoreBusy(SheetsyncError):
-    """Another import holds the store's write lock."""
+class StoreUnavailable(SheetsyncError):
+    """Not the file's fault: the store is missing, corrupt, read-only, full or held by another program."""
+
+    status = Status.UNAVAILABLE
+
+
+class StoreBusy(StoreUnavailable):
+    """Another sheetsync command holds the store's write lock."""
+
+
+class TargetUnavailable(SheetsyncError):
+    """The platform cannot be used: unreachable, credentials refused, an answer of the wrong shape,
+    or the quota used up. Raised before anything was written it ends the run as `unavailable`; met
+    half way, the pipeline records what was written and the run ends as `partial`."""
+
+    status = Status.UNAVAILABLE
+
+    def __init__(self, rule: str = "platform_refused", *, code: str = "", detail: str = "", **params: object) -> None:
+        self.code = code
+        self.detail = detail
+        super().__init__(rule, code=code, detail=detail, **params)
+
+
+class QuotaExceeded(TargetUnavailable):
+    """The app's call quota is used up: stop, do not wait."""
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+        super().__init__("quota_exceeded", code="ApiCallLimit", detail=f"calls resume in {seconds} seconds",
+                         seconds=seconds)

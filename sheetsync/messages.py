@@ -1,14 +1,105 @@
 """Every sentence a seller reads, in English and Chinese, keyed by rule code.
 
 Messages say what is wrong and how to fix it, in the seller's words. Parameters are filled with
-str.format; a missing parameter leaves its placeholder visible rather than failing.
+str.format. Rule codes are a closed vocabulary (`Rule`): an issue or error with an unknown code
+cannot be made, and a test renders every rule in both languages. A missing parameter raises
+under SHEETSYNC_STRICT_MESSAGES=1 (the test suite runs so); otherwise it stays visible as {name}
+rather than stopping a run whose work is done.
 """
 
 from __future__ import annotations
 
+import os
 import string
+from enum import StrEnum
 
 LANGS = ("en", "zh")
+
+
+class Rule(StrEnum):
+    """Every rule code an Issue or a SheetsyncError may carry; each has a message in MESSAGES."""
+
+    REQUIRED = "required"
+    STOCK_REQUIRED = "stock_required"
+    PRICE_FORMAT = "price_format"
+    PRICE_DECIMALS = "price_decimals"
+    PRICE_RANGE = "price_range"
+    WEIGHT_FORMAT = "weight_format"
+    WEIGHT_DECIMALS = "weight_decimals"
+    WEIGHT_RANGE = "weight_range"
+    INTEGER_FORMAT = "integer_format"
+    DIMENSION_RANGE = "dimension_range"
+    STOCK_RANGE = "stock_range"
+    AMBIGUOUS_NUMBER = "ambiguous_number"
+    TITLE_LENGTH = "title_length"
+    TITLE_INCONSISTENT = "title_inconsistent"
+    SKU_CODE_FORMAT = "sku_code_format"
+    SKU_CODE_DUPLICATE = "sku_code_duplicate"
+    BARCODE_FORMAT = "barcode_format"
+    BARCODE_CHECK_DIGIT = "barcode_check_digit"
+    LOGISTICS_ATTRIBUTE = "logistics_attribute"
+    LEADING_ZEROS_LOST = "leading_zeros_lost"
+    NUMBER_PRECISION_LOST = "number_precision_lost"
+    IDENTIFIER_BECAME_NUMBER = "identifier_became_number"
+    MERGED_CELL = "merged_cell"
+    IDENTIFIER_AS_NUMBER = "identifier_as_number"
+    IDENTIFIER_FORMAT = "identifier_format"
+    FORMULA_WITHOUT_VALUE = "formula_without_value"
+    CELL_ERROR = "cell_error"
+    DATE_IN_NUMBER = "date_in_number"
+    UNKNOWN_SKU = "unknown_sku"
+    DUPLICATE_SKU = "duplicate_sku"
+    SKU_PRODUCT_MISMATCH = "sku_product_mismatch"
+    MISSING_SKU_ID = "missing_sku_id"
+    NO_FREIGHT_BRACKET = "no_freight_bracket"
+    NO_RATE_FOR_COUNTRY = "no_rate_for_country"
+    NO_RATE_FOR_COUNTRY_SKUS = "no_rate_for_country_skus"
+    RATE_CURRENCY_MISMATCH = "rate_currency_mismatch"
+    READ_ONLY_CHANGED = "read_only_changed"
+    UNKNOWN_COLUMN = "unknown_column"
+    DUPLICATE_COLUMN = "duplicate_column"
+    UNSUPPORTED_COUNTRY = "unsupported_country"
+    MISSING_ID_COLUMN = "missing_id_column"
+    CONFLICT = "conflict"
+    LARGE_PRICE_CHANGE = "large_price_change"
+    LARGE_STOCK_CHANGE = "large_stock_change"
+    NOT_IN_EXPORT = "not_in_export"
+    TITLE_NOT_SUPPORTED = "title_not_supported"
+    SHARED_WAREHOUSE_STOCK = "shared_warehouse_stock"
+    QUOTA_EXCEEDED = "quota_exceeded"
+    PLATFORM_REFUSED = "platform_refused"
+    AE_CREDENTIALS_MISSING = "ae_credentials_missing"
+    AE_PULL_FIRST = "ae_pull_first"
+    ROW_SKIPPED = "row_skipped"
+    STOCK_HELP = "stock_help"
+    MAIL_FAILED = "mail_failed"
+    NO_BRACKET_SHORT = "no_bracket_short"
+    FILE_MISSING = "file_missing"
+    FILE_EMPTY = "file_empty"
+    FILE_OLD_XLS = "file_old_xls"
+    FILE_ENCRYPTED = "file_encrypted"
+    FILE_NOT_XLSX = "file_not_xlsx"
+    FILE_CORRUPT = "file_corrupt"
+    FILE_TOO_LARGE = "file_too_large"
+    NO_PRODUCTS_SHEET = "no_products_sheet"
+    NOT_SHEETSYNC = "not_sheetsync"
+    OTHER_STORE = "other_store"
+    UNKNOWN_EXPORT = "unknown_export"
+    TEMPLATE_VERSION = "template_version"
+    STORE_MISSING = "store_missing"
+    STORE_EXISTS = "store_exists"
+    STORE_NEWER = "store_newer"
+    STORE_BUSY = "store_busy"
+    UNKNOWN_RUN = "unknown_run"
+    RATES_MISSING = "rates_missing"
+    RATES_HEADER = "rates_header"
+    RATES_LINE = "rates_line"
+    CONFIG_INVALID = "config_invalid"
+    PREVIEW_UNKNOWN = "preview_unknown"
+    EXPORT_TOO_MANY_ROWS = "export_too_many_rows"
+    EXPORT_TEXT_TOO_LONG = "export_text_too_long"
+    LANG_UNKNOWN = "lang_unknown"
+
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # cell rules
@@ -215,6 +306,8 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
                         "部分导入（--skip-invalid）：有效行已写入；请修正标红的单元格后重新导入其余部分。"),
     "unreadable": ("Not imported: the file could not be read as a sheetsync workbook.",
                    "未导入：文件无法作为 sheetsync 工作簿读取。"),
+    "unavailable": ("Not imported: the store or the platform cannot be used right now (see below). Nothing was written.",
+                    "未导入：店铺或平台暂时无法使用（见下文）。未写入任何内容。"),
     "partial": ("Partly applied: some changes failed. Run the same import again to finish.",
                 "部分应用：部分修改失败。请再次运行同样的导入以完成。"),
 }
@@ -231,6 +324,8 @@ NEXT_STEPS: dict[str, tuple[str, str]] = {
     "partial": ("Run the same import again: it sends only what is still missing.",
                 "再次运行同样的导入：只会发送尚未完成的部分。"),
     "unreadable": ("Export a fresh template with `sheetsync export`.", "请用 `sheetsync export` 重新导出模板。"),
+    "unavailable": ("Fix what the error names (the store, the connection or the credentials) and run the same command again.",
+                    "请先解决错误中指出的问题（店铺、网络连接或凭证），然后再次运行同样的命令。"),
 }
 
 
@@ -272,8 +367,14 @@ FILE_KINDS: dict[str, tuple[str, str]] = {
 }
 
 
+class MessageError(KeyError):
+    """A message asked for without a parameter its sentence needs: a bug in sheetsync."""
+
+
 class _Lenient(dict):
     def __missing__(self, key: str) -> str:
+        if os.environ.get("SHEETSYNC_STRICT_MESSAGES") == "1":
+            raise MessageError(key)
         return "{" + key + "}"
 
 
@@ -283,8 +384,9 @@ def _pick(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
 
 
 def message(rule: str, lang: str = "en", **params: object) -> str:
-    """The seller-facing sentence for `rule`, in `lang` (en or zh)."""
-    template = _pick(MESSAGES, rule, lang) if rule in MESSAGES else rule
+    """The seller-facing sentence for `rule`, in `lang` (en or zh). An unknown rule raises
+    ValueError; a missing parameter raises MessageError in strict mode (see the module's doc)."""
+    template = _pick(MESSAGES, Rule(rule), lang)
     if lang == "zh":  # labels travel in both languages; use the seller's
         params = {**params, **{k: params[f"{k}_zh"] for k in ("label", "what") if f"{k}_zh" in params}}
     if params.get("kind") in FILE_KINDS:

@@ -25,7 +25,7 @@ from . import integrity
 from .cells import RawSheet, cell_ref
 from .config import Country, Settings, bundled_countries, reference_file, sample_data_dir
 from .diff import ALREADY_APPLIED, CONFLICT, Guardrails, conflict_issue, decide, plan, plan_values
-from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
+from .errors import ConfigError, QuotaExceeded, SheetsyncError, UnreadableWorkbook
 from .fields import TEMPLATE_VERSION
 from .mail import SmtpSettings, send_report
 from .pricing import Pricing, PricingProblem, RateCard, display_prices, freight_check, load_rate_card
@@ -40,7 +40,6 @@ from .targets.aliexpress import (
     Client,
     Credentials,
     PlatformError,
-    QuotaExceeded,
     product_rows,
     shared_warehouse_problems,
 )
@@ -215,7 +214,7 @@ def _mail(result: ImportResult, raw: RawSheet | None, store_id: str, target: str
         problem = send_report(result, path, recipients, smtp or SmtpSettings.from_env(), lang)
     result.emailed = problem is None
     if problem:
-        result.mail_failed = True
+        result.follow_up_failed = True
         result.warnings.append(Issue("mail_failed", WARNING, sheet=None, params={"reason": problem}).render(lang))
 
 

@@ -2,12 +2,66 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as default
+from enum import StrEnum
 from typing import Any
 
-ERROR = "error"
-WARNING = "warning"
+
+class Status(StrEnum):
+    """How a run ended (ARCHITECTURE: statuses and exit codes). A closed set: a typo is an error."""
+
+    APPLIED = "applied"
+    UNCHANGED = "unchanged"
+    DRY_RUN = "dry_run"
+    INVALID = "invalid"
+    UNREADABLE = "unreadable"
+    UNAVAILABLE = "unavailable"
+    PARTIAL = "partial"
+
+    @property
+    def exit_code(self) -> int:
+        return _EXIT_CODES[self]
+
+
+_EXIT_CODES = {Status.APPLIED: 0, Status.UNCHANGED: 0, Status.DRY_RUN: 0, Status.INVALID: 1,
+               Status.UNREADABLE: 2, Status.UNAVAILABLE: 2, Status.PARTIAL: 3}
+FOLLOW_UP_FAILED_EXIT = 4  # the run's own outcome was a success, but the report or the mail failed
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+ERROR = Severity.ERROR
+WARNING = Severity.WARNING
+
+
+def final_status(*, errors: bool, stopped: Status | None = None, dry_run: bool = False, planned: int = 0,
+                 applied: int = 0, failed: int = 0) -> Status:
+    """The one place that decides how a run ended.
+
+    `errors`: validation errors or conflicts were found; `stopped`: the status of what stopped the
+    run (a platform that became unusable, say), if anything did; `planned`, `applied`, `failed`:
+    changes to write, written, and refused or failed by the target. The order matters: nothing
+    written because something stopped the run is that cause; errors come before failures, because
+    fixing the cells and importing again also finishes what failed; then failures; then the quiet
+    outcomes."""
+    if stopped is not None and applied == 0:
+        return stopped
+    if errors:
+        return Status.INVALID
+    if failed or stopped is not None:
+        return Status.PARTIAL
+    if dry_run:
+        return Status.DRY_RUN
+    if planned == 0:
+        return Status.UNCHANGED
+    return Status.APPLIED
 
 
 @dataclass
@@ -28,15 +82,23 @@ class Issue:
     params: dict[str, Any] = default(default_factory=dict)
     message: str = ""
 
+    def __post_init__(self) -> None:
+        from .messages import Rule
+
+        self.rule = Rule(self.rule)  # a closed vocabulary: an unknown rule is a bug, found here
+        self.severity = Severity(self.severity)
+
     def render(self, lang: str) -> Issue:
-        """Fill `message` in `lang` from the rule and its parameters (value, base, current included)."""
+        """Fill `message` in `lang` from the rule and its parameters (where, value, base and
+        current included, so a message may name any of them)."""
         from .messages import message
 
         shown = self.value
         if isinstance(shown, float) and shown.is_integer():
             shown = int(shown)
-        self.message = message(self.rule, lang, **{"value": shown, "base": self.base,
-                                                   "current": self.current, **self.params})
+        self.message = message(self.rule, lang, **{
+            "value": shown, "base": self.base, "current": self.current, "sku_id": self.sku_id,
+            "field": self.field, "cell": self.cell, "row": self.row, **self.params})
         return self
 
     def as_json(self) -> dict[str, Any]:
@@ -46,6 +108,34 @@ class Issue:
 
 
 _ISSUE_JSON_FIELDS = ("rule", "sheet", "cell", "row", "field", "sku_id", "value", "base", "current", "message")
+
+
+class IssueLog:
+    """Collects issues, keeping at most `per_rule` of each rule and counting the rest, so a file
+    with a million bad cells costs memory in proportion to its size, not to its errors. Every
+    error's SKU is remembered even when the issue itself is not kept: --skip-invalid must never
+    write a row because its error was beyond the cap."""
+
+    def __init__(self, per_rule: int = 1000) -> None:
+        self.per_rule = per_rule
+        self.items: list[Issue] = []
+        self.kept: Counter[str] = Counter()
+        self.more: Counter[str] = Counter()  # rule → issues not kept
+        self.invalid_skus: set[str] = set()
+
+    def add(self, issue: Issue) -> Issue:
+        if issue.severity == ERROR and issue.sku_id:
+            self.invalid_skus.add(issue.sku_id)
+        if self.kept[issue.rule] < self.per_rule:
+            self.kept[issue.rule] += 1
+            self.items.append(issue)
+        else:
+            self.more[issue.rule] += 1
+        return issue
+
+    def extend(self, issues: Iterable[Issue]) -> None:
+        for issue in issues:
+            self.add(issue)
 
 
 @dataclass
@@ -83,7 +173,7 @@ class PushResult:
 
 @dataclass
 class ImportResult:
-    status: str
+    status: Status
     file: str
     run_id: str | None = None
     rows: int = 0
@@ -96,18 +186,22 @@ class ImportResult:
     warnings: list[Issue] = default(default_factory=list)
     report: str | None = None
     emailed: bool = False
-    mail_failed: bool = False
+    follow_up_failed: bool = False  # the report could not be written or mailed (a warning says which)
+    more_errors: dict[str, int] = default(default_factory=dict)  # rule → errors beyond the per-rule cap
     change_list: list[Change] = default(default_factory=list)
     push_results: list[PushResult] = default(default_factory=list)
     display_prices: Any = None
     freight_check: Any = None  # after a pull: where the rate card and the platform disagree
     saved_by: str | None = None
 
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)
+
     @property
     def exit_code(self) -> int:
-        """The status's exit code; a failed email turns a success (0) into 4."""
-        code = EXIT_CODES[self.status]
-        return MAIL_FAILED_EXIT if code == 0 and self.mail_failed else code
+        """The status's exit code; a failed follow-up step (report, mail) turns a success (0) into 4."""
+        code = Status(self.status).exit_code
+        return FOLLOW_UP_FAILED_EXIT if code == 0 and self.follow_up_failed else code
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -121,17 +215,18 @@ class ImportResult:
             "already_applied": self.already_applied,
             "failed": self.failed,
             "errors": [i.as_json() for i in self.errors],
+            "more_errors": dict(self.more_errors),
             "warnings": [i.as_json() for i in self.warnings],
             "report": self.report,
             "emailed": self.emailed,
         }
 
 
-EXIT_CODES = {"applied": 0, "unchanged": 0, "dry_run": 0, "invalid": 1, "unreadable": 2, "partial": 3}
-MAIL_FAILED_EXIT = 4
-
 
 def _jsonable(value: Any) -> Any:
+    """A value JSON can carry as it is: NaN and infinities (not JSON) and other objects as text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)

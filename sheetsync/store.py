@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .config import Country
-from .errors import ConfigError, StoreBusy
+from .errors import ConfigError, StoreBusy, StoreUnavailable
 from .fields import BASE_FIELDS
 from .results import Change
 
@@ -122,13 +122,13 @@ class Store:
         """Open a catalog; a write waits up to `lock_timeout` seconds for another writer."""
         path = Path(path)
         if not path.exists():
-            raise ConfigError("store_missing", path=str(path))
+            raise StoreUnavailable("store_missing", path=str(path))
         store = cls(path, _connect(path, lock_timeout))
         try:
             version = int(store.meta("schema_version") or 0)
             store.db.execute(_PLATFORM_PRICES)
         except sqlite3.DatabaseError as exc:
-            raise ConfigError("store_missing", path=str(path)) from exc
+            raise StoreUnavailable("store_missing", path=str(path)) from exc
         if version > SCHEMA_VERSION:
             raise ConfigError("store_newer", path=str(path), version=version)
         return store

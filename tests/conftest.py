@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,10 @@ import pytest
 
 import sheetsync
 from sheetsync.store import Store
+
+# A message asked for without a parameter its sentence needs fails the test that asked (and the
+# CLI processes the tests start inherit it).
+os.environ["SHEETSYNC_STRICT_MESSAGES"] = "1"
 
 
 class Workbook:

@@ -168,7 +168,7 @@ def test_wrong_secret_gives_one_clear_error_and_changes_nothing(pulled, server, 
     with Store.open(pulled) as handle:
         before = handle.catalog_frame()
     result = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server, "wrong"))
-    assert (result.status, result.exit_code) == ("unreadable", 2)
+    assert (result.status, result.exit_code) == ("unavailable", 2)
     assert [e.rule for e in result.errors] == ["platform_refused"]
     assert "IncompleteSignature" in result.errors[0].message and "wrong" not in result.errors[0].message
     with Store.open(pulled) as handle:
@@ -207,7 +207,7 @@ def test_daily_quota_stops_cleanly(pulled, server, tmp_path):
     path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10})
     server.gateway.quota_used = True
     result = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server))
-    assert result.status == "unreadable" and "86400 seconds" in result.errors[0].message
+    assert result.status == "unavailable" and result.exit_code == 2 and "86400 seconds" in result.errors[0].message
 
 
 def test_what_the_platform_cannot_store_is_refused_before_sending(pulled, server, tmp_path):

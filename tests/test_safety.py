@@ -243,7 +243,7 @@ def test_two_imports_never_interleave_and_lose_nothing(store, exported, tmp_path
     try:
         assert holder.stdout.readline().strip() == "holding"   # the first import is inside its transaction
         blocked = sheetsync.import_workbook(store, second_path, settings=Settings(lock_timeout=0.2))
-        assert blocked.status == "unreadable" and blocked.errors[0].rule == "store_busy"
+        assert blocked.status == "unavailable" and blocked.errors[0].rule == "store_busy"
         assert "try again" in blocked.errors[0].message
     finally:
         holder.stdin.write("go\n")

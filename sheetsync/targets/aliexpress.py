@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ..errors import QuotaExceeded, TargetUnavailable
+
 DEFAULT_ENDPOINT = "https://api-sg.aliexpress.com"
 BATTERY, MAGNETIC = "274526", "274452"
 _BAN = re.compile(r"last\s+(\d+)\s+second", re.IGNORECASE)
@@ -42,20 +44,12 @@ def sign(secret: str, params: Mapping[str, Any], api_path: str | None = None) ->
     return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest().upper()
 
 
-class PlatformError(Exception):
+class PlatformError(TargetUnavailable):
     """The gateway refused a call (signature, token, parameters) or the platform cannot be reached."""
 
     def __init__(self, code: str, message: str, retryable: bool = False) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
+        super().__init__(code=code, detail=message)
         self.text = message
-        self.retryable = retryable
-
-
-class QuotaExceeded(PlatformError):
-    def __init__(self, seconds: int) -> None:
-        super().__init__("ApiCallLimit", f"the app's call quota is used up; calls resume in {seconds} seconds")
-        self.seconds = seconds
 
 
 class AmbiguousWrite(PlatformError):
@@ -147,7 +141,7 @@ class Client:
                 if attempt <= self.retries:
                     self.sleep(min(2 ** (attempt - 1), 30) * 0.5)
                     continue
-                raise PlatformError("Unreachable", f"{method}: {kind} after {attempt} tries", True) from None
+                raise PlatformError("Unreachable", f"{method}: {kind} after {attempt} tries") from None
             if response.status_code >= 500:
                 if write:
                     raise AmbiguousWrite("Ambiguous", f"{method}: HTTP {response.status_code}; the product will be "
@@ -155,7 +149,7 @@ class Client:
                 if attempt <= self.retries:
                     self.sleep(min(2 ** (attempt - 1), 30) * 0.5)
                     continue
-                raise PlatformError(f"HTTP{response.status_code}", f"{method}: the platform keeps failing", True)
+                raise PlatformError(f"HTTP{response.status_code}", f"{method}: the platform keeps failing")
             try:
                 payload = response.json()
             except ValueError:
