@@ -23,14 +23,20 @@ INTERNAL_ERROR_EXIT = 70  # a bug in sheetsync, not in the file: see README "Exi
 
 
 class _Guarded(click.Group):
-    """Turns an unexpected exception (a bug) into one clear line instead of a traceback, unless
-    SHEETSYNC_DEBUG=1. Imports write in one transaction, so nothing half-written stays behind."""
+    """The one place where what stops a command is printed: a SheetsyncError as its sentence and
+    its exit code, and an unexpected exception (a bug) as one clear line with exit 70 instead of a
+    traceback, unless SHEETSYNC_DEBUG=1. Imports write in one transaction, so nothing
+    half-written stays behind."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except SheetsyncError as exc:
+            obj = ctx.obj if isinstance(ctx.obj, Context) else None
+            click.echo(f"sheetsync: {exc.message(obj.lang if obj else 'en')}", err=True)
+            sys.exit(exc.exit_code)
         except Exception as exc:
             if os.environ.get("SHEETSYNC_DEBUG") == "1":
                 raise
@@ -43,14 +49,12 @@ class Context:
     def __init__(self, store: str | None, config: str | None) -> None:
         self.store = store_path(store)
         self.config = config
+        self.lang = "en"  # of what the command prints, once its settings and options are known
 
-    def settings(self) -> Settings:
-        return load_settings(self.config, self.store)
-
-
-def _fail(exc: SheetsyncError, lang: str = "en") -> None:
-    click.echo(f"sheetsync: {exc.message(lang)}", err=True)
-    sys.exit(exc.exit_code)
+    def settings(self, lang: str | None = None) -> Settings:
+        loaded = load_settings(self.config, self.store)
+        self.lang = lang or loaded.lang
+        return loaded
 
 
 def _progress(label: str, total: int | None = None, unit: str = "row"):
@@ -93,10 +97,7 @@ def main(ctx: click.Context, store: str | None, config: str | None) -> None:
 @click.pass_obj
 def init(obj: Context, sample: bool, synthetic: int | None) -> None:
     """Create the catalog."""
-    try:
-        count = pipeline.init_store(obj.store, sample=sample, synthetic=synthetic or 0)
-    except SheetsyncError as exc:
-        _fail(exc)
+    count = pipeline.init_store(obj.store, sample=sample, synthetic=synthetic or 0)
     click.echo(f"Created {obj.store} with {count} SKUs.")
 
 
@@ -109,19 +110,16 @@ def init(obj: Context, sample: bool, synthetic: int | None) -> None:
 @click.pass_obj
 def export(obj: Context, out: str, lang: str | None, preview: str | None, rates: str | None) -> None:
     """Write the catalog to an .xlsx template to edit."""
-    try:
-        settings = obj.settings()
-        if preview is not None:
-            parts = [c.strip() for c in preview.split(",") if c.strip()]
-            countries = [] if parts == ["none"] else parts
-        else:
-            countries = list(settings.preview_countries) or None
-        update, close = _progress("export", total=pipeline.catalog_size(obj.store), unit="SKU")
-        summary = pipeline.export_catalog(obj.store, out, lang=lang or settings.lang, preview=countries, rates=rates,
-                                          progress=update)
-        close()
-    except SheetsyncError as exc:
-        _fail(exc)
+    settings = obj.settings(lang)
+    if preview is not None:
+        parts = [c.strip() for c in preview.split(",") if c.strip()]
+        countries = [] if parts == ["none"] else parts
+    else:
+        countries = list(settings.preview_countries) or None
+    update, close = _progress("export", total=pipeline.catalog_size(obj.store), unit="SKU")
+    summary = pipeline.export_catalog(obj.store, out, lang=lang or settings.lang, preview=countries, rates=rates,
+                                      progress=update)
+    close()
     shown = f", live display prices for {', '.join(summary.preview)}" if summary.preview else ""
     click.echo(f"Exported {summary.rows} SKUs × {len(summary.countries)} countries to {out}{shown} "
                f"(export {summary.export_id}).")
@@ -181,7 +179,7 @@ def _human(result: ImportResult, lang: str) -> str:
     if result.emailed:
         lines.append("  report emailed")
     for issue in result.warnings:
-        if issue.rule == "mail_failed":
+        if issue.rule in ("mail_failed", "report_failed"):
             lines.append(f"  {issue.message}")
     return "\n".join(lines)
 
@@ -192,18 +190,16 @@ def _human(result: ImportResult, lang: str) -> str:
 @click.option("--skip-invalid", is_flag=True, help="Apply the valid rows, report the rest.")
 @click.option("--force", is_flag=True, help="On a conflict, write the sheet's value.")
 @click.option("--allow-large-changes", is_flag=True, help="Accept price and stock moves past the guardrails.")
-@click.option("--target", type=click.Choice(["local", "aliexpress"]), default="local", show_default=True,
-              help="Where changes go: the local catalog, or AliExpress (credentials from SHEETSYNC_AE_*).")
+@click.option("--target", type=click.Choice(["local", "aliexpress"]),
+              help="Where changes go: the local catalog, or AliExpress (credentials from SHEETSYNC_AE_*); "
+              "default: the store's own.")
 @_import_options
 @click.pass_obj
 def import_(obj: Context, file: str, dry_run: bool, skip_invalid: bool, force: bool, allow_large_changes: bool,
-            target: str, report: str | None, rates: str | None, lang: str | None, as_json: bool,
+            target: str | None, report: str | None, rates: str | None, lang: str | None, as_json: bool,
             email_to: tuple[str, ...]) -> None:
     """Validate an edited template and apply what changed."""
-    try:
-        settings = obj.settings()
-    except SheetsyncError as exc:
-        _fail(exc)
+    settings = obj.settings(lang)
     stage, close = _stages(as_json)
     result = pipeline.import_workbook(obj.store, file, dry_run=dry_run, skip_invalid=skip_invalid, force=force,
                                       allow_large_changes=allow_large_changes, rates=rates, report=report,
@@ -219,10 +215,7 @@ def import_(obj: Context, file: str, dry_run: bool, skip_invalid: bool, force: b
 def validate(obj: Context, file: str, report: str | None, rates: str | None, lang: str | None,
              as_json: bool, email_to: tuple[str, ...]) -> None:
     """Check an edited template without writing anything (import --dry-run)."""
-    try:
-        settings = obj.settings()
-    except SheetsyncError as exc:
-        _fail(exc)
+    settings = obj.settings(lang)
     stage, close = _stages(as_json)
     result = pipeline.import_workbook(obj.store, file, dry_run=True, rates=rates, report=report, lang=lang,
                                       settings=settings, email_to=email_to, stage=stage)
@@ -238,13 +231,10 @@ def validate(obj: Context, file: str, report: str | None, rates: str | None, lan
 @click.pass_obj
 def pull(obj: Context, target: str, since: str | None, as_json: bool) -> None:
     """Refresh the local catalog from the platform."""
-    try:
-        settings = obj.settings()
-        update, close = _progress("pull", unit="product")
-        summary = pipeline.pull(obj.store, since=since, settings=settings, progress=update)
-        close()
-    except SheetsyncError as exc:
-        _fail(exc)
+    settings = obj.settings()
+    update, close = _progress("pull", unit="product")
+    summary = pipeline.pull(obj.store, since=since, settings=settings, progress=update, target=target)
+    close()
     if as_json:
         click.echo(json.dumps(summary.__dict__))
     else:
@@ -256,10 +246,7 @@ def pull(obj: Context, target: str, since: str | None, as_json: bool) -> None:
 @click.pass_obj
 def history(obj: Context) -> None:
     """List import runs."""
-    try:
-        runs = pipeline.history(obj.store)
-    except SheetsyncError as exc:
-        _fail(exc)
+    runs = pipeline.history(obj.store)
     if not runs:
         click.echo("No runs yet.")
     for run in runs:
@@ -271,15 +258,13 @@ def history(obj: Context) -> None:
 @click.argument("run_id")
 @click.option("--dry-run", is_flag=True, help="Show what would be put back, write nothing.")
 @click.option("--force", is_flag=True, help="Put values back even where they changed again since the run.")
-@click.option("--target", type=click.Choice(["local", "aliexpress"]), default="local", show_default=True)
+@click.option("--target", type=click.Choice(["local", "aliexpress"]),
+              help="Where to put the values back (default: where the run wrote them).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
-def revert(obj: Context, run_id: str, dry_run: bool, force: bool, target: str, as_json: bool) -> None:
+def revert(obj: Context, run_id: str, dry_run: bool, force: bool, target: str | None, as_json: bool) -> None:
     """Put back the values an import run replaced."""
-    try:
-        settings = obj.settings()
-    except SheetsyncError as exc:
-        _fail(exc)
+    settings = obj.settings()
     result = pipeline.revert(obj.store, run_id, dry_run=dry_run, force=force, target=target, settings=settings)
     _emit(result, as_json, "en")
 
@@ -307,10 +292,7 @@ def freight(obj: Context, weight: str | None, dims: str | None, countries: tuple
             rates: str | None, check: bool) -> None:
     """Quote freight and display price for one parcel (or --check the rate card against the platform)."""
     if check:
-        try:
-            table = pipeline.freight_disagreements(obj.store, rates)
-        except SheetsyncError as exc:
-            _fail(exc)
+        table = pipeline.freight_disagreements(obj.store, rates)
         if table.empty:
             click.echo("The rate card agrees with the platform's freight everywhere (or nothing was pulled yet).")
             return
@@ -331,12 +313,9 @@ def freight(obj: Context, weight: str | None, dims: str | None, countries: tuple
         if len(size) != 3 or min(size) <= 0:
             raise click.BadParameter("--dims must look like 30x20x10 (whole cm)")
     cents = int(_decimal(seller_price, "--seller-price") * 100) if seller_price else None
-    try:
-        card = load_rate_card(rates or reference_file("freight_rates.csv"))
-        wanted = [c.upper() for c in countries] or list(card.countries)
-        quotes = [quote(card, grams, size, cc, cents) for cc in wanted]
-    except SheetsyncError as exc:
-        _fail(exc)
+    card = load_rate_card(rates or reference_file("freight_rates.csv"))
+    wanted = [c.upper() for c in countries] or list(card.countries)
+    quotes = [quote(card, grams, size, cc, cents) for cc in wanted]
     click.echo(f"{'country':<8}{'chargeable kg':>14}{'freight':>10}{'display':>10}  currency")
     for q in quotes:
         fee = to_display("money", q.freight_cents) if q.freight_cents is not None else message("no_bracket_short")

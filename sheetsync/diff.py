@@ -6,18 +6,30 @@
 | different     | equal to sheet | already applied (counted, not written)   |
 | different     | anything else  | conflict (error), unless force           |
 
-Comparisons are on canonical values (cents, grams, ints, text), whole columns at a time.
+The rule exists once, in two forms that must agree (a property test checks it): `outcomes`, over
+whole arrays, and its scalar twin `decide`. `edits` finds, a whole column at a time, the cells
+where the sheet differs from the base: only those are read from the target and decided.
+Comparisons are on canonical values (cents, grams, ints, text).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
 
 from .fields import Field, field_for_key, to_display
-from .results import ERROR, WARNING, Change, ChangeSet, Issue
+from .results import ERROR, WARNING, Change, Issue
+
+
+class Outcome(StrEnum):
+    UNTOUCHED = "untouched"
+    CHANGE = "change"
+    ALREADY_APPLIED = "already_applied"
+    CONFLICT = "conflict"
 
 
 @dataclass(frozen=True)
@@ -30,50 +42,150 @@ class Guardrails:
     allow_large_changes: bool = False
 
 
-UNTOUCHED, CHANGE, ALREADY_APPLIED, CONFLICT = "untouched", "change", "already_applied", "conflict"
+@dataclass
+class Decision:
+    """What the change rule made of a set of edits: the changes to write (with `before` set to the
+    target's current value), those the target already holds, and the conflicts and guardrail
+    issues found on the way."""
+
+    changes: list[Change] = field(default_factory=list)
+    already: list[Change] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
 
 
-def decide(base: object, sheet: object, current: object) -> str:
+def decide(base: object, sheet: object, current: object) -> Outcome:
     """The change rule for one value (the table above)."""
     if sheet == base:
-        return UNTOUCHED
+        return Outcome.UNTOUCHED
     if current == sheet:
-        return ALREADY_APPLIED
+        return Outcome.ALREADY_APPLIED
     if current == base:
-        return CHANGE
-    return CONFLICT
+        return Outcome.CHANGE
+    return Outcome.CONFLICT
 
 
-def conflict_issue(key: str, sku: str, wanted: object, base: object, current: object, force: bool,
-                   row: int | None = None) -> Issue:
-    """A conflict names the field with all three values, shown as the seller types them; with
-    --force it is a warning and the sheet's value is written."""
-    f = field_for_key(key)
-    kind = f.kind if f else "text"
-    return Issue("conflict", WARNING if force else ERROR, sheet=None if row is None else "Products", field=key,
-                 sku_id=sku, row=row, value=to_display(kind, wanted), base=to_display(kind, base),
-                 current=to_display(kind, current), params=_labels(f, key))
+def outcomes(base: np.ndarray, sheet: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """The change rule over aligned object arrays of plain values (None for a missing one)."""
+    result = np.full(len(sheet), Outcome.CONFLICT, dtype=object)
+    result[_same(current, base)] = Outcome.CHANGE
+    result[_same(current, sheet)] = Outcome.ALREADY_APPLIED
+    result[_same(sheet, base)] = Outcome.UNTOUCHED
+    return result
 
 
-def plan_values(items: list[tuple[str, str, str, object, object, object]], force: bool = False
-                ) -> tuple[ChangeSet, list[Issue]]:
-    """The change rule over (sku_id, product_id, field, base, wanted, current) tuples: for revert,
-    where `wanted` is the value a run replaced and `base` the value it wrote."""
-    changes = ChangeSet()
-    issues: list[Issue] = []
-    for sku, product, key, base, wanted, current in items:
-        outcome = decide(base, wanted, current)
-        if outcome == ALREADY_APPLIED:
-            changes.already_applied += 1
+def _objects(values: list[object]) -> np.ndarray:
+    """A 1-D object array of exactly these values (np.array would nest any sequence it finds)."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _same(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    return np.fromiter((a == b for a, b in zip(left.tolist(), right.tolist(), strict=True)), dtype=bool,
+                       count=len(left))
+
+
+def edits(sheet: pd.DataFrame, editable: Sequence[str], base: pd.DataFrame) -> list[Change]:
+    """Every cell of an editable column whose value differs from the export's, as a Change with
+    `base` and `after` set (`before`, the target's value, is not known yet).
+
+    `sheet` is the validated frame (indexed by sku_id, `_row` column, <NA> where a cell failed
+    validation, which is never an edit); `base` holds at least those SKUs. Title is a product
+    field: it is judged once per product, on the product's first row in the sheet."""
+    found: list[Change] = []
+    skus = sheet.index
+    base_rows = base.reindex(skus)
+    product_ids = base_rows["product_id"]
+    products = product_ids.to_numpy(dtype=object)
+    rows = sheet["_row"].to_numpy()
+    first_of_product = ~product_ids.duplicated(keep="first").to_numpy()
+    for key in editable:
+        values = sheet[key]
+        valid = values.notna().to_numpy() & (first_of_product if key == "title" else True)
+        edited = valid & ~_equal(values, base_rows[key])
+        if not edited.any():
             continue
-        if outcome == UNTOUCHED:
+        # Whole columns as object arrays once: indexing a Series cell by cell costs ~10 µs a cell.
+        afters = values.to_numpy(dtype=object)
+        bases = base_rows[key].to_numpy(dtype=object)
+        for i in np.flatnonzero(edited).tolist():
+            found.append(Change(skus[i], str(products[i]), key, None, plain(afters[i]), base=plain(bases[i]),
+                                row=int(rows[i])))
+    return found
+
+
+def decide_all(candidates: Sequence[Change], current: Sequence[object], force: bool = False,
+               guardrails: Guardrails | None = None) -> Decision:
+    """Apply the change rule to edits whose target values are `current` (aligned with them).
+
+    A conflict is an error naming the cell with its three values; with `force` it is a warning
+    and the sheet's value is written. Guardrails (None: none, as for a revert) judge the move
+    from the base to the sheet's value."""
+    decision = Decision()
+    if not candidates:
+        return decision
+    nows = [plain(value) for value in current]
+    judged = outcomes(_objects([c.base for c in candidates]), _objects([c.after for c in candidates]),
+                      _objects(nows))
+    for change, outcome, now in zip(candidates, judged.tolist(), nows, strict=True):
+        if outcome == Outcome.UNTOUCHED:
             continue
-        if outcome == CONFLICT:
-            issues.append(conflict_issue(key, sku, wanted, base, current, force))
+        change.before = now
+        if outcome == Outcome.ALREADY_APPLIED:
+            decision.already.append(change)
+            continue
+        if outcome == Outcome.CONFLICT:
+            decision.issues.append(conflict_issue(change, now, force))
             if not force:
                 continue
-        changes.changes.append(Change(sku, product, key, current, wanted, base=base))
-    return changes, issues
+        limit = guardrail(change, guardrails) if guardrails else None
+        if limit:
+            decision.issues.append(limit)
+            if not guardrails.allow_large_changes:
+                continue
+        decision.changes.append(change)
+    return decision
+
+
+def conflict_issue(change: Change, current: object, force: bool) -> Issue:
+    """A conflict names the field with all three values, shown as the seller types them; with
+    --force it is a warning and the sheet's value is written."""
+    f = field_for_key(change.field)
+    kind = f.kind if f else "text"
+    return Issue("conflict", WARNING if force else ERROR, sheet=None if change.row is None else "Products",
+                 field=change.field, sku_id=change.sku_id, row=change.row, value=to_display(kind, change.after),
+                 base=to_display(kind, change.base), current=to_display(kind, current),
+                 params=_labels(f, change.field))
+
+
+def guardrail(change: Change, rails: Guardrails) -> Issue | None:
+    """A move from the base to the sheet's value beyond the limits: an error, or a warning with
+    --allow-large-changes."""
+    f = field_for_key(change.field)
+    if f is None or f.kind not in ("money", "stock") or change.base is None or change.after is None:
+        return None
+    before, after = int(change.base), int(change.after)
+    params: dict[str, object]
+    if f.kind == "money" and before:
+        moved = abs(after - before) * 100 / before
+        if moved <= rails.max_price_change_pct:
+            return None
+        rule, params = "large_price_change", {"percent": f"{moved:.0f}", "limit": f"{rails.max_price_change_pct:g}"}
+    elif f.kind == "stock":
+        jump = abs(after - before)
+        if jump <= rails.max_stock_jump:
+            return None
+        rule, params = "large_stock_change", {"jump": jump, "limit": rails.max_stock_jump}
+    else:
+        return None
+    return Issue(rule, WARNING if rails.allow_large_changes else ERROR, field=change.field, sku_id=change.sku_id,
+                 row=change.row, value=to_display(f.kind, after), base=to_display(f.kind, before),
+                 params={**_labels(f, change.field), **params})
+
+
+def _labels(f: Field | None, key: str) -> dict[str, str]:
+    """The field's label in both languages; the message catalog picks the seller's."""
+    return {"label": f.label_en, "label_zh": f.label_zh} if f else {"label": key, "label_zh": key}
 
 
 def _equal(left: pd.Series, right: pd.Series) -> np.ndarray:
@@ -93,80 +205,14 @@ def _equal(left: pd.Series, right: pd.Series) -> np.ndarray:
     return same
 
 
-def plan(sheet: pd.DataFrame, editable: list[str], base: pd.DataFrame, current: pd.DataFrame,
-         force: bool = False, guardrails: Guardrails | None = None) -> tuple[ChangeSet, list[Issue]]:
-    """Apply the change rule to every editable field present in the sheet.
-
-    `sheet` is the validated frame (indexed by sku_id, `_row` column, <NA> where a cell failed
-    validation); `base` and `current` hold the same keys for at least those SKUs.
-    """
-    guardrails = guardrails or Guardrails()
-    changes = ChangeSet()
-    issues: list[Issue] = []
-    skus = sheet.index
-    base_rows = base.reindex(skus)
-    current_rows = current.reindex(skus)
-    product_ids = current_rows["product_id"]
-    products = product_ids.to_numpy(dtype=object)
-    rows = sheet["_row"].to_numpy()
-    for key in editable:
-        f = field_for_key(key)
-        values = sheet[key]
-        # Title is a product field: judge it once per product, on the product's first row in the sheet.
-        first = (~product_ids.duplicated(keep="first").to_numpy() if key == "title"
-                 else np.ones(len(skus), dtype=bool))
-        valid = values.notna().to_numpy() & first
-        edited = valid & ~_equal(values, base_rows[key])
-        if not edited.any():
-            continue
-        matches_base = _equal(current_rows[key], base_rows[key])
-        matches_sheet = _equal(current_rows[key], values)
-        # Whole columns as object arrays once: indexing a Series cell by cell costs ~10 µs a cell.
-        afters = values.to_numpy(dtype=object)
-        bases = base_rows[key].to_numpy(dtype=object)
-        nows = current_rows[key].to_numpy(dtype=object)
-        for i in np.flatnonzero(edited).tolist():
-            sku = skus[i]
-            after, was, now = afters[i], bases[i], nows[i]
-            if matches_sheet[i]:
-                changes.already_applied += 1
-                continue
-            if not matches_base[i]:
-                issues.append(conflict_issue(key, sku, after, was, now, force, row=int(rows[i])))
-                if not force:
-                    continue
-            limit = _guardrail(f.kind, was, after, guardrails)
-            if limit:
-                issues.append(Issue(limit[0], WARNING if guardrails.allow_large_changes else ERROR, field=key,
-                                    sku_id=sku, row=int(rows[i]), value=to_display(f.kind, after),
-                                    base=to_display(f.kind, was), params={**_labels(f, key), **limit[1]}))
-                if not guardrails.allow_large_changes:
-                    continue
-            changes.changes.append(Change(sku, str(products[i]), key, _plain(now), _plain(after), base=_plain(was)))
-    return changes, issues
-
-
-def _labels(f: Field | None, key: str) -> dict[str, str]:
-    """The field's label in both languages; the message catalog picks the seller's."""
-    return {"label": f.label_en, "label_zh": f.label_zh} if f else {"label": key}
-
-
-def _guardrail(kind: str, before: object, after: object, rails: Guardrails) -> tuple[str, dict] | None:
-    if kind == "money" and before and not pd.isna(before):
-        moved = abs(int(after) - int(before)) * 100 / int(before)
-        if moved > rails.max_price_change_pct:
-            return "large_price_change", {"percent": f"{moved:.0f}", "limit": f"{rails.max_price_change_pct:g}"}
-    if kind == "stock" and not pd.isna(before):
-        jump = abs(int(after) - int(before))
-        if jump > rails.max_stock_jump:
-            return "large_stock_change", {"jump": jump, "limit": rails.max_stock_jump}
-    return None
-
-
-def _plain(value: object) -> object:
-    """numpy and pandas scalars → plain Python values (JSON-able, SQLite-able)."""
-    if value is None or value is pd.NA:
+def plain(value: object) -> object:
+    """numpy and pandas scalars → plain Python values (comparable, JSON-able, SQLite-able)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, np.integer):
         return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.str_):
+        return str(value)
     return value

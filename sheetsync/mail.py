@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
+from .errors import ConfigError
 from .messages import status_words
 from .results import ImportResult
 
@@ -45,12 +46,35 @@ class SmtpSettings:
         if not host:
             return None
         implicit = env.get("SHEETSYNC_SMTP_SSL", "0") == "1"
-        port = int(env.get("SHEETSYNC_SMTP_PORT") or (465 if implicit else 587))
+        port_text = (env.get("SHEETSYNC_SMTP_PORT") or "").strip() or str(465 if implicit else 587)
+        if not port_text.isascii() or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ConfigError("mail_settings", detail=f"SHEETSYNC_SMTP_PORT must be a port number, not {port_text!r}")
+        port = int(port_text)
         user = env.get("SHEETSYNC_SMTP_USER") or None
         return cls(host=host, port=port, user=user, password=env.get("SHEETSYNC_SMTP_PASSWORD") or None,
                    starttls=env.get("SHEETSYNC_SMTP_STARTTLS", "1" if not implicit else "0") == "1",
                    ssl=implicit, sender=env.get("SHEETSYNC_SMTP_FROM") or user or f"sheetsync@{socket.gethostname()}",
                    cafile=env.get("SHEETSYNC_SMTP_CAFILE") or None)
+
+
+def check_mail(settings: SmtpSettings | None, recipients: Sequence[str]) -> None:
+    """Refuse, before an import starts, mail settings that cannot work, so a mail problem is never
+    found after the catalog was changed. Only what can be known without connecting."""
+
+    def refuse(detail: str) -> None:
+        raise ConfigError("mail_settings", detail=detail)
+
+    if settings is None:
+        refuse("SHEETSYNC_SMTP_HOST is not set")
+    for address in (*recipients, settings.sender):
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in address) or address.count("@") != 1 \
+                or not all(address.split("@")):
+            refuse(f"{address!r} is not an email address")
+    for name, value in (("SHEETSYNC_SMTP_USER", settings.user), ("SHEETSYNC_SMTP_PASSWORD", settings.password)):
+        if value and not value.isascii():
+            refuse(f"{name} has characters other than ASCII, which SMTP login cannot send")
+    if settings.cafile and not Path(settings.cafile).is_file():
+        refuse(f"SHEETSYNC_SMTP_CAFILE {settings.cafile} does not exist")
 
 
 def summary_text(result: ImportResult, lang: str = "en", first_errors: int = 10) -> str:
@@ -94,9 +118,9 @@ def send_report(result: ImportResult, report: Path, recipients: Sequence[str], s
     """Send; None on success, else a one-line reason without secrets."""
     if settings is None:
         return "SHEETSYNC_SMTP_HOST is not set"
-    message = build_message(result, report, recipients, settings.sender, lang)
-    context = ssl.create_default_context(cafile=settings.cafile)
     try:
+        message = build_message(result, report, recipients, settings.sender, lang)
+        context = ssl.create_default_context(cafile=settings.cafile)
         if settings.ssl:
             client: smtplib.SMTP = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
                                                     context=context)
@@ -117,6 +141,6 @@ def send_report(result: ImportResult, report: Path, recipients: Sequence[str], s
         return f"the SMTP server refused the message: {exc.smtp_code} {text}"
     except smtplib.SMTPRecipientsRefused as exc:
         return f"the SMTP server refused every recipient ({', '.join(sorted(exc.recipients))})"
-    except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+    except (smtplib.SMTPException, OSError, ssl.SSLError, UnicodeError, ValueError) as exc:
         return f"could not send through {settings.host}:{settings.port}: {exc.__class__.__name__}: {exc}"
     return None

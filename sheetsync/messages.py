@@ -100,6 +100,14 @@ class Rule(StrEnum):
     EXPORT_TEXT_TOO_LONG = "export_text_too_long"
     LANG_UNKNOWN = "lang_unknown"
 
+    REPORT_FAILED = "report_failed"
+    MAIL_SETTINGS = "mail_settings"
+    TARGET_UNKNOWN = "target_unknown"
+    PULL_NOT_SUPPORTED = "pull_not_supported"
+    AE_COUNTRY_WITHOUT_WAREHOUSE = "ae_country_without_warehouse"
+    AE_NO_COUNTRIES = "ae_no_countries"
+    AE_WAREHOUSE_MAPPING = "ae_warehouse_mapping"
+
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # cell rules
@@ -237,6 +245,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "各国 JIT 库存，每国一列：0–999999 的整数；0 表示不在该国销售。"),
     "mail_failed": ("The report could not be emailed: {reason}. The import itself is as reported above.",
                     "报告邮件发送失败：{reason}。导入结果以上文为准。"),
+    "report_failed": ("The report could not be written: {reason}. The import itself is as reported above.",
+                     "报告无法写入：{reason}。导入结果以上文为准。"),
+    "mail_settings": ("The mail settings cannot work: {detail}. Fix the SHEETSYNC_SMTP_* settings; nothing was imported.",
+                     "邮件设置无法使用：{detail}。请修正 SHEETSYNC_SMTP_* 设置；未导入任何内容。"),
+    "target_unknown": ("Unknown target {value}; use one of: {allowed}.",
+                      "未知的目标 {value}；请使用：{allowed}。"),
+    "pull_not_supported": ("The {target} target has nothing to pull from; pull from a platform, like `sheetsync pull --target aliexpress`.",
+                          "{target} 目标没有可拉取的来源；请从平台拉取，例如 `sheetsync pull --target aliexpress`。"),
+    "ae_country_without_warehouse": ("{country} is mapped to no JIT warehouse, so AliExpress cannot hold stock for it. Set country_warehouses in sheetsync.toml and pull again, or leave this stock unchanged.",
+                                    "{country} 没有对应的 JIT 仓，速卖通无法保存该国库存。请在 sheetsync.toml 中设置 country_warehouses 并重新拉取，或不要修改此库存。"),
+    "ae_no_countries": ("AliExpress listed no supported countries ({detail}); nothing was pulled. Try again later.",
+                       "速卖通没有返回任何支持的国家（{detail}）；未拉取任何内容。请稍后再试。"),
+    "ae_warehouse_mapping": ("The countries cannot all be mapped to one of your JIT warehouses (unmapped: {countries}; unknown warehouses: {unknown}; yours: {warehouses}). Set country_warehouses in sheetsync.toml, like country_warehouses = {{UK = \"UK-JIT\"}}; nothing was pulled.",
+                            "无法把所有国家对应到您的 JIT 仓（未对应：{countries}；未知仓库：{unknown}；您的仓库：{warehouses}）。请在 sheetsync.toml 中设置 country_warehouses，例如 country_warehouses = {{UK = \"UK-JIT\"}}；未拉取任何内容。"),
     "no_bracket_short": ("too heavy", "超重"),
     # fatal: the file or the setup
     "file_missing": ("File {path} does not exist.", "文件 {path} 不存在。"),

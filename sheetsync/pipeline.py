@@ -8,43 +8,36 @@ from __future__ import annotations
 
 import functools
 import gc
-import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import pandas as pd
 
 from . import integrity
 from .cells import RawSheet, cell_ref
-from .config import Country, Settings, bundled_countries, reference_file, sample_data_dir
-from .diff import ALREADY_APPLIED, CONFLICT, Guardrails, conflict_issue, decide, plan, plan_values
-from .errors import ConfigError, QuotaExceeded, SheetsyncError, UnreadableWorkbook
+from .config import Settings, bundled_countries, reference_file, sample_data_dir
+from .diff import Guardrails, decide_all, edits
+from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
 from .fields import TEMPLATE_VERSION
-from .mail import SmtpSettings, send_report
+from .mail import SmtpSettings, check_mail, send_report
 from .pricing import Pricing, PricingProblem, RateCard, display_prices, freight_check, load_rate_card
 from .read import check_package, read_metadata, read_sheet
 from .report import write_report
-from .results import ERROR, WARNING, Change, ImportResult, Issue, PushResult
+from .results import ERROR, WARNING, Change, ImportResult, Issue, PullResult, Status, final_status
 from .schema import prepare_schema, validate
 from .seed import sample_catalog, synthetic_catalog
 from .store import Store
-from .targets.aliexpress import (
-    AliExpressTarget,
-    Client,
-    Credentials,
-    PlatformError,
-    product_rows,
-    shared_warehouse_problems,
-)
-from .targets.local import LocalTarget
+from .targets import Target, open_target
 from .template import ExportMeta, Preview, check_fits, write_workbook
+
+if TYPE_CHECKING:
+    from .targets.aliexpress import Client
 
 Progress = Callable[[int], None]
 Stage = Callable[[str], None]
@@ -150,72 +143,112 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         return ExportSummary(str(path), record.export_id, len(frame), codes, list(wanted))
 
 
-@_collector_paused
-def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *, dry_run: bool = False,
-                    skip_invalid: bool = False, force: bool = False, allow_large_changes: bool = False,
-                    rates: str | os.PathLike | None = None, report: str | os.PathLike | None = None,
-                    lang: str | None = None, target: str = "local", settings: Settings | None = None,
-                    email_to: Sequence[str] = (), smtp: SmtpSettings | None = None,
-                    client: Client | None = None, stage: Stage | None = None) -> ImportResult:
-    """Import an edited workbook. Never raises for a bad file or bad cells: the result says what
-    happened (status, counts, errors, warnings) and `exit_code` maps it to the CLI's exit code.
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the seller asked of an import, as one value (the CLI's options, the API's keywords)."""
 
-    With `email_to`, the report is mailed (through `smtp`, else the SHEETSYNC_SMTP_* environment);
-    a report is written to a temporary file when no `report` path is given."""
+    dry_run: bool = False
+    skip_invalid: bool = False
+    force: bool = False
+    allow_large_changes: bool = False
+    rates: str | os.PathLike | None = None
+    report: str | os.PathLike | None = None
+    lang: str | None = None
+    target: str | None = None  # None: the store's own target
+    email_to: Sequence[str] = ()
+
+
+def _no_stage(name: str) -> None:
+    """No progress display."""
+
+
+@_collector_paused
+def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *, settings: Settings | None = None,
+                    smtp: SmtpSettings | None = None, client: Client | None = None, stage: Stage | None = None,
+                    **options: Any) -> ImportResult:
+    """Import an edited workbook. Never raises for a bad file, bad cells, a busy store or a
+    platform that cannot be used: the result says what happened (status, counts, errors,
+    warnings) and `exit_code` maps it to the CLI's exit code. `options` are ImportOptions' fields.
+
+    With `email_to`, the report is mailed (through `smtp`, else the SHEETSYNC_SMTP_* environment,
+    checked before anything else is done); a report is written to a temporary file for the mail
+    when no `report` path is given. A report or mail that fails after the import keeps the
+    import's result and adds a warning (exit 4 instead of 0)."""
+    opts = ImportOptions(**options)
     settings = settings or Settings()
-    stage = stage or (lambda name: None)
-    result = ImportResult(status="unreadable", file=str(path))
+    stage = stage or _no_stage
+    result = ImportResult(Status.UNREADABLE, file=str(path))
     raw: RawSheet | None = None
-    handle: Store | None = None
-    owned = False
+    store_id, target_name, lang = "", opts.target or "local", opts.lang
+    mail: SmtpSettings | None = None
     try:
-        card = load_rate_card(rates or reference_file("freight_rates.csv"))
-        handle, owned = _open(store, settings.lock_timeout)
-        remote = connect(handle, settings, client, require_pull=True) if target == "aliexpress" else None
-        # A local import holds the store's write lock from the moment it reads the catalog until its
-        # changes are committed, so what it compares against cannot change underneath it.
-        with nullcontext() if dry_run or remote else handle.transaction():
-            stage("read")
-            loaded = _read_with_catalog(path, handle)
-            raw = loaded.raw
-            result.saved_by = raw.saved_by
-            lang = lang or raw.lang or settings.lang
-            _check_meta(loaded, handle)
-            _run(handle, loaded, card, result, dry_run, skip_invalid, force, allow_large_changes, settings,
-                 target, remote, stage)
+        if opts.email_to:
+            mail = smtp or SmtpSettings.from_env()
+            check_mail(mail, opts.email_to)
+        card = load_rate_card(opts.rates or reference_file("freight_rates.csv"))
+        with _opened(store, settings.lock_timeout) as handle:
+            store_id = handle.store_id
+            target = open_target(opts.target, handle, settings, client)
+            target_name = target.name
+            with nullcontext() if opts.dry_run else target.exclusive():
+                stage("read")
+                loaded = _read_with_catalog(path, handle)
+                raw = loaded.raw
+                result.saved_by = raw.saved_by
+                lang = lang or raw.lang or settings.lang
+                _check_meta(loaded, handle)
+                _import(handle, target, loaded, card, opts, settings, result, stage)
     except SheetsyncError as exc:
-        result.status = exc.status
-        result.errors = [Issue(exc.rule, sheet=None, params=dict(exc.params))]
-    except PlatformError as exc:
-        result.status = "unreadable" if result.applied == 0 else "partial"
-        result.errors = [Issue("platform_refused", sheet=None, params={"code": exc.code, "detail": exc.text})]
-    finally:
-        lang = lang or settings.lang
-        for issue in (*result.errors, *result.warnings):
-            issue.render(lang)
-        store_id = handle.store_id if handle is not None else ""
-        if owned and handle is not None:
-            handle.close()
-    if report is not None:
-        stage("report")
-        result.report = str(report)
-        write_report(report, result, raw, store_id, target, lang)
-    if email_to:
-        _mail(result, raw, store_id, target, lang, report, email_to, smtp)
+        _stop(result, exc)
+    lang = lang or settings.lang
+    for issue in (*result.errors, *result.warnings):
+        issue.render(lang)
+    _follow_up(result, raw, store_id, target_name, lang, opts, mail, stage)
     return result
 
 
-def _mail(result: ImportResult, raw: RawSheet | None, store_id: str, target: str, lang: str,
-          report: str | os.PathLike | None, recipients: Sequence[str], smtp: SmtpSettings | None) -> None:
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(report) if report is not None else Path(scratch) / f"{Path(result.file).stem}-report.xlsx"
-        if report is None:
-            write_report(path, result, raw, store_id, target, lang)
-        problem = send_report(result, path, recipients, smtp or SmtpSettings.from_env(), lang)
-    result.emailed = problem is None
-    if problem:
-        result.follow_up_failed = True
-        result.warnings.append(Issue("mail_failed", WARNING, sheet=None, params={"reason": problem}).render(lang))
+def _stop(result: ImportResult, exc: SheetsyncError) -> None:
+    """What stopped a run becomes its result: its status (or partial, if something was written
+    first) and an error saying why, in the seller's words."""
+    result.status = final_status(errors=False, stopped=exc.status, applied=result.applied, failed=result.failed,
+                                 planned=result.changes)
+    result.errors.append(Issue(exc.rule, sheet=None, params=dict(exc.params)))
+
+
+def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, target: str, lang: str,
+               opts: ImportOptions, mail: SmtpSettings | None, stage: Stage) -> None:
+    """The report and the mail, after the work: a failure here is a warning naming the step, and
+    the run's own result stands (ARCHITECTURE: exit 4 when it was a success)."""
+    if opts.report is not None:
+        stage("report")
+        try:
+            write_report(opts.report, result, raw, store_id, target, lang)
+            result.report = str(opts.report)
+        except (OSError, SheetsyncError) as exc:
+            _follow_up_failed(result, "report_failed", _reason(exc, lang), lang)
+    if opts.email_to:
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(result.report) if result.report else Path(scratch) / f"{Path(result.file).stem}-report.xlsx"
+            try:
+                if not result.report:
+                    write_report(path, result, raw, store_id, target, lang)
+                problem = send_report(result, path, opts.email_to, mail, lang)
+            except (OSError, SheetsyncError) as exc:
+                problem = _reason(exc, lang)
+        result.emailed = problem is None
+        if problem:
+            _follow_up_failed(result, "mail_failed", problem, lang)
+
+
+def _follow_up_failed(result: ImportResult, rule: str, reason: str, lang: str) -> None:
+    result.follow_up_failed = True
+    result.warnings.append(Issue(rule, WARNING, sheet=None, params={"reason": reason}).render(lang))
+
+
+def _reason(exc: Exception, lang: str) -> str:
+    if isinstance(exc, SheetsyncError):
+        return exc.message(lang)
+    return f"{exc.__class__.__name__}: {exc}"
 
 
 @dataclass
@@ -256,76 +289,92 @@ def _check_meta(loaded: _Loaded, store: Store) -> None:
         raise UnreadableWorkbook("other_store", path=name, store_id=meta.get("store_id") or "?")
     if loaded.base is None:  # loaded for the file's export id, if the store knows that export
         raise UnreadableWorkbook("unknown_export", path=name, export_id=meta["export_id"])
+    if loaded.signature is None or not integrity.matches(loaded.signature, meta.get("signature", "")):
+        raise UnreadableWorkbook("not_sheetsync", path=name)
 
 
-def _run(store: Store, loaded: _Loaded, card: RateCard, result: ImportResult, dry_run: bool, skip_invalid: bool,
-         force: bool, allow_large_changes: bool, settings: Settings, target_name: str,
-         remote: AliExpressTarget | None = None, stage: Stage = lambda name: None) -> None:
+def _import(store: Store, target: Target, loaded: _Loaded, card: RateCard, opts: ImportOptions,
+            settings: Settings, result: ImportResult, stage: Stage) -> None:
+    """Validate and price the sheet, find what it edits, and hand that to the shared path."""
     stage("validate")
-    raw, catalog = loaded.raw, loaded.catalog
-    export_id = raw.meta["export_id"]
-    base = loaded.base  # present: _check_meta refused a file whose export the store does not know
-    if loaded.signature is None or not integrity.matches(loaded.signature, raw.meta.get("signature", "")):
-        raise UnreadableWorkbook("not_sheetsync", path=raw.path)
+    raw, catalog, base = loaded.raw, loaded.catalog, loaded.base
     countries = [c.code for c in store.countries()]
     checked = validate(raw, catalog, base, countries)
-    issues = list(checked.issues)
-    sheet = checked.frame
     result.rows = checked.rows
 
     stage("price")
-    merged = _merged(sheet, catalog, checked.invalid_skus)
+    merged = _merged(checked.frame, catalog, checked.invalid_skus)
     pricing = display_prices(merged, card, countries)
-    pricing_issues, unpriced = _pricing_issues(pricing.problems, sheet)
-    issues += pricing_issues
+    pricing_issues, unpriced = _pricing_issues(pricing.problems, checked.frame)
     result.display_prices = _display_table(pricing, merged)
     platform = store.platform_prices()
     if platform:
         result.freight_check = freight_check(catalog, card, countries, platform)
 
     stage("plan")
-    target = LocalTarget(store)
-    # For AliExpress the sheet is planned against the export here; each product is then re-read
-    # from the platform just before it is written, and the change rule decides again there.
-    current = base if remote else target.current(list(sheet.index), catalog)
-    rails = Guardrails(settings.max_price_change_pct, settings.max_stock_jump, allow_large_changes)
-    changes, diff_issues = plan(sheet, checked.editable, base, current, force=force, guardrails=rails)
-    issues += diff_issues
-    if remote:
-        issues += _platform_limits(sheet, merged, changes.changes, remote)
+    rails = Guardrails(settings.max_price_change_pct, settings.max_stock_jump, opts.allow_large_changes)
+    _execute(store, target, edits(checked.frame, checked.editable, base), merged, result, opts, rails,
+             found=[*checked.issues, *pricing_issues], invalid=checked.invalid_skus | unpriced,
+             locate=functools.partial(_locate, raw=raw, rows=dict(zip(checked.frame.index,
+                                                                       checked.frame["_row"].tolist(), strict=True))),
+             file=raw.path, export_id=raw.meta["export_id"], stage=stage)
+
+
+class _Journal:
+    """The run's journal in the store (targets.Journal)."""
+
+    def __init__(self, store: Store, run_id: str | None) -> None:
+        self.store, self.run_id = store, run_id
+
+    def record(self, changes: Sequence[Change]) -> None:
+        if changes and self.run_id is not None:
+            self.store.apply_changes(self.run_id, changes)
+
+    def mirror(self, changes: Sequence[Change]) -> None:
+        if changes:
+            self.store.write_values(changes)
+
+
+def _execute(store: Store, target: Target, found_edits: list[Change], after: pd.DataFrame, result: ImportResult,
+             opts: ImportOptions, rails: Guardrails | None, *, found: Sequence[Issue] = (),
+             invalid: set[str] = frozenset(), locate: Callable[[Issue], None] = lambda issue: None,
+             file: str, export_id: str | None, stage: Stage = _no_stage, note: dict[str, Any] | None = None) -> None:
+    """The path every run takes, an import, a dry run and a revert alike: read what the edits
+    touch from the target, decide each edit by the change rule, let the target refuse what it
+    cannot store, and only then (no errors, not a dry run) journal and apply."""
+    decision = decide_all(found_edits, target.read(found_edits), force=opts.force, guardrails=rails)
+    issues = [*found, *decision.issues, *target.check(decision.changes, after)]
     for issue in issues:
-        _locate(issue, raw)
+        locate(issue)
     errors = sorted((i for i in issues if i.severity == ERROR), key=_order)
     warnings = sorted((i for i in issues if i.severity == WARNING), key=_order)
+    invalid = invalid | {i.sku_id for i in errors if i.sku_id}
+    changes = [c for c in decision.changes if c.sku_id not in invalid] if opts.skip_invalid else decision.changes
     result.errors, result.warnings = errors, warnings
-    invalid = {i.sku_id for i in errors if i.sku_id} | checked.invalid_skus | unpriced
-    if skip_invalid:
-        changes.changes = [c for c in changes.changes if c.sku_id not in invalid]
-    result.change_list = changes.changes
-    result.changes = len(changes.changes)
-    result.changed_skus = len(changes.skus)
-    result.already_applied = changes.already_applied
-    blocked = bool(errors) and not skip_invalid
-    if dry_run or blocked or not changes.changes:
-        for change in changes.changes:
-            change.result = "dry_run" if dry_run and not blocked else "not_applied"
-        result.status = "invalid" if errors else ("dry_run" if dry_run else "unchanged")
+    result.change_list, result.changes = changes, len(changes)
+    result.changed_skus = len({c.sku_id for c in changes})
+    result.already_applied = len(decision.already)
+    blocked = bool(errors) and not opts.skip_invalid
+    if opts.dry_run or blocked or not changes:
+        for change in changes:
+            change.result = "dry_run" if opts.dry_run and not blocked else "not_applied"
+        if not (opts.dry_run or blocked):
+            _Journal(store, None).mirror(decision.already)
+        result.status = final_status(errors=bool(errors), dry_run=opts.dry_run, planned=len(changes))
         return
     stage("apply")
-    if remote:
-        _push(store, remote, changes.changes, result, raw.path, export_id, force, errors,
-              dict(zip(sheet.index, sheet["_row"].astype(int), strict=True)))
-        for issue in result.errors + result.warnings:
-            _locate(issue, raw)
-        return
-    result.run_id = store.begin_run(raw.path, export_id, target_name, changes.changes)
-    result.push_results = target.apply(result.run_id, changes.changes)
-    result.applied = sum(1 for c in changes.changes if c.result == "applied")
-    result.failed = sum(1 for c in changes.changes if c.result == "failed")
-    result.status = "invalid" if errors else ("partial" if result.failed else "applied")
+    result.run_id = store.begin_run(file, export_id, target.name, changes)
+    applied = target.apply(_Journal(store, result.run_id), changes, decision.already)
+    result.push_results = applied.results
+    result.applied = sum(1 for c in changes if c.result == "applied")
+    result.failed = len(changes) - result.applied
+    if applied.stopped is not None:
+        result.errors.append(Issue(applied.stopped.rule, sheet=None, params=dict(applied.stopped.params)))
+    result.status = final_status(errors=bool(errors), stopped=applied.stopped.status if applied.stopped else None,
+                                 planned=len(changes), applied=result.applied, failed=result.failed)
     store.finish_run(result.run_id, result.status, {
         "changes": result.changes, "applied": result.applied, "failed": result.failed,
-        "changed_skus": result.changed_skus, "errors": len(errors)})
+        "changed_skus": result.changed_skus, "errors": len(errors), **(note or {})})
 
 
 def _pricing_issues(problems: list[PricingProblem], sheet: pd.DataFrame) -> tuple[list[Issue], set[str]]:
@@ -355,93 +404,6 @@ def _pricing_issue(problem: PricingProblem, rule: str, row_of: dict[str, int], s
                  value=problem.params["stock"] if key in sheet else None, params={**problem.params, **params})
 
 
-def _platform_limits(sheet: pd.DataFrame, merged: pd.DataFrame, changes: list[Change],
-                     remote: AliExpressTarget) -> list[Issue]:
-    """What the platform cannot store, refused before anything is sent: a title change (the
-    semi-managed edit call has no subject field), and different stocks for one SKU in joined
-    countries that share a JIT warehouse (the platform keeps one quantity per warehouse)."""
-    issues = [Issue("title_not_supported", field="title", sku_id=c.sku_id, row=int(sheet.at[c.sku_id, "_row"]))
-              for c in changes if c.field == "title"]
-    stock_columns = [f"stock_{c}" for c in remote.countries if f"stock_{c}" in merged]
-    for _, group in merged.groupby("product_id", sort=False):
-        stock = {sku: {col[6:]: int(group.at[sku, col]) for col in stock_columns} for sku in group.index}
-        for sku, country, warehouse in shared_warehouse_problems(stock, remote.warehouse_of):
-            issues.append(Issue("shared_warehouse_stock", field=f"stock_{country}", sku_id=sku,
-                                row=int(sheet.at[sku, "_row"]), params={"warehouse": warehouse, "country": country}))
-    return issues
-
-
-def _push(store: Store, remote: AliExpressTarget, planned: list[Change], result: ImportResult, file: str,
-          export_id: str | None, force: bool, errors: list[Issue], rows: dict[str, int] | None = None) -> None:
-    """Re-read every product to be written, apply the change rule against the platform, then write
-    one product per call. Each product's success is journaled and mirrored in the local catalog
-    at once, so a run that dies half way is finished by the next one without repeating a write."""
-    rows = rows or {}
-    reads: dict[str, dict] = {}
-    todo: list[Change] = []
-    already: list[Change] = []
-    conflicts: list[Issue] = []
-    for product_id, changes in _by_product(planned).items():
-        raw_product, now = remote.read(product_id)
-        reads[product_id] = raw_product
-        for change in changes:
-            current = now.get(change.sku_id, {}).get(change.field)
-            outcome = decide(change.base, change.after, current)
-            if outcome == ALREADY_APPLIED:
-                already.append(change)
-                continue
-            if outcome == CONFLICT:
-                conflicts.append(conflict_issue(change.field, change.sku_id, change.after, change.base, current,
-                                                force, row=rows.get(change.sku_id)))
-                if not force:
-                    continue
-            change.before = current
-            todo.append(change)
-    result.already_applied += len(already)
-    store.write_values(already)  # an interrupted run may have written them on the platform only
-    result.errors += [i for i in conflicts if i.severity == ERROR]
-    result.warnings += [i for i in conflicts if i.severity == WARNING]
-    result.change_list = todo
-    result.changes, result.changed_skus = len(todo), len({c.sku_id for c in todo})
-    if result.errors or not todo:
-        result.status = "invalid" if result.errors else "unchanged"
-        return
-    result.run_id = store.begin_run(file, export_id, remote.name, todo)
-    try:
-        for product_id, changes in _by_product(todo).items():
-            wanted: dict[str, dict] = {}
-            for change in changes:
-                wanted.setdefault(change.sku_id, {})[change.field] = change.after
-            outcome = remote.write(product_id, reads[product_id], wanted)
-            for change in changes:
-                change.result = "applied" if outcome.status == "applied" else "failed"
-            if outcome.status == "applied":
-                store.apply_changes(result.run_id, changes)
-            for sku in wanted:
-                result.push_results.append(PushResult(product_id, sku, outcome.status, outcome.code, outcome.message))
-    except QuotaExceeded as exc:
-        result.warnings.append(Issue("quota_exceeded", WARNING, sheet=None, params={"seconds": exc.seconds}))
-    except PlatformError as exc:
-        result.warnings.append(Issue("platform_refused", WARNING, sheet=None,
-                                     params={"code": exc.code, "detail": exc.text}))
-    for change in todo:
-        if change.result == "planned":
-            change.result = "failed"
-    result.applied = sum(1 for c in todo if c.result == "applied")
-    result.failed = sum(1 for c in todo if c.result == "failed")
-    result.status = "partial" if result.failed else ("invalid" if errors else "applied")
-    store.finish_run(result.run_id, result.status, {"changes": result.changes, "applied": result.applied,
-                                                    "failed": result.failed, "changed_skus": result.changed_skus})
-
-
-def _by_product(changes: list[Change]) -> dict[str, list[Change]]:
-    """Changes grouped by product, in first-seen order: the platform writes one product a call."""
-    grouped: dict[str, list[Change]] = {}
-    for change in changes:
-        grouped.setdefault(change.product_id, []).append(change)
-    return grouped
-
-
 def _merged(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[str]) -> pd.DataFrame:
     """The sheet's valid rows as they will be: the sheet's values where its column is present, the
     catalog's where the seller deleted the column."""
@@ -463,8 +425,10 @@ def _display_table(pricing: Pricing, merged: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([table, prices], axis=1)
 
 
-def _locate(issue: Issue, raw: RawSheet) -> None:
-    """Give an issue found by sku and field (pricing, diff) the cell it belongs to."""
+def _locate(issue: Issue, raw: RawSheet, rows: Mapping[str, int]) -> None:
+    """Give an issue found by SKU and field (pricing, diff, a target's limits) its row and cell."""
+    if issue.row is None and issue.sku_id in rows:
+        issue.row = int(rows[issue.sku_id])
     if issue.cell is None and issue.field in raw.columns and issue.row is not None:
         issue.column = raw.columns[issue.field]
         issue.cell = cell_ref(issue.column, issue.row)
@@ -478,150 +442,52 @@ def _order(issue: Issue) -> tuple[int, int]:
     return (issue.row or 0, issue.column if issue.column is not None else -1)
 
 
-def connect(store: Store, settings: Settings, client: Client | None = None,
-            require_pull: bool = False) -> AliExpressTarget:
-    """The AliExpress target: credentials from the environment (refreshed tokens from the store),
-    supported countries and the country → JIT warehouse mapping from the last pull. Pushing
-    needs that mapping, so it needs a pull first."""
-    if require_pull and not store.meta("ae_warehouses"):
-        raise ConfigError("ae_pull_first")
-    if client is None:
-        credentials = Credentials.from_env(os.environ)
-        if credentials is None:
-            raise ConfigError("ae_credentials_missing")
-        if store.meta("ae_access_token"):
-            credentials.access_token = store.meta("ae_access_token") or credentials.access_token
-            credentials.refresh_token = store.meta("ae_refresh_token") or credentials.refresh_token
-        client = Client(credentials, rate_limit=settings.rate_limit_per_second,
-                        connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout)
-    if client.on_tokens is None:
-        client.on_tokens = lambda access, refresh: _keep_tokens(store, access, refresh)
-    warehouses = json.loads(store.meta("ae_warehouses") or "{}")
-    return AliExpressTarget(client, [c.code for c in store.countries()], warehouses)
-
-
-def _keep_tokens(store: Store, access: str, refresh: str | None) -> None:
-    store.set_meta("ae_access_token", access)
-    if refresh:
-        store.set_meta("ae_refresh_token", refresh)
-
-
-@dataclass
-class PullResult:
-    products: int
-    added: int
-    updated: int
-    calls: int
-    since: str | None
-
-
 def pull(store: Store | str | os.PathLike, *, since: str | None = None, settings: Settings | None = None,
-         client: Client | None = None, progress: Progress | None = None) -> PullResult:
-    """Refresh the local catalog from AliExpress: supported countries and warehouses, then every
+         client: Client | None = None, progress: Progress | None = None, target: str = "aliexpress") -> PullResult:
+    """Refresh the local catalog from a platform: supported countries and warehouses, then every
     product modified since `since` (default: the last successful pull)."""
     settings = settings or Settings()
     with _opened(store, settings.lock_timeout) as handle:
-        try:
-            remote = connect(handle, settings, client)
-            started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
-            info = remote.client.info()
-            countries = [Country(c["country_code"], c.get("en_name") or c["country_code"],
-                                 c.get("cn_name") or c["country_code"])
-                         for c in info.get("pop_choice_country_list") or []]
-            warehouses = [w["warehouse_code"] for w in info.get("pop_choice_warehouse_list") or []]
-            if countries and [c.code for c in countries] != [c.code for c in handle.countries()]:
-                handle.set_countries(countries)
-            mapping = {c.code: settings.country_warehouses.get(c.code) or (warehouses[0] if warehouses else "")
-                       for c in handle.countries()}
-            handle.set_meta("ae_warehouses", json.dumps(mapping))
-            remote = AliExpressTarget(remote.client, [c.code for c in handle.countries()], mapping)
-            since = since or handle.meta("ae_last_pull")
-            listed: list[tuple[str, str]] = []
-            page = 1
-            while True:
-                batch = remote.client.list_products(page, 50, since)
-                listed += [(str(p["product_id"]), p.get("title") or "")
-                           for p in batch.get("pop_choice_product_list") or []]
-                if page >= int(batch.get("total_page") or 0):
-                    break
-                page += 1
-            added = updated = 0
-            for product_id, title in listed:
-                raw_product = remote.client.product(product_id)
-                product, skus, prices = product_rows(raw_product, title, remote.countries, mapping)
-                a, u = handle.upsert_catalog([product], skus)
-                added, updated = added + a, updated + u
-                handle.set_platform_prices(prices)
-                if progress:
-                    progress(1)
-            handle.set_meta("ae_last_pull", started)
-            return PullResult(len(listed), added, updated, remote.client.calls, since)
-        except PlatformError as exc:
-            raise ConfigError("platform_refused", code=exc.code, detail=exc.text) from None
+        return open_target(target, handle, settings, client).pull(since, progress)
 
 
 def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = False, force: bool = False,
-           lang: str = "en", target: str = "local", settings: Settings | None = None,
+           lang: str = "en", target: str | None = None, settings: Settings | None = None,
            client: Client | None = None) -> ImportResult:
-    """Put back the values a run replaced, through the change rule: a value changed again since
-    that run is a conflict (unless `force`). The revert is itself a run, with its own journal.
-    With target "aliexpress" the platform is re-read and written like an import."""
+    """Put back the values a run replaced, through the same path as an import: the target is
+    read, a value changed again since that run is a conflict (unless `force`), and a dry run
+    shows what would be put back. The revert is itself a run, with its own journal. The target
+    is the run's own unless `target` says otherwise."""
     settings = settings or Settings()
-    with _opened(store, settings.lock_timeout) as handle:
-        result = ImportResult(status="unreadable", file=f"revert {run_id}")
-        try:
-            if handle.run(run_id) is None:
+    result = ImportResult(Status.UNREADABLE, file=f"revert {run_id}")
+    try:
+        with _opened(store, settings.lock_timeout) as handle:
+            run = handle.run(run_id)
+            if run is None:
                 raise ConfigError("unknown_run", run_id=run_id)
-            if target == "aliexpress":
-                remote = connect(handle, settings, client, require_pull=True)
-                back = [Change(c.sku_id, c.product_id, c.field, c.after, c.before, base=c.after)
+            chosen = open_target(target or run["target"], handle, settings, client)
+            with nullcontext() if dry_run else chosen.exclusive():
+                back = [Change(c.sku_id, c.product_id, c.field, None, c.before, base=c.after)
                         for c in handle.run_changes(run_id) if c.result == "applied"]
                 result.rows = len(back)
-                if dry_run:
-                    result.change_list, result.changes = back, len(back)
-                    result.changed_skus, result.status = len({c.sku_id for c in back}), "dry_run"
-                else:
-                    _push(handle, remote, back, result, result.file, None, force, [])
-                return result
-            with handle.transaction():
-                applied = [c for c in handle.run_changes(run_id) if c.result == "applied"]
-                current = handle.catalog_frame()
-                items = [(c.sku_id, c.product_id, c.field, c.after, c.before, _current_value(current, c))
-                         for c in applied]
-                changes, issues = plan_values(items, force=force)
-                result.errors = [i for i in issues if i.severity == ERROR]
-                result.warnings = [i for i in issues if i.severity == WARNING]
-                result.rows = len(applied)
-                result.change_list = changes.changes
-                result.changes, result.changed_skus = len(changes.changes), len(changes.skus)
-                result.already_applied = changes.already_applied
-                if result.errors or dry_run or not changes.changes:
-                    result.status = "invalid" if result.errors else ("dry_run" if dry_run else "unchanged")
-                else:
-                    result.run_id = handle.begin_run(result.file, None, "local", changes.changes)
-                    result.push_results = LocalTarget(handle).apply(result.run_id, changes.changes)
-                    result.applied = len(changes.changes)
-                    result.status = "applied"
-                    handle.finish_run(result.run_id, "applied", {"changes": result.changes, "applied": result.applied,
-                                                                 "reverts": run_id})
-        except SheetsyncError as exc:
-            result.status = exc.status
-            result.errors = [Issue(exc.rule, sheet=None, params=dict(exc.params))]
-        except PlatformError as exc:
-            result.status = "unreadable"
-            result.errors = [Issue("platform_refused", sheet=None, params={"code": exc.code, "detail": exc.text})]
-        finally:
-            for issue in (*result.errors, *result.warnings):
-                issue.render(lang)
-        return result
+                _execute(handle, chosen, back, _overlay(handle.catalog_frame(), back), result,
+                         ImportOptions(dry_run=dry_run, force=force), None, file=result.file, export_id=None,
+                         note={"reverts": run_id})
+    except SheetsyncError as exc:
+        _stop(result, exc)
+    for issue in (*result.errors, *result.warnings):
+        issue.render(lang)
+    return result
 
 
-def _current_value(frame: pd.DataFrame, change: Change) -> object:
-    """The catalog's current value for a change's SKU and field, as a plain Python value."""
-    if change.sku_id not in frame.index:
-        return None
-    value = frame.at[change.sku_id, change.field]
-    return int(value) if hasattr(value, "item") and not isinstance(value, str) else value
+def _overlay(catalog: pd.DataFrame, changes: Sequence[Change]) -> pd.DataFrame:
+    """The rows of the products the changes touch, as they will be once the changes are applied."""
+    products = {c.product_id for c in changes}
+    rows = catalog[catalog["product_id"].isin(products)].copy()
+    for change in changes:
+        if change.sku_id in rows.index and change.field in rows.columns:
+            rows.at[change.sku_id, change.field] = change.after
+    return rows
 
 
 def freight_disagreements(store: Store | str | os.PathLike, rates: str | os.PathLike | None = None) -> pd.DataFrame:
@@ -650,5 +516,5 @@ def history(store: Store | str | os.PathLike) -> list[dict]:
         return handle.runs()
 
 
-__all__ = ["ExportSummary", "PullResult", "catalog_size", "export_catalog", "history", "import_workbook", "init_store",
-           "pull", "revert"]
+__all__ = ["ExportSummary", "ImportOptions", "PullResult", "catalog_size", "export_catalog", "history",
+           "import_workbook", "init_store", "pull", "revert"]

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import xlsxwriter
+import xlsxwriter.exceptions
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
@@ -59,7 +60,10 @@ def write_report(path: str | Path, result: ImportResult, raw: RawSheet | None, s
             meta.write_string(row, 1, value)
         meta.very_hidden()
     summary.activate()
-    book.close()
+    try:
+        book.close()
+    except xlsxwriter.exceptions.FileCreateError as exc:  # the file system's refusal, not a bug
+        raise OSError(str(exc)) from exc
 
 
 class _Formats:

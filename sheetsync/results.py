@@ -140,7 +140,8 @@ class IssueLog:
 
 @dataclass
 class Change:
-    """One field of one SKU to write: `before` is the current value, `after` the sheet's."""
+    """One field of one SKU to write: `base` the value exported, `after` the sheet's, `before` the
+    target's value when it was read."""
 
     sku_id: str
     product_id: str
@@ -148,18 +149,18 @@ class Change:
     before: Any
     after: Any
     base: Any = None
-    result: str = "planned"
+    result: str = "planned"  # planned → applied | failed | rejected | dry_run | not_applied
     seq: int | None = None  # position in the run's journal
+    row: int | None = None  # the sheet row it came from, to name the cell in an issue
 
 
 @dataclass
-class ChangeSet:
-    changes: list[Change] = default(default_factory=list)
-    already_applied: int = 0
-
-    @property
-    def skus(self) -> set[str]:
-        return {c.sku_id for c in self.changes}
+class PullResult:
+    products: int
+    added: int
+    updated: int
+    calls: int
+    since: str | None
 
 
 @dataclass

@@ -97,6 +97,8 @@ class Store:
         # Called after each change is written, inside the transaction: lets tests stop the process
         # at an exact point of an apply (crash consistency) without timers.
         self.after_write: Callable[[Change], None] | None = None
+        self._writes = 0  # write blocks entered through this handle: a cached catalog is stale after one
+        self._catalog: tuple[tuple[int, int], pd.DataFrame] | None = None
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -147,8 +149,12 @@ class Store:
         """One write transaction. BEGIN IMMEDIATE takes the write lock up front, so two imports
         into one store never interleave: the second waits up to the busy timeout, then stops.
         Re-entrant: inside an open transaction it joins it."""
+        self._writes += 1
         if self.db.in_transaction:
-            yield
+            try:
+                yield
+            finally:
+                self._writes += 1
             return
         try:
             self.db.execute("BEGIN IMMEDIATE")
@@ -157,8 +163,10 @@ class Store:
         try:
             yield
         except BaseException:
+            self._writes += 1
             self.db.execute("ROLLBACK")
             raise
+        self._writes += 1
         self.db.execute("COMMIT")
 
     # -- metadata ----------------------------------------------------------------------------
@@ -261,7 +269,21 @@ class Store:
 
     def catalog_frame(self, sku_ids: Iterable[str] | None = None) -> pd.DataFrame:
         """The catalog as one row per SKU, indexed by sku_id, sorted by product then SKU, with
-        every field key as a column (stock as stock_<CC>)."""
+        every field key as a column (stock as stock_<CC>).
+
+        The whole catalog is kept until it may have changed (a write through this handle, or a
+        commit by another connection, which SQLite's data_version tells), so the stages of one
+        import that need it load it once. Treat the frame as read-only."""
+        if sku_ids is None:
+            version = (self.db.execute("PRAGMA data_version").fetchone()[0], self._writes)
+            if self._catalog is not None and self._catalog[0] == version:
+                return self._catalog[1]
+            frame = self._load_catalog(None)
+            self._catalog = (version, frame)
+            return frame
+        return self._load_catalog(sku_ids)
+
+    def _load_catalog(self, sku_ids: Iterable[str] | None) -> pd.DataFrame:
         countries = [c.code for c in self.countries()]
         query = (f"SELECT s.sku_id, s.product_id, p.title, p.currency, {', '.join('s.' + c for c in SKU_COLUMNS)}, "
                  "s.stock FROM skus s JOIN products p USING (product_id) ORDER BY p.position, s.position")

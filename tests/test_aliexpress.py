@@ -219,7 +219,8 @@ def test_what_the_platform_cannot_store_is_refused_before_sending(pulled, server
     assert result.status == "invalid"
     assert {e.rule for e in result.errors} == {"title_not_supported", "shared_warehouse_stock"}
     assert all(e.cell for e in result.errors)
-    assert len(server.gateway.requests) == 124  # only the pull's calls: nothing was sent
+    writes = ("aliexpress.pop.choice.product.edit", "aliexpress.pop.choice.product.stocks.update")
+    assert [r for r in server.gateway.requests if r.get("method") in writes] == []  # read again, nothing sent
 
 
 def test_platform_conflict(pulled, server, tmp_path):
@@ -314,3 +315,96 @@ def test_push_needs_a_pull_first(store, workbook, tmp_path, server):
                                        client=client_for(server))
     assert (result.status, result.exit_code, result.errors[0].rule) == ("unreadable", 2, "ae_pull_first")
     assert server.gateway.requests == []
+
+
+def test_a_dry_run_reads_the_platform_and_reports_the_conflict_the_real_run_would(pulled, server, tmp_path):
+    g = server.gateway
+    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10})
+    g.products["1005001"]["product_sku_list"][0]["base_price"] = "20.00"  # changed in the seller center
+    before = len(g.requests)
+    dry = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server), dry_run=True)
+    real = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server))
+    assert dry.status == real.status == "invalid"
+    assert [(e.rule, e.cell, e.base, e.current, e.value) for e in dry.errors] == \
+        [(e.rule, e.cell, e.base, e.current, e.value) for e in real.errors] == \
+        [("conflict", dry.errors[0].cell, "18.90", "20.00", "19.10")]
+    methods = [r["method"] for r in g.requests[before:]]
+    assert methods == ["aliexpress.pop.choice.product.query"] * 2  # read by both, written by neither
+
+
+def test_revert_defaults_to_the_runs_target_and_its_dry_run_shows_what_it_would_put_back(pulled, server, tmp_path):
+    g = server.gateway
+    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10})
+    run_id = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server)).run_id
+    dry = sheetsync.revert(pulled, run_id, dry_run=True, client=client_for(server))
+    assert (dry.status, dry.changes) == ("dry_run", 1)
+    assert [(c.sku_id, c.field, c.before, c.after) for c in dry.change_list] == [("2001", "seller_price", 1910, 1890)]
+    assert g.products["1005001"]["product_sku_list"][0]["base_price"] == "19.10"
+    g.products["1005001"]["product_sku_list"][0]["base_price"] = "21.00"  # changed again on the platform
+    conflict = sheetsync.revert(pulled, run_id, dry_run=True, client=client_for(server))
+    assert conflict.status == "invalid" and conflict.errors[0].current == "21.00"
+    g.products["1005001"]["product_sku_list"][0]["base_price"] = "19.10"
+    done = sheetsync.revert(pulled, run_id, client=client_for(server))  # no target: the run's own, AliExpress
+    assert done.status == "applied" and g.products["1005001"]["product_sku_list"][0]["base_price"] == "18.90"
+
+
+def test_a_price_change_never_takes_a_product_off_sale(pulled, server, tmp_path):
+    """The platform's stock no longer sits in the warehouse the pull mapped (so every country reads
+    as 0 stock): a price change must still send the joined countries and the stock as they are."""
+    g = server.gateway
+    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10})
+    for sku in g.products["1005001"]["product_sku_list"]:
+        sku["pop_choice_sku_warehouse_stock_list"] = [{"warehouse_code": "OTHER-JIT", "sellable_quantity": 40}]
+    result = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server), force=True)
+    assert result.status == "applied"
+    sent = json.loads(g.calls("aliexpress.pop.choice.product.edit")[-1]["pop_choice_product"])
+    assert sent["joined_country_list"] == ["US", "FR"]
+    assert all(s["pop_choice_sku_warehouse_stock_list"] == [{"warehouse_code": "OTHER-JIT", "sellable_quantity": 40}]
+               for s in sent["product_sku_list"])
+    assert g.products["1005001"]["joined_country_list"] == ["US", "FR"]
+
+
+def test_stopping_a_country_on_every_sku_leaves_only_that_country(pulled, server, tmp_path):
+    g = server.gateway
+    path = export_and_edit(pulled, tmp_path, {("2001", "stock_FR"): 0, ("2002", "stock_FR"): 0})
+    result = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server))
+    assert result.status == "applied"
+    assert g.products["1005001"]["joined_country_list"] == ["US"]
+    assert [s["pop_choice_sku_warehouse_stock_list"] for s in g.products["1005001"]["product_sku_list"]] == \
+        [[{"warehouse_code": "CN-JIT", "sellable_quantity": 40}]] * 2  # US still sells from the shared warehouse
+
+
+def test_a_pull_that_would_map_a_country_to_no_warehouse_is_refused(pulled, server, tmp_path):
+    g = server.gateway
+    with Store.open(pulled) as handle:
+        mapping, watermark = handle.meta("ae_warehouses"), handle.meta("ae_last_pull")
+    g.warehouses = []
+    run = CliRunner().invoke(main, ["--store", str(pulled), "pull", "--target", "aliexpress"], env={
+        "SHEETSYNC_AE_APP_KEY": APP_KEY, "SHEETSYNC_AE_APP_SECRET": APP_SECRET,
+        "SHEETSYNC_AE_ACCESS_TOKEN": g.access_token, "SHEETSYNC_AE_ENDPOINT": server.url})
+    assert run.exit_code == 2 and "country_warehouses" in run.output
+    g.warehouses = [("CN-JIT", "Shenzhen JIT"), ("UK-JIT", "London JIT")]  # two: which one is ambiguous
+    with pytest.raises(sheetsync.SheetsyncError) as refused:
+        sheetsync.pull(pulled, client=client_for(server))
+    assert refused.value.rule == "ae_warehouse_mapping"
+    with Store.open(pulled) as handle:
+        assert (handle.meta("ae_warehouses"), handle.meta("ae_last_pull")) == (mapping, watermark)
+    settings = Settings(country_warehouses={"UK": "UK-JIT", "US": "CN-JIT", "FR": "CN-JIT", "ES": "CN-JIT"})
+    assert sheetsync.pull(pulled, client=client_for(server), settings=settings).products >= 0
+    with Store.open(pulled) as handle:
+        assert json.loads(handle.meta("ae_warehouses"))["UK"] == "UK-JIT"
+
+
+def test_a_product_changed_between_pulls_is_found_when_the_platform_reads_pacific_time(pulled, server):
+    """gmt_modified_start has no stated time zone; if the platform reads it as US Pacific time, a
+    watermark in UTC is eight hours ahead of the platform's clock. The overlap covers it."""
+    from datetime import UTC, datetime, timedelta
+
+    pacific_now = (datetime.now(UTC) - timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+    product = server.gateway.products["1005002"]
+    product["product_sku_list"][0]["base_price"] = "11.00"
+    product["modified_time"] = pacific_now
+    again = sheetsync.pull(pulled, client=client_for(server))
+    assert again.products >= 1
+    with Store.open(pulled) as handle:
+        assert handle.catalog_frame().at["2003", "seller_price"] == 1100

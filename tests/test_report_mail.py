@@ -213,11 +213,34 @@ def test_refused_message_keeps_the_import_and_exits_4(store, workbook, tmp_path,
     assert inbox.messages == []
 
 
-def test_invalid_import_keeps_exit_1_when_mail_fails(store, workbook, tmp_path, monkeypatch):
+def test_mail_settings_that_cannot_work_stop_the_import_before_it_starts(store, workbook, tmp_path, monkeypatch,
+                                                                         catalog):
     monkeypatch.delenv("SHEETSYNC_SMTP_HOST", raising=False)
+    workbook.set(workbook.sku_ids[0], "seller_price", 19.0)
+    before = catalog()
+    result = sheetsync.import_workbook(store, workbook.save(tmp_path / "b.xlsx"), email_to=["x@example.test"])
+    assert (result.status, result.exit_code, result.emailed) == ("unreadable", 2, False)
+    assert result.errors[0].rule == "mail_settings" and "SHEETSYNC_SMTP_HOST" in result.errors[0].message
+    assert catalog().equals(before)
+
+
+def test_invalid_import_keeps_exit_1_when_mail_fails(store, workbook, tmp_path, monkeypatch):
+    monkeypatch.setenv("SHEETSYNC_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SHEETSYNC_SMTP_PORT", str(_closed_port()))
+    monkeypatch.setenv("SHEETSYNC_SMTP_STARTTLS", "0")
     workbook.set(workbook.sku_ids[0], "seller_price", "bad")
     result = sheetsync.import_workbook(store, workbook.save(tmp_path / "b.xlsx"), email_to=["x@example.test"])
     assert (result.status, result.exit_code, result.emailed) == ("invalid", 1, False)
+    assert any(w.rule == "mail_failed" for w in result.warnings)
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on: bound, then released."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def test_import_reports_its_stages(store, workbook, tmp_path):
@@ -298,3 +321,23 @@ def test_progress_bars_on_a_terminal(store, tmp_path):
     assert exported.rstrip().splitlines()[-1].split("\r")[-1].startswith("Exported 63")
     imported = _in_a_terminal(["--store", str(store), "import", "t.xlsx", "--dry-run"], tmp_path)
     assert "import: validate" in imported and "import: plan" in imported
+
+
+def test_a_report_that_cannot_be_written_after_the_import_keeps_it_applied(store, workbook, tmp_path, catalog):
+    """The report's folder disappears between the apply and the report: the changes are in, the
+    result says so, and the failure is a warning naming the step (exit 4, not a crash)."""
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    sku = workbook.sku_ids[0]
+    workbook.set(sku, "seller_price", 19.0)
+
+    def stage(name: str) -> None:
+        if name == "report":
+            folder.rmdir()
+
+    result = sheetsync.import_workbook(store, workbook.save(tmp_path / "e.xlsx"), report=folder / "r.xlsx",
+                                       stage=stage)
+    assert (result.status, result.applied, result.exit_code) == ("applied", 1, 4)
+    assert result.report is None
+    assert [w.rule for w in result.warnings] == ["report_failed"] and "import itself" in result.warnings[0].message
+    assert catalog().at[sku, "seller_price"] == 1900

@@ -1,7 +1,88 @@
-"""Where changes go.
+"""Where changes go, behind one protocol.
 
-`local.LocalTarget` is the embedded catalog: it returns the catalog as `current` and applies a
-whole change set in one transaction. `aliexpress.AliExpressTarget` reads and writes one product
-at a time, because the platform is re-read just before each product is written (see the change
-rule in pipeline._push).
+A target reads the current values of what a plan touches, says what it cannot store, and applies
+a plan, returning a result per item. The pipeline drives every target the same way, for an
+import, a dry run and a revert alike:
+
+    current = target.read(edits)            # also in a dry run: conflicts show before anything is written
+    issues  = target.check(changes, after)  # what this target cannot store, refused before sending
+    applied = target.apply(journal, changes, already)
+
+`local.LocalTarget` is the embedded catalog (one transaction, all or nothing).
+`aliexpress.AliExpressTarget` is the platform (one product per call; each product's success is
+journaled at once, so a run that dies half way is finished by the next one).
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pandas as pd
+
+from ..errors import ConfigError, SheetsyncError
+from ..results import Change, Issue, PullResult, PushResult
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..store import Store
+
+TARGETS = ("local", "aliexpress")
+
+
+class Journal(Protocol):
+    """The run's journal, kept by the pipeline in the store."""
+
+    def record(self, changes: Sequence[Change]) -> None:
+        """These changes are now held by the target: mark them applied and mirror them in the
+        local catalog, in one transaction."""
+
+    def mirror(self, changes: Sequence[Change]) -> None:
+        """The target already held these values (an earlier run wrote them, then died): bring the
+        local catalog level with it, without journaling them again."""
+
+
+@dataclass
+class Applied:
+    """What `apply` did: a result per SKU, and what stopped it half way, if anything did (changes
+    not written by then are marked failed)."""
+
+    results: list[PushResult] = field(default_factory=list)
+    stopped: SheetsyncError | None = None
+
+
+class Target(Protocol):
+    name: str  # as journaled and shown: "local" or "aliexpress"
+
+    def exclusive(self) -> AbstractContextManager[Any]:
+        """Held around a run that writes: nothing else writes the store meanwhile."""
+
+    def read(self, edits: Sequence[Change]) -> list[object]:
+        """The target's current value of each edit's SKU and field, aligned with `edits` (None for
+        a SKU it does not hold). Reads only; a dry run calls it too."""
+
+    def check(self, changes: Sequence[Change], after: pd.DataFrame) -> list[Issue]:
+        """What this target cannot store, given the changes and every touched row as it will be
+        (`after`, indexed by sku_id). Issues name a SKU and a field; the pipeline finds the cell."""
+
+    def apply(self, journal: Journal, changes: list[Change], already: list[Change]) -> Applied:
+        """Write the changes (absolute values, never increments), setting each change's `result`."""
+
+    def pull(self, since: str | None = None, progress: Callable[[int], None] | None = None) -> PullResult:
+        """Refresh the local catalog from the target (a platform); ConfigError where it cannot."""
+
+
+def open_target(name: str | None, store: Store, settings: Settings, client: object = None) -> Target:
+    """The target called `name`, or the store's own (the local catalog unless connected)."""
+    name = name or store.meta("target") or "local"
+    if name == "local":
+        from .local import LocalTarget
+
+        return LocalTarget(store)
+    if name == "aliexpress":
+        from .aliexpress import connect
+
+        return connect(store, settings, client)
+    raise ConfigError("target_unknown", value=name, allowed=", ".join(TARGETS))

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ..results import Change, PushResult
+from ..diff import plain
+from ..errors import ConfigError
+from ..results import Change, Issue, PullResult, PushResult
+from . import Applied, Journal
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -20,12 +25,37 @@ class LocalTarget:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def current(self, sku_ids: list[str], catalog: pd.DataFrame) -> pd.DataFrame:
-        return catalog
+    def exclusive(self) -> AbstractContextManager[Any]:
+        """The store's write transaction, held from before the catalog is read until the changes
+        are committed, so what an import compares against cannot change underneath it."""
+        return self.store.transaction()
 
-    def apply(self, run_id: str, changes: list[Change]) -> list[PushResult]:
-        self.store.apply_changes(run_id, changes)
+    def read(self, edits: Sequence[Change]) -> list[object]:
+        catalog = self.store.catalog_frame()
+        current: list[object] = [None] * len(edits)
+        by_field: dict[str, list[int]] = {}
+        for i, change in enumerate(edits):
+            by_field.setdefault(change.field, []).append(i)
+        for key, positions in by_field.items():
+            if key not in catalog:
+                continue
+            rows = catalog.index.get_indexer([edits[i].sku_id for i in positions])
+            column = catalog[key].to_numpy(dtype=object)
+            for i, row in zip(positions, rows.tolist(), strict=True):
+                if row >= 0:
+                    current[i] = plain(column[row])
+        return current
+
+    def check(self, changes: Sequence[Change], after: pd.DataFrame) -> list[Issue]:
+        return []
+
+    def pull(self, since: str | None = None, progress: Callable[[int], None] | None = None) -> PullResult:
+        raise ConfigError("pull_not_supported", target=self.name)
+
+    def apply(self, journal: Journal, changes: list[Change], already: list[Change]) -> Applied:
+        journal.record(changes)
         results: dict[str, PushResult] = {}
         for change in changes:
             results.setdefault(change.sku_id, PushResult(change.product_id, change.sku_id, "applied"))
-        return list(results.values())
+        return Applied(list(results.values()))
+

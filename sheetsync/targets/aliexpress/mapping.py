@@ -97,16 +97,17 @@ def shared_warehouse_problems(stock: Mapping[str, Mapping[str, int]], warehouse_
 
 def desired_product(current: dict[str, Any], values: Mapping[str, Mapping[str, Any]], countries: list[str],
                     warehouse_of: Mapping[str, str]) -> dict[str, Any]:
-    """The full product to send with product.edit: the platform's product as last read, with the
-    wanted values ({sku_id: {field: canonical value}}) merged in. Stock becomes warehouse
-    quantities and the joined country list."""
+    """The full product to send with product.edit: the platform's product as just read, with the
+    wanted values ({sku_id: {field: canonical value}}) merged in and nothing else changed.
+
+    Participation and warehouse stock move only for the countries whose stock the sheet changed:
+    such a country is joined when any SKU of the product has stock there; a country nobody
+    touched keeps its place in `joined_country_list` whatever the stock read says, so a price
+    change can never withdraw a product from a country."""
     product = json.loads(json.dumps(current))
-    stock_by_sku: dict[str, dict[str, int]] = {}
     for sku in product.get("product_sku_list") or []:
-        sku_id = str(sku["sku_id"])
-        wanted = values.get(sku_id, {})
         info = sku.setdefault("pop_choice_product_sku_sc_item_info", {})
-        for key, value in wanted.items():
+        for key, value in values.get(str(sku["sku_id"]), {}).items():
             if key == "seller_price":
                 sku["base_price"] = f"{Decimal(value) / 100:.2f}"
             elif key == "weight_kg":
@@ -119,34 +120,46 @@ def desired_product(current: dict[str, Any], values: Mapping[str, Mapping[str, A
                 info["sc_item_bar_code"] = value
             elif key == "logistics_attribute":
                 info["special_product_type_list"] = logistics_to(value)
-        stock_by_sku[sku_id] = {k[6:]: v for k, v in wanted.items() if k.startswith("stock_")}
-    joined = set(product.get("joined_country_list") or [])
-    current_stock = {str(s["sku_id"]): {w["warehouse_code"]: int(w.get("sellable_quantity") or 0)
-                                        for w in s.get("pop_choice_sku_warehouse_stock_list") or []}
-                     for s in product.get("product_sku_list") or []}
-    per_country = {sku: {c: (current_stock[sku].get(warehouse_of.get(c, ""), 0) if c in joined else 0)
-                         for c in countries} for sku in current_stock}
-    for sku, changes in stock_by_sku.items():
-        per_country[sku].update(changes)
-    product["joined_country_list"] = [c for c in countries if any(q.get(c, 0) > 0 for q in per_country.values())]
+    touched = [c for c in countries if any(f"stock_{c}" in fields for fields in values.values())]
+    if not touched:
+        return product
+    joined = list(product.get("joined_country_list") or [])
+    stock = {str(s["sku_id"]): _per_country(s, joined, countries, warehouse_of)
+             for s in product.get("product_sku_list") or []}
+    for sku_id, fields in values.items():
+        stock.setdefault(sku_id, {}).update({key[6:]: int(v) for key, v in fields.items() if key.startswith("stock_")})
+    selling = {c for c in touched if any(quantities.get(c, 0) > 0 for quantities in stock.values())}
+    product["joined_country_list"] = [c for c in joined if c not in touched or c in selling] + \
+        [c for c in touched if c in selling and c not in joined]
     for sku in product.get("product_sku_list") or []:
-        sku["pop_choice_sku_warehouse_stock_list"] = warehouse_stock(per_country[str(sku["sku_id"])],
-                                                                     product["joined_country_list"], warehouse_of,
-                                                                     current_stock[str(sku["sku_id"])])
+        sku_id = str(sku["sku_id"])
+        changed = [key[6:] for key in values.get(sku_id, {}) if key.startswith("stock_")]
+        if changed:
+            sku["pop_choice_sku_warehouse_stock_list"] = warehouse_stock(sku, stock[sku_id], changed, warehouse_of)
     return product
 
 
-def warehouse_stock(per_country: Mapping[str, int], joined: list[str], warehouse_of: Mapping[str, str],
-                    current: Mapping[str, int]) -> list[dict[str, Any]]:
-    """A SKU's quantity per warehouse: its stock in the joined countries mapped to the warehouse
-    (equal by validation); warehouses with no joined country keep their current quantity."""
-    quantities = dict(current)
-    for country in joined:
-        warehouse = warehouse_of.get(country)
-        if warehouse:
-            quantities[warehouse] = int(per_country.get(country, 0))
-    return [{"warehouse_code": w, "sellable_quantity": q} for w, q in sorted(quantities.items())]
+def _per_country(sku: Mapping[str, Any], joined: list[str], countries: list[str], warehouse_of: Mapping[str, str]
+                 ) -> dict[str, int]:
+    """A SKU's stock per country as the platform holds it: its warehouse's quantity where the
+    product is joined, else 0 (the mapping contract of ALIEXPRESS.md)."""
+    by_warehouse = {str(w["warehouse_code"]): int(w.get("sellable_quantity") or 0)
+                    for w in sku.get("pop_choice_sku_warehouse_stock_list") or []}
+    return {c: (by_warehouse.get(warehouse_of.get(c, ""), 0) if c in joined else 0) for c in countries}
 
+
+def warehouse_stock(sku: Mapping[str, Any], per_country: Mapping[str, int], changed: list[str],
+                    warehouse_of: Mapping[str, str]) -> list[dict[str, Any]]:
+    """A SKU's warehouse list with the quantities of the countries the sheet changed (equal within
+    a warehouse, by validation); every other warehouse keeps its quantity as read. A country
+    stopped (0) sets its warehouse to 0 only when no other country of it still sells."""
+    quantities = {str(w["warehouse_code"]): int(w.get("sellable_quantity") or 0)
+                  for w in sku.get("pop_choice_sku_warehouse_stock_list") or []}
+    for country in changed:
+        warehouse = warehouse_of[country]
+        sharing = [c for c, w in warehouse_of.items() if w == warehouse and per_country.get(c, 0) > 0]
+        quantities[warehouse] = int(per_country[sharing[0]]) if sharing else 0
+    return [{"warehouse_code": w, "sellable_quantity": q} for w, q in sorted(quantities.items())]
 
 
 def _editable(product: dict[str, Any]) -> dict[str, Any]:
