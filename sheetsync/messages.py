@@ -13,8 +13,6 @@ import os
 import string
 from enum import StrEnum
 
-LANGS = ("en", "zh")
-
 
 class Rule(StrEnum):
     """Every rule code an Issue or a SheetsyncError may carry; each has a message in MESSAGES."""

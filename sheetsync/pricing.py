@@ -37,10 +37,6 @@ class RateCard:
     path: str
     countries: dict[str, CountryRates]
 
-    def max_grams(self, country: str) -> int | None:
-        rates = self.countries.get(country)
-        return int(rates.max_grams[-1]) if rates else None
-
 
 @dataclass(frozen=True)
 class PricingProblem:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ...config import Country
+from ...diff import Outcome, decide
 from ...errors import ConfigError, TargetUnavailable
 from ...results import Change, Issue, PullResult, PushResult
 from .. import Applied, Journal
@@ -142,7 +143,7 @@ class AliExpressTarget:
                 wanted: dict[str, dict[str, Any]] = {}
                 for change in group:
                     wanted.setdefault(change.sku_id, {})[change.field] = change.after
-                outcome = self._write(product_id, wanted)
+                outcome = self._write(product_id, wanted, {(c.sku_id, c.field): c.base for c in group})
                 for change in group:
                     change.result = outcome.status
                 if outcome.status == "applied":
@@ -225,9 +226,11 @@ class AliExpressTarget:
             values[sku["sku_id"]] = row
         return values
 
-    def _write(self, product_id: str, wanted: Mapping[str, Mapping[str, Any]]) -> PushOutcome:
+    def _write(self, product_id: str, wanted: Mapping[str, Mapping[str, Any]],
+               base_of: Mapping[tuple[str, str], Any]) -> PushOutcome:
         """Send the wanted values ({sku_id: {field: value}}) for one product: stocks.update when
-        only stock changes and participation stays, else product.edit with the whole product."""
+        only stock changes and participation stays, else product.edit with the whole product.
+        `base_of` holds each value's base ((sku_id, field) → value), to settle an unknown outcome."""
         countries, warehouse_of = self.countries, self.warehouse_of
         raw = self._read.get(product_id)
         if raw is None:
@@ -245,8 +248,11 @@ class AliExpressTarget:
             else:
                 result = self.client.edit_product(_editable(desired))
         except AmbiguousWrite as exc:
+            # Settled by the change rule against the product as it is now: written only if every
+            # value is already there. Resending could apply a stale product over a newer one.
             now = self._reread(product_id, countries, warehouse_of)
-            if all(now.get(sku, {}).get(k) == v for sku, fields in wanted.items() for k, v in fields.items()):
+            if all(decide(base_of.get((sku, k)), v, now.get(sku, {}).get(k)) == Outcome.ALREADY_APPLIED
+                   for sku, fields in wanted.items() for k, v in fields.items()):
                 return PushOutcome("applied")
             return PushOutcome("failed", exc.code, exc.detail)
         if result.success:
