@@ -223,7 +223,7 @@ class _Loaded:
     raw: RawSheet
     catalog: pd.DataFrame
     base: pd.DataFrame | None  # the export's snapshot, when the file names a known export
-    signature: str | None  # what that export's metadata must be signed with
+    signature: integrity.Expected | None  # what that export's metadata must be signed with
 
 
 def _read_with_catalog(path: str | os.PathLike, store: Store) -> _Loaded:
@@ -238,7 +238,8 @@ def _read_with_catalog(path: str | os.PathLike, store: Store) -> _Loaded:
             catalog = store.catalog_frame()
             export_id = read_metadata(path).get("export_id")
             base = store.snapshot_frame(export_id) if export_id and store.export_record(export_id) else None
-            signature = None if base is None else integrity.sign(store.secret, store.store_id, export_id, base.index)
+            signature = None if base is None else integrity.expected(store.secret, store.store_id, export_id,
+                                                                     base.index)
             prepare_schema([c.code for c in store.countries()])
         finally:
             raw = reading.result()
@@ -265,8 +266,9 @@ def _run(store: Store, loaded: _Loaded, card: RateCard, result: ImportResult, dr
     raw, catalog = loaded.raw, loaded.catalog
     export_id = raw.meta["export_id"]
     base = loaded.base  # present: _check_meta refused a file whose export the store does not know
-    if loaded.signature is None or not integrity.matches(loaded.signature, raw.meta.get("signature", "")):
+    if loaded.signature is None:
         raise UnreadableWorkbook("not_sheetsync", path=raw.path)
+    integrity.check(loaded.signature, raw.meta.get("signature"), raw.export_mark, raw.path)
     countries = [c.code for c in store.countries()]
     checked = validate(raw, catalog, base, countries)
     issues = list(checked.issues)
