@@ -87,4 +87,4 @@ def check(wanted: Expected, signature: str | None, mark: str | None, path: str) 
             raise UnreadableWorkbook("metadata_unbound", path=path)
         return  # exported before the mark existed
     if mark != wanted.export_id:
-        raise UnreadableWorkbook("metadata_moved", path=path, meta_export=wanted.export_id, sheet_export=mark)
+        raise UnreadableWorkbook("metadata_moved", path=path, meta_export=wanted.export_id, sheet_export=mark[:64])
