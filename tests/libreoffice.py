@@ -111,6 +111,9 @@ def find_soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+SOFFICE = find_soffice()  # as found when the tests start (tests/pitfalls.py asks before making a LibreOffice)
+
+
 def script_provider(soffice: str) -> Path | None:
     """LibreOffice's Python script provider (pythonscript.py) beside the real soffice binary:
     program/ on Linux and Windows, Resources/ in the macOS bundle."""

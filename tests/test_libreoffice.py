@@ -3,10 +3,14 @@ LibreOffice import as they should."""
 
 from __future__ import annotations
 
+import json
+
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
 import sheetsync
+from sheetsync.cli import main
 from sheetsync.read import export_mark
 from tests.conftest import Workbook, stocked_country
 from tests.libreoffice import libreoffice  # noqa: F401  (fixture)
@@ -126,11 +130,12 @@ def test_sort_delete_insert_and_notes_in_libreoffice_import_exactly_the_edits(
     sorted_prices = [ws.cell(r, price_at).value for r in range(3, ws.max_row + 1)]
     assert sorted_prices == sorted(sorted_prices) and ws[f"{notes}4"].value == "重新拍照"
 
-    result = sheetsync.import_workbook(store, done)
-    assert result.status == "applied", [(e.cell, e.rule, e.message) for e in result.errors]
-    assert sorted((c.sku_id, c.field) for c in result.change_list) == sorted(
-        [(a, "seller_price"), (b, f"stock_{cc}")])
-    assert {w.rule for w in result.warnings} <= {"unknown_column"}
+    # imported as a seller types it
+    out = CliRunner().invoke(main, ["--store", str(store), "import", str(done), "--json"])
+    result = json.loads(out.output)
+    assert (out.exit_code, result["status"]) == (0, "applied"), result["errors"]
+    assert (result["changes"], result["changed_skus"], result["applied"]) == (2, 2, 2)
+    assert {w["rule"] for w in result["warnings"]} <= {"unknown_column"}
     after = catalog()
     assert after.at[a, "seller_price"] == round(prices[a] * 100) and after.at[b, f"stock_{cc}"] == 0
     after.at[a, "seller_price"], after.at[b, f"stock_{cc}"] = before.at[a, "seller_price"], before.at[b, f"stock_{cc}"]
