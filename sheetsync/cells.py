@@ -31,6 +31,7 @@ class RawSheet:
     header_issues: list[Issue] = field(default_factory=list)
     lang: str = "en"
     explainer: Explainer | None = None  # set by the reader: why cells read as empty
+    export_mark: str | None = None  # the export id the Products sheet carries (see `integrity`)
 
     def column(self, key: str) -> list[Any]:
         index = self.columns[key]

@@ -70,6 +70,9 @@ class Rule(StrEnum):
     AE_PULL_FIRST = "ae_pull_first"
     ROW_SKIPPED = "row_skipped"
     STOCK_HELP = "stock_help"
+    READ_ONLY_TITLE = "read_only_title"
+    READ_ONLY_HELP = "read_only_help"
+    PREVIEW_HELP = "preview_help"
     MAIL_FAILED = "mail_failed"
     NO_BRACKET_SHORT = "no_bracket_short"
     FILE_MISSING = "file_missing"
@@ -83,6 +86,8 @@ class Rule(StrEnum):
     NOT_SHEETSYNC = "not_sheetsync"
     OTHER_STORE = "other_store"
     UNKNOWN_EXPORT = "unknown_export"
+    METADATA_MOVED = "metadata_moved"
+    METADATA_UNBOUND = "metadata_unbound"
     TEMPLATE_VERSION = "template_version"
     STORE_MISSING = "store_missing"
     STORE_EXISTS = "store_exists"
@@ -241,6 +246,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "由于上述错误，此行未导入（--skip-invalid）。"),
     "stock_help": ("JIT stock per country, one column each: a whole number 0–999999; 0 = not sold in that country.",
                    "各国 JIT 库存，每国一列：0–999999 的整数；0 表示不在该国销售。"),
+    "read_only_title": ("Read-only", "只读"),
+    "read_only_help": ("Read-only: sheetsync ignores any change to this column on import (and says so in a "
+                       "warning).",
+                       "只读：导入时会忽略对此列的任何修改（并给出警告）。"),
+    "preview_help": ("Live preview of the buyer's display price (seller price + freight from the rate card) in "
+                     "a few markets, one column each in the order of the stock columns; recalculated as you edit "
+                     "the price, weight or size. Read-only, never imported; empty where stock is 0.",
+                     "部分市场的前台价实时预览（供货价 + 按运费表计算的运费），每个市场一列，顺序与库存列相同；"
+                     "修改价格、重量或尺寸时自动更新。只读，不会导入；库存为 0 时为空。"),
     "mail_failed": ("The report could not be emailed: {reason}. The import itself is as reported above.",
                     "报告邮件发送失败：{reason}。导入结果以上文为准。"),
     "report_failed": ("The report could not be written: {reason}. The import itself is as reported above.",
@@ -287,6 +301,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_export": ("This store has no record of export {export_id}; it may come from a copy of the store. "
                        "Export a new template.",
                        "本店铺没有导出记录 {export_id}，文件可能来自店铺副本。请重新导出模板。"),
+    "metadata_moved": ("{path} was put together from two files: its hidden _sheetsync sheet belongs to export "
+                       "{meta_export}, its Products sheet to export {sheet_export}. Importing it would turn the "
+                       "older values into edits, so nothing was read. Import the file as sheetsync exported it, "
+                       "or export a new template with `sheetsync export` and copy your edits into it.",
+                       "{path} 由两个文件拼合而成：隐藏的 _sheetsync 工作表属于导出 {meta_export}，Products 工作表却属于导出 "
+                       "{sheet_export}。导入它会把较旧的值当作修改，因此未读取任何内容。请导入 sheetsync 导出的原文件，"
+                       "或用 `sheetsync export` 导出新模板，再把修改复制进去。"),
+    "metadata_unbound": ("{path} has lost the mark that ties its Products sheet to its hidden _sheetsync sheet "
+                         "(the sheet-level name SheetsyncExport; some programs drop it when saving), so sheetsync "
+                         "cannot tell that the two belong together. Export a new template with `sheetsync export` "
+                         "and copy your edits into it.",
+                         "{path} 丢失了把 Products 工作表与隐藏的 _sheetsync 工作表绑定在一起的标记（工作表级名称 "
+                         "SheetsyncExport；某些程序保存时会删除它），sheetsync 无法确认两者属于同一文件。请用 "
+                         "`sheetsync export` 导出新模板，再把修改复制进去。"),
     "template_version": ("{path} was made by a newer sheetsync (template {version}). Update sheetsync.",
                          "{path} 由更新版本的 sheetsync 生成（模板版本 {version}）。请升级 sheetsync。"),
     "store_missing": ("No catalog at {path}. Create one with `sheetsync init` (or `sheetsync init --sample`).",

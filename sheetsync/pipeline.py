@@ -256,7 +256,7 @@ class _Loaded:
     raw: RawSheet
     catalog: pd.DataFrame
     base: pd.DataFrame | None  # the export's snapshot, when the file names a known export
-    signature: str | None  # what that export's metadata must be signed with
+    signature: integrity.Expected | None  # what that export's metadata must be signed with
 
 
 def _read_with_catalog(path: str | os.PathLike, store: Store) -> _Loaded:
@@ -271,7 +271,8 @@ def _read_with_catalog(path: str | os.PathLike, store: Store) -> _Loaded:
             catalog = store.catalog_frame()
             export_id = read_metadata(path).get("export_id")
             base = store.snapshot_frame(export_id) if export_id and store.export_record(export_id) else None
-            signature = None if base is None else integrity.sign(store.secret, store.store_id, export_id, base.index)
+            signature = None if base is None else integrity.expected(store.secret, store.store_id, export_id,
+                                                                     base.index)
             prepare_schema([c.code for c in store.countries()])
         finally:
             raw = reading.result()
@@ -289,8 +290,9 @@ def _check_meta(loaded: _Loaded, store: Store) -> None:
         raise UnreadableWorkbook("other_store", path=name, store_id=meta.get("store_id") or "?")
     if loaded.base is None:  # loaded for the file's export id, if the store knows that export
         raise UnreadableWorkbook("unknown_export", path=name, export_id=meta["export_id"])
-    if loaded.signature is None or not integrity.matches(loaded.signature, meta.get("signature", "")):
+    if loaded.signature is None:
         raise UnreadableWorkbook("not_sheetsync", path=name)
+    integrity.check(loaded.signature, meta.get("signature"), loaded.raw.export_mark, name)
 
 
 def _import(store: Store, target: Target, loaded: _Loaded, card: RateCard, opts: ImportOptions,

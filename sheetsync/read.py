@@ -19,6 +19,7 @@ from defusedxml import ElementTree as SafeET
 from .cells import Explainer, RawSheet, cell_ref, column_letter
 from .errors import UnreadableWorkbook
 from .fields import BASE_FIELDS, SHEET_META, SHEET_PRODUCTS, field_for_key
+from .integrity import MARK_NAME
 from .results import WARNING, Issue
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -124,6 +125,28 @@ def saved_by(path: Path) -> str | None:
             version = values.get("AppVersion")
             return f"{label} ({application}{', ' + version if version else ''})"
     return application or None
+
+
+def export_mark(path: Path, sheet: str = SHEET_PRODUCTS) -> str | None:
+    """The export id the Products sheet carries (see `integrity`): the text constant of the defined
+    name SheetsyncExport scoped to that sheet, from xl/workbook.xml. None when there is none."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = SafeET.fromstring(archive.read("xl/workbook.xml"))
+    except Exception:
+        return None
+    sheets = [el.get("name") for el in book.iter() if el.tag.rsplit("}", 1)[-1] == "sheet"]
+    if sheet not in sheets:
+        return None
+    scope = str(sheets.index(sheet))
+    for el in book.iter():
+        if (el.tag.rsplit("}", 1)[-1] == "definedName" and (el.get("name") or "").lower() == MARK_NAME.lower()
+                and el.get("localSheetId") == scope):
+            text = (el.text or "").strip().removeprefix("=")
+            if len(text) >= 2 and text[0] == text[-1] == '"':
+                return text[1:-1].replace('""', '"')
+            return text or None
+    return None
 
 
 def _explainer(path: Path, sheet: str, merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> Explainer:
@@ -281,7 +304,7 @@ def read_sheet(path: str | Path, checked: bool = False) -> RawSheet:
     return RawSheet(name, sheet_name, columns, rows, numbers, header_rows, values[:header_rows], meta,
                     saved_by(path), issues,
                     meta.get("lang", lang) if meta.get("lang") in ("en", "zh") else lang,
-                    _explainer(path, sheet_name, merged))
+                    _explainer(path, sheet_name, merged), export_mark(path, sheet_name))
 
 
 def _map_columns(keys: dict[int, str], header_rows: int) -> tuple[dict[str, int], list[Issue]]:

@@ -22,6 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .cells import RawSheet
 from .fields import SHEET_META, SHEET_PRODUCTS, field_for_key, to_cell_number, to_cell_numbers, to_display
+from .integrity import MARK_NAME, mark_formula
 from .messages import next_step, report_label, status_words
 from .results import ERROR, ImportResult, Issue
 from .sheetxml import RowStreamWorksheet, number_cells, row_template, rows_xml, text_cells, value_cell
@@ -59,6 +60,8 @@ def write_report(path: str | Path, result: ImportResult, raw: RawSheet | None, s
             meta.write_string(row, 0, key)
             meta.write_string(row, 1, value)
         meta.very_hidden()
+        if raw.export_mark is not None:  # copied as read, so the report is bound like the file was
+            book.define_name(f"{SHEET_PRODUCTS}!{MARK_NAME}", mark_formula(raw.export_mark))
     summary.activate()
     try:
         book.close()

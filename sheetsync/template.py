@@ -3,8 +3,15 @@
 XlsxWriter in constant-memory mode streams rows to disk, so a 100k-SKU export needs little memory;
 formats and validations are defined once per column. Excel-native details: frozen header and ID
 columns, number formats, text identifiers, dropdowns from a hidden list sheet (Excel drops inline
-lists over 255 characters), whole-number checks on stock, and sheet protection without a password
-that locks read-only columns but leaves sorting and filtering allowed.
+lists over 255 characters), whole-number checks on stock, and the live display-price preview right
+after the price, weight and size columns it is computed from.
+
+The sheet is not protected: the Instructions say a seller may sort, delete rows, insert columns and
+keep notes in a column of their own, and a protected sheet with locked cells refuses all four in
+LibreOffice (Excel documents the same). Read-only columns are grey instead, with an input message
+saying they are ignored on import; the import warns on any edit to them, so nothing relies on
+protection (a re-save by another program may drop it anyway). Their cells stay `locked`, so a seller
+who protects the sheet themselves locks exactly the read-only columns.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from .fields import (
     fields_for,
     to_cell_numbers,
 )
+from .integrity import MARK_NAME, mark_formula
 from .messages import message
 from .preview import RATE_HEADER, SHEET_RATES, RateBlock, display_price_formula, rate_rows
 from .pricing import RateCard
@@ -50,6 +58,7 @@ from .sheetxml import (
 
 _NUMBER_FORMATS = {"money": "0.00", "weight": "0.000", "dim": "0", "stock": "0", "preview": "0.00"}
 _FROZEN_COLUMNS = 3  # product_id, title, sku_id
+_PREVIEW_AFTER = "height_cm"  # the preview follows the last column its formula reads but the stock
 _CHUNK_ROWS = 1000
 EXCEL_MAX_ROWS = 1_048_576
 _ROW_MARK = "\x00"  # stands for the row number in a preview formula
@@ -70,10 +79,11 @@ INSTRUCTIONS = {
         "How to use this sheet",
         "1. Edit the white cells of the Products sheet: seller price, stock per country, weight and size, "
         "logistics attribute, SKU code, barcode, title.",
-        "2. Grey cells are read-only (IDs, variant, currency). Changes to them are ignored.",
+        "2. Grey cells are read-only (IDs, variant, currency, display prices). Changes to them are ignored.",
         "3. A stock of 0 means the SKU is not sold in that country. Never leave a cell empty: an empty cell is "
         "an error, not 'erase'. To clear a barcode, empty it.",
-        "4. Keep one row per SKU. You may sort, filter, hide or delete rows: deleted rows are left as they are.",
+        "4. Keep one row per SKU. You may sort, filter, hide or delete rows (deleted rows are left as they are), "
+        "insert columns and keep notes in a column of your own: sheetsync finds its columns by the keys in row 2.",
         "5. Do not add rows: sheetsync never creates products or SKUs.",
         "6. Save as .xlsx and run: sheetsync import FILE.xlsx --report report.xlsx",
         "7. The report marks every problem in red with an explanation; fix it there and import the report itself.",
@@ -85,9 +95,10 @@ INSTRUCTIONS = {
     "zh": [
         "使用说明",
         "1. 在 Products 工作表中修改白色单元格：供货价、各国库存、重量和尺寸、物流属性、商家编码、条形码、标题。",
-        "2. 灰色单元格为只读（编号、规格、币种），修改会被忽略。",
+        "2. 灰色单元格为只读（编号、规格、币种、前台价），修改会被忽略。",
         "3. 库存为 0 表示该 SKU 不在该国销售。不要留空单元格：空单元格会被视为错误，而不是“清除”。条形码留空表示清除。",
-        "4. 每个 SKU 一行。可以排序、筛选、隐藏或删除行：被删除的行保持不变。",
+        "4. 每个 SKU 一行。可以排序、筛选、隐藏或删除行（被删除的行保持不变），也可以插入列、在自己的列中写备注："
+        "sheetsync 按第 2 行的键识别列。",
         "5. 不要新增行：sheetsync 不会新建商品或 SKU。",
         "6. 另存为 .xlsx 后运行：sheetsync import 文件.xlsx --report report.xlsx",
         "7. 报告会把每个问题标红并说明原因；可直接在报告中修改并导入报告文件。",
@@ -158,6 +169,14 @@ def check_fits(frame: pd.DataFrame) -> None:
                 raise ConfigError("export_text_too_long", sku=sku, field=key, length=length)
 
 
+def sheet_columns(fields: Sequence[Field], preview_fields: Sequence[Field]) -> list[Field]:
+    """The Products sheet's columns in order: the preview right after the price, weight and size
+    columns it is computed from (where the eye is when editing them), then the logistics attribute
+    and the stock columns. The import finds columns by key, so it does not depend on this order."""
+    at = next(i for i, f in enumerate(fields) if f.key == _PREVIEW_AFTER) + 1
+    return [*fields[:at], *preview_fields, *fields[at:]]
+
+
 def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Country], meta: ExportMeta,
                    progress: Callable[[int], None] | None = None, preview: Preview | None = None) -> None:
     """Write `frame` (the catalog, canonical values, one row per SKU in order) to `path`."""
@@ -165,7 +184,10 @@ def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Co
     codes = [c.code for c in countries]
     fields = fields_for(codes)
     rate_table, blocks = rate_rows(preview.card, preview.countries) if preview else ([], {})
-    preview_codes = [c for c in (preview.countries if preview else ()) if c in blocks and c in codes]
+    # In the order of the stock columns, whatever the order asked for or the markets' ranking: a
+    # column does not move between two exports of the same store.
+    preview_codes = [c for c in codes if preview and c in preview.countries and c in blocks]
+    columns = sheet_columns(fields, [display_price_field(c) for c in preview_codes])
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
                                            "strings_to_formulas": False, "strings_to_urls": False})
     book.set_properties({"title": "sheetsync catalog", "comments": f"export {meta.export_id}"})
@@ -174,29 +196,27 @@ def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Co
     instructions = book.add_worksheet(SHEET_INSTRUCTIONS)
     lists = book.add_worksheet(SHEET_LISTS)
     meta_ws = book.add_worksheet(SHEET_META)
+    book.define_name(f"{SHEET_PRODUCTS}!{MARK_NAME}", mark_formula(meta.export_id))
 
-    preview_fields = [display_price_field(c) for c in preview_codes]
-    for col, f in enumerate([*fields, *preview_fields]):
+    for col, f in enumerate(columns):
         ws.set_column(col, col, f.width, formats.cell(f))
         ws.write_string(0, col, f.label(lang), formats.label if f.editable else formats.label_readonly)
         if f.help(lang):
             ws.write_comment(0, col, f.help(lang), {"x_scale": 2, "y_scale": 1.2})
     ws.set_row(0, 32)
-    for col, f in enumerate([*fields, *preview_fields]):  # constant-memory mode: rows in order
+    for col, f in enumerate(columns):  # constant-memory mode: rows in order
         ws.write_string(1, col, f.key, formats.key)
     n = len(frame)
     if n:
-        chunks = _data_rows(frame, fields, formats, preview, preview_codes, blocks, lang, progress)
-        ws.append_rows_xml(HEADER_ROWS, HEADER_ROWS + n - 1, len(fields) + len(preview_fields) - 1, chunks)
+        chunks = _data_rows(frame, columns, formats, preview, blocks, lang, progress)
+        ws.append_rows_xml(HEADER_ROWS, HEADER_ROWS + n - 1, len(columns) - 1, chunks)
     last = HEADER_ROWS + max(n, 1) - 1
     ws.freeze_panes(HEADER_ROWS, _FROZEN_COLUMNS)
-    ws.autofilter(1, 0, last, len(fields) + len(preview_fields) - 1)
-    _validations(ws, fields, last, lang)
-    ws.protect("", {"sort": True, "autofilter": True, "format_columns": True, "format_rows": True,
-                    "select_locked_cells": True, "select_unlocked_cells": True})
+    ws.autofilter(1, 0, last, len(columns) - 1)
+    _validations(ws, columns, last, lang)
     ws.activate()
 
-    _write_instructions(instructions, fields, lang, book)
+    _write_instructions(instructions, columns, lang, book)
     lists.write_column(0, 0, LOGISTICS_ATTRIBUTES)
     lists.hide()
     if rate_table:
@@ -218,38 +238,50 @@ def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Co
     book.close()
 
 
-def _data_rows(frame: pd.DataFrame, fields: list[Field], formats: _Formats, preview: Preview | None,
-               preview_codes: list[str], blocks: dict[str, RateBlock], lang: str,
-               progress: Callable[[int], None] | None) -> Iterator[str]:
+def _data_rows(frame: pd.DataFrame, columns: list[Field], formats: _Formats, preview: Preview | None,
+               blocks: dict[str, RateBlock], lang: str, progress: Callable[[int], None] | None) -> Iterator[str]:
     """The data rows as XML, a few thousand rows at a time: each column is converted from the
     frame's arrays in one pass, and only one chunk of cell strings exists at a time, so memory
-    stays near the frame's own size."""
-    letters = [xl_col_to_name(col) for col in range(len(fields) + len(preview_codes))]
+    stays near the frame's own size. A preview column is a formula over the same row's cells, with
+    the engine's price as its cached result."""
+    letters = [xl_col_to_name(col) for col in range(len(columns))]
     template = row_template(letters)
-    arrays = [frame[f.key].to_numpy() for f in fields]
-    cell_letters = {f.key: letters[col] for col, f in enumerate(fields)}
+    cell_letters = {f.key: letters[col] for col, f in enumerate(columns)}
     not_priced = "超重" if lang == "zh" else "n/a"
-    formulas = [display_price_formula(blocks[c], _ROW_MARK, cell_letters, not_priced)[1:] for c in preview_codes]
-    prices = [preview.prices[f"display_price_{c}"].to_numpy(dtype=float, na_value=np.nan)
-              for c in preview_codes] if preview else []
-    preview_style = formats.cell(display_price_field(preview_codes[0]))._get_xf_index() if preview_codes else 0
+    sources: list[tuple[Field, np.ndarray, str | None]] = []  # (field, values, formula or None)
+    for f in columns:
+        if f.kind == "preview" and preview is not None:
+            country = f.key.removeprefix("display_price_")
+            formula = display_price_formula(blocks[country], _ROW_MARK, cell_letters, not_priced)[1:]
+            sources.append((f, preview.prices[f.key].to_numpy(dtype=float, na_value=np.nan), formula))
+        else:
+            sources.append((f, frame[f.key].to_numpy(), None))
+    preview_style = formats.cell(display_price_field(""))._get_xf_index()
     for start in range(0, len(frame), _CHUNK_ROWS):
         stop = min(start + _CHUNK_ROWS, len(frame))
-        columns = [_column_cells(f, array[start:stop], formats) for f, array in zip(fields, arrays, strict=True)]
         rows = range(HEADER_ROWS + start + 1, HEADER_ROWS + stop + 1)
-        for formula, cached in zip(formulas, prices, strict=True):
-            values = ["" if price is None else price for price in to_cell_numbers("money", cached[start:stop])]
-            columns.append(formula_cells(formula, _ROW_MARK, rows, values, preview_style))
-        yield rows_xml(template, rows, columns)
+        cells = []
+        for f, values, formula in sources:
+            if formula is None:
+                cells.append(_column_cells(f, values[start:stop], formats))
+            else:
+                cached = ["" if price is None else price for price in to_cell_numbers("money", values[start:stop])]
+                cells.append(formula_cells(formula, _ROW_MARK, rows, cached, preview_style))
+        yield rows_xml(template, rows, cells)
         if progress:
             progress(stop - start)
 
 
-def _validations(ws: Worksheet, fields: list[Field], last: int, lang: str) -> None:
-    for col, f in enumerate(fields):
-        if not f.editable:
-            continue
+def _validations(ws: Worksheet, columns: list[Field], last: int, lang: str) -> None:
+    """Checks on the editable columns (their help shown on an error), and on the read-only ones an
+    input message, shown when a cell is selected, saying that an edit there is ignored."""
+    for col, f in enumerate(columns):
         rule: dict[str, Any] | None = None
+        if not f.editable:
+            rule = {"validate": "any", "input_title": message("read_only_title", lang)[:32],
+                    "input_message": message("read_only_help", lang)[:255]}
+            ws.data_validation(HEADER_ROWS, col, last, col, rule)
+            continue
         if f.kind == "enum":
             rule = {"validate": "list", "source": f"={SHEET_LISTS}!$A$1:$A${len(LOGISTICS_ATTRIBUTES)}"}
         elif f.kind in ("stock", "dim"):
@@ -267,6 +299,7 @@ def _validations(ws: Worksheet, fields: list[Field], last: int, lang: str) -> No
 
 
 def _write_instructions(ws: Worksheet, fields: list[Field], lang: str, book: xlsxwriter.Workbook) -> None:
+    """The how-to, then the column table in the Products sheet's own order."""
     title = book.add_format({"bold": True, "font_size": 14})
     bold = book.add_format({"bold": True})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
@@ -281,18 +314,21 @@ def _write_instructions(ws: Worksheet, fields: list[Field], lang: str, book: xls
     header = ("key", "标题" if lang == "zh" else "label", "说明" if lang == "zh" else "rule")
     for col, text in enumerate(header):
         ws.write_string(row, col, text, bold)
-    seen_stock = False
+    grouped = {  # one row for a column per country, where its first column is
+        "stock": ("stock_<CC>", "库存 <国家>" if lang == "zh" else "Stock <country>", message("stock_help", lang)),
+        "preview": ("display_price_<CC>", "前台价 <国家>" if lang == "zh" else "Display price <country>",
+                    message("preview_help", lang)),
+    }
+    seen: set[str] = set()
     for f in fields:
-        if f.kind == "stock":
-            if seen_stock:
+        if f.kind in grouped:
+            if f.kind in seen:
                 continue
-            seen_stock = True
-            row += 1
-            ws.write_string(row, 0, "stock_<CC>")
-            ws.write_string(row, 1, "库存 <国家>" if lang == "zh" else "Stock <country>")
-            ws.write_string(row, 2, message("stock_help", lang))
-            continue
+            seen.add(f.kind)
+            texts = grouped[f.kind]
+        else:
+            texts = (f.key, f.label(lang),
+                     f.help(lang) + ("" if f.editable else (" (只读)" if lang == "zh" else " (read-only)")))
         row += 1
-        ws.write_string(row, 0, f.key)
-        ws.write_string(row, 1, f.label(lang))
-        ws.write_string(row, 2, f.help(lang) + ("" if f.editable else (" (只读)" if lang == "zh" else " (read-only)")))
+        for col, text in enumerate(texts):
+            ws.write_string(row, col, text)

@@ -1,4 +1,4 @@
-"""The export feels native: layout, formats, validation, protection, text identifiers, safety."""
+"""The export feels native: layout, formats, validation, read-only marking, text identifiers, safety."""
 
 from __future__ import annotations
 
@@ -19,10 +19,16 @@ def test_layout(sheet):
     ws = sheet["Products"]
     labels = [c.value for c in ws[1]]
     keys = [c.value for c in ws[2]]
-    assert keys[:13] == ["product_id", "title", "sku_id", "sku_code", "variant", "barcode", "currency",
-                         "seller_price", "weight_kg", "length_cm", "width_cm", "height_cm", "logistics_attribute"]
+    assert keys[:12] == ["product_id", "title", "sku_id", "sku_code", "variant", "barcode", "currency",
+                         "seller_price", "weight_kg", "length_cm", "width_cm", "height_cm"]
+    # the live preview where the eye is: right after the columns it is computed from
+    preview = [k for k in keys if k.startswith("display_price_")]
+    assert len(preview) == 3 and keys[12:15] == preview and keys[15] == "logistics_attribute"
     stock = [k for k in keys if k.startswith("stock_")]
     assert len(stock) == 33 and "stock_UK" in stock and "stock_GB" not in stock
+    assert keys[16:] == stock
+    # in the order of the stock columns, not of the markets' ranking
+    assert preview == [f"display_price_{k[6:]}" for k in stock if f"display_price_{k[6:]}" in preview]
     assert labels[keys.index("seller_price")] == "Seller price"
     assert ws.freeze_panes == "D3"
     assert ws.max_row == 2 + 63
@@ -58,16 +64,35 @@ def test_formats_and_text_identifiers(sheet):
     assert "00123-SOCK"[:5] in {c[:5] for c in codes}
 
 
-def test_protection_locks_read_only_columns_only(sheet):
+def test_no_protection_read_only_columns_grey_with_an_input_message(sheet):
+    """Sorting, deleting rows, inserting columns and typing notes must all work (the Instructions say
+    so), so the sheet is not protected; read-only columns say what they are when selected."""
     ws = sheet["Products"]
     keys = {c.value: c.column for c in ws[2]}
-    assert ws.protection.sheet and not ws.protection.password
-    assert not ws.protection.sort and not ws.protection.autoFilter  # False = allowed to users
-    for key in ("product_id", "sku_id", "variant", "currency"):
-        assert ws.cell(3, keys[key]).protection.locked, key
+    assert not ws.protection.sheet
+    messages = {}
+    for dv in ws.data_validations.dataValidation:
+        for cells in dv.sqref.ranges:
+            messages[cells.min_col] = dv
+    for key in ("product_id", "sku_id", "variant", "currency", "display_price_US"):
+        cell = ws.cell(3, keys[key])
+        assert cell.fill.fgColor.rgb.endswith("F2F2F2") and cell.protection.locked, key
+        dv = messages[keys[key]]
+        assert dv.type is None and dv.showInputMessage and dv.promptTitle == "Read-only", key
+        assert "ignores any change" in dv.prompt, key
     for key in ("title", "seller_price", "weight_kg", "stock_US", "logistics_attribute", "barcode"):
-        assert not ws.cell(3, keys[key]).protection.locked, key
+        cell = ws.cell(3, keys[key])
+        assert not cell.protection.locked and cell.fill.fgColor.rgb in (None, "00000000"), key
+        assert key not in messages or not messages[keys[key]].showInputMessage
     assert ws.auto_filter.ref
+
+
+def test_the_products_sheet_carries_its_export_id(store, tmp_path):
+    summary = sheetsync.export_catalog(store, tmp_path / "x.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "x.xlsx")
+    name = wb["Products"].defined_names["SheetsyncExport"]
+    assert name.attr_text == f'"{summary.export_id}"'
+    assert "SheetsyncExport" not in wb["_sheetsync"].defined_names
 
 
 def test_dropdown_from_hidden_list_and_whole_number_stock(sheet):
@@ -115,6 +140,8 @@ def test_chinese_labels_and_instructions(store, tmp_path):
     assert "商品标题" in labels and "库存 US" in labels
     assert wb["Products"].cell(2, 1).value == "product_id"  # keys stay the same in every language
     assert wb["Instructions"]["A1"].value == "使用说明"
+    table = {r[0]: r for r in wb["Instructions"].iter_rows(values_only=True) if r[0]}
+    assert table["display_price_<CC>"][1] == "前台价 <国家>" and "只读" in table["display_price_<CC>"][2]
     assert wb.sheetnames[0] == "Products"
 
 
