@@ -94,7 +94,7 @@ def main(ctx: click.Context, store: str | None, config: str | None) -> None:
 def init(obj: Context, sample: bool, synthetic: int | None) -> None:
     """Create the catalog."""
     try:
-        count = pipeline.init_store(obj.store, sample=sample, synthetic=synthetic or 0)
+        count = pipeline.init_store(obj.store, sample=sample, synthetic=synthetic or 0, settings=obj.settings())
     except SheetsyncError as exc:
         _fail(exc)
     click.echo(f"Created {obj.store} with {count} SKUs.")
@@ -116,9 +116,9 @@ def export(obj: Context, out: str, lang: str | None, preview: str | None, rates:
             countries = [] if parts == ["none"] else parts
         else:
             countries = list(settings.preview_countries) or None
-        update, close = _progress("export", total=pipeline.catalog_size(obj.store), unit="SKU")
+        update, close = _progress("export", total=pipeline.catalog_size(obj.store, settings), unit="SKU")
         summary = pipeline.export_catalog(obj.store, out, lang=lang or settings.lang, preview=countries, rates=rates,
-                                          progress=update)
+                                          progress=update, settings=settings)
         close()
     except SheetsyncError as exc:
         _fail(exc)
@@ -257,7 +257,7 @@ def pull(obj: Context, target: str, since: str | None, as_json: bool) -> None:
 def history(obj: Context) -> None:
     """List import runs."""
     try:
-        runs = pipeline.history(obj.store)
+        runs = pipeline.history(obj.store, obj.settings())
     except SheetsyncError as exc:
         _fail(exc)
     if not runs:
@@ -308,7 +308,7 @@ def freight(obj: Context, weight: str | None, dims: str | None, countries: tuple
     """Quote freight and display price for one parcel (or --check the rate card against the platform)."""
     if check:
         try:
-            table = pipeline.freight_disagreements(obj.store, rates)
+            table = pipeline.freight_disagreements(obj.store, rates, obj.settings())
         except SheetsyncError as exc:
             _fail(exc)
         if table.empty:

@@ -84,11 +84,12 @@ def _opened(store: Store | str | os.PathLike, lock_timeout: float = 30.0) -> Ite
             handle.close()
 
 
-def init_store(path: str | os.PathLike, sample: bool = False, synthetic: int = 0) -> int:
+def init_store(path: str | os.PathLike, sample: bool = False, synthetic: int = 0,
+               settings: Settings | None = None) -> int:
     """Create a catalog at `path`; load the bundled sample or `synthetic` generated SKUs.
     Returns the number of SKUs loaded."""
     countries = bundled_countries()
-    store = Store.create(Path(path), countries)
+    store = Store.create(Path(path), countries, (settings or Settings()).lock_timeout)
     try:
         if sample:
             products, skus = sample_catalog(sample_data_dir())
@@ -127,12 +128,13 @@ def _collector_paused(function: Callable[_P, _R]) -> Callable[_P, _R]:
 @_collector_paused
 def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, lang: str = "en",
                    preview: Sequence[str] | None = None, rates: str | os.PathLike | None = None,
-                   progress: Progress | None = None) -> ExportSummary:
+                   progress: Progress | None = None, settings: Settings | None = None) -> ExportSummary:
     """Write the catalog to an .xlsx template and keep a snapshot of every exported value.
 
     `preview` names the countries that get a live display-price column (formulas over the rate
-    card `rates`); by default the store's three biggest markets, none with an empty list."""
-    with _opened(store) as handle:
+    card `rates`); by default the store's three biggest markets, none with an empty list.
+    `settings` gives the lock timeout."""
+    with _opened(store, (settings or Settings()).lock_timeout) as handle:
         countries = handle.countries()
         codes = [c.code for c in countries]
         frame = handle.catalog_frame()
@@ -567,9 +569,9 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
     that run is a conflict (unless `force`). The revert is itself a run, with its own journal.
     With target "aliexpress" the platform is re-read and written like an import."""
     settings = settings or Settings()
-    with _opened(store, settings.lock_timeout) as handle:
-        result = ImportResult(status="unreadable", file=f"revert {run_id}")
-        try:
+    result = ImportResult(status="unreadable", file=f"revert {run_id}")
+    try:
+        with _opened(store, settings.lock_timeout) as handle:
             if handle.run(run_id) is None:
                 raise ConfigError("unknown_run", run_id=run_id)
             if target == "aliexpress":
@@ -604,16 +606,16 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
                     result.status = "applied"
                     handle.finish_run(result.run_id, "applied", {"changes": result.changes, "applied": result.applied,
                                                                  "reverts": run_id})
-        except SheetsyncError as exc:
-            result.status = exc.status
-            result.errors = [Issue(exc.rule, sheet=None, params=dict(exc.params))]
-        except PlatformError as exc:
-            result.status = "unreadable"
-            result.errors = [Issue("platform_refused", sheet=None, params={"code": exc.code, "detail": exc.text})]
-        finally:
-            for issue in (*result.errors, *result.warnings):
-                issue.render(lang)
-        return result
+    except SheetsyncError as exc:
+        result.status = exc.status
+        result.errors = [Issue(exc.rule, sheet=None, params=dict(exc.params))]
+    except PlatformError as exc:
+        result.status = "unreadable"
+        result.errors = [Issue("platform_refused", sheet=None, params={"code": exc.code, "detail": exc.text})]
+    finally:
+        for issue in (*result.errors, *result.warnings):
+            issue.render(lang)
+    return result
 
 
 def _current_value(frame: pd.DataFrame, change: Change) -> object:
@@ -624,10 +626,11 @@ def _current_value(frame: pd.DataFrame, change: Change) -> object:
     return int(value) if hasattr(value, "item") and not isinstance(value, str) else value
 
 
-def freight_disagreements(store: Store | str | os.PathLike, rates: str | os.PathLike | None = None) -> pd.DataFrame:
+def freight_disagreements(store: Store | str | os.PathLike, rates: str | os.PathLike | None = None,
+                          settings: Settings | None = None) -> pd.DataFrame:
     """After a pull: per country and rate-card bracket, how far the card's freight is from the
     platform's (SKUs, mean and largest difference in cents), largest first."""
-    with _opened(store) as handle:
+    with _opened(store, (settings or Settings()).lock_timeout) as handle:
         card = load_rate_card(rates or reference_file("freight_rates.csv"))
         checked = freight_check(handle.catalog_frame(), card, [c.code for c in handle.countries()],
                                 handle.platform_prices())
@@ -639,14 +642,14 @@ def freight_disagreements(store: Store | str | os.PathLike, rates: str | os.Path
     return grouped.sort_values(["largest", "skus"], ascending=False).reset_index()
 
 
-def catalog_size(store: Store | str | os.PathLike) -> int:
+def catalog_size(store: Store | str | os.PathLike, settings: Settings | None = None) -> int:
     """How many SKUs the catalog holds: the rows an export writes (a progress bar's total)."""
-    with _opened(store) as handle:
+    with _opened(store, (settings or Settings()).lock_timeout) as handle:
         return handle.sku_count()
 
 
-def history(store: Store | str | os.PathLike) -> list[dict]:
-    with _opened(store) as handle:
+def history(store: Store | str | os.PathLike, settings: Settings | None = None) -> list[dict]:
+    with _opened(store, (settings or Settings()).lock_timeout) as handle:
         return handle.runs()
 
 
