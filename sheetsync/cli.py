@@ -97,7 +97,7 @@ def main(ctx: click.Context, store: str | None, config: str | None) -> None:
 @click.pass_obj
 def init(obj: Context, sample: bool, synthetic: int | None) -> None:
     """Create the catalog."""
-    count = pipeline.init_store(obj.store, sample=sample, synthetic=synthetic or 0)
+    count = pipeline.init_store(obj.store, sample=sample, synthetic=synthetic or 0, settings=obj.settings())
     click.echo(f"Created {obj.store} with {count} SKUs.")
 
 
@@ -116,9 +116,9 @@ def export(obj: Context, out: str, lang: str | None, preview: str | None, rates:
         countries = [] if parts == ["none"] else parts
     else:
         countries = list(settings.preview_countries) or None
-    update, close = _progress("export", total=pipeline.catalog_size(obj.store), unit="SKU")
+    update, close = _progress("export", total=pipeline.catalog_size(obj.store, settings), unit="SKU")
     summary = pipeline.export_catalog(obj.store, out, lang=lang or settings.lang, preview=countries, rates=rates,
-                                      progress=update)
+                                      progress=update, settings=settings)
     close()
     shown = f", live display prices for {', '.join(summary.preview)}" if summary.preview else ""
     click.echo(f"Exported {summary.rows} SKUs × {len(summary.countries)} countries to {out}{shown} "
@@ -246,7 +246,7 @@ def pull(obj: Context, target: str, since: str | None, as_json: bool) -> None:
 @click.pass_obj
 def history(obj: Context) -> None:
     """List import runs."""
-    runs = pipeline.history(obj.store)
+    runs = pipeline.history(obj.store, obj.settings())
     if not runs:
         click.echo("No runs yet.")
     for run in runs:
@@ -292,7 +292,7 @@ def freight(obj: Context, weight: str | None, dims: str | None, countries: tuple
             rates: str | None, check: bool) -> None:
     """Quote freight and display price for one parcel (or --check the rate card against the platform)."""
     if check:
-        table = pipeline.freight_disagreements(obj.store, rates)
+        table = pipeline.freight_disagreements(obj.store, rates, obj.settings())
         if table.empty:
             click.echo("The rate card agrees with the platform's freight everywhere (or nothing was pulled yet).")
             return

@@ -93,6 +93,11 @@ class Rule(StrEnum):
     STORE_EXISTS = "store_exists"
     STORE_NEWER = "store_newer"
     STORE_BUSY = "store_busy"
+    STORE_NOT_CATALOG = "store_not_catalog"
+    STORE_CORRUPT = "store_corrupt"
+    STORE_READONLY = "store_readonly"
+    STORE_DISK_FULL = "store_disk_full"
+    STORE_IO_ERROR = "store_io_error"
     UNKNOWN_RUN = "unknown_run"
     RATES_MISSING = "rates_missing"
     RATES_HEADER = "rates_header"
@@ -323,8 +328,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "{path} 已有商品目录，sheetsync 不会覆盖它。"),
     "store_newer": ("The catalog {path} was made by a newer sheetsync (schema {version}). Update sheetsync.",
                     "商品目录 {path} 由更新版本的 sheetsync 创建（结构版本 {version}）。请升级 sheetsync。"),
-    "store_busy": ("Another sheetsync command is writing to {path}; try again when it has finished.",
-                   "另一个 sheetsync 命令正在写入 {path}，请等它完成后再试。"),
+    "store_busy": ("The catalog {path} is in use by another sheetsync command or another program (sheetsync waited "
+                   "{seconds} s for it): try again when it has finished, and close any other program that has the "
+                   "file open. lock_timeout in sheetsync.toml sets how long to wait.",
+                   "商品目录 {path} 正被另一个 sheetsync 命令或其他程序占用；sheetsync 已等待 {seconds} 秒。请等它完成后再试，"
+                   "并关闭打开该文件的其他程序（等待时间由 sheetsync.toml 中的 lock_timeout 设置）。"),
+    "store_not_catalog": ("{path} is not a sheetsync catalog (it is empty, a folder, another kind of file or another "
+                          "program's database). If it was your catalog, restore it from a backup; to use another "
+                          "catalog, give its path with --store.",
+                          "{path} 不是 sheetsync 商品目录（它是空文件、文件夹、其他类型的文件或其他程序的数据库）。"
+                          "如果它原本是你的商品目录，请从备份恢复；要使用其他目录，请用 --store 指定其路径。"),
+    "store_corrupt": ("The catalog {path} is damaged ({detail}); sheetsync will not read or write it. Restore it from "
+                      "a backup, then run the command again.",
+                      "商品目录 {path} 已损坏（{detail}），sheetsync 不会读写它。请从备份恢复后再运行命令。"),
+    "store_readonly": ("sheetsync cannot write to the catalog {path}: the file, its folder or the disk is read-only "
+                       "(SQLite also needs to create {path}-wal and {path}-shm beside it). Make the folder writable, "
+                       "or copy the catalog to a writable folder and give that path with --store.",
+                       "sheetsync 无法写入商品目录 {path}：文件、所在文件夹或磁盘为只读（SQLite 还需要在旁边创建 "
+                       "{path}-wal 和 {path}-shm）。请让该文件夹可写，或把目录复制到可写的文件夹并用 --store 指定。"),
+    "store_disk_full": ("The disk holding the catalog {path} is full; nothing was written to it. Free some space on "
+                        "that disk and run the command again.",
+                        "商品目录 {path} 所在的磁盘已满，没有写入任何内容。请在该磁盘上腾出空间后再运行命令。"),
+    "store_io_error": ("sheetsync could not read or write the catalog {path} ({detail}). Check that its disk or "
+                       "network share is connected and that you may read and write the file and its folder, then "
+                       "run the command again.",
+                       "sheetsync 无法读写商品目录 {path}（{detail}）。请确认磁盘或网络共享已连接，且你有权读写该文件及其"
+                       "所在文件夹，然后再运行命令。"),
     "unknown_run": ("There is no run {run_id} in this store; `sheetsync history` lists them.",
                     "本店铺没有运行记录 {run_id}；可用 `sheetsync history` 查看。"),
     "rates_missing": ("Rate card {path} does not exist.", "运费表 {path} 不存在。"),

@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -77,11 +77,12 @@ def _opened(store: Store | str | os.PathLike, lock_timeout: float = 30.0) -> Ite
             handle.close()
 
 
-def init_store(path: str | os.PathLike, sample: bool = False, synthetic: int = 0) -> int:
+def init_store(path: str | os.PathLike, sample: bool = False, synthetic: int = 0,
+               settings: Settings | None = None) -> int:
     """Create a catalog at `path`; load the bundled sample or `synthetic` generated SKUs.
     Returns the number of SKUs loaded."""
     countries = bundled_countries()
-    store = Store.create(Path(path), countries)
+    store = Store.create(Path(path), countries, (settings or Settings()).lock_timeout)
     try:
         if sample:
             products, skus = sample_catalog(sample_data_dir())
@@ -120,12 +121,13 @@ def _collector_paused(function: Callable[_P, _R]) -> Callable[_P, _R]:
 @_collector_paused
 def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, lang: str = "en",
                    preview: Sequence[str] | None = None, rates: str | os.PathLike | None = None,
-                   progress: Progress | None = None) -> ExportSummary:
+                   progress: Progress | None = None, settings: Settings | None = None) -> ExportSummary:
     """Write the catalog to an .xlsx template and keep a snapshot of every exported value.
 
     `preview` names the countries that get a live display-price column (formulas over the rate
-    card `rates`); by default the store's three biggest markets, none with an empty list."""
-    with _opened(store) as handle:
+    card `rates`); by default the store's three biggest markets, none with an empty list.
+    `settings` gives the lock timeout."""
+    with _opened(store, (settings or Settings()).lock_timeout) as handle:
         countries = handle.countries()
         codes = [c.code for c in countries]
         frame = handle.catalog_frame()
@@ -190,7 +192,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
             store_id = handle.store_id
             target = open_target(opts.target, handle, settings, client)
             target_name = target.name
-            with nullcontext() if opts.dry_run else target.exclusive():
+            with _writing(target, opts.dry_run, result):
                 stage("read")
                 loaded = _read_with_catalog(path, handle)
                 raw = loaded.raw
@@ -205,6 +207,25 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
         issue.render(lang)
     _follow_up(result, raw, store_id, target_name, lang, opts, mail, stage)
     return result
+
+
+@contextmanager
+def _writing(target: Target, dry_run: bool, result: ImportResult) -> Iterator[None]:
+    """Hold the target's exclusive access around a run that writes. If the block fails and the
+    target is all or nothing (the local catalog's transaction), what it reported applied inside
+    was undone with it: the result must not claim it."""
+    if dry_run:
+        yield
+        return
+    try:
+        with target.exclusive():
+            yield
+    except SheetsyncError:
+        if target.all_or_nothing and result.run_id is not None:
+            result.run_id, result.applied, result.failed, result.push_results = None, 0, 0, []
+            for change in result.change_list:
+                change.result = "not_applied"
+        raise
 
 
 def _stop(result: ImportResult, exc: SheetsyncError) -> None:
@@ -468,7 +489,7 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
             if run is None:
                 raise ConfigError("unknown_run", run_id=run_id)
             chosen = open_target(target or run["target"], handle, settings, client)
-            with nullcontext() if dry_run else chosen.exclusive():
+            with _writing(chosen, dry_run, result):
                 back = [Change(c.sku_id, c.product_id, c.field, None, c.before, base=c.after)
                         for c in handle.run_changes(run_id) if c.result == "applied"]
                 result.rows = len(back)
@@ -492,10 +513,11 @@ def _overlay(catalog: pd.DataFrame, changes: Sequence[Change]) -> pd.DataFrame:
     return rows
 
 
-def freight_disagreements(store: Store | str | os.PathLike, rates: str | os.PathLike | None = None) -> pd.DataFrame:
+def freight_disagreements(store: Store | str | os.PathLike, rates: str | os.PathLike | None = None,
+                          settings: Settings | None = None) -> pd.DataFrame:
     """After a pull: per country and rate-card bracket, how far the card's freight is from the
     platform's (SKUs, mean and largest difference in cents), largest first."""
-    with _opened(store) as handle:
+    with _opened(store, (settings or Settings()).lock_timeout) as handle:
         card = load_rate_card(rates or reference_file("freight_rates.csv"))
         checked = freight_check(handle.catalog_frame(), card, [c.code for c in handle.countries()],
                                 handle.platform_prices())
@@ -507,14 +529,14 @@ def freight_disagreements(store: Store | str | os.PathLike, rates: str | os.Path
     return grouped.sort_values(["largest", "skus"], ascending=False).reset_index()
 
 
-def catalog_size(store: Store | str | os.PathLike) -> int:
+def catalog_size(store: Store | str | os.PathLike, settings: Settings | None = None) -> int:
     """How many SKUs the catalog holds: the rows an export writes (a progress bar's total)."""
-    with _opened(store) as handle:
+    with _opened(store, (settings or Settings()).lock_timeout) as handle:
         return handle.sku_count()
 
 
-def history(store: Store | str | os.PathLike) -> list[dict]:
-    with _opened(store) as handle:
+def history(store: Store | str | os.PathLike, settings: Settings | None = None) -> list[dict]:
+    with _opened(store, (settings or Settings()).lock_timeout) as handle:
         return handle.runs()
 
 

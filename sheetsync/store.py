@@ -11,16 +11,20 @@ milliseconds per column instead of one JSON document per row.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import re
 import secrets
+import shutil
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -32,6 +36,7 @@ from .results import Change
 
 SCHEMA_VERSION = 1
 _FETCH_ROWS = 10_000
+_T = TypeVar("_T")
 
 SKU_COLUMNS = ("sku_code", "variant", "barcode", "seller_price", "weight_kg", "length_cm", "width_cm",
                "height_cm", "logistics_attribute")
@@ -74,6 +79,18 @@ CREATE TABLE run_changes (run_id TEXT NOT NULL REFERENCES runs(run_id), seq INTE
                           sku_id TEXT NOT NULL, product_id TEXT NOT NULL, field TEXT NOT NULL,
                           before TEXT, after TEXT, state TEXT NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;
 """
+# Every table a catalog has; a file without them is not one (or is a damaged one).
+_TABLES = frozenset(re.findall(r"CREATE TABLE (\w+)", _SCHEMA))
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+# Files SQLite keeps beside the catalog while it is in use (WAL mode; a rollback journal otherwise).
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+# Below this much free space, a disk I/O error on the store is taken for a full disk: SQLite says
+# SQLITE_FULL when a write finds no space, but a plain I/O error when its shared-memory index cannot grow.
+_NEARLY_FULL = 1 << 20
+_NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 def now_iso() -> str:
@@ -88,10 +105,193 @@ class ExportRecord:
     countries: list[str]
 
 
+# -- the connection: where the store's faults get their names --------------------------------------
+@contextmanager
+def faults_named(path: Path, lock_timeout: float = 30.0) -> Iterator[None]:
+    """Name the store's faults raised inside: for the file operations of creating and opening a
+    catalog. StoreConnection does the same for every SQLite call."""
+    try:
+        yield
+    except (sqlite3.Error, OSError) as exc:
+        _raise_named(exc, path, lock_timeout)
+
+
+def _raise_named(exc: sqlite3.Error | OSError, path: Path, lock_timeout: float) -> NoReturn:
+    """The one place where a fault of the store file or of the system (damaged, not a catalog,
+    read-only, full, held by another program, unreachable) becomes a StoreUnavailable that names
+    the file and what to do. An error that means a bug in sheetsync (wrong SQL, a misused API, a
+    broken constraint) is raised unchanged."""
+    fault = _named_fault(exc, path, lock_timeout)
+    if fault is None:
+        raise exc
+    raise fault from exc
+
+
+def _named_fault(exc: sqlite3.Error | OSError, path: Path, lock_timeout: float) -> StoreUnavailable | None:
+    """The fault an error means, by SQLite's result code (sqlite.org/rescode.html) or the OS's
+    errno; None for an error that is not a fault of the file or the system."""
+    where = {"path": str(path)}
+    if isinstance(exc, OSError):
+        if exc.errno in _NO_SPACE:
+            return StoreUnavailable("store_disk_full", **where)
+        if exc.errno == errno.EROFS:
+            return StoreUnavailable("store_readonly", **where)
+        return _unopenable(path, exc.strerror or str(exc))
+    if isinstance(exc, sqlite3.ProgrammingError | sqlite3.InterfaceError | sqlite3.IntegrityError):
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return None
+    primary = code & 0xFF
+    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_PROTOCOL):
+        return StoreBusy("store_busy", **where, seconds=f"{lock_timeout:g}")
+    if primary == sqlite3.SQLITE_FULL or code == sqlite3.SQLITE_IOERR_SHMSIZE:
+        return StoreUnavailable("store_disk_full", **where)
+    if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
+        return StoreUnavailable("store_readonly", **where)
+    if primary == sqlite3.SQLITE_NOTADB:
+        return StoreUnavailable("store_not_catalog", **where)
+    if primary == sqlite3.SQLITE_CORRUPT:
+        return StoreUnavailable("store_corrupt", **where, detail=str(exc))
+    if primary == sqlite3.SQLITE_CANTOPEN:
+        return _unopenable(path, str(exc))
+    if primary in (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_NOLFS):
+        if _nearly_full(path):
+            return StoreUnavailable("store_disk_full", **where)
+        return StoreUnavailable("store_io_error", **where, detail=str(exc))
+    return None
+
+
+def _unopenable(path: Path, detail: str) -> StoreUnavailable:
+    """The file, or the -wal/-shm files SQLite needs beside it, could not be opened: say why."""
+    if os.path.isdir(path):
+        return StoreUnavailable("store_not_catalog", path=str(path))
+    if not os.access(path.parent, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        return StoreUnavailable("store_readonly", path=str(path))
+    return StoreUnavailable("store_io_error", path=str(path), detail=detail)
+
+
+def _nearly_full(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < _NEARLY_FULL
+    except OSError:
+        return False
+
+
+class StoreConnection:
+    """The store's SQLite connection, with the surface the store uses (execute, executemany,
+    executescript, rows to fetch). Every call goes through `faults_named`, so no statement,
+    however it is added later, can let a fault of the file reach the seller as a traceback."""
+
+    def __init__(self, path: Path, lock_timeout: float) -> None:
+        self.path = path
+        self.lock_timeout = lock_timeout
+        # The busy timeout covers reads as well as writes: a program holding the file exclusively
+        # makes even `history` wait, for lock_timeout seconds and no longer.
+        self._db = self._guarded(sqlite3.connect, path, timeout=lock_timeout, isolation_level=None)
+        try:
+            self.execute("PRAGMA foreign_keys = ON")
+            self.execute("PRAGMA synchronous = NORMAL")
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _guarded(self, operation: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        # faults_named, without a context manager's cost on the hot path (one call per SKU written)
+        try:
+            return operation(*args, **kwargs)
+        except sqlite3.Error as exc:
+            _raise_named(exc, self.path, self.lock_timeout)
+
+    def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> Rows:
+        return Rows(self, self._guarded(self._db.execute, sql, parameters))
+
+    def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> Rows:
+        return Rows(self, self._guarded(self._db.executemany, sql, parameters))
+
+    def executescript(self, script: str) -> None:
+        self._guarded(self._db.executescript, script)
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._db.in_transaction
+
+    def close(self) -> None:
+        self._guarded(self._db.close)
+
+
+class Rows:
+    """A statement's result rows; fetching goes through the same fault names (a damaged page
+    may only be met on the thousandth row)."""
+
+    def __init__(self, connection: StoreConnection, cursor: sqlite3.Cursor) -> None:
+        self._connection = connection
+        self._cursor = cursor
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    def fetchone(self) -> Any:
+        return self._connection._guarded(self._cursor.fetchone)
+
+    def fetchmany(self, size: int) -> list[Any]:
+        return self._connection._guarded(self._cursor.fetchmany, size)
+
+    def fetchall(self) -> list[Any]:
+        return self._connection._guarded(self._cursor.fetchall)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchone, None)
+
+
+# -- the file: private to its owner ------------------------------------------------------------
+def _create_private(path: Path) -> bool:
+    """Create the empty catalog file readable and writable by its owner only, whatever the umask
+    (SQLite then gives its -wal/-shm/-journal files the same mode). True when it was made here;
+    False when an empty file was already there (it is tightened instead)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        _owner_only(path)
+        return False
+    return True
+
+
+def _owner_only(path: Path) -> None:
+    """Take away group and other access from the catalog and its side files. The catalog holds the
+    secret that signs exports and the platform tokens: a store readable by others is a leak, and
+    a warning that scrolls past would leave it one, so an existing store is tightened on every
+    open. A file sheetsync may not change (another user's, a file system without modes, read-only
+    media) is left as it is: opening it goes on, and read-only media are named when written.
+    The owner's own bits are kept. On Windows chmod only sets the read-only flag (access there is
+    the folder's ACL), so nothing is changed."""
+    if os.name == "nt":
+        return
+    for file in (path, *(path.with_name(path.name + suffix) for suffix in _SIDE_FILES)):
+        try:
+            mode = file.stat().st_mode & 0o777
+            if mode & 0o077:
+                file.chmod(mode & 0o700)
+        except OSError:
+            continue
+
+
+def _header(path: Path) -> bytes:
+    with path.open("rb") as file:
+        return file.read(len(_SQLITE_HEADER))
+
+
+def _remove_store_files(path: Path) -> None:
+    for file in (path, *(path.with_name(path.name + suffix) for suffix in _SIDE_FILES)):
+        with suppress(OSError):
+            file.unlink(missing_ok=True)
+
+
 class Store:
     """A handle on one catalog file. Cheap to open; every write is one transaction."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, connection: StoreConnection) -> None:
         self.path = path
         self.db = connection
         # Called after each change is written, inside the transaction: lets tests stop the process
@@ -102,41 +302,82 @@ class Store:
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
-    def create(cls, path: str | Path, countries: Sequence[Country]) -> Store:
+    def create(cls, path: str | Path, countries: Sequence[Country], lock_timeout: float = 30.0) -> Store:
+        """Make a new catalog, readable by its owner only. A creation that fails half way (a full
+        disk) removes what it made, so the same `init` can simply run again."""
         path = Path(path)
-        if path.exists() and path.stat().st_size > 0:
-            raise ConfigError("store_exists", path=str(path))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        store = cls(path, _connect(path))
-        store.db.executescript(f"BEGIN; {_SCHEMA} {_PLATFORM_PRICES}; COMMIT;")
-        with store.transaction():
-            store.db.executemany("INSERT INTO meta VALUES (?, ?)", [
-                ("schema_version", str(SCHEMA_VERSION)),
-                ("store_id", uuid.uuid4().hex[:12]),
-                ("secret", secrets.token_hex(32)),
-                ("created_at", now_iso()),
-            ])
-            store._set_countries(countries)
+        with faults_named(path, lock_timeout):
+            if path.exists() and path.stat().st_size > 0:
+                raise ConfigError("store_exists", path=str(path))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made = _create_private(path)
+        try:
+            store = cls(path, StoreConnection(path, lock_timeout))
+            try:
+                store.db.execute("PRAGMA journal_mode = WAL")
+                store.db.executescript(f"BEGIN; {_SCHEMA} {_PLATFORM_PRICES}; COMMIT;")
+                with store.transaction():
+                    store.db.executemany("INSERT INTO meta VALUES (?, ?)", [
+                        ("schema_version", str(SCHEMA_VERSION)),
+                        ("store_id", uuid.uuid4().hex[:12]),
+                        ("secret", secrets.token_hex(32)),
+                        ("created_at", now_iso()),
+                    ])
+                    store._set_countries(countries)
+            except BaseException:
+                store._close_quietly()
+                raise
+        except BaseException:
+            if made:
+                _remove_store_files(path)
+            raise
         return store
 
     @classmethod
     def open(cls, path: str | Path, lock_timeout: float = 30.0) -> Store:
-        """Open a catalog; a write waits up to `lock_timeout` seconds for another writer."""
+        """Open a catalog; any access waits up to `lock_timeout` seconds for a program that holds
+        it. Whatever the file turns out to be, the answer is a catalog or a StoreUnavailable that
+        names the file and what to do."""
         path = Path(path)
-        if not path.exists():
-            raise StoreUnavailable("store_missing", path=str(path))
-        store = cls(path, _connect(path, lock_timeout))
+        with faults_named(path, lock_timeout):
+            if not path.exists():
+                raise StoreUnavailable("store_missing", path=str(path))
+            # Nothing is written to a file that is not an SQLite database (an empty file, a
+            # workbook saved over the store), and nothing to one that is not a catalog.
+            if path.is_dir() or _header(path) != _SQLITE_HEADER:
+                raise StoreUnavailable("store_not_catalog", path=str(path))
+        store = cls(path, StoreConnection(path, lock_timeout))
         try:
-            version = int(store.meta("schema_version") or 0)
+            version = store._catalog_version()
+            if version > SCHEMA_VERSION:
+                raise ConfigError("store_newer", path=str(path), version=version)
+            store.db.execute("PRAGMA journal_mode = WAL")
+            _owner_only(path)
             store.db.execute(_PLATFORM_PRICES)
-        except sqlite3.DatabaseError as exc:
-            raise StoreUnavailable("store_missing", path=str(path)) from exc
-        if version > SCHEMA_VERSION:
-            raise ConfigError("store_newer", path=str(path), version=version)
+        except BaseException:
+            store._close_quietly()
+            raise
         return store
+
+    def _catalog_version(self) -> int:
+        """The schema version, after checking the file holds a catalog's tables at all."""
+        tables = {row[0] for row in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "meta" not in tables:
+            raise StoreUnavailable("store_not_catalog", path=str(self.path))
+        version = self.meta("schema_version") or ""
+        missing = sorted(_TABLES - tables)
+        if missing or not version.isdigit():
+            detail = f"missing tables: {', '.join(missing)}" if missing else "no schema version"
+            raise StoreUnavailable("store_corrupt", path=str(self.path), detail=detail)
+        return int(version)
 
     def close(self) -> None:
         self.db.close()
+
+    def _close_quietly(self) -> None:
+        """Close after a failure: the failure is what the seller needs to hear about."""
+        with suppress(StoreUnavailable):
+            self.close()
 
     def __enter__(self) -> Store:
         return self
@@ -147,8 +388,8 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One write transaction. BEGIN IMMEDIATE takes the write lock up front, so two imports
-        into one store never interleave: the second waits up to the busy timeout, then stops.
-        Re-entrant: inside an open transaction it joins it."""
+        into one store never interleave: the second waits up to the lock timeout, then stops
+        with StoreBusy. Re-entrant: inside an open transaction it joins it."""
         self._writes += 1
         if self.db.in_transaction:
             try:
@@ -156,18 +397,19 @@ class Store:
             finally:
                 self._writes += 1
             return
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreBusy("store_busy", path=str(self.path)) from exc
+        self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self._writes += 1
+            self.db.execute("COMMIT")
         except BaseException:
             self._writes += 1
-            self.db.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk, an I/O error); the error that
+            # stopped the transaction is the one to report, not a failed ROLLBACK.
+            if self.db.in_transaction:
+                with suppress(StoreUnavailable):
+                    self.db.execute("ROLLBACK")
             raise
-        self._writes += 1
-        self.db.execute("COMMIT")
 
     # -- metadata ----------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
@@ -385,7 +627,7 @@ class Store:
                  "status": r[5], **json.loads(r[6])} for r in rows]
 
 
-def _write_change(db: sqlite3.Connection, change: Change) -> None:
+def _write_change(db: StoreConnection, change: Change) -> None:
     if change.field == "title":
         db.execute("UPDATE products SET title = ? WHERE product_id = ?", (change.after, change.product_id))
     elif change.field.startswith("stock_"):
@@ -432,9 +674,3 @@ def _stock_text(stock: dict[str, int], codes: Sequence[str]) -> str:
     return json.dumps([int(stock.get(code, 0)) for code in codes], separators=(",", ":"))
 
 
-def _connect(path: Path, lock_timeout: float = 30.0) -> sqlite3.Connection:
-    db = sqlite3.connect(path, timeout=lock_timeout, isolation_level=None)
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = NORMAL")
-    return db

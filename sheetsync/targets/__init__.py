@@ -55,6 +55,7 @@ class Applied:
 
 class Target(Protocol):
     name: str  # as journaled and shown: "local" or "aliexpress"
+    all_or_nothing: bool  # a failure inside `exclusive()` undoes everything applied inside it
 
     def exclusive(self) -> AbstractContextManager[Any]:
         """Held around a run that writes: nothing else writes the store meanwhile."""

@@ -21,6 +21,7 @@ class LocalTarget:
     """Applies a change set to the store in one transaction: all of it or none of it."""
 
     name = "local"
+    all_or_nothing = True
 
     def __init__(self, store: Store) -> None:
         self.store = store

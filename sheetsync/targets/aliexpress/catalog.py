@@ -76,6 +76,7 @@ class AliExpressTarget:
     """Reads products as canonical rows and writes one product per call, full state each time."""
 
     name = "aliexpress"
+    all_or_nothing = False
 
     def __init__(self, client: Client, store: Store, configured: Mapping[str, str] | None = None) -> None:
         self.client = client
