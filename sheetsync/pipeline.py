@@ -28,6 +28,7 @@ from .diff import ALREADY_APPLIED, CONFLICT, Guardrails, conflict_issue, decide,
 from .errors import ConfigError, QuotaExceeded, SheetsyncError, UnreadableWorkbook
 from .fields import TEMPLATE_VERSION
 from .mail import SmtpSettings, send_report
+from .outputs import check_output
 from .pricing import Pricing, PricingProblem, RateCard, display_prices, freight_check, load_rate_card
 from .read import check_package, read_metadata, read_sheet
 from .report import write_report
@@ -65,6 +66,10 @@ def biggest_markets(frame: pd.DataFrame, countries: Sequence[str], count: int = 
     selling = {c: int((frame[f"stock_{c}"] > 0).sum()) for c in countries}
     ranked = sorted(countries, key=lambda c: (-selling[c], countries.index(c)))
     return [c for c in ranked[:count] if selling[c] > 0]
+
+
+def _store_file(store: Store | str | os.PathLike) -> Path:
+    return store.path if isinstance(store, Store) else Path(store)
 
 
 def _open(store: Store | str | os.PathLike, lock_timeout: float = 30.0) -> tuple[Store, bool]:
@@ -132,6 +137,7 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
 
     `preview` names the countries that get a live display-price column (formulas over the rate
     card `rates`); by default the store's three biggest markets, none with an empty list."""
+    check_output(path, store=_store_file(store), inputs=[rates])
     with _opened(store) as handle:
         countries = handle.countries()
         codes = [c.code for c in countries]
@@ -168,7 +174,10 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     raw: RawSheet | None = None
     handle: Store | None = None
     owned = False
+    report_path = None
     try:
+        if report is not None:
+            report_path = check_output(report, store=_store_file(store), inputs=[path, rates])
         card = load_rate_card(rates or reference_file("freight_rates.csv"))
         handle, owned = _open(store, settings.lock_timeout)
         remote = connect(handle, settings, client, require_pull=True) if target == "aliexpress" else None
@@ -196,12 +205,12 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
         store_id = handle.store_id if handle is not None else ""
         if owned and handle is not None:
             handle.close()
-    if report is not None:
+    if report_path is not None:
         stage("report")
         result.report = str(report)
-        write_report(report, result, raw, store_id, target, lang)
+        write_report(report_path, result, raw, store_id, target, lang)
     if email_to:
-        _mail(result, raw, store_id, target, lang, report, email_to, smtp)
+        _mail(result, raw, store_id, target, lang, report_path, email_to, smtp)
     return result
 
 

@@ -40,13 +40,13 @@ from .preview import RATE_HEADER, SHEET_RATES, RateBlock, display_price_formula,
 from .pricing import RateCard
 from .sheetxml import (
     EXCEL_TEXT_MAX,
-    RowStreamWorksheet,
     formula_cells,
     number_cells,
     row_template,
     rows_xml,
     text_cells,
 )
+from .xlsx import RowStreamWorksheet, output_workbook, style_index
 
 _NUMBER_FORMATS = {"money": "0.00", "weight": "0.000", "dim": "0", "stock": "0", "preview": "0.00"}
 _FROZEN_COLUMNS = 3  # product_id, title, sku_id
@@ -126,10 +126,10 @@ class _Formats:
 
 def _column_cells(f: Field, values: np.ndarray, formats: _Formats) -> list[str]:
     """One column's cells for `sheetxml`, from canonical values (cents, grams, ints, text)."""
-    style = formats.cell(f)._get_xf_index()
+    style = style_index(formats.cell(f))
     if f.kind in _NUMBER_FORMATS:
         return number_cells(to_cell_numbers(f.kind, values), style)
-    return text_cells(values.tolist(), style, formats.cell(f, quoted=True)._get_xf_index())
+    return text_cells(values.tolist(), style, style_index(formats.cell(f, quoted=True)))
 
 
 @dataclass(frozen=True)
@@ -160,14 +160,19 @@ def check_fits(frame: pd.DataFrame) -> None:
 
 def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Country], meta: ExportMeta,
                    progress: Callable[[int], None] | None = None, preview: Preview | None = None) -> None:
-    """Write `frame` (the catalog, canonical values, one row per SKU in order) to `path`."""
+    """Write `frame` (the catalog, canonical values, one row per SKU in order) to `path`, whole or
+    not at all: an interrupted export leaves the previous file as it was."""
+    with output_workbook(path) as book:
+        _fill_workbook(book, frame, countries, meta, progress, preview)
+
+
+def _fill_workbook(book: xlsxwriter.Workbook, frame: pd.DataFrame, countries: Sequence[Country], meta: ExportMeta,
+                   progress: Callable[[int], None] | None, preview: Preview | None) -> None:
     lang = meta.lang
     codes = [c.code for c in countries]
     fields = fields_for(codes)
     rate_table, blocks = rate_rows(preview.card, preview.countries) if preview else ([], {})
     preview_codes = [c for c in (preview.countries if preview else ()) if c in blocks and c in codes]
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                           "strings_to_formulas": False, "strings_to_urls": False})
     book.set_properties({"title": "sheetsync catalog", "comments": f"export {meta.export_id}"})
     formats = _Formats(book)
     ws = book.add_worksheet(SHEET_PRODUCTS, worksheet_class=RowStreamWorksheet)
@@ -215,7 +220,6 @@ def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Co
         meta_ws.write_string(row, 0, key)
         meta_ws.write_string(row, 1, value)
     meta_ws.very_hidden()
-    book.close()
 
 
 def _data_rows(frame: pd.DataFrame, fields: list[Field], formats: _Formats, preview: Preview | None,
@@ -232,7 +236,7 @@ def _data_rows(frame: pd.DataFrame, fields: list[Field], formats: _Formats, prev
     formulas = [display_price_formula(blocks[c], _ROW_MARK, cell_letters, not_priced)[1:] for c in preview_codes]
     prices = [preview.prices[f"display_price_{c}"].to_numpy(dtype=float, na_value=np.nan)
               for c in preview_codes] if preview else []
-    preview_style = formats.cell(display_price_field(preview_codes[0]))._get_xf_index() if preview_codes else 0
+    preview_style = style_index(formats.cell(display_price_field(preview_codes[0]))) if preview_codes else 0
     for start in range(0, len(frame), _CHUNK_ROWS):
         stop = min(start + _CHUNK_ROWS, len(frame))
         columns = [_column_cells(f, array[start:stop], formats) for f, array in zip(fields, arrays, strict=True)]

@@ -14,7 +14,6 @@ import pytest
 import xlsxwriter
 
 from sheetsync.sheetxml import (
-    RowStreamWorksheet,
     formula_cells,
     number_cells,
     row_template,
@@ -22,6 +21,7 @@ from sheetsync.sheetxml import (
     text_cells,
     value_cell,
 )
+from sheetsync.xlsx import OPTIONS, RowStreamWorksheet, style_index
 
 TEXTS = [
     "plain", "", "  leading space", "trailing space ", "tab\tinside", "\ttab first", "line\nbreak",
@@ -41,12 +41,11 @@ def _sheet_data(path) -> tuple[str, str]:
 
 
 def _book(path, worksheet_class=None):
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                           "strings_to_formulas": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(str(path), OPTIONS)
     ws = book.add_worksheet("Products", worksheet_class=worksheet_class)
     formats = [book.add_format({"num_format": "@"}), book.add_format({"num_format": "@", "quote_prefix": True}),
                book.add_format({"num_format": "0.00"}), book.add_format({"num_format": "0.00", "locked": False})]
-    styles = [f._get_xf_index() for f in formats]
+    styles = [style_index(f) for f in formats]
     ws.write_string(0, 0, "header", formats[0])
     ws.write_string(0, 3, "key", formats[0])
     return book, ws, formats, styles
