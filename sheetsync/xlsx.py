@@ -21,6 +21,7 @@ import re
 import tempfile
 import weakref
 from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 from xml.etree import ElementTree
 
 import xlsxwriter
@@ -80,12 +81,12 @@ class RowStreamWorksheet(Worksheet):
         where the data ends (for the sheet's dimension) and that no row up to there is still open.
         Comments on these rows are XlsxWriter's (kept apart from the cells) and must be written
         before: afterwards it refuses them as rows already written."""
+        if not getattr(self, "constant_memory", True):
+            raise ValueError("rows as XML need constant_memory mode")
         if not ROW_STREAM:
             for chunk in chunks:
                 _write_rows_publicly(self, chunk)
             return
-        if not self.constant_memory:
-            raise ValueError("rows as XML need constant_memory mode")
         if first_row < self.previous_row:
             raise ValueError(f"row {first_row + 1} is before rows already written")
         self._write_single_row(first_row)
@@ -100,25 +101,30 @@ _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 def _write_rows_publicly(ws: Worksheet, chunk: str) -> None:
     """The fallback: rows made by `sheetxml` read back and written cell by cell through
-    XlsxWriter's public calls, each in its own kind and style."""
+    XlsxWriter's public calls, each in its own kind and style. A cell XlsxWriter refuses (its row
+    already written, or beyond the sheet) stops the run, as the row stream does."""
     for row_element in ElementTree.fromstring(f"<rows>{chunk}</rows>"):
         for cell in row_element:
-            row, col = xl_cell_to_rowcol(cell.get("r"))
+            reference = cell.get("r", "")
+            row, col = xl_cell_to_rowcol(reference)
             cell_format = _FALLBACK_STYLES.get(int(cell.get("s", "0")))
             kind = cell.get("t")
             formula = cell.findtext("f")
             value = cell.findtext("v")
             if kind == "inlineStr":
                 text = _ESCAPED.sub(lambda match: chr(int(match.group(1), 16)), cell.findtext("is/t") or "")
-                ws.write_string(row, col, text, cell_format)
+                written = ws.write_string(row, col, text, cell_format)
             elif formula is not None:
-                ws.write_formula(row, col, formula, cell_format, value or "" if kind == "str" else _number(value))
+                cached = (value or "") if kind == "str" else _number(value)
+                written = ws.write_formula(row, col, formula, cell_format, cached)
             elif kind == "b":
-                ws.write_boolean(row, col, value == "1", cell_format)
+                written = ws.write_boolean(row, col, value == "1", cell_format)
             elif value is not None:
-                ws.write_number(row, col, _number(value), cell_format)
+                written = ws.write_number(row, col, _number(value), cell_format)
             else:
-                ws.write_blank(row, col, None, cell_format)
+                written = ws.write_blank(row, col, None, cell_format)
+            if written == -1:
+                raise ValueError(f"cell {reference} is in a row already written or beyond the sheet")
 
 
 def _number(text: str | None) -> int | float | str:
@@ -137,10 +143,49 @@ def output_workbook(path: StrPath) -> Iterator[xlsxwriter.Workbook]:
     own, removed whatever happens."""
     with (replacing(path) as stream,
           tempfile.TemporaryDirectory(prefix="sheetsync-", ignore_cleanup_errors=True) as scratch):
-        book = xlsxwriter.Workbook(stream, {**OPTIONS, "tmpdir": scratch})
-        yield book
+        zip_stream = _DetachableStream(stream)
         try:
+            book = xlsxwriter.Workbook(zip_stream, {**OPTIONS, "tmpdir": scratch})
+            yield book
             book.close()
         except FileCreateError as exc:  # XlsxWriter wraps the OSError (disk full, ...): unwrap it
             cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
             raise cause from None
+        finally:
+            zip_stream.detach()
+
+
+class _DetachableStream:
+    """The output file as XlsxWriter's zip writer sees it. When a write fails XlsxWriter leaves its
+    ZipFile open, and the zip closes itself whenever it is collected: by then on a file already
+    closed and removed, printing a traceback after sheetsync's own message. Once detached, this
+    stream takes whatever still comes and drops it, keeping count of the position."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream: BinaryIO | None = stream
+        self._position = 0
+
+    def detach(self) -> None:
+        self._stream = None
+
+    def write(self, data: bytes) -> int:
+        if self._stream is not None:
+            return self._stream.write(data)
+        self._position += len(data)
+        return len(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if self._stream is not None:
+            return self._stream.seek(offset, whence)
+        self._position = offset if whence == 0 else self._position + offset
+        return self._position
+
+    def tell(self) -> int:
+        return self._position if self._stream is None else self._stream.tell()
+
+    def flush(self) -> None:
+        if self._stream is not None:
+            self._stream.flush()
+
+    def seekable(self) -> bool:
+        return True
