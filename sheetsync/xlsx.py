@@ -103,28 +103,40 @@ def _write_rows_publicly(ws: Worksheet, chunk: str) -> None:
     """The fallback: rows made by `sheetxml` read back and written cell by cell through
     XlsxWriter's public calls, each in its own kind and style. A cell XlsxWriter refuses (its row
     already written, or beyond the sheet) stops the run, as the row stream does."""
+    columns: dict[str, int] = {}
+    styles: dict[str | None, Format | None] = {}
     for row_element in ElementTree.fromstring(f"<rows>{chunk}</rows>"):
+        row = int(row_element.get("r", "0")) - 1
         for cell in row_element:
-            reference = cell.get("r", "")
-            row, col = xl_cell_to_rowcol(reference)
-            cell_format = _FALLBACK_STYLES.get(int(cell.get("s", "0")))
-            kind = cell.get("t")
-            formula = cell.findtext("f")
-            value = cell.findtext("v")
-            if kind == "inlineStr":
-                text = _ESCAPED.sub(lambda match: chr(int(match.group(1), 16)), cell.findtext("is/t") or "")
-                written = ws.write_string(row, col, text, cell_format)
-            elif formula is not None:
-                cached = (value or "") if kind == "str" else _number(value)
-                written = ws.write_formula(row, col, formula, cell_format, cached)
-            elif kind == "b":
-                written = ws.write_boolean(row, col, value == "1", cell_format)
-            elif value is not None:
-                written = ws.write_number(row, col, _number(value), cell_format)
-            else:
-                written = ws.write_blank(row, col, None, cell_format)
+            letters = cell.get("r", "").rstrip("0123456789")
+            col = columns.get(letters)
+            if col is None:
+                col = columns[letters] = xl_cell_to_rowcol(f"{letters}1")[1]
+            style = cell.get("s")
+            if style not in styles:
+                styles[style] = _FALLBACK_STYLES.get(int(style or 0))
+            written = _write_cell_publicly(ws, row, col, cell, styles[style])
             if written == -1:
-                raise ValueError(f"cell {reference} is in a row already written or beyond the sheet")
+                raise ValueError(f"cell {cell.get('r')} is in a row already written or beyond the sheet")
+
+
+def _write_cell_publicly(ws: Worksheet, row: int, col: int, cell: ElementTree.Element,
+                         cell_format: Format | None) -> int:
+    kind = cell.get("t")
+    if kind == "inlineStr":
+        text = cell.findtext("is/t") or ""
+        if "_x" in text:
+            text = _ESCAPED.sub(lambda match: chr(int(match.group(1), 16)), text)
+        return ws.write_string(row, col, text, cell_format)
+    value = cell.findtext("v")
+    formula = cell.findtext("f")
+    if formula is not None:
+        return ws.write_formula(row, col, formula, cell_format, (value or "") if kind == "str" else _number(value))
+    if kind == "b":
+        return ws.write_boolean(row, col, value == "1", cell_format)
+    if value is not None:
+        return ws.write_number(row, col, _number(value), cell_format)
+    return ws.write_blank(row, col, None, cell_format)
 
 
 def _number(text: str | None) -> int | float | str:
