@@ -71,3 +71,11 @@ class QuotaExceeded(TargetUnavailable):
         self.seconds = seconds
         super().__init__("quota_exceeded", code="ApiCallLimit", detail=f"calls resume in {seconds} seconds",
                          seconds=seconds)
+
+
+class OutputFailed(SheetsyncError):
+    """A file sheetsync was writing (export, report, label) could not be completed: the disk is
+    full, the folder became read-only, another program holds the file. The previous file, if any,
+    is left as it was (`outputs.replacing`); work already applied stays applied."""
+
+    status = Status.UNAVAILABLE

@@ -107,6 +107,17 @@ class Rule(StrEnum):
     EXPORT_TOO_MANY_ROWS = "export_too_many_rows"
     EXPORT_TEXT_TOO_LONG = "export_text_too_long"
     LANG_UNKNOWN = "lang_unknown"
+    OUTPUT_IS_STORE = "output_is_store"
+    OUTPUT_IS_INPUT = "output_is_input"
+    OUTPUT_IS_FOLDER = "output_is_folder"
+    OUTPUT_NOT_FILE = "output_not_file"
+    OUTPUT_FOLDER_MISSING = "output_folder_missing"
+    OUTPUT_NOT_WRITABLE = "output_not_writable"
+    OUTPUT_OPEN = "output_open"
+    OUTPUT_LOCKED = "output_locked"
+    OUTPUT_DISK_FULL = "output_disk_full"
+    OUTPUT_NOT_ALLOWED = "output_not_allowed"
+    OUTPUT_FAILED = "output_failed"
 
     REPORT_FAILED = "report_failed"
     MAIL_SETTINGS = "mail_settings"
@@ -369,6 +380,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "shorten it on the platform and pull again.",
                              "SKU {sku}：{field} 有 {length} 个字符，超过 Excel 单元格上限 32,767；请在平台上缩短后重新拉取。"),
     "lang_unknown": ("Unknown language {value}; use en or zh.", "未知语言 {value}；请使用 en 或 zh。"),
+    # outputs: refused before any work, or failed while writing (the previous file is kept)
+    "output_is_store": ("{path} is the catalog itself ({store}); writing there would destroy it. Nothing was done: choose another file name, like export.xlsx.",
+                        "{path} 就是商品目录本身（{store}），写入会毁掉它。未做任何操作：请换一个文件名，例如 export.xlsx。"),
+    "output_is_input": ("{path} is the file this command reads ({source}); writing there would replace it. Nothing was done: choose another file name, like report.xlsx.",
+                        "{path} 是本命令要读取的文件（{source}），写入会覆盖它。未做任何操作：请换一个文件名，例如 report.xlsx。"),
+    "output_is_folder": ("{path} is a folder, not a file. Nothing was done: give a file name, like {example}.",
+                         "{path} 是文件夹，不是文件。未做任何操作：请给出文件名，例如 {example}。"),
+    "output_not_file": ("{path} is not an ordinary file (a device, pipe or socket). Nothing was done: give the name of a file.",
+                        "{path} 不是普通文件（而是设备、管道或套接字）。未做任何操作：请给出文件名。"),
+    "output_folder_missing": ("Cannot write {path}: the folder {folder} does not exist. Nothing was done: create the folder or choose another one.",
+                              "无法写入 {path}：文件夹 {folder} 不存在。未做任何操作：请先创建该文件夹或另选文件夹。"),
+    "output_not_writable": ("Cannot write {path}: sheetsync may not create files in {folder} ({reason}). Nothing was done: choose a folder you can write to.",
+                            "无法写入 {path}：sheetsync 无法在 {folder} 中创建文件（{reason}）。未做任何操作：请选择一个可写入的文件夹。"),
+    "output_open": ("{path} is open in Excel or another program ({lock} is beside it). Nothing was done: close it and run the same command again (if it is not open, delete {lock}).",
+                    "{path} 正在 Excel 或其他程序中打开（旁边有 {lock}）。未做任何操作：请关闭它后再次运行同样的命令（如果并未打开，请删除 {lock}）。"),
+    "output_locked": ("{path} is open in another program (Excel?), so it cannot be replaced. Close it and run the same command again; the file was left as it was.",
+                      "{path} 正被其他程序（Excel？）占用，无法替换。请关闭它后再次运行同样的命令；该文件保持原样。"),
+    "output_disk_full": ("The disk is full: {path} could not be written ({reason}). Free some space or choose another drive, then run the same command again; any previous {path} was left as it was.",
+                         "磁盘已满：无法写入 {path}（{reason}）。请释放空间或换一个磁盘，然后再次运行同样的命令；原有的 {path} 保持原样。"),
+    "output_not_allowed": ("{path} could not be written: {reason}. Choose a folder you can write to and run the same command again; any previous {path} was left as it was.",
+                           "无法写入 {path}：{reason}。请选择一个可写入的文件夹，然后再次运行同样的命令；原有的 {path} 保持原样。"),
+    "output_failed": ("{path} could not be written: {reason}. Run the same command again, or choose another folder; any previous {path} was left as it was.",
+                      "无法写入 {path}：{reason}。请再次运行同样的命令，或另选文件夹；原有的 {path} 保持原样。"),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {

@@ -26,6 +26,7 @@ from .diff import Guardrails, decide_all, edits
 from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
 from .fields import TEMPLATE_VERSION
 from .mail import SmtpSettings, check_mail, send_report
+from .outputs import check_output
 from .pricing import Pricing, PricingProblem, RateCard, display_prices, freight_check, load_rate_card
 from .read import check_package, read_metadata, read_sheet
 from .report import write_report
@@ -58,6 +59,10 @@ def biggest_markets(frame: pd.DataFrame, countries: Sequence[str], count: int = 
     selling = {c: int((frame[f"stock_{c}"] > 0).sum()) for c in countries}
     ranked = sorted(countries, key=lambda c: (-selling[c], countries.index(c)))
     return [c for c in ranked[:count] if selling[c] > 0]
+
+
+def _store_file(store: Store | str | os.PathLike) -> Path:
+    return store.path if isinstance(store, Store) else Path(store)
 
 
 def _open(store: Store | str | os.PathLike, lock_timeout: float = 30.0) -> tuple[Store, bool]:
@@ -127,6 +132,7 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
     `preview` names the countries that get a live display-price column (formulas over the rate
     card `rates`); by default the store's three biggest markets, none with an empty list.
     `settings` gives the lock timeout."""
+    check_output(path, store=_store_file(store), inputs=[rates])
     with _opened(store, (settings or Settings()).lock_timeout) as handle:
         countries = handle.countries()
         codes = [c.code for c in countries]
@@ -183,7 +189,10 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     raw: RawSheet | None = None
     store_id, target_name, lang = "", opts.target or "local", opts.lang
     mail: SmtpSettings | None = None
+    report_path: Path | None = None
     try:
+        if opts.report is not None:
+            report_path = check_output(opts.report, store=_store_file(store), inputs=[path, opts.rates])
         if opts.email_to:
             mail = smtp or SmtpSettings.from_env()
             check_mail(mail, opts.email_to)
@@ -205,7 +214,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     lang = lang or settings.lang
     for issue in (*result.errors, *result.warnings):
         issue.render(lang)
-    _follow_up(result, raw, store_id, target_name, lang, opts, mail, stage)
+    _follow_up(result, raw, store_id, target_name, lang, report_path, opts.email_to, mail, stage)
     return result
 
 
@@ -237,23 +246,24 @@ def _stop(result: ImportResult, exc: SheetsyncError) -> None:
 
 
 def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, target: str, lang: str,
-               opts: ImportOptions, mail: SmtpSettings | None, stage: Stage) -> None:
+               report: Path | None, email_to: Sequence[str], mail: SmtpSettings | None, stage: Stage) -> None:
     """The report and the mail, after the work: a failure here is a warning naming the step, and
-    the run's own result stands (ARCHITECTURE: exit 4 when it was a success)."""
-    if opts.report is not None:
+    the run's own result stands (ARCHITECTURE: exit 4 when it was a success). `report` is the
+    checked output path (None: no report asked for, or its path was refused)."""
+    if report is not None:
         stage("report")
         try:
-            write_report(opts.report, result, raw, store_id, target, lang)
-            result.report = str(opts.report)
+            write_report(report, result, raw, store_id, target, lang)
+            result.report = str(report)
         except (OSError, SheetsyncError) as exc:
             _follow_up_failed(result, "report_failed", _reason(exc, lang), lang)
-    if opts.email_to:
+    if email_to:
         with tempfile.TemporaryDirectory() as scratch:
             path = Path(result.report) if result.report else Path(scratch) / f"{Path(result.file).stem}-report.xlsx"
             try:
                 if not result.report:
                     write_report(path, result, raw, store_id, target, lang)
-                problem = send_report(result, path, opts.email_to, mail, lang)
+                problem = send_report(result, path, email_to, mail, lang)
             except (OSError, SheetsyncError) as exc:
                 problem = _reason(exc, lang)
         result.emailed = problem is None

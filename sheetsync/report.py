@@ -25,7 +25,8 @@ from .fields import SHEET_META, SHEET_PRODUCTS, field_for_key, to_cell_number, t
 from .integrity import MARK_NAME, mark_formula
 from .messages import next_step, report_label, status_words
 from .results import ERROR, ImportResult, Issue
-from .sheetxml import RowStreamWorksheet, number_cells, row_template, rows_xml, text_cells, value_cell
+from .sheetxml import number_cells, row_template, rows_xml, text_cells, value_cell
+from .xlsx import RowStreamWorksheet, output_workbook, style_index
 
 ERROR_COLUMNS = ["sheet", "cell", "row", "field", "sku_id", "value", "rule", "message", "base", "current",
                  "severity"]
@@ -37,8 +38,14 @@ EXCEL_MAX_LINKS = 65_530  # per worksheet; XlsxWriter warns about and drops any 
 
 def write_report(path: str | Path, result: ImportResult, raw: RawSheet | None, store_id: str, target: str,
                  lang: str = "en") -> None:
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                           "strings_to_formulas": False, "strings_to_urls": False})
+    """Write the report to `path`, whole or not at all: a report that fails half way (disk full,
+    Ctrl-C) leaves the previous file as it was and raises `OutputFailed`."""
+    with output_workbook(path) as book:
+        _fill_report(book, result, raw, store_id, target, lang)
+
+
+def _fill_report(book: xlsxwriter.Workbook, result: ImportResult, raw: RawSheet | None, store_id: str, target: str,
+                 lang: str) -> None:
     fmt = _Formats(book)
     summary = book.add_worksheet("Summary")
     errors = book.add_worksheet("Errors")
@@ -63,10 +70,6 @@ def write_report(path: str | Path, result: ImportResult, raw: RawSheet | None, s
         if raw.export_mark is not None:  # copied as read, so the report is bound like the file was
             book.define_name(f"{SHEET_PRODUCTS}!{MARK_NAME}", mark_formula(raw.export_mark))
     summary.activate()
-    try:
-        book.close()
-    except xlsxwriter.exceptions.FileCreateError as exc:  # the file system's refusal, not a bug
-        raise OSError(str(exc)) from exc
 
 
 class _Formats:
@@ -169,7 +172,7 @@ def _display_prices(ws: RowStreamWorksheet, table: pd.DataFrame | None, fmt: _Fo
         return
     names = list(table.columns)
     _table_header(ws, names, fmt, [19, 12, 12] + [10] * (len(names) - 3))
-    money, weight = fmt.money._get_xf_index(), fmt.weight._get_xf_index()
+    money, weight = style_index(fmt.money), style_index(fmt.weight)
     template = row_template([xl_col_to_name(col) for col in range(len(names))])
 
     def chunks() -> Iterator[str]:
@@ -247,8 +250,8 @@ def _marked_up_rows(raw: RawSheet, kinds: dict[int, str], marks: dict[tuple[int,
                     fmt: _Formats, width: int) -> Iterator[str]:
     """The seller's rows as XML, cell by cell in the cell's own kind; a row holding a marked cell
     takes that cell's fill."""
-    plain = [fmt.cell(kinds.get(col), None)._get_xf_index() for col in range(width)]
-    quoted = [fmt.cell(kinds.get(col), None, True)._get_xf_index() for col in range(width)]
+    plain = [style_index(fmt.cell(kinds.get(col), None)) for col in range(width)]
+    quoted = [style_index(fmt.cell(kinds.get(col), None, True)) for col in range(width)]
     marked_rows: dict[int, dict[int, str]] = {}
     for (row_number, col), (severity, _) in marks.items():
         marked_rows.setdefault(row_number, {})[col] = severity
@@ -262,8 +265,8 @@ def _marked_up_rows(raw: RawSheet, kinds: dict[int, str], marks: dict[tuple[int,
             if row_number in marked_rows:
                 styles, quoted_styles = list(plain), list(quoted)
                 for col, severity in marked_rows[row_number].items():
-                    styles[col] = fmt.cell(kinds.get(col), severity)._get_xf_index()
-                    quoted_styles[col] = fmt.cell(kinds.get(col), severity, True)._get_xf_index()
+                    styles[col] = style_index(fmt.cell(kinds.get(col), severity))
+                    quoted_styles[col] = style_index(fmt.cell(kinds.get(col), severity, True))
             template = templates.get(len(values)) or templates.setdefault(len(values),
                                                                          row_template(letters[:len(values)]))
             out.append(template.format(row_number, *map(value_cell, values, styles, quoted_styles)))

@@ -1,4 +1,4 @@
-"""Big sheets' data rows as SpreadsheetML, written straight into XlsxWriter's row stream.
+"""Big sheets' data rows as SpreadsheetML text, for `xlsx.RowStreamWorksheet` to stream.
 
 Why this exists: XlsxWriter spends about 3 µs of Python on every cell (argument checks, a tuple per
 cell, attribute escaping, one write call per cell). At 100k SKUs × 49 columns that was two thirds
@@ -8,7 +8,8 @@ exactly what XlsxWriter's own constant-memory writer produces for write_string /
 write_blank / write_boolean / write_datetime / write_formula with a format (tests/test_sheetxml.py
 writes the same cells both ways and compares the sheet XML), so Excel, LibreOffice and WPS read
 what they always read. XlsxWriter still writes everything else: styles, validations, comments,
-protection, the other sheets.
+protection, the other sheets. This module only makes text; `xlsx` holds every use of XlsxWriter's
+internals.
 """
 
 from __future__ import annotations
@@ -19,9 +20,6 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from xlsxwriter.utility import _datetime_to_excel_datetime
-from xlsxwriter.worksheet import Worksheet
-
 from .fields import needs_quote
 
 # A literal "_xHHHH_" must be protected before control characters are stored in that notation.
@@ -30,32 +28,31 @@ _LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _PRESERVE = ' xml:space="preserve">'  # keeps leading and trailing spaces
 _DATES = (dt.datetime, dt.date, dt.time, dt.timedelta)
+_EPOCH = dt.datetime(1899, 12, 31)
+_SECONDS_A_DAY = 24 * 60 * 60
 
 # Excel's limit for one cell, in UTF-16 code units.
 EXCEL_TEXT_MAX = 32767
 
 
-class RowStreamWorksheet(Worksheet):
-    """A worksheet whose data rows can arrive as ready-made XML (constant-memory mode only).
-
-    It uses XlsxWriter's private row-stream state (`_write_single_row`, `fh`, `previous_row`,
-    `_check_dimensions`): pyproject pins XlsxWriter below 4, and tests/test_sheetxml.py fails if
-    what it writes ever differs from XlsxWriter's own output."""
-
-    def append_rows_xml(self, first_row: int, last_row: int, last_col: int, chunks: Iterable[str]) -> None:
-        """Stream rows `first_row`..`last_row` (0-based), rendered by `rows_xml`, after the rows
-        written so far through XlsxWriter's own calls. Constant-memory mode writes rows to its
-        temporary file in order, so the pending row is flushed first, and XlsxWriter is told where
-        the data ends (for the sheet's dimension) and that no row up to there is still open.
-        Comments on these rows are XlsxWriter's (kept apart from the cells) and must be written
-        before: afterwards it refuses them as rows already written."""
-        if not self.constant_memory:
-            raise ValueError("rows as XML need constant_memory mode")
-        self._write_single_row(first_row)
-        for chunk in chunks:
-            self.fh.write(chunk)
-        self._check_dimensions(last_row, last_col)
-        self.previous_row = last_row + 1
+def excel_serial(value: dt.datetime | dt.date | dt.time | dt.timedelta) -> float:
+    """A date, time or duration as Excel's day number (1900 date system), the way XlsxWriter's
+    write_datetime stores it: days since 1899-12-31 with the time as a fraction of a day; a time
+    alone (or a date-time on 1900-01-01) is a fraction below 1; days after 1900-02-28 count
+    Excel's phantom 1900-02-29. A time zone is dropped (Excel has none)."""
+    if isinstance(value, dt.timedelta):
+        return value.days + (value.seconds + value.microseconds / 1e6) / _SECONDS_A_DAY
+    if isinstance(value, dt.datetime):
+        moment = value.replace(tzinfo=None)
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.fromordinal(value.toordinal())
+    else:
+        moment = dt.datetime.combine(_EPOCH, value.replace(tzinfo=None))
+    delta = moment - _EPOCH
+    serial = delta.days + (float(delta.seconds) + float(delta.microseconds) / 1e6) / _SECONDS_A_DAY
+    if isinstance(value, dt.datetime) and moment.isocalendar() == (1900, 1, 1):
+        serial -= 1
+    return serial + 1 if serial > 59 else serial
 
 
 def escape_xml(text: str) -> str:
@@ -120,7 +117,7 @@ def value_cell(value: Any, style: int, quoted_style: int) -> str:
     if kind is bool:
         return f'{attribute} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, _DATES):
-        return f"{attribute}><v>{_datetime_to_excel_datetime(value, False, False):.16G}</v></c>"
+        return f"{attribute}><v>{excel_serial(value):.16G}</v></c>"
     text = str(value)
     return text_cell(text, style, quoted_style) if text else f"{attribute}/>"
 

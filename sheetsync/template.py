@@ -48,13 +48,13 @@ from .preview import RATE_HEADER, SHEET_RATES, RateBlock, display_price_formula,
 from .pricing import RateCard
 from .sheetxml import (
     EXCEL_TEXT_MAX,
-    RowStreamWorksheet,
     formula_cells,
     number_cells,
     row_template,
     rows_xml,
     text_cells,
 )
+from .xlsx import RowStreamWorksheet, output_workbook, style_index
 
 _NUMBER_FORMATS = {"money": "0.00", "weight": "0.000", "dim": "0", "stock": "0", "preview": "0.00"}
 _FROZEN_COLUMNS = 3  # product_id, title, sku_id
@@ -137,10 +137,10 @@ class _Formats:
 
 def _column_cells(f: Field, values: np.ndarray, formats: _Formats) -> list[str]:
     """One column's cells for `sheetxml`, from canonical values (cents, grams, ints, text)."""
-    style = formats.cell(f)._get_xf_index()
+    style = style_index(formats.cell(f))
     if f.kind in _NUMBER_FORMATS:
         return number_cells(to_cell_numbers(f.kind, values), style)
-    return text_cells(values.tolist(), style, formats.cell(f, quoted=True)._get_xf_index())
+    return text_cells(values.tolist(), style, style_index(formats.cell(f, quoted=True)))
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,14 @@ def sheet_columns(fields: Sequence[Field], preview_fields: Sequence[Field]) -> l
 
 def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Country], meta: ExportMeta,
                    progress: Callable[[int], None] | None = None, preview: Preview | None = None) -> None:
-    """Write `frame` (the catalog, canonical values, one row per SKU in order) to `path`."""
+    """Write `frame` (the catalog, canonical values, one row per SKU in order) to `path`, whole or
+    not at all: an interrupted export leaves the previous file as it was."""
+    with output_workbook(path) as book:
+        _fill_workbook(book, frame, countries, meta, progress, preview)
+
+
+def _fill_workbook(book: xlsxwriter.Workbook, frame: pd.DataFrame, countries: Sequence[Country], meta: ExportMeta,
+                   progress: Callable[[int], None] | None, preview: Preview | None) -> None:
     lang = meta.lang
     codes = [c.code for c in countries]
     fields = fields_for(codes)
@@ -188,8 +195,6 @@ def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Co
     # column does not move between two exports of the same store.
     preview_codes = [c for c in codes if preview and c in preview.countries and c in blocks]
     columns = sheet_columns(fields, [display_price_field(c) for c in preview_codes])
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                           "strings_to_formulas": False, "strings_to_urls": False})
     book.set_properties({"title": "sheetsync catalog", "comments": f"export {meta.export_id}"})
     formats = _Formats(book)
     ws = book.add_worksheet(SHEET_PRODUCTS, worksheet_class=RowStreamWorksheet)
@@ -235,7 +240,6 @@ def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Co
         meta_ws.write_string(row, 0, key)
         meta_ws.write_string(row, 1, value)
     meta_ws.very_hidden()
-    book.close()
 
 
 def _data_rows(frame: pd.DataFrame, columns: list[Field], formats: _Formats, preview: Preview | None,
@@ -256,7 +260,7 @@ def _data_rows(frame: pd.DataFrame, columns: list[Field], formats: _Formats, pre
             sources.append((f, preview.prices[f.key].to_numpy(dtype=float, na_value=np.nan), formula))
         else:
             sources.append((f, frame[f.key].to_numpy(), None))
-    preview_style = formats.cell(display_price_field(""))._get_xf_index()
+    preview_style = style_index(formats.cell(display_price_field("")))
     for start in range(0, len(frame), _CHUNK_ROWS):
         stop = min(start + _CHUNK_ROWS, len(frame))
         rows = range(HEADER_ROWS + start + 1, HEADER_ROWS + stop + 1)

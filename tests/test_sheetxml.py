@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
+import sys
+import textwrap
 import zipfile
 
 import openpyxl
 import pytest
 import xlsxwriter
 
+import sheetsync
+from sheetsync import xlsx
 from sheetsync.sheetxml import (
-    RowStreamWorksheet,
     formula_cells,
     number_cells,
     row_template,
@@ -22,6 +26,7 @@ from sheetsync.sheetxml import (
     text_cells,
     value_cell,
 )
+from sheetsync.xlsx import OPTIONS, RowStreamWorksheet, style_index
 
 TEXTS = [
     "plain", "", "  leading space", "trailing space ", "tab\tinside", "\ttab first", "line\nbreak",
@@ -41,12 +46,11 @@ def _sheet_data(path) -> tuple[str, str]:
 
 
 def _book(path, worksheet_class=None):
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                           "strings_to_formulas": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(str(path), OPTIONS)
     ws = book.add_worksheet("Products", worksheet_class=worksheet_class)
     formats = [book.add_format({"num_format": "@"}), book.add_format({"num_format": "@", "quote_prefix": True}),
                book.add_format({"num_format": "0.00"}), book.add_format({"num_format": "0.00", "locked": False})]
-    styles = [f._get_xf_index() for f in formats]
+    styles = [style_index(f) for f in formats]
     ws.write_string(0, 0, "header", formats[0])
     ws.write_string(0, 3, "key", formats[0])
     return book, ws, formats, styles
@@ -93,13 +97,27 @@ def test_rows_stream_only_in_constant_memory_mode(tmp_path):
     book.close()
 
 
+def test_rows_are_not_streamed_over_rows_already_written(tmp_path):
+    book = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"), OPTIONS)
+    ws = book.add_worksheet("Products", worksheet_class=RowStreamWorksheet)
+    ws.write_string(5, 0, "row 6")
+    ws.write_string(6, 0, "row 7")
+    with pytest.raises(ValueError):
+        ws.append_rows_xml(4, 4, 0, [rows_xml(row_template(["A"]), [5], [number_cells([1], 0)])])
+    book.close()
+
+
 def test_row_numbers_must_match_the_cells():
     with pytest.raises(ValueError):
         rows_xml(row_template(["A", "B"]), range(3, 5), [["/>", "/>"], ["/>"]])
 
 
 MIXED = ["text", "", None, 0, 12.5, -3, True, False, dt.datetime(2024, 3, 1, 13, 30), dt.date(1900, 1, 5),
-         dt.time(6, 0), dt.timedelta(days=1, hours=12), "=1+1", " padded "]
+         dt.time(6, 0), dt.timedelta(days=1, hours=12), "=1+1", " padded ",
+         # Excel's day numbers around its odd corners: 1900-01-01 as a date-time, the phantom 1900-02-29
+         dt.datetime(1900, 1, 1, 6, 0), dt.date(1900, 2, 28), dt.date(1900, 3, 1),
+         dt.datetime(1900, 2, 28, 23, 59, 59, 999999), dt.time(23, 59, 59, 500000), dt.timedelta(seconds=-90),
+         dt.datetime(9999, 12, 31, 23, 59, 59)]
 
 
 def test_any_value_matches_xlsxwriter_cell_for_cell(tmp_path):
@@ -157,3 +175,78 @@ def test_comments_on_streamed_rows_survive(tmp_path):
     sheet = openpyxl.load_workbook(tmp_path / "c.xlsx")["Products"]
     assert [sheet.cell(r, 1).value for r in range(1, 5)] == ["head", 1, 2, 3]
     assert sheet["A2"].comment.text == "first" and sheet["A4"].comment.text == "last"
+
+
+# --- XlsxWriter's internals: trusted only where tested, with a fallback through its public calls ---
+
+def test_internals_are_trusted_only_within_the_tested_minors():
+    assert xlsx.ROW_STREAM and xlsx.FALLBACK_REASON is None  # the pinned XlsxWriter
+    for version in ("3.4.0", "4.0.1", "3.2.9"):
+        assert f"XlsxWriter {version} is outside the tested" in xlsx._internals_problem(version)
+
+
+# Imports sheetsync with an XlsxWriter that claims a release outside the tested range, as a newer
+# install would, so every row goes through the fallback; then runs what argv asks.
+_FALLBACK = textwrap.dedent("""
+    import sys
+    import xlsxwriter
+    xlsxwriter.__version__ = "3.4.0"
+    import sheetsync
+    from sheetsync import xlsx
+    assert not xlsx.ROW_STREAM and "3.4.0" in xlsx.FALLBACK_REASON
+    if sys.argv[1] == "pytest":
+        import pytest
+        sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", __file__, "-k", "not fallback and not internals"]))
+    store, edited, export, report = sys.argv[2:6]
+    sheetsync.export_catalog(store, export)
+    sheetsync.import_workbook(store, edited, dry_run=True, report=report)
+""")
+
+
+def _in_fallback(*args: str) -> subprocess.CompletedProcess:
+    script = _FALLBACK.replace("__file__", repr(__file__))
+    return subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=300)
+
+
+def test_the_byte_for_byte_tests_hold_through_the_fallback():
+    """The fallback writes through XlsxWriter's own calls, so the sheet XML is XlsxWriter's."""
+    run = _in_fallback("pytest")
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+_VOLATILE = {"export_id", "exported_at", "signature", "Time", "Run"}  # differ between any two runs
+
+
+def _cells(path) -> dict[str, list[tuple]]:
+    """Every cell of every sheet: value, number format, fill and lock, the cells a seller sees."""
+    book = openpyxl.load_workbook(path)
+    sheets = {}
+    for ws in book.worksheets:
+        rows = []
+        for row in ws.iter_rows():
+            if row[0].value in _VOLATILE:
+                continue
+            rows += [(c.coordinate, c.value, c.number_format, c.fill.fgColor.rgb, c.protection.locked,
+                      c.comment.text if c.comment else None) for c in row if c.value is not None or c.has_style]
+        sheets[ws.title] = rows
+    return sheets
+
+
+def test_the_fallback_writes_the_same_export_and_report(store, workbook, tmp_path):
+    first, second, third = workbook.sku_ids[0], workbook.sku_ids[1], workbook.sku_ids[2]
+    workbook.set(first, "seller_price", "12,5O")  # an error, filled red and commented in the report
+    workbook.set(second, "stock_US", dt.datetime(2024, 1, 5))  # a date where a number belongs
+    workbook.set(third, "title", True)
+    workbook.set(third, "weight_kg", "  0.350 ")
+    edited = workbook.save(tmp_path / "edited.xlsx")
+    sheetsync.export_catalog(store, tmp_path / "export.xlsx")
+    sheetsync.import_workbook(store, edited, dry_run=True, report=tmp_path / "report.xlsx")
+
+    run = _in_fallback("write", str(store), str(edited), str(tmp_path / "export-fallback.xlsx"),
+                       str(tmp_path / "report-fallback.xlsx"))
+    assert run.returncode == 0, run.stderr
+
+    assert _cells(tmp_path / "export-fallback.xlsx") == _cells(tmp_path / "export.xlsx")
+    report = _cells(tmp_path / "report.xlsx")
+    assert report["Errors"] and report["Products"]
+    assert _cells(tmp_path / "report-fallback.xlsx") == report

@@ -93,6 +93,7 @@ def file_mode(path: Path) -> int:
 
 @pytest.fixture
 def out(tmp_path: Path) -> Path:
+    (tmp_path / "out").mkdir()
     return tmp_path / "out" / "export.xlsx"
 
 
