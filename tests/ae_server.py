@@ -16,6 +16,7 @@ address, drip the answer a byte at a time, send an endless body, or mislabel a b
 from __future__ import annotations
 
 import copy
+import functools
 import gzip
 import json
 import threading
@@ -74,8 +75,10 @@ class Gateway:
         self.throttle_seconds = 0          # the ban a throttled call states
         self.isp_errors = 0                # next N calls get an isp. (platform-side) error_response
         self.wrong_verbs = 0               # requests refused for using the wrong verb
-        self.answers: dict[str, list[Any]] = {}  # method → what its next calls answer instead (JSON value or bytes)
-        self.redirect_to = ""              # answer every /sync call with a redirect there
+        self.answers: dict[str, list[Any]] = {}  # method (or the refresh's path) → what its next calls answer
+        #                                           instead: a JSON value, or bytes sent as they are
+        self.redirect_to = ""              # answer calls with a redirect there (to this address + the same path)
+        self.redirect_path = ""            # ... only calls to this path (default: every call)
         self.redirect_status = 307
         self.drip = 0.0                    # next call's answer is sent one byte every `drip` seconds
         self.drip_headers = False          # ... starting with the status line and headers
@@ -108,9 +111,14 @@ class Handler(BaseHTTPRequestHandler):
         g = self.gateway
         with g.lock:
             g.requests.append({**form, "_path": path, "_verb": verb})
-        if g.redirect_to:
+        if g.redirect_to and g.redirect_path in ("", path):
             return self._redirect(g.redirect_to + self.path)
         if path == "/rest/auth/token/refresh" and verb == "POST":
+            with g.lock:
+                queued = g.answers.get(path) or []
+                instead = queued.pop(0) if queued else None
+            if instead is not None:
+                return self._send_body(200, instead if isinstance(instead, bytes) else json.dumps(instead).encode())
             return self._refresh(form)
         if path != "/sync":
             return self._send(404, {"error": "not found"})
@@ -187,7 +195,7 @@ class Handler(BaseHTTPRequestHandler):
         g.page_size_seen.append(size)
         since = query.get("gmt_modified_start")
         items = [p for p in g.products.values() if not since or p["modified_time"] >= since]
-        items.sort(key=lambda p: p["product_id"])
+        items.sort(key=lambda p: str(p["product_id"]))
         chunk = items[(page - 1) * size: page * size]
         return {"success": True, "total_item": len(items), "total_page": -(-len(items) // size),
                 "pop_choice_product_list": [
@@ -271,7 +279,7 @@ class Handler(BaseHTTPRequestHandler):
             g.endless, g.bad_gzip, g.gzip_bomb = max(g.endless - 1, 0), max(g.bad_gzip - 1, 0), max(g.gzip_bomb - 1, 0)
         encoding = ""
         if bomb:
-            data, encoding = gzip.compress(b" " * (64 * 2**20) + data, 9), "gzip"
+            data, encoding = gzip_bomb(), "gzip"
         elif bad_gzip:
             encoding = "gzip"
         elif g.gzip:
@@ -312,6 +320,12 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
 
+@functools.cache
+def gzip_bomb() -> bytes:
+    """About 64 KB of gzip that inflates to 64 MB of spaces."""
+    return gzip.compress(b" " * (64 * 2**20), 9)
+
+
 class _AlreadyAnswered(Exception):
     """A method handler sent its own answer (an error_response)."""
 
@@ -343,7 +357,7 @@ class Recorder:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def __enter__(self) -> Recorder:
         self.thread.start()
@@ -361,7 +375,7 @@ class Server:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def __enter__(self) -> Server:
         self.thread.start()

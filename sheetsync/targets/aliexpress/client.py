@@ -174,10 +174,8 @@ class Credentials:
         needed = ("SHEETSYNC_AE_APP_KEY", "SHEETSYNC_AE_APP_SECRET", "SHEETSYNC_AE_ACCESS_TOKEN")
         if not all(env.get(k) for k in needed):
             return None
-        endpoint = env.get("SHEETSYNC_AE_ENDPOINT")
         return cls(env["SHEETSYNC_AE_APP_KEY"], env["SHEETSYNC_AE_APP_SECRET"], env["SHEETSYNC_AE_ACCESS_TOKEN"],
-                   env.get("SHEETSYNC_AE_REFRESH_TOKEN") or None,
-                   DEFAULT_ENDPOINT if endpoint is None else endpoint)
+                   env.get("SHEETSYNC_AE_REFRESH_TOKEN") or None, env.get("SHEETSYNC_AE_ENDPOINT") or DEFAULT_ENDPOINT)
 
 
 # -- pace ----------------------------------------------------------------------------------------------

@@ -167,7 +167,6 @@ class Transport:
         session = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
-            session.max_redirects = 0
             adapter = _Adapter()
             session.mount("http://", adapter)
             session.mount("https://", adapter)
@@ -208,8 +207,9 @@ class Transport:
             finally:
                 if not complete:
                     response.close()
-        if timer.fired:  # the whole body arrived just as the deadline passed: keep it, not the connection
+        if timer.fired:  # a cut can end a read early without an error (headers or body cut short): never trust it
             response.close()
+            raise Fault("deadline", f"no complete answer within {deadline:g} seconds")
         return Reply(response.status_code, body)
 
     def _body(self, response: requests.Response) -> bytes:
