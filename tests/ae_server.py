@@ -20,6 +20,7 @@ import functools
 import gzip
 import json
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -86,6 +87,7 @@ class Gateway:
         self.bad_gzip = 0                  # next N answers say gzip but are plain JSON
         self.gzip = False                  # answers are gzip-compressed (correctly)
         self.gzip_bomb = 0                 # next N answers are a small gzip of a huge body
+        self.latency = 0.0                 # seconds every /sync call takes before it is answered
 
     def calls(self, method: str) -> list[dict[str, str]]:
         return [r for r in self.requests if r.get("method") == method]
@@ -110,7 +112,7 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self, verb: str, path: str, form: dict[str, str]) -> None:
         g = self.gateway
         with g.lock:
-            g.requests.append({**form, "_path": path, "_verb": verb})
+            g.requests.append({**form, "_path": path, "_verb": verb, "_at": f"{time.monotonic():.6f}"})
         if g.redirect_to and g.redirect_path in ("", path):
             return self._redirect(g.redirect_to + self.path)
         if path == "/rest/auth/token/refresh" and verb == "POST":
@@ -153,6 +155,8 @@ class Handler(BaseHTTPRequestHandler):
         if stall:
             g.release.wait(30)
             return
+        if g.latency:
+            g.release.wait(g.latency)
         if g.expired or form.get("session") != g.access_token:
             return self._error("IllegalAccessToken", "The specified access token is invalid or expired")
         method = form.get("method", "")

@@ -422,6 +422,23 @@ def test_a_refused_write_is_a_rejection_of_that_product_and_is_not_retried(serve
     assert client.edit_product(client.product("1005002")).success  # the others go on
 
 
+def test_a_parameter_error_on_a_write_rejects_that_product_and_stops_a_read(server):
+    g = server.gateway
+    refusal = {"error_response": {"type": "ISV", "code": "InvalidParameter", "msg": "Invalid parameter",
+                                  "sub_code": "isv.invalid-parameter:base_price", "sub_msg": "base_price must be > 0"}}
+    client = client_for(server)
+    product = client.product("1005001")
+    g.answers[EDIT] = [refusal]
+    result = client.edit_product(product)
+    assert (result.success, result.code, result.message) == (
+        False, "isv.invalid-parameter:base_price", "base_price must be > 0")
+    g.answers[QUERY] = [refusal]
+    with pytest.raises(TargetUnavailable) as caught:
+        client.product("1005001")
+    assert (caught.value.rule, caught.value.code) == ("platform_error", "InvalidParameter")
+    assert "base_price must be > 0" in str(caught.value) and QUERY in str(caught.value)
+
+
 def test_failures_are_retried_for_reads_and_never_resent_for_writes(server):
     g = server.gateway
     sleeps = Sleeps()

@@ -63,11 +63,14 @@ PRODUCT_EDIT = "aliexpress.pop.choice.product.edit"
 STOCKS_UPDATE = "aliexpress.pop.choice.product.stocks.update"
 TOKEN_REFRESH = "/auth/token/refresh"
 _BAN = re.compile(r"last\s+(\d{1,9})\s+second", re.IGNORECASE)
+PACE_MARGIN = 0.05      # seconds added to every one-second window: calls spaced exactly at the limit by the
+#                         client may arrive closer together at the gateway (network and scheduling jitter)
 QUOTA_BAN_SECONDS = 60  # a ban longer than this is the daily quota: stop, do not wait
 MAX_THROTTLED = 8       # ApiCallLimit answers one call waits out before giving up
 TOKEN_ERRORS = {"IllegalAccessToken", "InvalidSession", "SessionExpired", "27"}
-FATAL_ERRORS = {"IncompleteSignature", "InvalidAppKey", "MissingParameter", "InvalidParameter", "InvalidSignature",
-                "AppKeyNotExist", "IllegalRefreshToken"}
+# Signature and app key errors stop the run whatever their sub code. Parameter errors do not: on a
+# write with an isv. sub code they reject that product (ALIEXPRESS.md, "How a write is refused").
+FATAL_ERRORS = {"IncompleteSignature", "InvalidSignature", "InvalidAppKey", "AppKeyNotExist"}
 
 
 def sign(secret: str, params: Mapping[str, Any], api_path: str | None = None) -> str:
@@ -181,10 +184,13 @@ class Credentials:
 # -- pace ----------------------------------------------------------------------------------------------
 class RateLimiter:
     """One pace for every thread of a client: calls are granted slots at least 1/per_second apart
-    and never more than per_second in any one-second window; while the gateway's ban lasts
-    (ApiCallLimit) no slot is granted. The clock and sleep are injectable, so tests never wait."""
+    and never more than per_second in any one-second window (so a fractional limit such as 2.5
+    allows 2 calls in some seconds); while the gateway's ban lasts (ApiCallLimit) no slot is
+    granted. The clock and sleep are injectable, so tests never wait."""
 
-    def __init__(self, per_second: float, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+    def __init__(self, per_second: float, clock: Callable[[], float], sleep: Callable[[float], None],
+                 margin: float = 0.0) -> None:
+        self.margin = margin
         self.interval = 1.0 / per_second * (1 + 1e-9) if per_second > 0 else 0.0
         self.window = max(1, int(per_second)) if per_second > 0 else 0
         self.clock, self.sleep = clock, sleep
@@ -200,7 +206,7 @@ class RateLimiter:
                 now = self.clock()
                 slot = max(now, self._next, self._ban[1] if self._ban[0] <= now else now)
                 if self.window and len(self._granted) == self.window:
-                    slot = max(slot, self._granted[0] + 1.0)
+                    slot = max(slot, self._granted[0] + 1.0 + self.margin)
                 self._next = slot + self.interval
                 self._granted.append(slot)
             if slot > now:
@@ -247,7 +253,7 @@ class Client:
         self.retries = retries
         self.sleep = sleep
         self.clock = clock
-        self.limiter = RateLimiter(rate_limit, clock, sleep)
+        self.limiter = RateLimiter(rate_limit, clock, sleep, PACE_MARGIN)
         self.on_tokens = on_tokens
         self.calls = 0
         self._count_lock = threading.Lock()
