@@ -49,7 +49,7 @@ from urllib.parse import urlsplit
 from ...errors import ConfigError, QuotaExceeded, TargetUnavailable
 
 if TYPE_CHECKING:
-    from .answers import Outcome
+    from .answers import GatewayError, Outcome
     from .transport import Fault
 
 DEFAULT_ENDPOINT = "https://api-sg.aliexpress.com"
@@ -228,6 +228,24 @@ class RateLimiter:
 
 
 # -- the client ----------------------------------------------------------------------------------------
+def _verdict(error: GatewayError, write: bool) -> str:
+    """What an error_response means for this call: throttled (wait the ban, send again), token
+    (refresh once), fatal (stop), rejected (a write refused for this product), failure (the
+    platform failed: retry a read, re-read after a write) or error (stop, naming the method)."""
+    if error.code == "ApiCallLimit":
+        return "throttled"
+    if error.code in TOKEN_ERRORS:
+        return "token"
+    if error.code in FATAL_ERRORS:
+        return "fatal"
+    sub_code = (error.sub_code or "").lower()
+    if write and sub_code.startswith("isv."):
+        return "rejected"
+    if sub_code.startswith("isp.") or (error.type or "").upper() in ("ISP", "SYSTEM"):
+        return "failure"
+    return "error"
+
+
 class _Rejected(Exception):
     """A write refused as an `error_response` with an isv. sub code: a rejection of that product."""
 
@@ -393,27 +411,25 @@ class Client:
                     return answers.unwrap(method, payload)
                 except answers.AnswerError as exc:
                     raise self._bad(method, exc.detail, write=write) from None
-            if error.code == "ApiCallLimit" and throttled < MAX_THROTTLED:
+            verdict = _verdict(error, write)
+            if verdict == "throttled" and throttled < MAX_THROTTLED:
                 throttled += 1
                 self._throttled(error.text)
                 continue
-            if error.code in TOKEN_ERRORS and not refreshed and self.credentials.refresh_token:
+            if verdict == "token" and not refreshed and self.credentials.refresh_token:
                 self._refresh_once(token)
                 refreshed = True
                 continue
-            if error.code in FATAL_ERRORS or error.code in TOKEN_ERRORS:
+            if verdict in ("token", "fatal"):
                 raise PlatformError(error.code, error.text or error.code)
-            sub_code = (error.sub_code or "").lower()
-            if write and sub_code.startswith("isv."):
+            if verdict == "rejected":
                 raise _Rejected(error.sub_code or error.code, error.sub_msg or error.msg or "")
-            if sub_code.startswith("isp.") or (error.type or "").upper() in ("ISP", "SYSTEM"):
-                if not write and failures < self.retries and budget > 0:
-                    failures += 1
-                    self._back_off(failures)
-                    continue
-                kind = AmbiguousWrite if write else PlatformError
-                raise kind(error.code, error.text or error.code, rule="platform_error", method=method)
-            raise PlatformError(error.code, error.text or error.code, rule="platform_error", method=method)
+            if verdict == "failure" and not write and failures < self.retries and budget > 0:
+                failures += 1
+                self._back_off(failures)
+                continue
+            kind = AmbiguousWrite if write and verdict == "failure" else PlatformError
+            raise kind(error.code, error.text or error.code, rule="platform_error", method=method)
 
     def _fault_error(self, method: str, fault: Fault, write: bool) -> PlatformError:
         if fault.kind == "redirect":
