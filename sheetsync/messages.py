@@ -68,6 +68,12 @@ class Rule(StrEnum):
     PLATFORM_REFUSED = "platform_refused"
     AE_CREDENTIALS_MISSING = "ae_credentials_missing"
     AE_PULL_FIRST = "ae_pull_first"
+    AE_ENDPOINT_INVALID = "ae_endpoint_invalid"
+    AE_ENDPOINT_INSECURE = "ae_endpoint_insecure"
+    PLATFORM_BAD_ANSWER = "platform_bad_answer"
+    PLATFORM_ERROR = "platform_error"
+    PLATFORM_UNREACHABLE = "platform_unreachable"
+    PLATFORM_REDIRECT = "platform_redirect"
     ROW_SKIPPED = "row_skipped"
     STOCK_HELP = "stock_help"
     READ_ONLY_TITLE = "read_only_title"
@@ -258,6 +264,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "使用速卖通前，请在环境变量中设置 SHEETSYNC_AE_APP_KEY、SHEETSYNC_AE_APP_SECRET 和 SHEETSYNC_AE_ACCESS_TOKEN。"),
     "ae_pull_first": ("This catalog has not been pulled from AliExpress yet, so sheetsync does not know your JIT warehouses. Run `sheetsync pull --target aliexpress`, export again, and redo your edits.",
                       "本目录尚未从速卖通拉取，sheetsync 还不知道您的 JIT 仓。请先运行 `sheetsync pull --target aliexpress`，重新导出后再修改。"),
+    "ae_endpoint_invalid": ("SHEETSYNC_AE_ENDPOINT ({endpoint}) is not a gateway address: {problem}. Give the address alone, like https://api-sg.aliexpress.com (a :port may follow the host), or unset it to use that default.",
+                            "SHEETSYNC_AE_ENDPOINT（{endpoint}）不是有效的网关地址：{problem}。请只填写地址本身，例如 https://api-sg.aliexpress.com（主机名后可加 :端口），或删除该变量以使用此默认地址。"),
+    "ae_endpoint_insecure": ("SHEETSYNC_AE_ENDPOINT ({endpoint}) uses http://, which would send your access token unencrypted. Use https:// (http:// is accepted only for a test gateway on this computer, such as http://127.0.0.1).",
+                             "SHEETSYNC_AE_ENDPOINT（{endpoint}）使用 http://，访问令牌将以明文发送。请使用 https://（只有本机上的测试网关，例如 http://127.0.0.1，才可使用 http://）。"),
+    "platform_bad_answer": ("AliExpress answered {method} with something sheetsync cannot use: {detail}. Nothing from this answer was used. Run the same command again later; if this keeps happening, send this message to support.",
+                            "速卖通对 {method} 的应答无法使用：{detail}。此应答中的内容均未采用。请稍后再次运行同样的命令；如仍出现，请将此消息发给技术支持。"),
+    "platform_error": ("AliExpress answered {method} with an error ({code}): {detail}. Run the same command again later: it sends only what is still missing. If it keeps failing, the code tells AliExpress support what happened.",
+                       "速卖通对 {method} 返回错误（{code}）：{detail}。请稍后再次运行同样的命令：只会发送尚未完成的部分。如持续失败，可把错误码提供给速卖通客服。"),
+    "platform_unreachable": ("AliExpress could not be reached for {method}: {detail}. Check the internet connection, then run the same command again: it sends only what is still missing.",
+                             "调用 {method} 时无法连接速卖通：{detail}。请检查网络连接，然后再次运行同样的命令：只会发送尚未完成的部分。"),
+    "platform_redirect": ("The AliExpress address {endpoint} answered {method} with a redirect to {location}. sheetsync does not follow redirects, so your access token is never sent to another address. Check SHEETSYNC_AE_ENDPOINT (the default is https://api-sg.aliexpress.com).",
+                          "速卖通地址 {endpoint} 对 {method} 的应答是重定向到 {location}。sheetsync 不跟随重定向，因此访问令牌绝不会发往其他地址。请检查 SHEETSYNC_AE_ENDPOINT（默认为 https://api-sg.aliexpress.com）。"),
     "row_skipped": ("This row was not imported because of the errors above (--skip-invalid).",
                     "由于上述错误，此行未导入（--skip-invalid）。"),
     "stock_help": ("JIT stock per country, one column each: a whole number 0–999999; 0 = not sold in that country.",
@@ -478,6 +496,16 @@ FILE_KINDS: dict[str, tuple[str, str]] = {
 }
 
 
+ENDPOINT_PROBLEMS: dict[str, tuple[str, str]] = {
+    "spaces": ("it is empty or holds spaces or invisible characters", "为空，或含有空格或不可见字符"),
+    "no_scheme": ("it does not start with https://", "没有以 https:// 开头"),
+    "scheme": ("only https:// addresses are gateways", "只有 https:// 地址才是网关"),
+    "userinfo": ("it holds a user name or password, which does not belong there", "其中含有用户名或密码，不应出现在这里"),
+    "path": ("it has a path, query or # after the host, which sheetsync adds itself", "主机名后带有路径、查询参数或 #，这些由 sheetsync 自行添加"),
+    "host": ("its host name or port is not valid", "主机名或端口无效"),
+}
+
+
 class MessageError(KeyError):
     """A message asked for without a parameter its sentence needs: a bug in sheetsync."""
 
@@ -502,6 +530,8 @@ def message(rule: str, lang: str = "en", **params: object) -> str:
         params = {**params, **{k: params[f"{k}_zh"] for k in ("label", "what") if f"{k}_zh" in params}}
     if params.get("kind") in FILE_KINDS:
         params = {**params, "kind": _pick(FILE_KINDS, str(params["kind"]), lang)}
+    if params.get("problem") in ENDPOINT_PROBLEMS:
+        params = {**params, "problem": _pick(ENDPOINT_PROBLEMS, str(params["problem"]), lang)}
     return string.Formatter().vformat(template, (), _Lenient(params))
 
 

@@ -1,17 +1,26 @@
 """A stand-in for the AliExpress Open Platform gateway on 127.0.0.1, for tests.
 
 It speaks the protocol of shared/design/ALIEXPRESS.md: checks every request's signature with the
-app secret, keeps products in memory, implements the five semi-managed methods and the token
-refresh, and can be told to misbehave: throttle (ApiCallLimit with a 0-second ban), answer 5xx,
-stall past the client's read timeout, drop the connection after applying a write, expire the
-token, reject one product with a business error, or report the daily quota used up.
+app secret, keeps products in memory, implements the five semi-managed methods with the verbs the
+official SDK declares (GET for info.query and products.list, POST for the others; the wrong verb
+is refused with HTTP 405) and the token refresh, and can be told to misbehave: throttle
+(ApiCallLimit with a ban of `throttle_seconds`), answer 5xx, stall past the client's read timeout,
+drop the connection after applying a write, expire the token, reject a product (as
+`success=false` with or without a code, or as an `error_response` with an isv. sub code), report
+the daily quota used up, send any answer instead of the real one (`answers`), redirect to another
+address, drip the answer a byte at a time, send an endless body, or mislabel a body as gzip.
+
+`Recorder` is a second server that records whatever reaches it: the target of a redirect.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import gzip
 import json
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -19,6 +28,7 @@ from typing import Any
 from sheetsync.targets.aliexpress import sign
 
 APP_KEY, APP_SECRET = "500123", "test-secret-do-not-use"
+GET_METHODS = {"aliexpress.pop.choice.info.query", "aliexpress.pop.choice.products.list"}
 
 
 def make_product(product_id: str, title: str, skus: list[dict[str, Any]], countries: list[str],
@@ -52,16 +62,32 @@ class Gateway:
         self.access_token, self.refresh_token = "token-1", "refresh-1"
         self.requests: list[dict[str, str]] = []
         self.bad_signatures = 0
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.throttle = 0            # next N calls get ApiCallLimit (0-second ban)
         self.fail_5xx = 0            # next N calls get HTTP 503
         self.stall = 0               # next N calls never answer (until the test ends)
         self.drop_after_write = 0    # next N writes are applied, then the connection is closed
         self.expired = False         # the access token has expired
         self.reject: dict[str, str] = {}   # product_id → business error code
+        self.reject_as = "result"          # result (success=false + code) | bare (success=false only) | isv
         self.quota_used = False
         self.release = threading.Event()
         self.page_size_seen: list[int] = []
+        self.throttle_seconds = 0          # the ban a throttled call states
+        self.isp_errors = 0                # next N calls get an isp. (platform-side) error_response
+        self.wrong_verbs = 0               # requests refused for using the wrong verb
+        self.answers: dict[str, list[Any]] = {}  # method (or the refresh's path) → what its next calls answer
+        #                                           instead: a JSON value, or bytes sent as they are
+        self.redirect_to = ""              # answer calls with a redirect there (to this address + the same path)
+        self.redirect_path = ""            # ... only calls to this path (default: every call)
+        self.redirect_status = 307
+        self.drip = 0.0                    # next call's answer is sent one byte every `drip` seconds
+        self.drip_headers = False          # ... starting with the status line and headers
+        self.endless = 0                   # next N calls answer with a body that never ends
+        self.bad_gzip = 0                  # next N answers say gzip but are plain JSON
+        self.gzip = False                  # answers are gzip-compressed (correctly)
+        self.gzip_bomb = 0                 # next N answers are a small gzip of a huge body
+        self.latency = 0.0                 # seconds every /sync call takes before it is answered
 
     def calls(self, method: str) -> list[dict[str, str]]:
         return [r for r in self.requests if r.get("method") == method]
@@ -69,21 +95,39 @@ class Gateway:
 
 class Handler(BaseHTTPRequestHandler):
     gateway: Gateway
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real gateway: the client reuses its connections
 
     def log_message(self, *args: Any) -> None:  # keep test output clean
         pass
 
+    def do_GET(self) -> None:
+        url = urllib.parse.urlparse(self.path)
+        self._handle("GET", url.path, dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True)))
+
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
-        path = urllib.parse.urlparse(self.path).path
+        self._handle("POST", urllib.parse.urlparse(self.path).path, form)
+
+    def _handle(self, verb: str, path: str, form: dict[str, str]) -> None:
         g = self.gateway
         with g.lock:
-            g.requests.append({**form, "_path": path})
-        if path == "/rest/auth/token/refresh":
+            g.requests.append({**form, "_path": path, "_verb": verb, "_at": f"{time.monotonic():.6f}"})
+        if g.redirect_to and g.redirect_path in ("", path):
+            return self._redirect(g.redirect_to + self.path)
+        if path == "/rest/auth/token/refresh" and verb == "POST":
+            with g.lock:
+                queued = g.answers.get(path) or []
+                instead = queued.pop(0) if queued else None
+            if instead is not None:
+                return self._send_body(200, instead if isinstance(instead, bytes) else json.dumps(instead).encode())
             return self._refresh(form)
         if path != "/sync":
             return self._send(404, {"error": "not found"})
+        if (form.get("method") in GET_METHODS) != (verb == "GET"):
+            g.wrong_verbs += 1
+            return self._send(405, {"error_response": {"type": "ISV", "code": "HttpMethodNotAllowed",
+                                                       "msg": f"{verb} is not allowed for this method"}})
         expected = sign(APP_SECRET, {k: v for k, v in form.items() if k != "sign"})
         if form.get("sign") != expected or form.get("app_key") != APP_KEY:
             g.bad_signatures += 1
@@ -99,20 +143,36 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(503, {"message": "Service Unavailable"})
             if g.throttle:
                 g.throttle -= 1
-                return self._error("ApiCallLimit",
-                                   "Api access frequency exceeds the limit. this ban will last 0 seconds")
+                return self._error("ApiCallLimit", "Api access frequency exceeds the limit. this ban will last "
+                                   f"{g.throttle_seconds} seconds")
             if g.quota_used:
                 return self._error("ApiCallLimit", "App call limit exceeded. this ban will last 86400 seconds")
+            if g.isp_errors:
+                g.isp_errors -= 1
+                return self._send(200, {"error_response": {"type": "ISP", "code": "15", "msg": "Remote service error",
+                                                           "sub_code": "isp.remote-service-timeout",
+                                                           "sub_msg": "the service timed out"}})
         if stall:
             g.release.wait(30)
             return
+        if g.latency:
+            g.release.wait(g.latency)
         if g.expired or form.get("session") != g.access_token:
             return self._error("IllegalAccessToken", "The specified access token is invalid or expired")
         method = form.get("method", "")
+        with g.lock:
+            queued = g.answers.get(method) or []
+            answer_instead = bool(queued)
+            instead = queued.pop(0) if queued else None
+        if answer_instead:
+            return self._send_body(200, instead if isinstance(instead, bytes) else json.dumps(instead).encode())
         handler = getattr(self, "_" + method.replace("aliexpress.pop.choice.", "").replace(".", "_"), None)
         if handler is None:
             return self._error("InvalidMethod", f"unknown method {method}")
-        result, wrote = handler(form)
+        try:
+            result, wrote = handler(form)
+        except _AlreadyAnswered:
+            return
         with g.lock:
             drop = wrote and g.drop_after_write > 0
             if drop:
@@ -139,7 +199,7 @@ class Handler(BaseHTTPRequestHandler):
         g.page_size_seen.append(size)
         since = query.get("gmt_modified_start")
         items = [p for p in g.products.values() if not since or p["modified_time"] >= since]
-        items.sort(key=lambda p: p["product_id"])
+        items.sort(key=lambda p: str(p["product_id"]))
         chunk = items[(page - 1) * size: page * size]
         return {"success": True, "total_item": len(items), "total_page": -(-len(items) // size),
                 "pop_choice_product_list": [
@@ -158,8 +218,7 @@ class Handler(BaseHTTPRequestHandler):
         sent = json.loads(form["pop_choice_product"])
         product_id = str(sent["product_id"])
         if product_id in g.reject:
-            return {"success": False, "error_code": g.reject[product_id],
-                    "error_message": "The price is lower than the platform's reference price"}, False
+            return self._rejection(g.reject[product_id], "The price is lower than the platform's reference price")
         with g.lock:
             stored = g.products[product_id]
             stored["joined_country_list"] = sent["joined_country_list"]
@@ -178,7 +237,7 @@ class Handler(BaseHTTPRequestHandler):
         g = self.gateway
         product_id = form["product_id"]
         if product_id in g.reject:
-            return {"success": False, "error_code": g.reject[product_id], "error_message": "stock rejected"}, False
+            return self._rejection(g.reject[product_id], "stock rejected")
         with g.lock:
             by_id = {s["sku_id"]: s for s in g.products[product_id]["product_sku_list"]}
             for sku in json.loads(form["pop_choice_sku_stock_list"]):
@@ -186,6 +245,17 @@ class Handler(BaseHTTPRequestHandler):
                     "pop_choice_sku_warehouse_stock_list"]
             g.products[product_id]["modified_time"] = "2026-11-27 12:00:00"
         return {"success": True, "product_id": product_id}, True
+
+    def _rejection(self, code: str, text: str) -> tuple[dict, bool]:
+        """A refused write in the shape `reject_as` asks for (an error_response is sent at once)."""
+        shape = self.gateway.reject_as
+        if shape == "isv":
+            self._send(200, {"error_response": {"type": "ISV", "code": "15", "msg": "Remote service error",
+                                                "sub_code": f"isv.{code}", "sub_msg": text, "request_id": "0b2"}})
+            raise _AlreadyAnswered
+        if shape == "bare":
+            return {"success": False}, False
+        return {"success": False, "error_code": code, "error_message": text}, False
 
     # -- plumbing ------------------------------------------------------------------------------
     def _refresh(self, form: dict[str, str]) -> None:
@@ -202,12 +272,104 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, {"error_response": {"type": "ISV", "code": code, "msg": message, "request_id": "0b1"}})
 
     def _send(self, status: int, payload: dict[str, Any]) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
+        self._send_body(status, json.dumps(payload).encode())
+
+    def _send_body(self, status: int, data: bytes) -> None:
+        """Send an answer, as the fault switches say: dripped, endless, mislabelled or compressed."""
+        g = self.gateway
+        with g.lock:
+            drip, drip_headers, g.drip = g.drip, g.drip_headers, 0.0
+            endless, bad_gzip, bomb = g.endless > 0, g.bad_gzip > 0, g.gzip_bomb > 0
+            g.endless, g.bad_gzip, g.gzip_bomb = max(g.endless - 1, 0), max(g.bad_gzip - 1, 0), max(g.gzip_bomb - 1, 0)
+        encoding = ""
+        if bomb:
+            data, encoding = gzip_bomb(), "gzip"
+        elif bad_gzip:
+            encoding = "gzip"
+        elif g.gzip:
+            data, encoding = gzip.compress(data), "gzip"
+        head = [f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}", "Content-Type: application/json"]
+        if encoding:
+            head.append(f"Content-Encoding: {encoding}")
+        head.append("Connection: close" if endless else f"Content-Length: {len(data)}")
+        header = ("\r\n".join(head) + "\r\n\r\n").encode()
+        self.close_connection = endless or bool(drip)
+        try:
+            if endless:
+                self.wfile.write(header + b'{"aliexpress_pop_choice_info_query_response": "')
+                while not g.release.is_set():
+                    self.wfile.write(b"x" * 65536)
+            elif drip:
+                self._drip(header if drip_headers else b"", data, drip)
+            else:
+                self.wfile.write(header + data)
+        except OSError:  # the client hung up, as it should on an endless or dripping answer
+            self.close_connection = True
+
+    def _drip(self, header: bytes, data: bytes, interval: float) -> None:
+        if not header:
+            head = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(data)}\r\n\r\n").encode()
+            self.wfile.write(head)
+        for byte in header + data:
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
+            if self.gateway.release.wait(interval):
+                return
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(self.gateway.redirect_status)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
         self.end_headers()
-        self.wfile.write(data)
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """About 64 KB of gzip that inflates to 64 MB of spaces."""
+    return gzip.compress(b" " * (64 * 2**20), 9)
+
+
+class _AlreadyAnswered(Exception):
+    """A method handler sent its own answer (an error_response)."""
+
+
+class Recorder:
+    """A second server on 127.0.0.1 that answers every request with a valid-looking empty answer
+    and records what reached it (path, query, body, headers)."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict[str, str]] = []
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _record(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode(errors="replace")
+                recorder.seen.append({"line": self.requestline, "body": body, "headers": str(self.headers)})
+                data = b'{"error_response": {"code": "Recorded", "msg": "recorded"}}'
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = _record
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def __enter__(self) -> Recorder:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
 
 
 class Server:
@@ -217,7 +379,7 @@ class Server:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     def __enter__(self) -> Server:
         self.thread.start()
