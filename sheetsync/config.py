@@ -7,6 +7,7 @@ secrets (AliExpress and SMTP credentials come from the environment only).
 from __future__ import annotations
 
 import csv
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ class Settings:
     rate_limit_per_second: float = 4.0
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
+    request_deadline: float = 60.0  # seconds a whole platform call may take, retries included
     lock_timeout: float = 30.0  # seconds an import waits for another import to finish
     country_warehouses: dict[str, str] = field(default_factory=dict)
 
@@ -44,14 +46,19 @@ def store_path(option: str | os.PathLike | None) -> Path:
     return Path(option or os.environ.get("SHEETSYNC_STORE") or DEFAULT_STORE)
 
 
-_SETTING_TYPES = {
-    "lang": str, "max_price_change_pct": float, "max_stock_jump": int,
-    "rate_limit_per_second": float, "connect_timeout": float, "read_timeout": float, "lock_timeout": float,
+# Each number setting: its type and the range it must fall in (inclusive). A NaN, an infinity, a
+# boolean or text where a number belongs is refused with the key named: a NaN price limit would
+# silently let any price through.
+_NUMBER_SETTINGS: dict[str, tuple[type, float, float]] = {
+    "max_price_change_pct": (float, 0.01, 1_000_000), "max_stock_jump": (int, 0, 999_999),
+    "rate_limit_per_second": (float, 0.01, 1_000), "connect_timeout": (float, 0.1, 600),
+    "read_timeout": (float, 0.1, 3_600), "lock_timeout": (float, 0, 86_400), "request_deadline": (float, 0.1, 86_400),
 }
 
 
 def load_settings(config_file: str | os.PathLike | None, store: Path) -> Settings:
-    """Read `--config FILE`, else `sheetsync.toml` beside the store when it exists."""
+    """Read `--config FILE`, else `sheetsync.toml` beside the store when it exists. Every value is
+    checked (type, finite, in range) with a sentence naming the key."""
     path = Path(config_file) if config_file else store.parent / CONFIG_NAME
     settings = Settings()
     if not path.exists():
@@ -60,22 +67,35 @@ def load_settings(config_file: str | os.PathLike | None, store: Path) -> Setting
         return settings
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         raise ConfigError("config_invalid", path=str(path), detail=str(exc)) from exc
+
+    def refuse(detail: str) -> ConfigError:
+        return ConfigError("config_invalid", path=str(path), detail=detail)
+
     for key, value in data.items():
-        if key in _SETTING_TYPES:
-            try:
-                setattr(settings, key, _SETTING_TYPES[key](value))
-            except (TypeError, ValueError) as exc:
-                raise ConfigError("config_invalid", path=str(path), detail=f"{key}: {exc}") from exc
+        if key in _NUMBER_SETTINGS:
+            kind, low, high = _NUMBER_SETTINGS[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) or \
+                    (kind is int and isinstance(value, float) and not value.is_integer()):
+                raise refuse(f"{key} must be a {'whole ' if kind is int else ''}number, not {value!r}")
+            if not math.isfinite(value) or not low <= value <= high:
+                raise refuse(f"{key} must be between {low:g} and {high:g}, not {value!r}")
+            setattr(settings, key, kind(value))
+        elif key == "lang":
+            if value not in ("en", "zh"):
+                raise refuse("lang must be en or zh")
+            settings.lang = value
         elif key == "preview_countries":
-            settings.preview_countries = tuple(str(c).upper() for c in value)
+            if not isinstance(value, list) or not all(isinstance(c, str) and c.strip() for c in value):
+                raise refuse('preview_countries must be a list of country codes, like ["US", "FR"]')
+            settings.preview_countries = tuple(c.strip().upper() for c in value)
         elif key == "country_warehouses":
-            settings.country_warehouses = {str(k).upper(): str(v) for k, v in dict(value).items()}
+            if not isinstance(value, dict) or not all(isinstance(w, str) and w.strip() for w in value.values()):
+                raise refuse('country_warehouses must be a table of warehouse codes, like {UK = "UK-JIT"}')
+            settings.country_warehouses = {str(k).strip().upper(): w.strip() for k, w in value.items()}
         else:
-            raise ConfigError("config_invalid", path=str(path), detail=f"unknown setting {key!r}")
-    if settings.lang not in ("en", "zh"):
-        raise ConfigError("config_invalid", path=str(path), detail="lang must be en or zh")
+            raise refuse(f"unknown setting {key!r}")
     return settings
 
 

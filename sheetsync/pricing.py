@@ -49,6 +49,12 @@ class PricingProblem:
     params: dict
 
 
+# Upper bounds of a rate card's numbers: far beyond any real tariff, and small enough that the
+# integer arithmetic of pricing (grams, 1e-4 fee units, int64) can never overflow.
+RATE_LIMITS = {"max_weight_kg": Decimal(10_000), "fixed_fee": Decimal(1_000_000), "per_kg_fee": Decimal(1_000_000),
+               "volumetric_divisor": Decimal(10_000_000)}
+
+
 def _decimal(text: str, what: str, places: int, path: str, line: int, allow_zero: bool = True) -> Decimal:
     try:
         value = Decimal(text)
@@ -56,6 +62,8 @@ def _decimal(text: str, what: str, places: int, path: str, line: int, allow_zero
         raise ConfigError("rates_line", path=path, line=line, detail=f"{what} {text!r} is not a number") from None
     if not value.is_finite() or value < 0 or (value == 0 and not allow_zero):
         raise ConfigError("rates_line", path=path, line=line, detail=f"{what} must be a positive number")
+    if value > RATE_LIMITS[what]:
+        raise ConfigError("rates_line", path=path, line=line, detail=f"{what} {text} is more than {RATE_LIMITS[what]}")
     if value != value.quantize(Decimal(1).scaleb(-places)):
         raise ConfigError("rates_line", path=path, line=line, detail=f"{what} has more than {places} decimals")
     return value

@@ -60,7 +60,8 @@ def connect(store: Store, settings: Settings, client: Client | None = None) -> A
         credentials.access_token = store.meta(ACCESS_TOKEN_KEY) or credentials.access_token
         credentials.refresh_token = store.meta(REFRESH_TOKEN_KEY) or credentials.refresh_token
         client = Client(credentials, rate_limit=settings.rate_limit_per_second,
-                        connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout)
+                        connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
+                        deadline=settings.request_deadline)
     if client.on_tokens is None:
         client.on_tokens = lambda access, refresh: _keep_tokens(store, access, refresh)
     return AliExpressTarget(client, store, settings.country_warehouses)

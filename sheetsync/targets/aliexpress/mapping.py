@@ -162,10 +162,25 @@ def warehouse_stock(sku: Mapping[str, Any], per_country: Mapping[str, int], chan
     return [{"warehouse_code": w, "sellable_quantity": q} for w, q in sorted(quantities.items())]
 
 
+EDIT_PRODUCT_FIELDS = ("product_id", "category_id", "currency_code", "joined_country_list", "product_sku_list")
+EDIT_SKU_FIELDS = ("sku_id", "sku_code", "base_price", "package_weight", "package_length", "package_width",
+                   "package_height", "pop_choice_sku_warehouse_stock_list", "pop_choice_product_sku_sc_item_info")
+QUERY_ONLY_ITEM_FIELDS = ("sc_item_id",)
+
+
 def _editable(product: dict[str, Any]) -> dict[str, Any]:
-    """product.edit takes the query's shape without the platform's computed prices."""
-    sent = {k: v for k, v in product.items() if k in ("product_id", "currency_code", "joined_country_list",
-                                                      "product_sku_list", "category_id")}
-    sent["product_sku_list"] = [{k: v for k, v in s.items() if k not in ("freight_fee_list", "choice_sku_price_list")}
-                                for s in product.get("product_sku_list") or []]
+    """What product.edit takes: the fields of the edit DTO (the public SDK's), as just read with
+    the sheet's changes. Nothing else is sent: not the platform's computed prices, not the
+    variant properties, not the query-only sc_item_id; category_id travels as a string."""
+    sent = {k: product[k] for k in EDIT_PRODUCT_FIELDS if k in product}
+    if "category_id" in sent:
+        sent["category_id"] = str(sent["category_id"])
+    skus = []
+    for sku in product.get("product_sku_list") or []:
+        kept = {k: sku[k] for k in EDIT_SKU_FIELDS if k in sku}
+        if "pop_choice_product_sku_sc_item_info" in kept:
+            kept["pop_choice_product_sku_sc_item_info"] = {
+                k: v for k, v in kept["pop_choice_product_sku_sc_item_info"].items() if k not in QUERY_ONLY_ITEM_FIELDS}
+        skus.append(kept)
+    sent["product_sku_list"] = skus
     return sent
