@@ -162,8 +162,7 @@ def _emit(result: ImportResult, as_json: bool, lang: str) -> None:
 
 
 def _human(result: ImportResult, lang: str) -> str:
-    status_key = "invalid_skipped" if result.status == "invalid" and result.applied else result.status
-    lines = [f"{result.file}: {status_words(status_key, lang)}"]
+    lines = [f"{result.file}: {status_words(result.status, lang, result.target, result.applied)}"]
     if result.status != "unreadable":
         lines.append(f"  rows {result.rows}, SKUs changed {result.changed_skus}, changes {result.changes}, "
                      f"applied {result.applied}, already applied {result.already_applied}, failed {result.failed}")

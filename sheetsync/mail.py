@@ -79,11 +79,10 @@ def check_mail(settings: SmtpSettings | None, recipients: Sequence[str]) -> None
 
 def summary_text(result: ImportResult, lang: str = "en", first_errors: int = 10) -> str:
     """The body: status in words, counts, the first errors, and where the details are."""
-    status_key = "invalid_skipped" if result.status == "invalid" and result.applied else result.status
     lines = [
         f"sheetsync import of {Path(result.file).name}",
         "",
-        status_words(status_key, lang),
+        status_words(result.status, lang, result.target, result.applied),
         "",
         f"Rows: {result.rows}   SKUs changed: {result.changed_skus}   Changes: {result.changes}",
         f"Applied: {result.applied}   Already applied: {result.already_applied}   Failed: {result.failed}",

@@ -424,21 +424,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
-    "applied": ("Applied: every change was written.", "已应用：所有修改均已写入。"),
-    "unchanged": ("Unchanged: nothing to write (no edits, or all were already applied).",
-                  "无变化：没有需要写入的内容（没有修改，或已全部应用）。"),
-    "dry_run": ("Checked (dry run): no errors; nothing was written.", "已检查（试运行）：没有错误；未写入任何内容。"),
+    "applied": ("Applied: every change was written to {target}.", "已应用：所有修改均已写入{target}。"),
+    "unchanged": ("Unchanged: nothing to write to {target} (no edits, or all were already applied).",
+                  "无变化：没有需要写入{target}的内容（没有修改，或已全部应用）。"),
+    "dry_run": ("Checked against {target} (dry run): no errors; nothing was written.",
+                "已对照{target}检查（试运行）：没有错误；未写入任何内容。"),
     "invalid": ("Not imported: fix the red cells and import again. Nothing was written.",
                 "未导入：请修正标红的单元格后重新导入。未写入任何内容。"),
-    "invalid_skipped": ("Partly imported (--skip-invalid): valid rows were written; fix the red cells and "
-                        "import again for the rest.",
-                        "部分导入（--skip-invalid）：有效行已写入；请修正标红的单元格后重新导入其余部分。"),
-    "unreadable": ("Not imported: the file could not be read as a sheetsync workbook.",
-                   "未导入：文件无法作为 sheetsync 工作簿读取。"),
+    "invalid_skipped": ("Partly imported (--skip-invalid): valid rows were written to {target}; fix the red cells "
+                        "and import again for the rest.",
+                        "部分导入（--skip-invalid）：有效行已写入{target}；请修正标红的单元格后重新导入其余部分。"),
+    "unreadable": ("Not imported: the file or the command cannot be used as it is (see below). Nothing was written.",
+                   "未导入：文件或命令无法按原样使用（见下文）。未写入任何内容。"),
     "unavailable": ("Not imported: the store or the platform cannot be used right now (see below). Nothing was written.",
                     "未导入：店铺或平台暂时无法使用（见下文）。未写入任何内容。"),
-    "partial": ("Partly applied: some changes failed. Run the same import again to finish.",
-                "部分应用：部分修改失败。请再次运行同样的导入以完成。"),
+    "partial": ("Partly applied: some changes could not be written to {target}. Run the same import again to finish.",
+                "部分应用：部分修改未能写入{target}。请再次运行同样的导入以完成。"),
+}
+
+# How a target is named in a sentence: the local catalog is named as "only" so that a seller whose
+# store is connected to a platform sees at once that the platform was not touched.
+TARGET_WORDS: dict[str, tuple[str, str]] = {
+    "local": ("the local catalog only", "仅本地店铺"),
+    "aliexpress": ("AliExpress", "速卖通"),
 }
 
 NEXT_STEPS: dict[str, tuple[str, str]] = {
@@ -535,8 +543,15 @@ def message(rule: str, lang: str = "en", **params: object) -> str:
     return string.Formatter().vformat(template, (), _Lenient(params))
 
 
-def status_words(status: str, lang: str = "en") -> str:
-    return _pick(STATUS_WORDS, status, lang)
+def target_words(target: str, lang: str = "en") -> str:
+    return _pick(TARGET_WORDS, target, lang) if target in TARGET_WORDS else target
+
+
+def status_words(status: str, lang: str = "en", target: str = "local", applied: int = 0) -> str:
+    """The headline of a run: its status in words, naming the target it wrote to (or checked
+    against). An invalid run that still applied rows (--skip-invalid) says so."""
+    key = "invalid_skipped" if status == "invalid" and applied else status
+    return _pick(STATUS_WORDS, key, lang).format(target=target_words(target, lang))
 
 
 def next_step(status: str, lang: str = "en") -> str:

@@ -185,9 +185,9 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     opts = ImportOptions(**options)
     settings = settings or Settings()
     stage = stage or _no_stage
-    result = ImportResult(Status.UNREADABLE, file=str(path))
+    result = ImportResult(Status.UNREADABLE, file=str(path), target=opts.target or "local")
     raw: RawSheet | None = None
-    store_id, target_name, lang = "", opts.target or "local", opts.lang
+    store_id, lang = "", opts.lang
     mail: SmtpSettings | None = None
     report_path: Path | None = None
     try:
@@ -200,7 +200,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
         with _opened(store, settings.lock_timeout) as handle:
             store_id = handle.store_id
             target = open_target(opts.target, handle, settings, client)
-            target_name = target.name
+            result.target = target.name
             with _writing(target, opts.dry_run, result):
                 stage("read")
                 loaded = _read_with_catalog(path, handle)
@@ -214,7 +214,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     lang = lang or settings.lang
     for issue in (*result.errors, *result.warnings):
         issue.render(lang)
-    _follow_up(result, raw, store_id, target_name, lang, report_path, opts.email_to, mail, stage)
+    _follow_up(result, raw, store_id, lang, report_path, opts.email_to, mail, stage)
     return result
 
 
@@ -245,7 +245,7 @@ def _stop(result: ImportResult, exc: SheetsyncError) -> None:
     result.errors.append(Issue(exc.rule, sheet=None, params=dict(exc.params)))
 
 
-def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, target: str, lang: str,
+def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, lang: str,
                report: Path | None, email_to: Sequence[str], mail: SmtpSettings | None, stage: Stage) -> None:
     """The report and the mail, after the work: a failure here is a warning naming the step, and
     the run's own result stands (ARCHITECTURE: exit 4 when it was a success). `report` is the
@@ -253,7 +253,7 @@ def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, target
     if report is not None:
         stage("report")
         try:
-            write_report(report, result, raw, store_id, target, lang)
+            write_report(report, result, raw, store_id, lang)
             result.report = str(report)
         except (OSError, SheetsyncError) as exc:
             _follow_up_failed(result, "report_failed", _reason(exc, lang), lang)
@@ -262,7 +262,7 @@ def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, target
             path = Path(result.report) if result.report else Path(scratch) / f"{Path(result.file).stem}-report.xlsx"
             try:
                 if not result.report:
-                    write_report(path, result, raw, store_id, target, lang)
+                    write_report(path, result, raw, store_id, lang)
                 problem = send_report(result, path, email_to, mail, lang)
             except (OSError, SheetsyncError) as exc:
                 problem = _reason(exc, lang)
@@ -499,6 +499,7 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
             if run is None:
                 raise ConfigError("unknown_run", run_id=run_id)
             chosen = open_target(target or run["target"], handle, settings, client)
+            result.target = chosen.name
             with _writing(chosen, dry_run, result):
                 back = [Change(c.sku_id, c.product_id, c.field, None, c.before, base=c.after)
                         for c in handle.run_changes(run_id) if c.result == "applied"]

@@ -23,7 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 from .cells import RawSheet
 from .fields import SHEET_META, SHEET_PRODUCTS, field_for_key, to_cell_number, to_cell_numbers, to_display
 from .integrity import MARK_NAME, mark_formula
-from .messages import next_step, report_label, status_words
+from .messages import next_step, report_label, status_words, target_words
 from .results import ERROR, ImportResult, Issue
 from .sheetxml import number_cells, row_template, rows_xml, text_cells, value_cell
 from .xlsx import RowStreamWorksheet, output_workbook, style_index
@@ -36,15 +36,15 @@ _CHUNK_ROWS = 1000
 EXCEL_MAX_LINKS = 65_530  # per worksheet; XlsxWriter warns about and drops any beyond
 
 
-def write_report(path: str | Path, result: ImportResult, raw: RawSheet | None, store_id: str, target: str,
+def write_report(path: str | Path, result: ImportResult, raw: RawSheet | None, store_id: str,
                  lang: str = "en") -> None:
     """Write the report to `path`, whole or not at all: a report that fails half way (disk full,
     Ctrl-C) leaves the previous file as it was and raises `OutputFailed`."""
     with output_workbook(path) as book:
-        _fill_report(book, result, raw, store_id, target, lang)
+        _fill_report(book, result, raw, store_id, lang)
 
 
-def _fill_report(book: xlsxwriter.Workbook, result: ImportResult, raw: RawSheet | None, store_id: str, target: str,
+def _fill_report(book: xlsxwriter.Workbook, result: ImportResult, raw: RawSheet | None, store_id: str,
                  lang: str) -> None:
     fmt = _Formats(book)
     summary = book.add_worksheet("Summary")
@@ -52,7 +52,7 @@ def _fill_report(book: xlsxwriter.Workbook, result: ImportResult, raw: RawSheet 
     changes = book.add_worksheet("Changes")
     prices = book.add_worksheet("Display prices", worksheet_class=RowStreamWorksheet)
     pushes = book.add_worksheet("Push results")
-    _summary(summary, result, store_id, target, lang, fmt)
+    _summary(summary, result, store_id, lang, fmt)
     issues = [*result.errors, *result.warnings]
     _errors(errors, issues, fmt, linked=raw is not None)
     _changes(changes, result, fmt)
@@ -106,16 +106,17 @@ def _table_header(ws: Worksheet, names: Sequence[str], fmt: _Formats, widths: Se
     ws.freeze_panes(1, 0)
 
 
-def _summary(ws: Worksheet, result: ImportResult, store_id: str, target: str, lang: str, fmt: _Formats) -> None:
+def _summary(ws: Worksheet, result: ImportResult, store_id: str, lang: str, fmt: _Formats) -> None:
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 90, fmt.wrap)
     ws.write_string(0, 0, report_label("title", lang), fmt.title)
-    status_key = "invalid_skipped" if result.status == "invalid" and result.applied else result.status
     exit_code = result.exit_code
     rows = [
         ("file", result.file), ("time", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
-        ("store", store_id), ("target", target), ("saved_by", result.saved_by or "-"), ("run_id", result.run_id or "-"),
-        ("status", f"{result.status}: {status_words(status_key, lang)}"), ("exit_code", exit_code),
+        ("store", store_id), ("target", target_words(result.target, lang)), ("saved_by", result.saved_by or "-"),
+        ("run_id", result.run_id or "-"),
+        ("status", f"{result.status}: {status_words(result.status, lang, result.target, result.applied)}"),
+        ("exit_code", exit_code),
         ("rows", result.rows), ("changed_skus", result.changed_skus), ("changes", result.changes),
         ("applied", result.applied), ("already_applied", result.already_applied), ("failed", result.failed),
         ("errors", len(result.errors)), ("warnings", len(result.warnings)),

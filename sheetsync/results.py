@@ -176,6 +176,7 @@ class PushResult:
 class ImportResult:
     status: Status
     file: str
+    target: str = "local"  # where the changes went (or would go): "local" or a platform
     run_id: str | None = None
     rows: int = 0
     changed_skus: int = 0
@@ -207,6 +208,7 @@ class ImportResult:
     def as_json(self) -> dict[str, Any]:
         return {
             "status": self.status,
+            "target": self.target,
             "run_id": self.run_id,
             "file": self.file,
             "rows": self.rows,

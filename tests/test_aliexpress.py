@@ -282,7 +282,8 @@ def test_freight_check_after_a_pull(pulled, server, tmp_path):
     rates.write_text("country,max_weight_kg,fixed_fee,per_kg_fee,currency,volumetric_divisor\n"
                      "US,1,3.10,0,USD,0\nUS,30,5,1,USD,0\nFR,1,2.50,0,USD,0\n")
     path = export_and_edit(pulled, tmp_path, {})
-    result = sheetsync.import_workbook(pulled, path, rates=rates, report=tmp_path / "r.xlsx")
+    result = sheetsync.import_workbook(pulled, path, rates=rates, report=tmp_path / "r.xlsx", client=client_for(server))
+    assert (result.status, result.target) == ("unchanged", "aliexpress")  # a pulled store imports to AliExpress
     check = result.freight_check
     assert set(check["country"]) == {"FR"}  # US agrees (3.10), FR is 0.60 cheaper on the card
     assert set(check["difference"]) == {-60}
@@ -307,6 +308,20 @@ def test_revert_a_push(pulled, server, tmp_path):
     with Store.open(pulled) as handle:
         frame = handle.catalog_frame()
     assert (frame.at["2001", "seller_price"], frame.at["2003", "stock_US"]) == (1890, 12)
+
+
+def test_a_pulled_store_imports_to_aliexpress_unless_told_local(pulled, server, tmp_path):
+    g = server.gateway
+    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10})
+    local = CliRunner().invoke(main, ["--store", str(pulled), "import", str(path), "--target", "local", "--json"])
+    assert local.exit_code == 0, local.output
+    assert (json.loads(local.output)["target"], g.products["1005001"]["product_sku_list"][0]["base_price"]) == \
+        ("local", "18.90")
+    human = CliRunner().invoke(main, ["--store", str(pulled), "import", str(path), "--target", "local"])
+    assert "the local catalog only" in human.output
+    pushed = sheetsync.import_workbook(pulled, path, client=client_for(server))
+    assert (pushed.status, pushed.target) == ("applied", "aliexpress")  # no target: the store's own
+    assert g.products["1005001"]["product_sku_list"][0]["base_price"] == "19.10"
 
 
 def test_push_needs_a_pull_first(store, workbook, tmp_path, server):

@@ -220,11 +220,11 @@ def test_export_onto_a_full_disk_keeps_the_previous_file_and_says_so(store, tmp_
 
 def test_report_onto_a_full_disk_raises_output_failed_and_keeps_the_previous_report(small_disk):
     out = small_disk / "report.xlsx"
-    write_report(out, ImportResult(status="unchanged", file="x.xlsx"), None, "store", "local")
+    write_report(out, ImportResult(status="unchanged", file="x.xlsx"), None, "store")
     before = digest(out)
     _fill(small_disk, leave=0)
     with pytest.raises(OutputFailed) as failed:
-        write_report(out, ImportResult(status="unchanged", file="x.xlsx"), None, "store", "local")
+        write_report(out, ImportResult(status="unchanged", file="x.xlsx"), None, "store")
     assert failed.value.rule == "output_disk_full" and failed.value.exit_code == 2
     assert digest(out) == before
     assert leftovers(small_disk) == []

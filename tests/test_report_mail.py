@@ -159,7 +159,7 @@ def test_email_delivers_summary_and_report(store, workbook, tmp_path, smtp_serve
     message = inbox.messages[0]
     assert message["To"] == "boss@example.test, ops@example.test"
     body = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
-    assert "Applied: every change was written." in body and "Changes: 1" in body
+    assert "Applied: every change was written to the local catalog only." in body and "Changes: 1" in body
     attachment = next(p for p in message.walk() if p.get_filename())
     assert attachment.get_filename().endswith(".xlsx")
     report = openpyxl.load_workbook(io.BytesIO(attachment.get_payload(decode=True)))

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from ...config import Settings
     from ...store import Store
 
-# Keys of the store's meta table that belong to this target.
+# Keys of the store's meta table that belong to this target, and the store's own target.
+TARGET_KEY = "target"
 WAREHOUSES_KEY, LAST_PULL_KEY = "ae_warehouses", "ae_last_pull"
 ACCESS_TOKEN_KEY, REFRESH_TOKEN_KEY = "ae_access_token", "ae_refresh_token"
 PAGE_SIZE = 50
@@ -181,6 +182,7 @@ class AliExpressTarget:
             if progress:
                 progress(1)
         self.store.set_meta(LAST_PULL_KEY, started)
+        self.store.set_meta(TARGET_KEY, self.name)  # from now on the store's imports go to the platform
         return PullResult(len(listed), added, updated, self.client.calls, window)
 
     def _supported(self) -> tuple[list[Country], dict[str, str]]:
