@@ -47,6 +47,10 @@ class Rule(StrEnum):
     FORMULA_WITHOUT_VALUE = "formula_without_value"
     CELL_ERROR = "cell_error"
     DATE_IN_NUMBER = "date_in_number"
+    DATE_IN_TEXT = "date_in_text"
+    BOOLEAN_CELL = "boolean_cell"
+    TEXT_CONTROL = "text_control"
+    INVISIBLE_TEXT = "invisible_text"
     UNKNOWN_SKU = "unknown_sku"
     DUPLICATE_SKU = "duplicate_sku"
     SKU_PRODUCT_MISMATCH = "sku_product_mismatch"
@@ -167,6 +171,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "date_in_number": ("This cell holds a date ({value}) where {label} was expected. Format the cell as a "
                        "number and type the value again.",
                        "此单元格是日期（{value}），这里应为{label}。请把单元格设为数字格式并重新输入。"),
+    "date_in_text": ("This cell holds a date ({value}) where {label} was expected: the spreadsheet turned what you "
+                     "typed into a date. Format the cell as Text and type it again.",
+                     "此单元格是日期（{value}），这里应为{label}：表格软件把您输入的内容转换成了日期。请把单元格设为文本格式并重新输入。"),
+    "boolean_cell": ("This cell holds the yes/no value {value} where {label} was expected. Type the {what} itself "
+                     "(format the cell as Text if the spreadsheet keeps turning it into TRUE or FALSE).",
+                     "此单元格是逻辑值 {value}，这里应为{label}。请直接填写{what}（如果表格软件总把它变成 TRUE 或 FALSE，请把单元格设为文本格式）。"),
+    "text_control": ("{label} contains an invisible control character ({code}), often left by copying from another "
+                     "program; a line break counts too. Retype the text on one line without it.",
+                     "{label} 含有不可见的控制字符（{code}），通常是从其他程序复制时带入的；换行也算。请在一行内重新输入，不要包含该字符。"),
+    "invisible_text": ("This cell holds only invisible characters (such as zero-width spaces), so it looks empty. "
+                       "Type the {what} itself.",
+                       "此单元格只有不可见字符（例如零宽空格），看起来是空的。请直接填写{what}。"),
     # row and sheet rules
     "unknown_sku": ("SKU {value} is not in this store. sheetsync never creates SKUs; remove the row or "
                     "check that the file comes from this store.",
