@@ -129,9 +129,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "{label} 必须是 1 到 700 之间的整数厘米（当前为 {value}）。"),
     "stock_range": ("Stock must be a whole number between 0 and 999999 (found {value}); type 0 to stop selling.",
                     "库存必须是 0 到 999999 之间的整数（当前为 {value}）；填 0 表示停止销售。"),
-    "ambiguous_number": ("\"{value}\" can be read two ways (thousands separator or decimal comma). "
-                         "Type it without separators, like 1250 or 1.25.",
-                         "“{value}”有两种读法（千位分隔符或小数逗号）。请去掉分隔符，例如 1250 或 1.25。"),
+    "ambiguous_number": ("\"{value}\" can be read two ways (a thousands separator or a decimal one). "
+                         "Type it without thousands separators, like 1250 or 1.25.",
+                         "“{value}”有两种读法（千位分隔符或小数点）。请去掉千位分隔符，例如 1250 或 1.25。"),
     "title_length": ("Title must be 1 to 128 characters (this one has {length}).",
                      "标题必须为 1 到 128 个字符（当前 {length} 个）。"),
     "title_inconsistent": ("Product {product_id} has different titles on different rows; make them the same "
