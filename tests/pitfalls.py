@@ -169,6 +169,138 @@ def error_text_typed(s: Sheet) -> Outcome:
     return Outcome("invalid", "cell_error", s.cell(0, "weight_kg").coordinate)
 
 
+# -- cells that are not what they look like (what python-calamine reads its own way) --------------------
+def xml_edit(name: str, changes: Callable[[Sheet, str], tuple[str, Outcome]]
+             ) -> Callable[[Path, Path, Path], tuple[Path, Outcome]]:
+    """A case made in the sheet's XML, as a program other than a spreadsheet may write it:
+    `changes(sheet, xml)` → (new xml, outcome); the sheet (openpyxl) only names cells."""
+    def build(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+        sheet = Sheet(export)
+        path = work / f"{name}.xlsx"
+        with zipfile.ZipFile(export) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in source.infolist():
+                data = source.read(info)
+                if info.filename == "xl/worksheets/sheet1.xml":
+                    xml, outcome = changes(sheet, data.decode())
+                    data = xml.encode()
+                target.writestr(info, data)
+        return path, outcome
+    return build
+
+
+def _cell(xml: str, ref: str, new: str) -> str:
+    return re.sub(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)', new.replace("{ref}", ref), xml, count=1)
+
+
+def error_in_barcode(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = s.cell(0, "barcode").coordinate
+    return (_cell(xml, ref, '<c r="{ref}" t="e"><f>VLOOKUP(A3,Codes!A:B,2,0)</f><v>#N/A</v></c>'),
+            Outcome("invalid", "cell_error", ref))
+
+
+def formula_in_barcode(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = s.cell(0, "barcode").coordinate
+    return _cell(xml, ref, '<c r="{ref}"><f>VLOOKUP(A3,Codes!A:B,2,0)</f></c>'), Outcome(
+        "invalid", "formula_without_value", ref)
+
+
+def merged_barcode(s: Sheet) -> Outcome:
+    s.ws.merge_cells(f"{s.cell(0, 'barcode').coordinate}:{s.cell(1, 'barcode').coordinate}")
+    return Outcome("invalid", "merged_cell", s.cell(1, "barcode").coordinate)
+
+
+def number_beyond_float(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = s.cell(0, "seller_price").coordinate
+    return _cell(xml, ref, '<c r="{ref}"><v>1e400</v></c>'), Outcome("invalid", "cell_error", ref)
+
+
+def nan_in_title(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = s.cell(0, "title").coordinate
+    return _cell(xml, ref, '<c r="{ref}"><v>NaN</v></c>'), Outcome("invalid", "cell_error", ref)
+
+
+def control_character_in_title(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = s.cell(0, "title").coordinate
+    return (_cell(xml, ref, '<c r="{ref}" t="inlineStr"><is><t>Earbuds_x0007_ Pro</t></is></c>'),
+            Outcome("invalid", "text_control", ref))
+
+
+def cell_given_twice(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = s.cell(0, "stock_US").coordinate
+    twice = f'<c r="{ref}"><v>7</v></c>'
+    return (re.sub(rf'(<c r="{ref}"[^>]*>.*?</c>)', rf"\1{twice}", xml, count=1),
+            Outcome("applied", values={(s.sku(0), "stock_US"): 7}))
+
+
+def damaged_shared_string(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = s.cell(0, "title").coordinate
+    return _cell(xml, ref, '<c r="{ref}" t="s"><v>x</v></c>'), Outcome("unreadable", "file_corrupt")
+
+
+_SHARED = (b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+           b'count="1" uniqueCount="1"><si><t>First string</t></si></sst>')
+
+
+def with_shared_strings(export: Path) -> dict[str, bytes]:
+    """The parts that give the export a shared-strings table, as Excel relates it."""
+    with zipfile.ZipFile(export) as source:
+        rels = source.read("xl/_rels/workbook.xml.rels").replace(
+            b"</Relationships>", b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/'
+            b'2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    return {"xl/sharedStrings.xml": _SHARED, "xl/_rels/workbook.xml.rels": rels}
+
+
+def shared_string_case(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+    path, outcome = xml_edit("shared", damaged_shared_string)(store, export, work)
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    parts.update(with_shared_strings(export))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path, outcome
+
+
+def superscript_barcode(s: Sheet) -> Outcome:
+    s.cell(0, "barcode").value = "⁴⁰⁰⁶³⁸¹³³³⁹³¹"
+    return Outcome("invalid", "barcode_format", s.cell(0, "barcode").coordinate)
+
+
+def full_width_price(s: Sheet) -> Outcome:
+    s.cell(0, "seller_price").value = "１９．５０"  # typed with a Chinese input method in full-width mode
+    return Outcome("applied", values={(s.sku(0), "seller_price"): 1950})
+
+
+def thousands_point_in_stock(s: Sheet) -> Outcome:
+    s.cell(0, "stock_US").value = "1.000"
+    return Outcome("invalid", "ambiguous_number", s.cell(0, "stock_US").coordinate)
+
+
+def spaced_digits_in_stock(s: Sheet) -> Outcome:
+    s.cell(0, "stock_US").value = "1 2"
+    return Outcome("invalid", "integer_format", s.cell(0, "stock_US").coordinate)
+
+
+def many_digits_in_price(s: Sheet) -> Outcome:
+    s.cell(0, "seller_price").value = "123456789012345678901234"
+    return Outcome("invalid", "price_range", s.cell(0, "seller_price").coordinate)
+
+
+def boolean_title(s: Sheet) -> Outcome:
+    s.cell(0, "title").value = True
+    return Outcome("invalid", "boolean_cell", s.cell(0, "title").coordinate)
+
+
+def date_title(s: Sheet) -> Outcome:
+    s.cell(0, "title").value = dt.datetime(2024, 1, 5)
+    return Outcome("invalid", "date_in_text", s.cell(0, "title").coordinate)
+
+
+def zero_width_title(s: Sheet) -> Outcome:
+    s.cell(0, "title").value = "\u200b\u200b"
+    return Outcome("invalid", "invisible_text", s.cell(0, "title").coordinate)
+
+
 # -- structure ---------------------------------------------------------------------------------------
 def columns_reordered(s: Sheet) -> Outcome:
     ws = s.ws
@@ -359,6 +491,29 @@ def entity_bomb(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
     return path, Outcome("unreadable", "file_corrupt")
 
 
+def dtd_after_4kb(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+    path = work / "dtd-late.xlsx"
+    with zipfile.ZipFile(export) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<row r="20"', b'<!DOCTYPE w [<!ENTITY a "aaaa">]><row r="20"', 1)
+            target.writestr(info, data)
+    return path, Outcome("unreadable", "file_corrupt")
+
+
+def dtd_in_utf16(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+    path = work / "dtd-utf16.xlsx"
+    with zipfile.ZipFile(export) as source, zipfile.ZipFile(path, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "docProps/app.xml":
+                data = data.decode().replace("<Properties", '<!DOCTYPE p [<!ENTITY a "a">]><Properties', 1).replace(
+                    'encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+            target.writestr(info, data)
+    return path, Outcome("unreadable", "file_corrupt")
+
+
 def zip_bomb(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
     path = work / "zipbomb.xlsx"
     with zipfile.ZipFile(export) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
@@ -381,6 +536,29 @@ CASES = [
     Case("text '1.0' stays text", "identifiers and numbers", edit("onezero", text_one_point_zero_stays_text)),
     Case("a date where a price was meant", "identifiers and numbers", edit("date", date_in_price)),
     Case("a date in an identifier column", "identifiers and numbers", edit("dateid", date_in_identifier)),
+    Case("superscript digits as a barcode", "identifiers and numbers", edit("superscript", superscript_barcode)),
+    Case("full-width digits from an input method (１９．５０)", "identifiers and numbers",
+         edit("fullwidth", full_width_price)),
+    Case("'1.000' in a stock cell (a thousand, or one?)", "identifiers and numbers",
+         edit("thousandpoint", thousands_point_in_stock)),
+    Case("'1 2' in a stock cell (never 12)", "identifiers and numbers", edit("spaced", spaced_digits_in_stock)),
+    Case("a 24-digit price", "identifiers and numbers", edit("digits", many_digits_in_price)),
+    Case("a number beyond a double (1e400)", "identifiers and numbers", xml_edit("e400", number_beyond_float)),
+    Case("NaN as a title", "cells that are not values", xml_edit("nantitle", nan_in_title)),
+    Case("TRUE as a title", "cells that are not values", edit("booltitle", boolean_title)),
+    Case("a date as a title", "cells that are not values", edit("datetitle", date_title)),
+    Case("a title of zero-width spaces", "cells that are not values", edit("zerowidth", zero_width_title)),
+    Case("a control character in a title", "cells that are not values",
+         xml_edit("control", control_character_in_title)),
+    Case("#N/A from a failed VLOOKUP in a barcode (never 'clear')", "cells that are not values",
+         xml_edit("nabarcode", error_in_barcode)),
+    Case("an uncomputed formula in a barcode (never 'clear')", "cells that are not values",
+         xml_edit("fbarcode", formula_in_barcode)),
+    Case("merged barcode cells (never 'clear')", "cells that are not values", edit("mbarcode", merged_barcode)),
+    Case("a cell given twice in the XML (the last one, as LibreOffice reads it)", "cells that are not values",
+         xml_edit("twice", cell_given_twice)),
+    Case("a damaged shared-string reference (read as the first string)", "cells that are not values",
+         shared_string_case),
     Case("formula with no cached value (library-written)", "formulas", edit("nocache", formula_without_cache)),
     Case("formula with a cached value (LibreOffice-computed)", "formulas", formula_with_cache, "libreoffice"),
     Case("error values #REF! and #N/A", "formulas", edit("errors", error_value)),
@@ -408,6 +586,8 @@ CASES = [
     Case("LibreOffice .ods renamed to .xlsx", "other programs", resaved_by_libreoffice_as_ods_renamed, "libreoffice"),
     Case("formula-like text stays text", "security", edit("injection", formula_text_in_title)),
     Case("XML entity bomb", "security", entity_bomb),
+    Case("a DTD after the first 4 KB of a part", "security", dtd_after_4kb),
+    Case("a DTD in a UTF-16 part", "security", dtd_in_utf16),
     Case("zip bomb", "security", zip_bomb),
     Case("a CSV renamed .xlsx", "not an xlsx", raw_file("csv.xlsx", b"sku_id,price\n1,2\n", "file_not_xlsx")),
     Case("an old .xls", "not an xlsx", raw_file("old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512),
