@@ -275,12 +275,26 @@ def _cell_position(attributes: dict[str, str]) -> tuple[int, int]:
     return int(ref.group(2)), column_index(ref.group(1).upper())
 
 
+_PLAIN_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+
+
+def _elsewhere(segment: bytes, position: int, letters: frozenset[bytes]) -> bool:
+    """Whether the cell at `position` is, at a glance, in a column not wanted: an unprefixed
+    <c r="..." (as every spreadsheet writes it) a few bytes back. Anything else is looked at fully."""
+    start = segment.rfind(b"<c ", max(0, position - 4096), position)
+    plain = _PLAIN_COLUMN.match(segment, start) if start >= 0 else None
+    return plain is not None and segment.find(b"</c>", start, position) < 0 and plain.group(1) not in letters
+
+
 def _value_marks(segment: bytes, columns: frozenset[int], found: Cells) -> None:
     """Error values and uncomputed formulas among the cells of `columns` in one piece of XML."""
+    letters = frozenset(column_letter(column).encode() for column in columns)
     candidates = [m.start() for m in _ERROR_TYPE.finditer(segment)]
     candidates += [m.start() for m in _FORMULA_END.finditer(segment)]
     candidates += [m.start() for m in _SELF_CLOSED_END.finditer(segment)]
     for position in candidates:
+        if _elsewhere(segment, position, letters):
+            continue  # e.g. the preview formulas, whose value is empty where a SKU is not sold
         cell = _cell_around(segment, position)
         if cell is None:
             continue

@@ -22,7 +22,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -69,6 +69,15 @@ class Validated:
     more: dict[str, int] = field(default_factory=dict)  # rule → issues beyond the per-rule cap
 
 
+class _Beyond(NamedTuple):
+    """What IssueLog needs of an issue beyond its rule's cap, which it only counts: building the
+    whole Issue for each of a million bad cells would cost more than all the rest of validation."""
+
+    rule: str
+    severity: str
+    sku_id: str | None
+
+
 class _Issues:
     """Collects issues with cell coordinates for a RawSheet, capped per rule."""
 
@@ -84,6 +93,9 @@ class _Issues:
            **params: Any) -> None:
         """An issue at the cell of field `key` in data row `position`; a `value` parameter replaces
         the cell's raw value as the value shown (#N/A for an error cell)."""
+        if self.log.kept[rule] >= self.log.per_rule:
+            self.log.add(_Beyond(rule, severity, sku_id))  # type: ignore[arg-type]
+            return
         column = self.raw.columns.get(key)
         row = self.raw.row_numbers[position]
         value = params.pop("value") if "value" in params else (
@@ -232,16 +244,15 @@ def _cell_marks(raw: RawSheet, kept: _Rows, fields: Mapping[str, Field], blank_i
                 base: pd.DataFrame | None) -> dict[str, dict[int, Mark]]:
     """For every column read, the cells that are not values, by position: covered by a merged
     range, or (among those that read as empty) an error value or a formula nobody computed. The
-    XML is searched once, and only when some cell that matters reads as empty; an empty barcode
-    that was empty in the export changes nothing and does not count."""
+    XML is searched once, and only when some cell that matters reads as empty; an empty barcode or
+    read-only cell that was empty in the export changes nothing and does not count."""
     marks: dict[str, dict[int, Mark]] = {"sku_id": raw.merged_marks(raw.columns["sku_id"], raw.row_numbers)}
     empty: dict[str, list[int]] = {"sku_id": [i for i in blank_ids if i not in marks["sku_id"]]}
-    read = [key for key, f in fields.items() if f.editable or f.kind == "id"]
-    values = _columns(raw, kept, read)
-    for key in read:
+    values = _columns(raw, kept, list(fields))
+    for key, f in fields.items():
         marks[key] = raw.merged_marks(raw.columns[key], kept.numbers)
         positions = [j for j in _empty_positions(values[key]) if j not in marks[key]]
-        if key == "barcode" and positions:
+        if positions and (key == "barcode" or not (f.editable or f.kind == "id")):
             was = _base_values(base, kept.index, key)
             positions = [j for j in positions if was is None or shown(was[j]) not in ("", "nan", "<NA>")]
         empty[key] = positions
