@@ -74,7 +74,7 @@ def shown(value: Any) -> str:
 
 
 Cells = dict[tuple[int, int], Mark]  # (worksheet row, 0-based column) → mark
-MarkScanner = Callable[[frozenset[int]], Cells]  # the columns wanted → their error and formula cells
+MarkScanner = Callable[[frozenset[tuple[int, int]]], Cells]  # cells wanted → those that are errors or formulas
 MergedRange = tuple[tuple[int, int], tuple[int, int]]  # ((row, column), (row, column)), 0-based, inclusive
 
 
@@ -116,11 +116,10 @@ class RawSheet:
     def value_marks(self, cells: Iterable[tuple[int, int]]) -> Cells:
         """Which of `cells` (worksheet row, 0-based column), all read as empty, are error values or
         uncomputed formulas. One pass over the sheet's XML for all of them, however many."""
-        wanted = set(cells)
+        wanted = frozenset(cells)
         if not wanted or self.scanner is None:
             return {}
-        found = self.scanner(frozenset(column for _, column in wanted))
-        return {cell: mark for cell, mark in found.items() if cell in wanted}
+        return self.scanner(wanted)
 
 
 def column_letter(index: int) -> str:

@@ -240,13 +240,16 @@ def _amounts_from_floats(floats: np.ndarray, kind: str) -> ParsedColumn:
     return ParsedColumn(pd.Series(pd.arrays.IntegerArray(values, mask=mask)), problems)
 
 
-def amount_block(rows: Sequence[Sequence[Any]], kinds: Sequence[str],
-                 marks: Sequence[Mapping[int, Mark]]) -> list[ParsedColumn]:
+def amount_block(rows: Sequence[Sequence[Any]], kinds: Sequence[str], marks: Sequence[Mapping[int, Mark]],
+                 numbers_only: bool | None = None) -> list[ParsedColumn]:
     """Several amount columns at once, from rows holding just those columns. A sheet's cells lie
     in memory row by row, so checking and converting them row by row (one pass, one 2-D array) is
     several times faster than column by column; a column with anything but numbers, or with a
-    marked cell, goes through `amount_column`."""
-    if rows and not any(marks) and set(map(type, itertools.chain.from_iterable(rows))) == {float}:
+    marked cell, goes through `amount_column`. `numbers_only` says, when the caller knows, whether
+    every cell is a float."""
+    if numbers_only is None:
+        numbers_only = set(map(type, itertools.chain.from_iterable(rows))) <= {float}
+    if rows and not any(marks) and numbers_only:
         floats = np.array(rows, dtype=np.float64)
         return [_amounts_from_floats(floats[:, j], kind) for j, kind in enumerate(kinds)]
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(kinds)

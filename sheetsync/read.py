@@ -16,6 +16,7 @@ it (tests/test_read.py holds calamine to that).
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import html
 import posixpath
@@ -350,14 +351,38 @@ def _scan_package(path: Path, sheet: str) -> str | None:
         raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc) or exc.__class__.__name__) from exc
 
 
-def _mark_scanner(path: Path, part: str):
-    """Finds the sheet's error values and uncomputed formulas in the given columns: one pass."""
+_ROW_NUMBER = re.compile(rb"""<(?:[\w.-]+:)?row\b[^>]*?\br\s*=\s*["'](\d+)""")
 
-    def scan(columns: frozenset[int]) -> Cells:
+
+def _rows_in(segment: bytes) -> tuple[int, int] | None:
+    """The first and last row numbers of a piece of XML, when every row in it says its number
+    (as every spreadsheet writes it); None when that cannot be relied on."""
+    numbers = _ROW_NUMBER.findall(segment)
+    if not numbers or len(numbers) != segment.count(b"<row"):
+        return None
+    return int(numbers[0]), int(numbers[-1])
+
+
+def _mark_scanner(path: Path, part: str):
+    """Finds which of the wanted cells are error values or uncomputed formulas: one pass over the
+    sheet's XML, looking closely only at the pieces whose rows hold a wanted cell."""
+
+    def scan(cells: frozenset[tuple[int, int]]) -> Cells:
         found: Cells = {}
+        rows = sorted({row for row, _ in cells})
+        columns = frozenset(column for _, column in cells)
+        after: int | None = 0  # rows ascend (Excel writes them so); once they do not, every piece is read
         try:
             with zipfile.ZipFile(path) as archive:
                 for segment in _segments(_xml_chunks(archive, part)):
+                    span = _rows_in(segment) if after is not None else None
+                    if after is None or span is None or span[0] < after or span[1] < span[0]:
+                        after = None
+                    elif bisect.bisect_left(rows, after) == bisect.bisect_right(rows, span[1]):
+                        after = span[1]
+                        continue  # no wanted cell in these rows (cells split off a row belong to `after`)
+                    else:
+                        after = span[1]
                     _value_marks(segment, columns, found)
         except _Unlocatable as exc:
             raise UnreadableWorkbook("file_corrupt", path=str(path),
@@ -365,7 +390,7 @@ def _mark_scanner(path: Path, part: str):
                                             f"({exc.args[0] or 'none'}); save the file again") from None
         except _PACKAGE_ERRORS as exc:
             raise UnreadableWorkbook("file_corrupt", path=str(path), detail=str(exc) or exc.__class__.__name__) from exc
-        return found
+        return {cell: mark for cell, mark in found.items() if cell in cells}
     return scan
 
 
