@@ -351,16 +351,21 @@ def _scan_package(path: Path, sheet: str) -> str | None:
         raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc) or exc.__class__.__name__) from exc
 
 
-_ROW_NUMBER = re.compile(rb"""<(?:[\w.-]+:)?row\b[^>]*?\br\s*=\s*["'](\d+)""")
+def _row_number(segment: bytes, start: int) -> int | None:
+    end = segment.find(b'"', start + 8, start + 20)
+    number = segment[start + 8:end]
+    return int(number) if end > 0 and number.isdigit() else None
 
 
 def _rows_in(segment: bytes) -> tuple[int, int] | None:
-    """The first and last row numbers of a piece of XML, when every row in it says its number
-    (as every spreadsheet writes it); None when that cannot be relied on."""
-    numbers = _ROW_NUMBER.findall(segment)
-    if not numbers or len(numbers) != segment.count(b"<row"):
+    """The first and last row numbers of a piece of XML, when every row in it starts <row r="N"
+    (as Excel, LibreOffice, XlsxWriter and openpyxl write them); None when that cannot be relied
+    on. Counted and found at C speed."""
+    rows = segment.count(b"<row")
+    if not rows or rows != segment.count(b'<row r="'):
         return None
-    return int(numbers[0]), int(numbers[-1])
+    first, last = _row_number(segment, segment.find(b'<row r="')), _row_number(segment, segment.rfind(b'<row r="'))
+    return None if first is None or last is None else (first, last)
 
 
 def _mark_scanner(path: Path, part: str):
