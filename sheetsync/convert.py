@@ -97,6 +97,8 @@ def convert_cell(kind: str, value: Any, mark: Mark | None = None, base: Any = No
     if mark is not None:
         return Converted(None, mark_problem(mark))
     cell = classify(value)
+    if cell is CellKind.TEXT and not isinstance(value, str):
+        value = str(value)  # something no reader returns today: judged as the text it shows
     if kind in AMOUNT_KINDS:
         return _amount(kind, cell, value)
     if kind in ("id", "code", "barcode"):
@@ -113,7 +115,7 @@ def _amount(kind: str, cell: CellKind, value: Any) -> Converted:
         return _refused(rule_for(kind, "format"))
     if cell is CellKind.NUMBER and _not_finite(value):
         return _NOT_FINITE
-    parsed = parse_amount(value if cell is not CellKind.TEXT else str(value), kind)
+    parsed = parse_amount(value, kind)
     if parsed.problem is None:
         return Converted(parsed.value)
     return _refused(rule_for(kind, parsed.problem))

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .cells import Mark, RawSheet, cell_ref, shown
-from .convert import AMOUNT_KINDS, ParsedColumn, amount_block, ascii_digits, convert_column
+from .convert import AMOUNT_KINDS, ParsedColumn, amount_block, ascii_digits, convert_column, mark_problem
 from .fields import LOGISTICS_ATTRIBUTES, SKU_CODE_MAX, TITLE_MAX, Field, field_for_key, fields_for, to_display
 from .results import ERROR, WARNING, Issue, IssueLog
 
@@ -152,7 +152,7 @@ def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
         if mark is None:
             issues.at(i, "sku_id", "missing_sku_id")
         else:
-            rule, params = convert_column("id", [""], {0: mark}).problems[0]
+            rule, params = mark_problem(mark)
             issues.at(i, "sku_id", rule, **params)
     frame, editable = parse_columns(kept, fields, cells, marks, base, issues)
     check_schema(frame, countries, issues, kept)
