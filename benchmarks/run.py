@@ -87,9 +87,10 @@ frame = pd.read_excel(sys.argv[1], sheet_name="Products", engine="openpyxl", hea
 print(f"{time.perf_counter() - start:.3f} {frame.size}")
 """
 
-# A seller's edit of 10% of the rows (a price up 5%, a stock + 1), made in the sheet's XML so that
-# everything else (styles, preview formulas, validations, hidden sheets) stays as exported.
-EDIT = r"""
+# Edits made in the sheet's XML, so that everything else (styles, preview formulas, validations,
+# hidden sheets) stays as exported: a script reads the Products sheet's XML into `xml`, with `key`
+# (field key → column letters); the edit sets parts[target]; the file is written back.
+SHEET_EDIT = r"""
 import re, sys, zipfile
 src, dst = sys.argv[1], sys.argv[2]
 with zipfile.ZipFile(src) as book:
@@ -99,6 +100,14 @@ rid = re.search(r'<sheet name="Products" sheetId="\d+" r:id="(rId\d+)"', parts["
 target = "xl/" + re.search(rf'Id="{rid}"[^>]*Target="([^"]+)"', rels).group(1)
 xml = parts[target].decode()
 key = {name: letters for letters, name in re.findall(r'<c r="([A-Z]+)2"[^>]*><is><t>([a-z_A-Z]+)</t>', xml)}
+%s
+with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
+    for name, data in parts.items():
+        out.writestr(name, data)
+"""
+
+# A seller's edit of 10% of the rows: a price up 5%, a stock + 1.
+EDIT = SHEET_EDIT % r"""
 price, stock = key["seller_price"], key["stock_US"]
 def edit(match):
     column, row, attributes, value = match.groups()
@@ -107,31 +116,15 @@ def edit(match):
     new = round(float(value) * 1.05, 2) if column == price else int(float(value)) + 1
     return f'<c r="{column}{row}"{attributes}><v>{new}</v></c>'
 parts[target] = re.sub(rf'<c r="({price}|{stock})(\d+)"([^>]*)><v>([^<]*)</v></c>', edit, xml).encode()
-with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
-    for name, data in parts.items():
-        out.writestr(name, data)
 """
-
 
 # The seller empties a whole stock column (stock_US): every one of its cells must be explained (an
 # empty cell, not an error value or a formula) and reported, in one pass however many there are.
-CLEAR_COLUMN = r"""
-import re, sys, zipfile
-src, dst = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(src) as book:
-    parts = {info.filename: book.read(info) for info in book.infolist()}
-rels = parts["xl/_rels/workbook.xml.rels"].decode()
-rid = re.search(r'<sheet name="Products" sheetId="\d+" r:id="(rId\d+)"', parts["xl/workbook.xml"].decode()).group(1)
-target = "xl/" + re.search(rf'Id="{rid}"[^>]*Target="([^"]+)"', rels).group(1)
-xml = parts[target].decode()
-key = {name: letters for letters, name in re.findall(r'<c r="([A-Z]+)2"[^>]*><is><t>([a-z_A-Z]+)</t>', xml)}
+CLEAR_COLUMN = SHEET_EDIT % r"""
 stock = key["stock_US"]
 def clear(match):
     return match.group(0) if int(match.group(1)) < 3 else ""
 parts[target] = re.sub(rf'<c r="{stock}(\d+)"[^>]*>(?:<v>[^<]*</v>)?</c>', clear, xml).encode()
-with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
-    for name, data in parts.items():
-        out.writestr(name, data)
 """
 
 

@@ -28,6 +28,8 @@ import sheetsync
 from sheetsync.cli import main
 from sheetsync.store import Store
 
+SHEET_PART = "xl/worksheets/sheet1.xml"
+
 
 @dataclass
 class Outcome:
@@ -74,6 +76,21 @@ def edit(name: str, changes: Callable[[Sheet], Outcome]) -> Callable[[Path, Path
 
 def first_with(sheet: Sheet, key: str, test: Callable[[Any], bool]) -> int:
     return next(i for i in range(sheet.ws.max_row - 2) if test(sheet.cell(i, key).value))
+
+
+def repack(source: Path, path: Path, changes: dict[str, Callable[[bytes], bytes]] | None = None,
+           added: dict[str, bytes] | None = None, **options: Any) -> Path:
+    """A copy of the workbook `source` at `path`, its parts passed through `changes` (part name →
+    bytes → bytes) and `added` parts written too (or instead)."""
+    with zipfile.ZipFile(source) as original:
+        parts = {info.filename: original.read(info) for info in original.infolist()}
+    for name, change in (changes or {}).items():
+        parts[name] = change(parts[name])
+    parts.update(added or {})
+    with zipfile.ZipFile(path, "w", **options) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
 
 
 # -- identifiers and numbers -------------------------------------------------------------------------
@@ -176,15 +193,14 @@ def xml_edit(name: str, changes: Callable[[Sheet, str], tuple[str, Outcome]]
     `changes(sheet, xml)` → (new xml, outcome); the sheet (openpyxl) only names cells."""
     def build(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
         sheet = Sheet(export)
-        path = work / f"{name}.xlsx"
-        with zipfile.ZipFile(export) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-            for info in source.infolist():
-                data = source.read(info)
-                if info.filename == "xl/worksheets/sheet1.xml":
-                    xml, outcome = changes(sheet, data.decode())
-                    data = xml.encode()
-                target.writestr(info, data)
-        return path, outcome
+        outcomes = []
+
+        def change(data: bytes) -> bytes:
+            xml, outcome = changes(sheet, data.decode())
+            outcomes.append(outcome)
+            return xml.encode()
+        path = repack(export, work / f"{name}.xlsx", {SHEET_PART: change}, compression=zipfile.ZIP_DEFLATED)
+        return path, outcomes[0]
     return build
 
 
@@ -252,13 +268,7 @@ def with_shared_strings(export: Path) -> dict[str, bytes]:
 
 def shared_string_case(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
     path, outcome = xml_edit("shared", damaged_shared_string)(store, export, work)
-    with zipfile.ZipFile(path) as source:
-        parts = {info.filename: source.read(info) for info in source.infolist()}
-    parts.update(with_shared_strings(export))
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, data in parts.items():
-            target.writestr(name, data)
-    return path, outcome
+    return repack(path, path, added=with_shared_strings(export), compression=zipfile.ZIP_DEFLATED), outcome
 
 
 def superscript_barcode(s: Sheet) -> Outcome:
@@ -396,14 +406,8 @@ def declared_dimension_a1(store: Path, export: Path, work: Path) -> tuple[Path, 
 
 
 def _patch_dimension(path: Path, ref: str) -> None:
-    temp = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename.startswith("xl/worksheets/sheet1"):
-                data = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), data)
-            target.writestr(info, data)
-    temp.replace(path)
+    repack(path, path, {SHEET_PART: lambda data: re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(),
+                                                      data)}, compression=zipfile.ZIP_DEFLATED)
 
 
 def same_sku_twice(s: Sheet) -> Outcome:
@@ -479,47 +483,26 @@ def truncated(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
     return path, Outcome("unreadable", "file_corrupt")
 
 
-def entity_bomb(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
-    path = work / "bomb.xlsx"
-    with zipfile.ZipFile(export) as source, zipfile.ZipFile(path, "w") as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b"<worksheet", b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
-                                    b"<worksheet", 1)
-            target.writestr(info, data)
-    return path, Outcome("unreadable", "file_corrupt")
+def dtd_case(name: str, part: str, change: Callable[[bytes], bytes]
+             ) -> Callable[[Path, Path, Path], tuple[Path, Outcome]]:
+    """A part that declares a DTD: the whole file is refused."""
+    def build(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+        return repack(export, work / f"{name}.xlsx", {part: change}), Outcome("unreadable", "file_corrupt")
+    return build
 
 
-def dtd_after_4kb(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
-    path = work / "dtd-late.xlsx"
-    with zipfile.ZipFile(export) as source, zipfile.ZipFile(path, "w") as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b'<row r="20"', b'<!DOCTYPE w [<!ENTITY a "aaaa">]><row r="20"', 1)
-            target.writestr(info, data)
-    return path, Outcome("unreadable", "file_corrupt")
-
-
-def dtd_in_utf16(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
-    path = work / "dtd-utf16.xlsx"
-    with zipfile.ZipFile(export) as source, zipfile.ZipFile(path, "w") as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "docProps/app.xml":
-                data = data.decode().replace("<Properties", '<!DOCTYPE p [<!ENTITY a "a">]><Properties', 1).replace(
-                    'encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
-            target.writestr(info, data)
-    return path, Outcome("unreadable", "file_corrupt")
+entity_bomb = dtd_case("bomb", SHEET_PART, lambda data: data.replace(
+    b"<worksheet", b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><worksheet', 1))
+dtd_after_4kb = dtd_case("dtd-late", SHEET_PART, lambda data: data.replace(
+    b'<row r="20"', b'<!DOCTYPE w [<!ENTITY a "aaaa">]><row r="20"', 1))
+dtd_in_utf16 = dtd_case("dtd-utf16", "docProps/app.xml", lambda data: data.decode().replace(
+    "<Properties", '<!DOCTYPE p [<!ENTITY a "a">]><Properties', 1).replace(
+    'encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"))
 
 
 def zip_bomb(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
-    path = work / "zipbomb.xlsx"
-    with zipfile.ZipFile(export) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
-        for info in source.infolist():
-            target.writestr(info, source.read(info))
-        target.writestr("xl/media/padding.xml", b" " * (30 * 1024 * 1024))
+    path = repack(export, work / "zipbomb.xlsx", added={"xl/media/padding.xml": b" " * (30 * 1024 * 1024)},
+                  compression=zipfile.ZIP_DEFLATED, compresslevel=9)
     return path, Outcome("unreadable", "file_too_large")
 
 
