@@ -3,6 +3,7 @@
     python benchmarks/run.py                     # 10,000 and 100,000 SKUs
     python benchmarks/run.py --sizes 10000 --no-openpyxl
     python benchmarks/run.py --sizes 100000 --countries 47   # about as many as AliExpress supports
+    python benchmarks/run.py --sizes 100000 --case cleared-stock   # one stock column emptied vs unedited
 
 Every figure is a separate process (as a seller runs it), timed by wall clock, with its peak RSS
 from wait4(2). The floors are what the libraries need for the same cells and nothing else:
@@ -86,9 +87,10 @@ frame = pd.read_excel(sys.argv[1], sheet_name="Products", engine="openpyxl", hea
 print(f"{time.perf_counter() - start:.3f} {frame.size}")
 """
 
-# A seller's edit of 10% of the rows (a price up 5%, a stock + 1), made in the sheet's XML so that
-# everything else (styles, preview formulas, validations, hidden sheets) stays as exported.
-EDIT = r"""
+# Edits made in the sheet's XML, so that everything else (styles, preview formulas, validations,
+# hidden sheets) stays as exported: a script reads the Products sheet's XML into `xml`, with `key`
+# (field key → column letters); the edit sets parts[target]; the file is written back.
+SHEET_EDIT = r"""
 import re, sys, zipfile
 src, dst = sys.argv[1], sys.argv[2]
 with zipfile.ZipFile(src) as book:
@@ -98,6 +100,14 @@ rid = re.search(r'<sheet name="Products" sheetId="\d+" r:id="(rId\d+)"', parts["
 target = "xl/" + re.search(rf'Id="{rid}"[^>]*Target="([^"]+)"', rels).group(1)
 xml = parts[target].decode()
 key = {name: letters for letters, name in re.findall(r'<c r="([A-Z]+)2"[^>]*><is><t>([a-z_A-Z]+)</t>', xml)}
+%s
+with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
+    for name, data in parts.items():
+        out.writestr(name, data)
+"""
+
+# A seller's edit of 10% of the rows: a price up 5%, a stock + 1.
+EDIT = SHEET_EDIT % r"""
 price, stock = key["seller_price"], key["stock_US"]
 def edit(match):
     column, row, attributes, value = match.groups()
@@ -106,13 +116,19 @@ def edit(match):
     new = round(float(value) * 1.05, 2) if column == price else int(float(value)) + 1
     return f'<c r="{column}{row}"{attributes}><v>{new}</v></c>'
 parts[target] = re.sub(rf'<c r="({price}|{stock})(\d+)"([^>]*)><v>([^<]*)</v></c>', edit, xml).encode()
-with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as out:
-    for name, data in parts.items():
-        out.writestr(name, data)
+"""
+
+# The seller empties a whole stock column (stock_US): every one of its cells must be explained (an
+# empty cell, not an error value or a formula) and reported, in one pass however many there are.
+CLEAR_COLUMN = SHEET_EDIT % r"""
+stock = key["stock_US"]
+def clear(match):
+    return match.group(0) if int(match.group(1)) < 3 else ""
+parts[target] = re.sub(rf'<c r="{stock}(\d+)"[^>]*>(?:<v>[^<]*</v>)?</c>', clear, xml).encode()
 """
 
 
-def run_child(args: list[str], cwd: Path) -> tuple[float, float, str]:
+def run_child(args: list[str], cwd: Path, ok: tuple[int, ...] = (0,)) -> tuple[float, float, str]:
     """Like measure, but reaps the child with wait4 so the RSS is this child's alone."""
     start = time.perf_counter()
     proc = subprocess.Popen(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -121,20 +137,49 @@ def run_child(args: list[str], cwd: Path) -> tuple[float, float, str]:
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    if proc.returncode not in ok:
         raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{err[-2000:]}")
     return elapsed, usage.ru_maxrss / 1024, out.strip()
+
+
+def prepare(n: int, work: Path, countries: int) -> list[str]:
+    """A store of `n` synthetic SKUs selling in `countries`; returns the rate-card options to use."""
+    if countries > BUNDLED_COUNTRIES:
+        run_child([sys.executable, "-c", MORE_COUNTRIES, str(n), str(countries)], work)
+        return ["--rates", "rates.csv"]
+    run_child([sys.executable, "-m", "sheetsync.cli", "--store", "shop.db", "init", "--synthetic", str(n)], work)
+    return []
+
+
+def bench_cleared_stock(n: int, work: Path, countries: int, repeat: int = 3) -> list[tuple[str, float, float, str]]:
+    """The unedited export and the same with one stock column emptied, imported alternately
+    `repeat` times each (the fastest run of each is kept: the machine may be shared)."""
+    exe = [sys.executable, "-m", "sheetsync.cli", "--store", "shop.db"]
+    rates = prepare(n, work, countries)
+    run_child([*exe, "export", "export.xlsx", *rates], work)
+    run_child([sys.executable, "-c", CLEAR_COLUMN, "export.xlsx", "cleared.xlsx"], work)
+    best: dict[str, tuple[float, float, str]] = {}
+    for _ in range(repeat):
+        for name, path, ok in (("import, unedited", "export.xlsx", (0,)),
+                               ("import, one stock column cleared", "cleared.xlsx", (1,))):
+            t, rss, out = run_child([*exe, "import", path, "--json", *rates], work, ok)
+            if name not in best or t < best[name][0]:
+                answer = json.loads(out)
+                more = sum(answer["more_errors"].values()) if answer.get("more_errors") else 0
+                note = f"{len(answer['errors']):,} errors listed" if answer["errors"] else ""
+                note += f", {more:,} more counted" if more else ""
+                best[name] = (t, rss, note)
+    rows = [(name, t, rss, note) for name, (t, rss, note) in best.items()]
+    ratio = best["import, one stock column cleared"][0] / best["import, unedited"][0]
+    rows.append(("  cleared / unedited", ratio, 0.0, "at most 2× wanted"))
+    return rows
 
 
 def bench(n: int, work: Path, with_openpyxl: bool, countries: int) -> list[tuple[str, float, float, str]]:
     exe = [sys.executable, "-m", "sheetsync.cli", "--store", "shop.db"]
     py = [sys.executable, "-c"]
     rows: list[tuple[str, float, float, str]] = []
-    if countries > BUNDLED_COUNTRIES:
-        run_child([*py, MORE_COUNTRIES, str(n), str(countries)], work)
-    else:
-        run_child([*exe, "init", "--synthetic", str(n)], work)
-    rates = ["--rates", "rates.csv"] if countries > BUNDLED_COUNTRIES else []
+    rates = prepare(n, work, countries)
     t, rss, _ = run_child([*exe, "export", "export.xlsx", *rates], work)
     rows.append(("export", t, rss, ""))
     _, rss_w, out = run_child([*py, WRITE_FLOOR, "export.xlsx", "floor.xlsx"], work)
@@ -170,9 +215,26 @@ def main() -> None:
     parser.add_argument("--countries", type=int, default=BUNDLED_COUNTRIES,
                         help="countries the store sells in (up to 60; beyond the bundled 33, codes and rate-card "
                              "rows are added)")
+    parser.add_argument("--case", choices=["all", "cleared-stock"], default="all",
+                        help="all: every figure below; cleared-stock: only the import of an export with one stock "
+                             "column emptied against the unedited one")
     options = parser.parse_args()
     if not BUNDLED_COUNTRIES <= options.countries <= 60:
         parser.error(f"--countries must be between {BUNDLED_COUNTRIES} (the bundled list) and 60")
+    if options.case == "cleared-stock":
+        for n in options.sizes:
+            work = Path(tempfile.mkdtemp(prefix=f"sheetsync-bench-{n}-"))
+            try:
+                rows = bench_cleared_stock(n, work, options.countries)
+            finally:
+                if not options.keep:
+                    shutil.rmtree(work, ignore_errors=True)
+            print(f"\n{n:,} SKUs × {options.countries} countries ({os.cpu_count()} cores)")
+            print(f"{'operation':<46}{'seconds':>9}{'peak RSS MB':>13}  note")
+            for name, t, rss, note in rows:
+                figure = f"{t:>8.2f}×" if name.strip().startswith("cleared") else f"{t:>9.2f}"
+                print(f"{name:<46}{figure}{rss:>13.0f}  {note}")
+        return
     results: dict[int, dict[str, tuple[float, float]]] = {}
     for n in options.sizes:
         work = Path(tempfile.mkdtemp(prefix=f"sheetsync-bench-{n}-"))

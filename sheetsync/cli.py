@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import click
 
 from . import pipeline
+from .amounts import parse_amount, rule_for
 from .config import Settings, load_settings, reference_file, store_path
 from .errors import SheetsyncError
-from .fields import to_display
+from .fields import BASE_BY_KEY, to_display
 from .messages import message, status_words
-from .pricing import ceil_grams, load_rate_card, quote
-from .results import ImportResult
+from .pricing import load_rate_card, quote
+from .results import ISSUES_PER_RULE, ImportResult
 
 LANG = click.Choice(["en", "zh"])
 INTERNAL_ERROR_EXIT = 70  # a bug in sheetsync, not in the file: see README "Exit codes"
@@ -171,6 +172,8 @@ def _human(result: ImportResult, lang: str) -> str:
         lines.append(f"  error {where}[{issue.rule}] {issue.message}".rstrip())
     if len(result.errors) > 20:
         lines.append(f"  … and {len(result.errors) - 20} more errors")
+    for rule, count in sorted(result.more_issues.items()):
+        lines.append(f"  … and {count} more [{rule}] beyond the first {ISSUES_PER_RULE} (not listed anywhere)")
     if result.warnings:
         lines.append(f"  {len(result.warnings)} warnings")
     if result.report:
@@ -268,14 +271,15 @@ def revert(obj: Context, run_id: str, dry_run: bool, force: bool, target: str | 
     _emit(result, as_json, "en")
 
 
-def _decimal(text: str, what: str) -> Decimal:
-    try:
-        value = Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        raise click.BadParameter(f"{what} must be a number, like 0.35") from None
-    if not value.is_finite() or value <= 0:
-        raise click.BadParameter(f"{what} must be positive")
-    return value
+def _amount(text: str, kind: str, key: str, option: str) -> int:
+    """An amount option through the import's own parser (`amounts.parse_amount`): the same value,
+    or the same refusal in the same words, as the same text in the field `key` of a workbook."""
+    parsed = parse_amount(text, kind)
+    if parsed.problem is None:
+        return parsed.value
+    f = BASE_BY_KEY[key]
+    raise click.BadParameter(message(rule_for(kind, parsed.problem), value=text.strip(), label=f.label_en,
+                                     what=f.label_en.lower()), param_hint=option)
 
 
 @main.command()
@@ -302,16 +306,16 @@ def freight(obj: Context, weight: str | None, dims: str | None, countries: tuple
         return
     if weight is None:
         raise click.UsageError("--weight is required (or use --check)")
-    grams = ceil_grams(_decimal(weight, "--weight"))
+    grams = _amount(weight, "weight", "weight_kg", "--weight")
     size = None
     if dims:
-        try:
-            size = tuple(int(p) for p in dims.lower().replace("×", "x").split("x"))
-        except ValueError:
-            raise click.BadParameter("--dims must look like 30x20x10 (whole cm)") from None
-        if len(size) != 3 or min(size) <= 0:
+        parts = re.split(r"[xX×*ｘＸ＊]", dims)
+        if len(parts) != 3:
             raise click.BadParameter("--dims must look like 30x20x10 (whole cm)")
-    cents = int(_decimal(seller_price, "--seller-price") * 100) if seller_price else None
+        length, width, height = (_amount(part, "dim", key, "--dims")
+                                 for part, key in zip(parts, ("length_cm", "width_cm", "height_cm"), strict=True))
+        size = (length, width, height)
+    cents = _amount(seller_price, "money", "seller_price", "--seller-price") if seller_price is not None else None
     card = load_rate_card(rates or reference_file("freight_rates.csv"))
     wanted = [c.upper() for c in countries] or list(card.countries)
     quotes = [quote(card, grams, size, cc, cents) for cc in wanted]

@@ -11,6 +11,8 @@ from decimal import Decimal
 
 import numpy as np
 
+from .amounts import DIM_MAX, MONEY_MAX_CENTS, SCALE, STOCK_MAX, WEIGHT_MAX_GRAMS, format_amount
+
 LOGISTICS_ATTRIBUTES = ("general", "built_in_battery", "weak_magnetic", "built_in_battery+weak_magnetic")
 TEMPLATE_VERSION = "1"
 SHEET_PRODUCTS = "Products"
@@ -40,13 +42,7 @@ class Field:
         return self.help_zh if lang == "zh" else self.help_en
 
 
-# Canonical units per unit the seller types: cents per currency unit, grams per kilogram.
-SCALE = {"money": 100, "weight": 1000, "dim": 1, "stock": 1}
-
-MONEY_MAX_CENTS = 99_999_900
-WEIGHT_MAX_GRAMS = 500_000
-DIM_MAX = 700
-STOCK_MAX = 999_999
+# Canonical units and their limits live in `amounts` (SCALE, MONEY_MAX_CENTS, ...), with the parser.
 TITLE_MAX = 128
 SKU_CODE_MAX = 20
 
@@ -131,10 +127,8 @@ def to_display(kind: str, value: object) -> str:
     """A canonical value as the seller would type it: cents → 12.50, grams → 0.347."""
     if value is None:
         return ""
-    if kind == "money":
-        return f"{Decimal(int(value)) / 100:.2f}"
-    if kind == "weight":
-        return f"{Decimal(int(value)) / 1000:.3f}"
+    if kind in ("money", "weight"):
+        return format_amount(kind, int(value))
     return str(value)
 
 

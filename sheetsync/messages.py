@@ -45,6 +45,10 @@ class Rule(StrEnum):
     FORMULA_WITHOUT_VALUE = "formula_without_value"
     CELL_ERROR = "cell_error"
     DATE_IN_NUMBER = "date_in_number"
+    DATE_IN_TEXT = "date_in_text"
+    BOOLEAN_CELL = "boolean_cell"
+    TEXT_CONTROL = "text_control"
+    INVISIBLE_TEXT = "invisible_text"
     UNKNOWN_SKU = "unknown_sku"
     DUPLICATE_SKU = "duplicate_sku"
     SKU_PRODUCT_MISMATCH = "sku_product_mismatch"
@@ -158,9 +162,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "{label} 必须是 1 到 700 之间的整数厘米（当前为 {value}）。"),
     "stock_range": ("Stock must be a whole number between 0 and 999999 (found {value}); type 0 to stop selling.",
                     "库存必须是 0 到 999999 之间的整数（当前为 {value}）；填 0 表示停止销售。"),
-    "ambiguous_number": ("\"{value}\" can be read two ways (thousands separator or decimal comma). "
-                         "Type it without separators, like 1250 or 1.25.",
-                         "“{value}”有两种读法（千位分隔符或小数逗号）。请去掉分隔符，例如 1250 或 1.25。"),
+    "ambiguous_number": ("\"{value}\" can be read two ways (a thousands separator or a decimal one). "
+                         "Type it without thousands separators, like 1250 or 1.25.",
+                         "“{value}”有两种读法（千位分隔符或小数点）。请去掉千位分隔符，例如 1250 或 1.25。"),
     "title_length": ("Title must be 1 to 128 characters (this one has {length}).",
                      "标题必须为 1 到 128 个字符（当前 {length} 个）。"),
     "title_inconsistent": ("Product {product_id} has different titles on different rows; make them the same "
@@ -200,6 +204,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "date_in_number": ("This cell holds a date ({value}) where {label} was expected. Format the cell as a "
                        "number and type the value again.",
                        "此单元格是日期（{value}），这里应为{label}。请把单元格设为数字格式并重新输入。"),
+    "date_in_text": ("This cell holds a date ({value}) where {label} was expected: the spreadsheet turned what you "
+                     "typed into a date. Format the cell as Text and type it again.",
+                     "此单元格是日期（{value}），这里应为{label}：表格软件把您输入的内容转换成了日期。请把单元格设为文本格式并重新输入。"),
+    "boolean_cell": ("This cell holds the yes/no value {value} where {label} was expected. Type the {what} itself "
+                     "(format the cell as Text if the spreadsheet keeps turning it into TRUE or FALSE).",
+                     "此单元格是逻辑值 {value}，这里应为{label}。请直接填写{what}（如果表格软件总把它变成 TRUE 或 FALSE，请把单元格设为文本格式）。"),
+    "text_control": ("{label} contains an invisible control character ({code}), often left by copying from another "
+                     "program; a line break counts too. Retype the text on one line without it.",
+                     "{label} 含有不可见的控制字符（{code}），通常是从其他程序复制时带入的；换行也算。请在一行内重新输入，不要包含该字符。"),
+    "invisible_text": ("This cell holds only invisible characters (such as zero-width spaces), so it looks empty. "
+                       "Type the {what} itself.",
+                       "此单元格只有不可见字符（例如零宽空格），看起来是空的。请直接填写{what}。"),
     # row and sheet rules
     "unknown_sku": ("SKU {value} is not in this store. sheetsync never creates SKUs; remove the row or "
                     "check that the file comes from this store.",
@@ -483,6 +499,7 @@ REPORT_LABELS: dict[str, tuple[str, str]] = {
     "failed": ("Failed", "失败"),
     "errors": ("Errors", "错误"),
     "warnings": ("Warnings", "警告"),
+    "more_issues": ("Not listed (beyond the first 1,000 of a rule)", "未列出（每条规则只列前 1,000 个）"),
     "next": ("What to do next", "下一步"),
     "run_id": ("Run", "运行编号"),
     "errors_sheet": ("Errors", "Errors"),

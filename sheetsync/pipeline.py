@@ -334,6 +334,7 @@ def _import(store: Store, target: Target, loaded: _Loaded, card: RateCard, opts:
     countries = [c.code for c in store.countries()]
     checked = validate(raw, catalog, base, countries)
     result.rows = checked.rows
+    result.more_issues = checked.more
 
     stage("price")
     merged = _merged(checked.frame, catalog, checked.invalid_skus)

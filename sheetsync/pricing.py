@@ -8,7 +8,7 @@ same as Decimal arithmetic with half-up rounding, at numpy speed for whole colum
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
@@ -261,8 +261,3 @@ def quote(rates: RateCard, weight_g: int, dims: tuple[int, int, int] | None, cou
         return Quote(country_rates.country, grams, None, None, country_rates.currency)
     display = None if seller_cents is None else seller_cents + freight
     return Quote(country_rates.country, grams, freight, display, country_rates.currency)
-
-
-def ceil_grams(kg: Decimal) -> int:
-    """kg as whole grams, rounded up on the decimal value (2.0071 kg → 2008 g)."""
-    return int((kg * 1000).to_integral_value(rounding=ROUND_CEILING))

@@ -1,22 +1,37 @@
 """Open an uploaded workbook safely and return its Products sheet as raw values with coordinates.
 
-Bounds are checked on the zip directory before any XML is parsed, XML prologs are refused if they
-declare a DTD (no entity can be expanded), and the data is read with python-calamine, which reads
-values (cached results for formulas) about ten times faster than openpyxl. Nothing here judges
-values: that is `schema`'s job.
+Bounds are checked on the zip directory before any XML is parsed, and every XML part's prolog is
+read (however long) and refused if it declares a DTD, so no entity can be expanded. The data is
+read with python-calamine, which reads values (cached results for formulas) about ten times faster
+than openpyxl; while it parses, one pass over every XML part on another thread refuses a DTD
+anywhere in any part and a cell whose shared-string reference is damaged (calamine would read it
+as the first shared string). What calamine shows as an empty string but is not empty, an error
+value or a formula nobody computed, is found by one more pass over the sheet's XML, run only when
+validation has empty cells to explain (`RawSheet.value_marks`). Nothing here judges values: that
+is `convert`'s and `schema`'s job.
+
+A cell given twice in the XML takes its last value, as calamine, LibreOffice and openpyxl all read
+it (tests/test_read.py holds calamine to that).
 """
 
 from __future__ import annotations
 
+import bisect
+import codecs
+import html
+import posixpath
 import re
 import zipfile
+import zlib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import python_calamine
 from defusedxml import ElementTree as SafeET
 
-from .cells import Explainer, RawSheet, cell_ref, column_letter
+from .cells import CellKind, Cells, Mark, RawSheet, cell_ref, column_index, column_letter
 from .errors import UnreadableWorkbook
 from .fields import BASE_FIELDS, SHEET_META, SHEET_PRODUCTS, field_for_key
 from .integrity import MARK_NAME
@@ -28,10 +43,16 @@ MAX_PARTS = 10_000
 MAX_RATIO = 1_000  # uncompressed / compressed, for parts over 1 MB
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 1_000
+CHUNK_BYTES = 4 * 1024 * 1024  # XML is streamed this much at a time: memory stays bounded
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARK = "EncryptionInfo".encode("utf-16-le")
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_XML_PART = (".xml", ".rels", ".vml")
+# What a damaged package raises while a part is decompressed: bad zip data, a compression method
+# or encryption zipfile does not support, or a part that is not in the text encoding it claims.
+_PACKAGE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+                   RuntimeError, UnicodeDecodeError, KeyError)
 
 
 def _sniff(path: Path, head: bytes) -> None:
@@ -91,15 +112,10 @@ def check_package(path: Path) -> None:
                 kind = "ods" if "mimetype" in names else "zip"
                 raise UnreadableWorkbook("file_not_xlsx", path=name, kind=kind)
             for info in infos:
-                if info.filename.endswith((".xml", ".rels", ".vml")):
-                    with archive.open(info) as part:
-                        if _DTD.search(part.read(4096)):
-                            raise UnreadableWorkbook("file_corrupt", path=name,
-                                                     detail=f"{info.filename} declares a DTD, which sheetsync refuses")
-    except zipfile.BadZipFile as exc:
-        raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc)) from exc
-    except (zipfile.LargeZipFile, EOFError, OSError) as exc:
-        raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc)) from exc
+                if info.filename.endswith(_XML_PART) and _prolog_declares_dtd(_xml_chunks(archive, info)):
+                    raise _dtd_refused(name, info.filename)
+    except _PACKAGE_ERRORS as exc:
+        raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc) or exc.__class__.__name__) from exc
 
 
 _APPLICATIONS = (  # libraries first: openpyxl calls itself "Microsoft Excel Compatible / Openpyxl"
@@ -149,57 +165,261 @@ def export_mark(path: Path, sheet: str = SHEET_PRODUCTS) -> str | None:
     return None
 
 
-def _explainer(path: Path, sheet: str, merged: list[tuple[tuple[int, int], tuple[int, int]]]) -> Explainer:
-    """Explain empty cells from merged ranges first, then from the sheet's XML, which is read only
-    when some required cell came back empty."""
-
-    def explain(cells: list[tuple[int, int]]) -> dict[tuple[int, int], tuple[str, str]]:
-        found: dict[tuple[int, int], tuple[str, str]] = {}
-        for row, col in cells:
-            for (r0, c0), (r1, c1) in merged:
-                if r0 <= row - 1 <= r1 and c0 <= col <= c1 and (row - 1, col) != (r0, c0):
-                    found[(row, col)] = ("merged", f"{cell_ref(c0, r0 + 1)}:{cell_ref(c1, r1 + 1)}")
-        rest = [c for c in cells if c not in found]
-        if rest:
-            xml = _sheet_xml(path, sheet)
-            for row, col in rest:
-                explained = _explain_cell(xml, cell_ref(col, row))
-                if explained:
-                    found[(row, col)] = explained
-        return found
-    return explain
+def _dtd_refused(path: str, part: str) -> UnreadableWorkbook:
+    return UnreadableWorkbook("file_corrupt", path=path, detail=f"{part} declares a DTD, which sheetsync refuses")
 
 
-def _sheet_xml(path: Path, sheet: str) -> str:
-    """The XML text of a worksheet, found through the workbook's relationships."""
+_ENCODINGS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xfe\xff", "utf-16-be"),
+              (b"\xff\xfe", "utf-16-le"), (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"),
+              (b"\x00<\x00?", "utf-16-be"), (b"<\x00?\x00", "utf-16-le"))
+
+
+def _xml_chunks(archive: zipfile.ZipFile, part: str | zipfile.ZipInfo) -> Iterator[bytes]:
+    """A part's XML as UTF-8, CHUNK_BYTES at a time. XML may also be UTF-16 or UTF-32 (told by its
+    first bytes): such a part is decoded as it streams, so no encoding hides a DTD from the scans."""
+    with archive.open(part) as stream:
+        first = stream.read(CHUNK_BYTES)
+        encoding = next((name for start, name in _ENCODINGS if first.startswith(start)), None)
+        decoder = codecs.getincrementaldecoder(encoding)() if encoding else None
+        chunk = first
+        while chunk:
+            yield decoder.decode(chunk).encode("utf-8") if decoder else chunk
+            chunk = stream.read(CHUNK_BYTES)
+        if decoder:
+            yield decoder.decode(b"", final=True).encode("utf-8")
+
+
+_PROLOG_ITEM = re.compile(rb"\s*(<\?.*?\?>|<!--.*?-->)", re.DOTALL)
+
+
+def _prolog_declares_dtd(chunks: Iterator[bytes]) -> bool:
+    """Whether the prolog (what comes before the root element: the XML declaration, comments,
+    processing instructions and, where a parser would honour it, a DTD) declares a DTD. Read as
+    far as it goes, however long; usually the first chunk holds all of it."""
+    seen = bytearray()
+    for chunk in chunks:
+        seen += chunk
+        position = 0
+        while item := _PROLOG_ITEM.match(seen, position):
+            position = item.end()
+        rest = bytes(seen[position:position + 16]).lstrip()
+        if rest.startswith(b"<!") and not rest.startswith(b"<!--"):
+            return bool(_DTD.match(rest)) or len(rest) < 9
+        if rest[:1] == b"<" and rest[1:2] not in (b"", b"?", b"!"):
+            return False  # the root element: the prolog is over
+    return bool(_DTD.search(seen))
+
+
+class _DoctypeWatch:
+    """Finds <!DOCTYPE or <!ENTITY anywhere in a stream of chunks, also when one is split between two
+    chunks (the last 8 bytes of each chunk are looked at again with the next)."""
+
+    def __init__(self) -> None:
+        self.tail = b""
+
+    def found_in(self, chunk: bytes) -> bool:
+        seam = self.tail + chunk[:8]
+        self.tail = chunk[-8:]
+        return (b"<!" in seam and _DTD.search(seam) is not None) or (b"<!" in chunk and _DTD.search(chunk) is not None)
+
+
+def _segments(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """A worksheet's XML in pieces that end with a row (or, for a row longer than 16 MB, a cell), so
+    that no cell is ever split between two pieces."""
+    carry = b""
+    for chunk in chunks:
+        data = carry + chunk
+        cut = data.rfind(b"row>") + 4
+        if cut < 4 and len(data) > 16 * 1024 * 1024:
+            cut = data.rfind(b"c>") + 2
+        if cut < 4:
+            carry = data
+            continue
+        carry = data[cut:]
+        yield data[:cut]
+    if carry:
+        yield carry
+
+
+# A cell with a shared-string type whose <v> is not a plain index: calamine reads it as string 0.
+_BAD_SHARED_STRING = re.compile(rb"""t\s*=\s*["']s["'][^>]*>\s*<(?:[\w.-]+:)?v>(?!\d{1,9}</)""")
+_ERROR_TYPE = re.compile(rb"""t\s*=\s*["']e["']""")
+_FORMULA_END = re.compile(rb"f>(?:<(?:[\w.-]+:)?v>\s*</(?:[\w.-]+:)?v>)?</(?:[\w.-]+:)?c>")
+_SELF_CLOSED_END = re.compile(rb"/>(?:<(?:[\w.-]+:)?v>\s*</(?:[\w.-]+:)?v>)?</(?:[\w.-]+:)?c>")
+_CELL_START = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
+_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:[\w.-]+:)?c>)", re.DOTALL)
+_ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_FORMULA = re.compile(rb"<(?:[\w.-]+:)?f\b[^>]*?(?:/>|>(.*?)</(?:[\w.-]+:)?f>)", re.DOTALL)
+_VALUE = re.compile(rb"<(?:[\w.-]+:)?v\b[^>]*?(?:/>|>(.*?)</(?:[\w.-]+:)?v>)", re.DOTALL)
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+
+
+def _cell_around(segment: bytes, position: int) -> tuple[dict[str, str], bytes] | None:
+    """The cell element whose XML contains `position`: its attributes and its body."""
+    start = position + 1
+    for _ in range(8):  # a cell holds at most a formula, a value and an inline string's few tags
+        start = segment.rfind(b"<", 0, start)
+        if start < 0:
+            return None
+        if _CELL_START.match(segment, start):
+            cell = _CELL.match(segment, start)
+            if cell is None or cell.end() <= position:
+                return None
+            attributes = {m.group(1).decode("utf-8", "replace").rsplit(":", 1)[-1]:
+                          (m.group(2) if m.group(2) is not None else m.group(3)).decode("utf-8", "replace")
+                          for m in _ATTRIBUTE.finditer(cell.group(1))}
+            return attributes, cell.group(2) or b""
+    return None
+
+
+def _text(xml: bytes | None) -> str:
+    return html.unescape((xml or b"").decode("utf-8", "replace")).strip()
+
+
+def _value_mark(attributes: dict[str, str], body: bytes) -> Mark | None:
+    """ERROR for an error value, FORMULA for a formula with no value; None for anything else."""
+    value = _VALUE.search(body)
+    shown = _text(value.group(1)) if value else ""
+    if attributes.get("t") == "e":
+        return Mark(CellKind.ERROR, shown or "#ERROR")
+    formula = _FORMULA.search(body)
+    if formula and not shown:
+        return Mark(CellKind.FORMULA, "=" + (_text(formula.group(1)) or "…"))
+    return None
+
+
+class _Unlocatable(Exception):
+    """A cell that matters has no usable reference (r="..."), so its place is unknown."""
+
+
+def _cell_position(attributes: dict[str, str]) -> tuple[int, int]:
+    ref = _REF.fullmatch(attributes.get("r", ""))
+    if ref is None:
+        raise _Unlocatable(attributes.get("r", ""))
+    return int(ref.group(2)), column_index(ref.group(1).upper())
+
+
+_PLAIN_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+
+
+def _elsewhere(segment: bytes, position: int, letters: frozenset[bytes]) -> bool:
+    """Whether the cell at `position` is, at a glance, in a column not wanted: an unprefixed
+    <c r="..." (as every spreadsheet writes it) a few bytes back. Anything else is looked at fully."""
+    start = segment.rfind(b"<c ", max(0, position - 4096), position)
+    plain = _PLAIN_COLUMN.match(segment, start) if start >= 0 else None
+    return plain is not None and segment.find(b"</c>", start, position) < 0 and plain.group(1) not in letters
+
+
+def _value_marks(segment: bytes, columns: frozenset[int], found: Cells) -> None:
+    """Error values and uncomputed formulas among the cells of `columns` in one piece of XML."""
+    letters = frozenset(column_letter(column).encode() for column in columns)
+    candidates = [m.start() for m in _ERROR_TYPE.finditer(segment)]
+    candidates += [m.start() for m in _FORMULA_END.finditer(segment)]
+    candidates += [m.start() for m in _SELF_CLOSED_END.finditer(segment)]
+    for position in candidates:
+        if _elsewhere(segment, position, letters):
+            continue  # e.g. the preview formulas, whose value is empty where a SKU is not sold
+        cell = _cell_around(segment, position)
+        if cell is None:
+            continue
+        mark = _value_mark(*cell)
+        if mark is not None:
+            row, column = _cell_position(cell[0])
+            if column in columns:
+                found[(row, column)] = mark
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    """The name of a worksheet's XML part, through the workbook and its relationships."""
+    book = SafeET.fromstring(archive.read("xl/workbook.xml"))
+    rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {el.get("Id"): el.get("Target") or "" for el in rels}
+    for el in book.iter():
+        if el.tag.rsplit("}", 1)[-1] == "sheet" and el.get("name") == sheet:
+            rid = next((v for k, v in el.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
+            target = targets.get(rid, "")
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            return part if part in archive.NameToInfo else None
+    return None
+
+
+def _scan_package(path: Path, sheet: str) -> str | None:
+    """The pass that runs while calamine parses: a DTD anywhere in any XML part, and, in the
+    sheet's part, a damaged shared-string reference, refuse the file. Returns the sheet's part
+    (None when the workbook has no such sheet, which calamine reports)."""
+    name = str(path)
     try:
         with zipfile.ZipFile(path) as archive:
-            book = SafeET.fromstring(archive.read("xl/workbook.xml"))
-            rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-            targets = {el.get("Id"): el.get("Target") for el in rels}
-            for el in book.iter():
-                if el.tag.endswith("}sheet") and el.get("name") == sheet:
-                    rid = next(v for k, v in el.attrib.items() if k.endswith("}id"))
-                    target = targets[rid].lstrip("/")
-                    part = target if target.startswith("xl/") else f"xl/{target}"
-                    return archive.read(part).decode("utf-8", errors="replace")
-    except (KeyError, StopIteration, zipfile.BadZipFile, SafeET.ParseError):
-        return ""
-    return ""
+            part = _sheet_part(archive, sheet)
+            shared = any(n.lower().endswith("sharedstrings.xml") for n in archive.NameToInfo)
+            for info in archive.infolist():
+                if not info.filename.endswith(_XML_PART):
+                    continue
+                watch = _DoctypeWatch()
+                chunks = _xml_chunks(archive, info)
+                if info.filename == part and shared:
+                    chunks = _segments(chunks)
+                for chunk in chunks:
+                    if watch.found_in(chunk):
+                        raise _dtd_refused(name, info.filename)
+                    if info.filename == part and shared and (bad := _BAD_SHARED_STRING.search(chunk)):
+                        cell = _cell_around(chunk, bad.start())
+                        where = cell[0].get("r", "?") if cell else "?"
+                        raise UnreadableWorkbook("file_corrupt", path=name,
+                                                 detail=f"cell {where} refers to its text in a way that cannot be read")
+            return part
+    except UnreadableWorkbook:
+        raise
+    except (*_PACKAGE_ERRORS, SafeET.ParseError, ValueError) as exc:
+        raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc) or exc.__class__.__name__) from exc
 
 
-def _explain_cell(xml: str, ref: str) -> tuple[str, str] | None:
-    match = re.search(rf'<(?:\w+:)?c r="{ref}"([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', xml, re.DOTALL)
-    if not match:
+def _row_number(segment: bytes, start: int) -> int | None:
+    end = segment.find(b'"', start + 8, start + 20)
+    number = segment[start + 8:end]
+    return int(number) if end > 0 and number.isdigit() else None
+
+
+def _rows_in(segment: bytes) -> tuple[int, int] | None:
+    """The first and last row numbers of a piece of XML, when every row in it starts <row r="N"
+    (as Excel, LibreOffice, XlsxWriter and openpyxl write them); None when that cannot be relied
+    on. Counted and found at C speed."""
+    rows = segment.count(b"<row")
+    if not rows or rows != segment.count(b'<row r="'):
         return None
-    attributes, body = match.group(1), match.group(2) or ""
-    formula = re.search(r"<(?:\w+:)?f[^>]*>(.*?)</(?:\w+:)?f>", body, re.DOTALL)
-    value = re.search(r"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", body, re.DOTALL)
-    if 't="e"' in attributes:
-        return "error", value.group(1) if value else "#ERROR"
-    if formula and (value is None or value.group(1) == ""):
-        return "formula", "=" + formula.group(1).replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
-    return None
+    first, last = _row_number(segment, segment.find(b'<row r="')), _row_number(segment, segment.rfind(b'<row r="'))
+    return None if first is None or last is None else (first, last)
+
+
+def _mark_scanner(path: Path, part: str):
+    """Finds which of the wanted cells are error values or uncomputed formulas: one pass over the
+    sheet's XML, looking closely only at the pieces whose rows hold a wanted cell."""
+
+    def scan(cells: frozenset[tuple[int, int]]) -> Cells:
+        found: Cells = {}
+        rows = sorted({row for row, _ in cells})
+        columns = frozenset(column for _, column in cells)
+        after: int | None = 0  # rows ascend (Excel writes them so); once they do not, every piece is read
+        try:
+            with zipfile.ZipFile(path) as archive:
+                for segment in _segments(_xml_chunks(archive, part)):
+                    span = _rows_in(segment) if after is not None else None
+                    if after is None or span is None or span[0] < after or span[1] < span[0]:
+                        after = None
+                    elif bisect.bisect_left(rows, after) == bisect.bisect_right(rows, span[1]):
+                        after = span[1]
+                        continue  # no wanted cell in these rows (cells split off a row belong to `after`)
+                    else:
+                        after = span[1]
+                    _value_marks(segment, columns, found)
+        except _Unlocatable as exc:
+            raise UnreadableWorkbook("file_corrupt", path=str(path),
+                                     detail=f"a cell holding an error or a formula has no usable reference "
+                                            f"({exc.args[0] or 'none'}); save the file again") from None
+        except _PACKAGE_ERRORS as exc:
+            raise UnreadableWorkbook("file_corrupt", path=str(path), detail=str(exc) or exc.__class__.__name__) from exc
+        return {cell: mark for cell, mark in found.items() if cell in cells}
+    return scan
 
 
 def _find_header(rows: list[list[Any]]) -> tuple[int, dict[int, str], str]:
@@ -264,31 +484,24 @@ def read_metadata(path: str | Path) -> dict[str, str]:
 def read_sheet(path: str | Path, checked: bool = False) -> RawSheet:
     """Read the Products sheet of a workbook after the safety checks (skipped when the caller ran
     check_package already). Raises UnreadableWorkbook when the file cannot be a sheetsync
-    workbook; everything else is left to validation."""
+    workbook; everything else is left to validation. The pass over every XML part runs on another
+    thread while calamine parses (it releases the GIL), so it costs little time."""
     path = Path(path)
     if not checked:
         check_package(path)
     name = str(path)
-    try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:
-        raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc).splitlines()[0][:200]) from exc
-    with workbook:
-        sheet_name = SHEET_PRODUCTS if SHEET_PRODUCTS in workbook.sheet_names else None
-        if sheet_name is None:
-            raise UnreadableWorkbook("no_products_sheet", path=name)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scanning = pool.submit(_scan_package, path, SHEET_PRODUCTS)
         try:
-            sheet = workbook.get_sheet_by_name(sheet_name)
-            if sheet.total_height > MAX_ROWS or sheet.width > MAX_COLUMNS:
-                raise UnreadableWorkbook("file_too_large", path=name,
-                                         detail=f"{sheet.total_height} rows × {sheet.width} columns")
-            values = sheet.to_python(skip_empty_area=False)
-            merged = list(sheet.merged_cell_ranges or [])
-            meta = read_meta(workbook)
-        except UnreadableWorkbook:
-            raise
-        except Exception as exc:
-            raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc).splitlines()[0][:200]) from exc
+            sheet_name, values, merged, meta = _parse(path)
+            failure = None
+        except UnreadableWorkbook as exc:
+            failure = exc
+        part = scanning.result()  # its refusal (a DTD, a damaged reference) comes first
+    if failure is not None:
+        raise failure
+    if part is None:
+        raise UnreadableWorkbook("file_corrupt", path=name, detail=f"the {sheet_name} sheet's XML part is missing")
     header_rows, keys, lang = _find_header(values)
     if not header_rows:
         raise UnreadableWorkbook("no_products_sheet", path=name)
@@ -304,7 +517,32 @@ def read_sheet(path: str | Path, checked: bool = False) -> RawSheet:
     return RawSheet(name, sheet_name, columns, rows, numbers, header_rows, values[:header_rows], meta,
                     saved_by(path), issues,
                     meta.get("lang", lang) if meta.get("lang") in ("en", "zh") else lang,
-                    _explainer(path, sheet_name, merged), export_mark(path, sheet_name))
+                    merged, _mark_scanner(path, part), export_mark(path, sheet_name))
+
+
+def _parse(path: Path) -> tuple[str, list[list[Any]], list[Any], dict[str, str]]:
+    """The Products sheet's values and merged ranges, and the metadata sheet, through calamine."""
+    name = str(path)
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(name)
+    except Exception as exc:
+        raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc).splitlines()[0][:200]) from exc
+    with workbook:
+        if SHEET_PRODUCTS not in workbook.sheet_names:
+            raise UnreadableWorkbook("no_products_sheet", path=name)
+        try:
+            sheet = workbook.get_sheet_by_name(SHEET_PRODUCTS)
+            if sheet.total_height > MAX_ROWS or sheet.width > MAX_COLUMNS:
+                raise UnreadableWorkbook("file_too_large", path=name,
+                                         detail=f"{sheet.total_height} rows × {sheet.width} columns")
+            values = sheet.to_python(skip_empty_area=False)
+            merged = list(sheet.merged_cell_ranges or [])
+            meta = read_meta(workbook)
+        except UnreadableWorkbook:
+            raise
+        except Exception as exc:
+            raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc).splitlines()[0][:200]) from exc
+    return SHEET_PRODUCTS, values, merged, meta
 
 
 def _map_columns(keys: dict[int, str], header_rows: int) -> tuple[dict[str, int], list[Issue]]:

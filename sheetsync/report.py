@@ -120,6 +120,7 @@ def _summary(ws: Worksheet, result: ImportResult, store_id: str, lang: str, fmt:
         ("rows", result.rows), ("changed_skus", result.changed_skus), ("changes", result.changes),
         ("applied", result.applied), ("already_applied", result.already_applied), ("failed", result.failed),
         ("errors", len(result.errors)), ("warnings", len(result.warnings)),
+        ("more_issues", ", ".join(f"{rule}: {count}" for rule, count in sorted(result.more_issues.items())) or "-"),
         ("next", next_step(result.status, lang)),
     ]
     for row, (key, value) in enumerate(rows, start=2):

@@ -110,13 +110,16 @@ class Issue:
 _ISSUE_JSON_FIELDS = ("rule", "sheet", "cell", "row", "field", "sku_id", "value", "base", "current", "message")
 
 
+ISSUES_PER_RULE = 1000
+
+
 class IssueLog:
     """Collects issues, keeping at most `per_rule` of each rule and counting the rest, so a file
     with a million bad cells costs memory in proportion to its size, not to its errors. Every
     error's SKU is remembered even when the issue itself is not kept: --skip-invalid must never
     write a row because its error was beyond the cap."""
 
-    def __init__(self, per_rule: int = 1000) -> None:
+    def __init__(self, per_rule: int = ISSUES_PER_RULE) -> None:
         self.per_rule = per_rule
         self.items: list[Issue] = []
         self.kept: Counter[str] = Counter()
@@ -189,7 +192,7 @@ class ImportResult:
     report: str | None = None
     emailed: bool = False
     follow_up_failed: bool = False  # the report could not be written or mailed (a warning says which)
-    more_errors: dict[str, int] = default(default_factory=dict)  # rule → errors beyond the per-rule cap
+    more_issues: dict[str, int] = default(default_factory=dict)  # rule → issues beyond the per-rule cap, not listed
     change_list: list[Change] = default(default_factory=list)
     push_results: list[PushResult] = default(default_factory=list)
     display_prices: Any = None
@@ -218,7 +221,7 @@ class ImportResult:
             "already_applied": self.already_applied,
             "failed": self.failed,
             "errors": [i.as_json() for i in self.errors],
-            "more_errors": dict(self.more_errors),
+            "more_issues": dict(self.more_issues),
             "warnings": [i.as_json() for i in self.warnings],
             "report": self.report,
             "emailed": self.emailed,

@@ -1,78 +1,42 @@
-"""Validation: raw cells → canonical frame + Issues.
+"""Validation: raw cells → canonical frame + Issues, in four stages.
 
-Two passes. `parse_*` turn what a spreadsheet may hold (numbers, text with decimal commas, numbers
-where text was meant, dates, booleans) into canonical values or a rule code, column at a time with a
-vectorised path for the common case. Then a pandera schema checks ranges and formats lazily, so
-every problem in the file is reported at once, and the cross-row rules run on the whole frame.
+1. Identity of rows (`identify_rows`): which SKU each row is; rows that cannot be trusted (no,
+   unknown, duplicated or unexported SKU ID) are reported and left out.
+2. Parse per column (`parse_columns`): every cell through the one cell → value boundary
+   (`convert`), with the cells that are not values (error values, uncomputed formulas, merged
+   cells) told apart from empty ones first (`_cell_marks`), in one pass over the sheet.
+3. Schema checks (`check_schema`): a pandera schema checks the formats of text columns (title
+   length, SKU code, logistics attribute) lazily, so every problem in the file is reported at once.
+4. Cross-row rules (`check_cross_row`): a product's title is the same on all its rows, SKU codes
+   stay unique in the store, barcodes carry their check digit, product IDs match the store.
+
+Issues are collected with a cap per rule (`results.IssueLog`), so a file of a million bad rows
+costs memory in proportion to its size, not to its errors; `Validated.more` counts the rest.
 Only this module imports pandera.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from .cells import RawSheet, cell_ref
-from .fields import (
-    LOGISTICS_ATTRIBUTES,
-    SCALE,
-    SKU_CODE_MAX,
-    TITLE_MAX,
-    Field,
-    field_for_key,
-    fields_for,
-    to_display,
-)
-from .results import ERROR, WARNING, Issue
+from .cells import Mark, RawSheet, cell_ref, shown
+from .convert import AMOUNT_KINDS, ParsedColumn, amount_block, ascii_digits, convert_column, mark_problem
+from .fields import LOGISTICS_ATTRIBUTES, SKU_CODE_MAX, TITLE_MAX, Field, field_for_key, fields_for, to_display
+from .results import ERROR, ISSUES_PER_RULE, WARNING, Issue, IssueLog
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
 
-_EXACT_FLOAT_LIMIT = 2**53
 _SKU_CODE = re.compile(rf"^[A-Za-z0-9._-]{{1,{SKU_CODE_MAX}}}$")
-_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-_COMMA_DECIMAL = re.compile(r"^([+-]?\d+),(\d+)$")
-_US_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-_EU_GROUPED = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
-_EXCEL_ERRORS = {"#REF!", "#VALUE!", "#N/A", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
-
-
-
-# -- single values -------------------------------------------------------------------------------
-def parse_decimal_text(text: str) -> tuple[Decimal | None, str | None]:
-    """Text a seller typed as a number → Decimal, or the rule it breaks.
-
-    Accepted: 12.5, 12,50 (decimal comma), 1,234.56 and 1.234,56 (grouped, unambiguous because both
-    separators appear). Refused as ambiguous: 1,250 (a thousands comma or a decimal comma?).
-    """
-    text = text.replace("\u00a0", "").replace(" ", "")
-    if text in _EXCEL_ERRORS:
-        return None, "cell_error"
-    if _PLAIN.match(text):
-        return Decimal(text), None
-    match = _COMMA_DECIMAL.match(text)
-    if match:
-        whole, fraction = match.groups()
-        if len(fraction) == 3 and whole.lstrip("+-").lstrip("0"):
-            return None, "ambiguous_number"
-        return Decimal(f"{whole}.{fraction}"), None
-    if _US_GROUPED.match(text) and "." in text:
-        return Decimal(text.replace(",", "")), None
-    if _EU_GROUPED.match(text) and "," in text:
-        return Decimal(text.replace(".", "").replace(",", ".")), None
-    if _US_GROUPED.match(text) or _EU_GROUPED.match(text):
-        return None, "ambiguous_number"
-    return None, "format"
 
 
 def gtin_check_digit(body: str) -> int:
@@ -81,9 +45,10 @@ def gtin_check_digit(body: str) -> int:
 
 
 def barcode_problem(code: str) -> tuple[str, dict[str, Any]] | None:
+    """EAN-8, UPC-A, EAN-13 or GTIN-14 in ASCII digits with a valid check digit ("" clears)."""
     if code == "":
         return None
-    if not code.isdigit() or len(code) not in (8, 12, 13, 14):
+    if not ascii_digits(code) or len(code) not in (8, 12, 13, 14):
         return "barcode_format", {}
     expected = gtin_check_digit(code[:-1])
     if int(code[-1]) != expected:
@@ -91,199 +56,300 @@ def barcode_problem(code: str) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
-# -- columns -------------------------------------------------------------------------------------
+# -- the whole sheet -----------------------------------------------------------------------------
 @dataclass
-class ParsedColumn:
-    values: pd.Series  # canonical values; <NA> where blank or unparseable
-    problems: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)  # position → (rule, params)
-    notes: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)  # position → warning
+class Validated:
+    """Rows with a known, unique SKU, canonical values for the columns present, and every issue."""
+
+    frame: pd.DataFrame  # indexed by sku_id; `_row` holds the worksheet row
+    issues: list[Issue]
+    invalid_skus: set[str]  # every SKU with an error, including errors beyond the per-rule cap
+    editable: list[str]  # editable field keys present in the sheet
+    rows: int
+    more: dict[str, int] = field(default_factory=dict)  # rule → issues beyond the per-rule cap
 
 
-def _classify(values: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Masks: numeric cells (int/float, not bool), text cells, blank cells."""
-    numeric = np.fromiter((type(v) in (float, int) for v in values), dtype=bool, count=len(values))
-    text = np.fromiter((type(v) is str for v in values), dtype=bool, count=len(values))
-    blank = np.fromiter((v is None or v == "" for v in values), dtype=bool, count=len(values))
-    return numeric, text & ~blank, blank
+class _Beyond(NamedTuple):
+    """What IssueLog needs of an issue beyond its rule's cap, which it only counts: building the
+    whole Issue for each of a million bad cells would cost more than all the rest of validation."""
+
+    rule: str
+    severity: str
+    sku_id: str | None
 
 
-def parse_scaled(values: Sequence[Any], kind: str) -> ParsedColumn:
-    """Numbers scaled to integers (cents, grams, units); rules: format, decimals, required."""
-    if set(map(type, values)) <= {float, int}:  # the common case, decided at C speed
-        return _scaled_from_floats(np.array(values, dtype=np.float64), kind)
-    numeric, text, blank = _classify(values)
-    out = np.zeros(len(values), dtype=np.int64)
-    valid = np.zeros(len(values), dtype=bool)
-    problems: dict[int, tuple[str, dict[str, Any]]] = {}
-    if numeric.any():
-        idx = np.flatnonzero(numeric)
-        numbers = _scaled_from_floats(np.array([values[i] for i in idx], dtype=np.float64), kind)
-        exact = numbers.values.notna().to_numpy()
-        out[idx[exact]] = numbers.values.to_numpy(dtype=np.int64, na_value=0)[exact]
-        valid[idx[exact]] = True
-        problems.update((int(idx[j]), problem) for j, problem in numbers.problems.items())
-    for i in np.flatnonzero(text):
-        number, rule = parse_decimal_text(values[i])
-        if number is None:
-            problems[int(i)] = (rule or "format", {})
-            continue
-        scaled_dec = number * SCALE[kind]
-        if scaled_dec != scaled_dec.to_integral_value():
-            problems[int(i)] = ("decimals" if kind in ("money", "weight") else "integer_format", {})
-            continue
-        out[i] = int(scaled_dec)
-        valid[i] = True
-    other = ~(numeric | text | blank)
-    for i in np.flatnonzero(other):
-        value = values[i]
-        if isinstance(value, dt.date | dt.datetime | dt.time | dt.timedelta):
-            problems[int(i)] = ("date_in_number", {})
+class _Issues:
+    """Collects issues with cell coordinates for a RawSheet, capped per rule."""
+
+    def __init__(self, raw: RawSheet) -> None:
+        self.raw = raw
+        self.log = IssueLog(ISSUES_PER_RULE)
+        self.log.extend(raw.header_issues)
+
+    def add(self, issue: Issue) -> None:
+        self.log.add(issue)
+
+    def at(self, position: int, key: str, rule: str, severity: str = ERROR, sku_id: str | None = None,
+           **params: Any) -> None:
+        """An issue at the cell of field `key` in data row `position`; a `value` parameter replaces
+        the cell's raw value as the value shown (#N/A for an error cell)."""
+        if self.log.kept[rule] >= self.log.per_rule:
+            self.log.add(_Beyond(rule, severity, sku_id))  # type: ignore[arg-type]
+            return
+        column = self.raw.columns.get(key)
+        row = self.raw.row_numbers[position]
+        value = params.pop("value") if "value" in params else (
+            self.raw.rows[position][column] if column is not None else None)
+        f = field_for_key(key)
+        self.log.add(Issue(rule, severity, sheet=self.raw.sheet,
+                           cell=cell_ref(column, row) if column is not None else None, row=row, column=column,
+                           field=key, sku_id=sku_id, value=value,
+                           params={"label": f.label_en if f else key, "label_zh": f.label_zh if f else key,
+                                   "what": f.label_en.lower() if f else key, "what_zh": f.label_zh if f else key,
+                                   **params}))
+
+    def problems(self, parsed: ParsedColumn, key: str, positions: Sequence[int], skus: Sequence[Any] | None,
+                 **params: Any) -> None:
+        """A parsed column's errors and warnings; `positions` maps its rows to data rows."""
+        for j, (rule, found) in parsed.problems.items():
+            self.at(positions[j], key, rule, sku_id=skus[j] if skus is not None else None, **params, **found)
+        for j, (rule, found) in parsed.notes.items():
+            self.at(positions[j], key, rule, WARNING, sku_id=skus[j] if skus is not None else None, **found)
+
+
+@dataclass
+class _Rows:
+    """The rows kept after identity: their data-row positions, SKUs and products."""
+
+    positions: list[int]  # position of each kept row among raw.rows
+    index: list[str]  # its SKU
+    numbers: list[int]  # its worksheet row
+    cells: list[list[Any]]  # its cells
+    products: np.ndarray  # its SKU's product in the store
+
+
+def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
+             countries: list[str]) -> Validated:
+    """Validate a RawSheet against the store: every problem as an Issue, nothing raised but
+    UnreadableWorkbook for a sheet whose XML cannot be told apart.
+
+    `catalog` is the store now (indexed by sku_id), `base` the export's snapshot (None when the
+    export is unknown), `countries` the store's supported countries.
+    """
+    issues = _Issues(raw)
+    n = len(raw.rows)
+    if "sku_id" not in raw.columns:
+        issues.add(Issue("missing_id_column", sheet=raw.sheet, value="sku_id", field="sku_id"))
+        return _validated(pd.DataFrame(), issues, [], n)
+    base = base if base is not None and not base.empty else None
+    blank_ids, kept = identify_rows(raw, catalog, base, issues)
+    fields = _fields(raw, countries, issues)
+    cells = _Cells.pick(raw, kept, fields)
+    marks = _cell_marks(raw, kept, fields, cells, blank_ids, base)
+    for i in blank_ids:  # rows with data but no SKU ID: say what the SKU ID cell is, if not empty
+        mark = marks["sku_id"].get(i)
+        if mark is None:
+            issues.at(i, "sku_id", "missing_sku_id")
         else:
-            problems[int(i)] = ("format", {})
-    for i in np.flatnonzero(blank):
-        problems[int(i)] = ("required", {})
-    return ParsedColumn(pd.Series(pd.arrays.IntegerArray(out, mask=~valid)), problems)
+            rule, params = mark_problem(mark)
+            issues.at(i, "sku_id", rule, **params)
+    frame, editable = parse_columns(kept, fields, cells, marks, base, issues)
+    check_schema(frame, countries, issues, kept)
+    check_cross_row(frame, catalog, kept, base, issues)
+    return _validated(frame, issues, editable, n)
 
 
-def _scaled_from_floats(floats: np.ndarray, kind: str) -> ParsedColumn:
-    """Spreadsheet numbers (binary floats) → integer cents, grams or units. A value within 1e-6 of
-    a whole number of them is that number; anything further off has more decimals than allowed."""
-    finite = np.isfinite(floats)
-    scaled = np.where(finite, floats, 0) * SCALE[kind]
-    rounded = np.round(scaled)
-    exact = finite & (np.abs(scaled - rounded) <= 1e-6) & (np.abs(rounded) < 1e15)
-    rule = "decimals" if kind in ("money", "weight") else "integer_format"
-    problems = {int(i): (rule, {}) for i in np.flatnonzero(~exact)}
-    out = np.where(exact, rounded, 0).astype(np.int64)
-    return ParsedColumn(pd.Series(pd.arrays.IntegerArray(out, mask=~exact)), problems)
+def _validated(frame: pd.DataFrame, issues: _Issues, editable: list[str], rows: int) -> Validated:
+    log = issues.log
+    return Validated(frame, log.items, log.invalid_skus, editable, rows, dict(log.more))
 
 
-def parse_scaled_block(rows: Sequence[Sequence[Any]], kinds: Sequence[str]) -> list[ParsedColumn]:
-    """Several numeric columns at once, from rows holding just those columns. A sheet's cells are
-    laid out in memory row by row, so checking and converting them row by row (one pass, one 2-D
-    array) is several times faster than column by column; any column holding something other
-    than numbers goes through `parse_scaled` to be explained cell by cell."""
-    if not rows:
-        return [parse_scaled((), kind) for kind in kinds]
-    if set(map(type, itertools.chain.from_iterable(rows))) <= {float, int}:
-        floats = np.array(rows, dtype=np.float64)
-        return [_scaled_from_floats(floats[:, j], kind) for j, kind in enumerate(kinds)]
-    return [parse_scaled(column, kind) for column, kind in zip(zip(*rows, strict=True), kinds, strict=True)]
+def identify_rows(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
+                  issues: _Issues) -> tuple[list[int], _Rows]:
+    """Stage 1: which SKU each row is. Returns the rows whose SKU ID cell reads as empty (reported
+    once the cell marks are known) and the rows to validate: known to the store, in the export,
+    once in the sheet. Whole-column checks; Python only for flagged rows."""
+    merged = raw.merged_marks(raw.columns["sku_id"], raw.row_numbers)
+    parsed = convert_column("id", raw.column("sku_id"), merged)
+    ids = parsed.values
+    for i, (rule, params) in parsed.problems.items():
+        issues.at(i, "sku_id", rule, **params)
+    for i in parsed.notes:
+        issues.at(i, "sku_id", "identifier_as_number", WARNING, sku_id=ids.iloc[i])
+    present = ids.notna().to_numpy() & (ids != "").to_numpy()
+    blank = np.flatnonzero(ids.notna().to_numpy() & ~present).tolist()
+    known = ids.isin(catalog.index).to_numpy()
+    exported = ids.isin(base.index).to_numpy() if base is not None else known
+    for i in np.flatnonzero(present & ~known).tolist():
+        issues.at(i, "sku_id", "unknown_sku", sku_id=ids.iloc[i])
+    for i in np.flatnonzero(present & known & ~exported).tolist():
+        issues.at(i, "sku_id", "not_in_export", sku_id=ids.iloc[i])
+    candidate = present & known & exported
+    duplicated = candidate & ids.where(candidate).duplicated(keep=False).to_numpy()
+    groups: dict[str, list[int]] = {}
+    for i in np.flatnonzero(duplicated).tolist():
+        groups.setdefault(ids.iloc[i], []).append(i)
+    for sku, found in groups.items():
+        rows = ", ".join(str(raw.row_numbers[i]) for i in found)
+        for i in found:
+            issues.at(i, "sku_id", "duplicate_sku", sku_id=sku, rows=rows)
+    keep = np.flatnonzero(candidate & ~duplicated).tolist()
+    index = ids.iloc[keep].tolist()
+    products = catalog["product_id"].reindex(index).to_numpy(dtype=object)
+    return blank, _Rows(keep, index, [raw.row_numbers[i] for i in keep], [raw.rows[i] for i in keep],
+                             products)
 
 
-def _number_as_text(value: float | int) -> tuple[str | None, bool]:
-    """A number that came back where text was meant → its digits, and whether they are exact."""
-    if isinstance(value, float):
-        if not np.isfinite(value) or value != int(value) or abs(value) >= _EXACT_FLOAT_LIMIT:
-            return None, False
-        value = int(value)
-    return str(value), True
-
-
-def parse_identifier(values: list[Any], base: list[Any] | None, digits_only: bool) -> ParsedColumn:
-    """Text identifiers (IDs, SKU code, barcode). A number where text was meant is read back to its
-    digits when that is exact, and flagged when it lost leading zeros or precision."""
-    problems: dict[int, tuple[str, dict[str, Any]]] = {}
-    notes: dict[int, tuple[str, dict[str, Any]]] = {}
-    if set(map(type, values)) == {str}:  # the common case: every cell is text
-        out = [v.strip() for v in values]
-        if digits_only and not "".join(out).isdigit():  # one C-level check when every ID is digits
-            for i, text in enumerate(out):
-                if text and not text.isdigit():
-                    problems[i] = ("identifier_format", {})
-                    out[i] = pd.NA
-        return ParsedColumn(pd.Series(out, dtype=object), problems, notes)
-    out = []
-    for i, value in enumerate(values):
-        if isinstance(value, str):
-            value = value.strip()
-        if value is None or value == "":
-            out.append("")
+def _fields(raw: RawSheet, countries: list[str], issues: _Issues) -> dict[str, Field]:
+    """The sheet's columns that are read (beyond sku_id); a stock column of a country the store
+    does not sell in is a warning and is not."""
+    fields = {}
+    for key in raw.columns:
+        f = field_for_key(key)
+        if key == "sku_id" or f is None:
             continue
-        if isinstance(value, bool | dt.date | dt.datetime | dt.time | dt.timedelta):
-            problems[i] = ("date_in_number" if not isinstance(value, bool) else "identifier_format", {})
-            out.append(pd.NA)
+        if f.kind == "stock" and key[6:] not in countries:
+            issues.add(Issue("unsupported_country", WARNING, sheet=raw.sheet,
+                             cell=cell_ref(raw.columns[key], raw.header_rows), row=raw.header_rows,
+                             column=raw.columns[key], field=key, value=key))
             continue
-        if isinstance(value, float | int):
-            text, exact = _number_as_text(value)
-            base_text = str(base[i]) if base is not None and base[i] not in (None, "") else None
-            if not exact:
-                problems[i] = ("number_precision_lost", {})
-                out.append(pd.NA)
-            elif base_text and base_text != text and base_text.lstrip("0") == text:
-                problems[i] = ("leading_zeros_lost", {"base": base_text})
-                out.append(pd.NA)
-            elif base_text and not base_text.isdigit():
-                problems[i] = ("identifier_became_number", {"base": base_text})
-                out.append(pd.NA)
-            else:
-                notes[i] = ("identifier_as_number", {})
-                out.append(text)
-            continue
-        text = str(value).strip()
-        if digits_only and not text.isdigit():
-            problems[i] = ("identifier_format", {})
-            out.append(pd.NA)
-            continue
-        out.append(text)
-    return ParsedColumn(pd.Series(out, dtype=object), problems, notes)
+        fields[key] = f
+    return fields
 
 
-def parse_text(values: Sequence[Any]) -> ParsedColumn:
-    problems: dict[int, tuple[str, dict[str, Any]]] = {}
-    if set(map(type, values)) == {str}:  # the common case: every cell is text
-        out: list[Any] = [v.strip() for v in values]
-        for i in [i for i, text in enumerate(out) if not text]:
-            out[i] = pd.NA
-            problems[i] = ("required", {})
-        return ParsedColumn(pd.Series(out, dtype=object), problems)
-    out = []
-    for i, value in enumerate(values):
-        if isinstance(value, str):
-            value = value.strip()
-        if value is None or value == "":
-            out.append(pd.NA)
-            problems[i] = ("required", {})
-        elif isinstance(value, float) and value == int(value):
-            out.append(str(int(value)))
+def _pick(rows: list[list[Any]], positions: list[int]) -> list[tuple[Any, ...]]:
+    """The cells at `positions` of every row, row by row (a C-level loop)."""
+    if len(positions) == 1:
+        return [(row[positions[0]],) for row in rows]
+    return list(map(itemgetter(*positions), rows)) if positions else []
+
+
+@dataclass
+class _Cells:
+    """The kept rows' cells of every column read, picked once: amounts row by row (a sheet's cells
+    lie in memory row by row, so checking and converting them so, as one 2-D array, is several
+    times faster than column by column), the other columns as columns."""
+
+    amounts: list[str]  # editable amount columns
+    amount_rows: list[tuple[Any, ...]]
+    numbers_only: bool  # every amount cell is a number: no empty cell among them, the fast path
+    columns: dict[str, tuple[Any, ...]]  # every other column read
+
+    @classmethod
+    def pick(cls, raw: RawSheet, kept: _Rows, fields: Mapping[str, Field]) -> _Cells:
+        amounts = [key for key, f in fields.items() if f.editable and f.kind in AMOUNT_KINDS]
+        others = [key for key in fields if key not in amounts]
+        rows = _pick(kept.cells, [raw.columns[k] for k in amounts])
+        numbers_only = set(map(type, itertools.chain.from_iterable(rows))) <= {float}
+        picked = _pick(kept.cells, [raw.columns[k] for k in others])
+        columns = dict(zip(others, zip(*picked, strict=True), strict=True)) if picked else {k: () for k in others}
+        return cls(amounts, rows, numbers_only, columns)
+
+    def column(self, key: str) -> Sequence[Any]:
+        if key not in self.columns:  # an amount column: all of them are turned into columns at once
+            transposed = zip(*self.amount_rows, strict=True) if self.amount_rows else [()] * len(self.amounts)
+            self.columns.update(zip(self.amounts, transposed, strict=True))
+        return self.columns[key]
+
+
+def _empty_positions(values: Sequence[Any]) -> list[int]:
+    """Where a column reads as empty. Decided on the types first, at C speed: comparing each of
+    100,000 numbers with "" costs as much as the rest of a column's validation."""
+    types = set(map(type, values))
+    if str not in types and type(None) not in types:
+        return []
+    if types == {str} and "" not in values:
+        return []
+    return [j for j, value in enumerate(values) if value is None or value == ""]
+
+
+def _base_values(base: pd.DataFrame | None, index: list[str], key: str) -> list[Any] | None:
+    if base is None or key not in base:
+        return None
+    return base[key].reindex(index).tolist()
+
+
+def _cell_marks(raw: RawSheet, kept: _Rows, fields: Mapping[str, Field], cells: _Cells, blank_ids: list[int],
+                base: pd.DataFrame | None) -> dict[str, dict[int, Mark]]:
+    """For every column read, the cells that are not values, by position: covered by a merged
+    range, or (among those that read as empty) an error value or a formula nobody computed. The
+    XML is searched once, and only when some cell that matters reads as empty; an empty barcode or
+    read-only cell that was empty in the export changes nothing and does not count."""
+    marks: dict[str, dict[int, Mark]] = {"sku_id": raw.merged_marks(raw.columns["sku_id"], raw.row_numbers)}
+    empty: dict[str, list[int]] = {"sku_id": [i for i in blank_ids if i not in marks["sku_id"]]}
+    for key, f in fields.items():
+        marks[key] = raw.merged_marks(raw.columns[key], kept.numbers)
+        if key in cells.amounts and cells.numbers_only:
+            continue
+        positions = [j for j in _empty_positions(cells.column(key)) if j not in marks[key]]
+        if positions and (key == "barcode" or not (f.editable or f.kind == "id")):
+            was = _base_values(base, kept.index, key)
+            positions = [j for j in positions if was is None or shown(was[j]) not in ("", "nan", "<NA>")]
+        if positions:
+            empty[key] = positions
+    rows = {"sku_id": raw.row_numbers}
+    cells = {(rows.get(key, kept.numbers)[j], raw.columns[key]) for key, found in empty.items() for j in found}
+    found = raw.value_marks(cells)
+    for key, positions in empty.items():
+        column, numbers = raw.columns[key], rows.get(key, kept.numbers)
+        for j in positions:
+            mark = found.get((numbers[j], column))
+            if mark is not None:
+                marks[key][j] = mark
+    return marks
+
+
+def parse_columns(kept: _Rows, fields: Mapping[str, Field], cells: _Cells, marks: Mapping[str, dict[int, Mark]],
+                  base: pd.DataFrame | None, issues: _Issues) -> tuple[pd.DataFrame, list[str]]:
+    """Stage 2: every column read, through the cell → value boundary (`convert`), into a frame
+    indexed by SKU with canonical values; read-only columns only warn when edited. Returns the
+    frame and the editable columns present."""
+    frame = pd.DataFrame(index=pd.Index(kept.index, dtype=object))
+    frame["_row"] = kept.numbers
+    blocks = amount_block(cells.amount_rows, [fields[k].kind for k in cells.amounts],
+                          [marks.get(k, {}) for k in cells.amounts], cells.numbers_only)
+    parsed_amounts = dict(zip(cells.amounts, blocks, strict=True))
+    values = cells.columns
+    editable: list[str] = []
+    for key, f in fields.items():
+        if not f.editable and f.kind != "id":
+            _read_only(issues, f, values[key], _base_values(base, kept.index, key), kept, marks.get(key, {}))
+            continue
+        if key in parsed_amounts:
+            parsed = parsed_amounts[key]
         else:
-            out.append(str(value))
-    return ParsedColumn(pd.Series(out, dtype=object), problems)
+            parsed = convert_column(f.kind, values[key], marks.get(key, {}), _base_values(base, kept.index, key))
+        issues.problems(parsed, key, kept.positions, kept.index, country=key[6:])
+        if not f.editable:
+            frame[key] = parsed.values.to_numpy()
+            continue
+        editable.append(key)
+        frame[key] = parsed.values.array if f.kind in AMOUNT_KINDS else parsed.values.to_numpy()
+    return frame, editable
 
 
-def parse_enum(values: Sequence[Any]) -> ParsedColumn:
-    parsed = parse_text(values)
-    parsed.values = pd.Series([v.lower().replace(" ", "") if isinstance(v, str) else v
-                               for v in parsed.values.tolist()], dtype=object)
-    return parsed
+def _read_only(issues: _Issues, f: Field, values: Sequence[Any], base: list[Any] | None, kept: _Rows,
+               marks: Mapping[int, Mark]) -> None:
+    """An edited read-only cell is a warning, and the edit is ignored."""
+    if base is None:
+        return
+    # Cells identical to the export are the common case: compared at C speed, not one by one.
+    same = np.array(values, dtype=object) == np.array(base, dtype=object)
+    for j in sorted(set(np.flatnonzero(~same).tolist()) | set(marks)):
+        value = marks[j].shown if j in marks else shown(values[j])
+        if value != shown(base[j]) or j in marks:
+            issues.at(kept.positions[j], f.key, "read_only_changed", WARNING, sku_id=kept.index[j], base=base[j],
+                      value=value)
 
 
 # -- the schema ----------------------------------------------------------------------------------
-_KIND_RULES = {
-    "money": "price", "weight": "weight",
-}
-
-
-def _rule_for(f: Field, rule: str) -> str:
-    """Generic parse rule → the field's own rule code (format → price_format, ...)."""
-    if rule in ("format", "decimals"):
-        prefix = _KIND_RULES.get(f.kind)
-        return f"{prefix}_{rule}" if prefix else "integer_format"
-    if rule == "required" and f.kind == "stock":
-        return "stock_required"
-    return rule
-
-
-def _range_rule(f: Field) -> str:
-    return {"money": "price_range", "weight": "weight_range", "dim": "dimension_range",
-            "stock": "stock_range"}[f.kind]
-
-
 @functools.lru_cache(maxsize=8)
 def build_schema(keys: tuple[str, ...]) -> tuple[pa.DataFrameSchema, dict[tuple[str, int], str]]:
     """The pandera schema for these field keys, and (column, check number) → rule. Every column
     is optional, so one schema per store (all its keys) serves any sheet, whatever columns the
-    seller deleted; it is cached because building it costs more than running it on small files."""
+    seller deleted; it is cached because building it costs more than running it on small files.
+    Amounts are checked (decimals, range) as they are parsed, by `amounts`; here they only keep
+    their integer type."""
     import pandera.pandas as pa  # here, not at the top: the import runs while the workbook parses
 
     columns: dict[str, pa.Column] = {}
@@ -293,11 +359,7 @@ def build_schema(keys: tuple[str, ...]) -> tuple[pa.DataFrameSchema, dict[tuple[
         if f is None or not f.editable:
             continue
         checks: list[tuple[pa.Check, str]] = []
-        if f.kind in ("money", "weight", "dim", "stock"):
-            checks.append((pa.Check.in_range(f.min_value, f.max_value), _range_rule(f)))
-            dtype: Any = "Int64"
-        else:
-            dtype = None
+        dtype: Any = "Int64" if f.kind in AMOUNT_KINDS else None
         if key == "title":
             checks.append((pa.Check.str_length(1, TITLE_MAX), "title_length"))
         elif key == "sku_code":
@@ -318,211 +380,13 @@ def prepare_schema(countries: list[str]) -> None:
     schema.validate(pd.DataFrame())
 
 
-# -- the whole sheet -----------------------------------------------------------------------------
-@dataclass
-class Validated:
-    """Rows with a known, unique SKU, canonical values for the columns present, and every issue."""
-
-    frame: pd.DataFrame  # indexed by sku_id; `_row` holds the worksheet row
-    issues: list[Issue]
-    invalid_skus: set[str]
-    editable: list[str]  # editable field keys present in the sheet
-    rows: int
-
-
-class _Issues:
-    """Collects issues with cell coordinates for a RawSheet."""
-
-    def __init__(self, raw: RawSheet) -> None:
-        self.raw = raw
-        self.items: list[Issue] = list(raw.header_issues)
-
-    def at(self, position: int, key: str, rule: str, severity: str = ERROR, sku_id: str | None = None,
-           **params: Any) -> Issue:
-        column = self.raw.columns.get(key)
-        row = self.raw.row_numbers[position]
-        value = self.raw.rows[position][column] if column is not None else None
-        f = field_for_key(key)
-        issue = Issue(rule, severity, sheet=self.raw.sheet,
-                      cell=cell_ref(column, row) if column is not None else None, row=row, column=column,
-                      field=key, sku_id=sku_id, value=value,
-                      params={"label": f.label_en if f else key, "label_zh": f.label_zh if f else key,
-                              "what": f.label_en.lower() if f else key, "what_zh": f.label_zh if f else key,
-                              **params})
-        self.items.append(issue)
-        return issue
-
-
-def validate(raw: RawSheet, catalog: pd.DataFrame, base: pd.DataFrame | None,
-             countries: list[str]) -> Validated:
-    """Validate a RawSheet against the store: every problem as an Issue, nothing raised.
-
-    `catalog` is the store now (indexed by sku_id), `base` the export's snapshot (None when the
-    export is unknown), `countries` the store's supported countries.
-    """
-    issues = _Issues(raw)
-    n = len(raw.rows)
-    if "sku_id" not in raw.columns:
-        issues.items.append(Issue("missing_id_column", sheet=raw.sheet, value="sku_id", field="sku_id"))
-        return Validated(pd.DataFrame(), issues.items, set(), [], n)
-
-    # Identity: which SKU each row is. Whole-column checks; Python only for the flagged rows.
-    sku_col = parse_identifier(raw.column("sku_id"), None, digits_only=True)
-    ids = sku_col.values
-    for i, (rule, params) in sku_col.problems.items():
-        issues.at(i, "sku_id", rule, **params)
-    for i in sku_col.notes:
-        issues.at(i, "sku_id", "identifier_as_number", WARNING, sku_id=ids.iloc[i])
-    present = ids.notna().to_numpy() & (ids != "").to_numpy()
-    for i in np.flatnonzero(ids.notna().to_numpy() & ~present):
-        issues.at(int(i), "sku_id", "missing_sku_id")
-    known = ids.isin(catalog.index).to_numpy()
-    exported = ids.isin(base.index).to_numpy() if base is not None and not base.empty else known
-    for i in np.flatnonzero(present & ~known):
-        issues.at(int(i), "sku_id", "unknown_sku", sku_id=ids.iloc[i])
-    for i in np.flatnonzero(present & known & ~exported):
-        issues.at(int(i), "sku_id", "not_in_export", sku_id=ids.iloc[i])
-    candidate = present & known & exported
-    duplicated = candidate & ids.where(candidate).duplicated(keep=False).to_numpy()
-    groups: dict[str, list[int]] = {}
-    for i in np.flatnonzero(duplicated):
-        groups.setdefault(ids.iloc[i], []).append(int(i))
-    for sku, found in groups.items():
-        rows = ", ".join(str(raw.row_numbers[i]) for i in found)
-        for i in found:
-            issues.at(i, "sku_id", "duplicate_sku", sku_id=sku, rows=rows)
-    keep = np.flatnonzero(candidate & ~duplicated).tolist()
-    index = ids.iloc[keep].tolist()
-    base_rows = base.reindex(index) if base is not None and not base.empty else None
-
-    def base_values(key: str) -> list[Any] | None:
-        if base_rows is None or key not in base_rows:
-            return None
-        return base_rows[key].tolist()
-
-    frame = pd.DataFrame(index=pd.Index(index, dtype=object))
-    frame["_row"] = [raw.row_numbers[i] for i in keep]
-    position_of = dict(zip(range(len(keep)), keep, strict=True))
-    kept_rows = [raw.rows[i] for i in keep]
-    fields = {key: f for key in raw.columns if key not in ("sku_id", "product_id") and (f := field_for_key(key))}
-    numeric = [key for key, f in fields.items() if f.editable and f.kind in SCALE
-               and (f.kind != "stock" or key[6:] in countries)]
-    parsed_numbers = dict(zip(numeric, parse_scaled_block(_pick(kept_rows, [raw.columns[k] for k in numeric]),
-                                                          [fields[k].kind for k in numeric]), strict=True))
-    others = [key for key in raw.columns if key not in parsed_numbers and key != "sku_id"]  # IDs parsed above
-    products = catalog["product_id"].reindex(index).to_numpy(dtype=object)  # each kept row's product
-    picked = _pick(kept_rows, [raw.columns[k] for k in others])
-    by_column = dict(zip(others, zip(*picked, strict=True), strict=True)) if picked else {}
-
-    def column_values(key: str) -> Sequence[Any]:
-        return by_column.get(key, ())
-
-    # product_id must match the SKU's product in the store.
-    if "product_id" in raw.columns:
-        parsed = parse_identifier(column_values("product_id"), None, digits_only=True)
-        values = parsed.values.to_numpy(dtype=object, na_value=None)  # <NA> cannot be compared
-        flagged = (values != products) | np.isin(np.arange(len(values)), [*parsed.notes, *parsed.problems])
-        for j in np.flatnonzero(flagged).tolist():
-            if j in parsed.notes:
-                issues.at(position_of[j], "product_id", "identifier_as_number", WARNING, sku_id=index[j])
-            if j in parsed.problems:
-                rule, params = parsed.problems[j]
-                issues.at(position_of[j], "product_id", rule, sku_id=index[j], **params)
-            elif values[j] not in ("", products[j]):
-                issues.at(position_of[j], "product_id", "sku_product_mismatch", sku_id=index[j],
-                          expected=products[j])
-
-    editable: list[str] = []
-    for key, f in fields.items():
-        if f.kind == "stock" and key[6:] not in countries:
-            issues.items.append(Issue("unsupported_country", WARNING, sheet=raw.sheet,
-                                      cell=cell_ref(raw.columns[key], raw.header_rows), row=raw.header_rows,
-                                      column=raw.columns[key], field=key, value=key))
-            continue
-        values = column_values(key)
-        if not f.editable:
-            _read_only(issues, f, values, base_values(key), index, position_of)
-            continue
-        editable.append(key)
-        parsed = parsed_numbers[key] if key in parsed_numbers else _parse_field(f, values, base_values(key))
-        for j, (rule, params) in parsed.problems.items():
-            issues.at(position_of[j], key, _rule_for(f, rule), sku_id=index[j], country=key[6:], **params)
-        for j, (rule, params) in parsed.notes.items():
-            issues.at(position_of[j], key, rule, WARNING, sku_id=index[j], **params)
-        frame[key] = parsed.values.to_numpy() if f.kind not in SCALE else parsed.values.array
-
-    _explain_blanks(raw, issues.items)
-    _check_schema(frame, countries, issues, index, position_of)
-    _check_barcodes(frame, issues, index, position_of, base_values("barcode"))
-    _check_titles(frame, products, issues, index, position_of)
-    _check_sku_codes(frame, catalog, issues, index, position_of)
-
-    invalid = {i.sku_id for i in issues.items if i.severity == ERROR and i.sku_id}
-    return Validated(frame, issues.items, invalid, editable, n)
-
-
-def _pick(rows: list[list[Any]], positions: list[int]) -> list[tuple[Any, ...]]:
-    """The cells at `positions` of every row, row by row (a C-level loop)."""
-    if len(positions) == 1:
-        return [(row[positions[0]],) for row in rows]
-    return list(map(itemgetter(*positions), rows)) if positions else []
-
-
-_BLANK_RULES = {"merged": "merged_cell", "formula": "formula_without_value", "error": "cell_error"}
-
-
-def _explain_blanks(raw: RawSheet, found: list[Issue]) -> None:
-    """A required cell that read as empty may be a merged cell, an uncomputed formula or an
-    error value: say which, so the seller knows what to fix."""
-    blanks = [i for i in found if i.rule in ("required", "stock_required") and i.row and i.column is not None]
-    if not blanks:
-        return
-    reasons = raw.explain_blanks([(i.row, i.column) for i in blanks])
-    for issue in blanks:
-        reason = reasons.get((issue.row, issue.column))
-        if reason:
-            issue.rule = _BLANK_RULES[reason[0]]
-            issue.value = reason[1]
-            issue.params["range"] = reason[1]
-
-
-def _parse_field(f: Field, values: list[Any], base: list[Any] | None) -> ParsedColumn:
-    if f.kind in SCALE:
-        return parse_scaled(values, f.kind)
-    if f.kind in ("code", "barcode"):
-        parsed = parse_identifier(values, base, digits_only=False)
-        if f.kind == "code":
-            for i in np.flatnonzero((parsed.values == "").to_numpy(dtype=bool, na_value=False)).tolist():
-                if i not in parsed.problems:
-                    parsed.problems[i] = ("required", {})
-                    parsed.values.iloc[i] = pd.NA
-        return parsed
-    if f.kind == "enum":
-        return parse_enum(values)
-    return parse_text(values)
-
-
-def _read_only(issues: _Issues, f: Field, values: list[Any], base: list[Any] | None, index: list[str],
-               position_of: dict[int, int]) -> None:
-    """An edited read-only cell is a warning, and the edit is ignored."""
-    if base is None:
-        return
-    # Cells identical to the export are the common case: compared at C speed, not one by one.
-    same = np.array(values, dtype=object) == np.array(base, dtype=object)
-    for j in np.flatnonzero(~same).tolist():
-        value, was = values[j], base[j]
-        shown = "" if value is None else (str(int(value)) if isinstance(value, float) and value == int(value)
-                                          else str(value).strip())
-        if shown != ("" if was is None else str(was)):
-            issues.at(position_of[j], f.key, "read_only_changed", WARNING, sku_id=index[j], base=was)
-
-
 def schema_keys(countries: list[str]) -> tuple[str, ...]:
     return tuple(f.key for f in fields_for(countries))
 
 
-def _check_schema(frame: pd.DataFrame, countries: list[str], issues: _Issues, index: list[str],
-                  position_of: dict[int, int]) -> None:
+def check_schema(frame: pd.DataFrame, countries: list[str], issues: _Issues, kept: _Rows) -> None:
+    """Stage 3: the pandera schema on the parsed frame, lazily (every failure at once); a cell
+    that fails is reported and its value dropped from the frame."""
     from pandera.errors import SchemaErrors
 
     schema, rules = build_schema(schema_keys(countries))
@@ -530,9 +394,8 @@ def _check_schema(frame: pd.DataFrame, countries: list[str], issues: _Issues, in
     try:
         schema.validate(positional, lazy=True)
     except SchemaErrors as errors:
-        cases = errors.failure_cases
         failed: list[tuple[int, str]] = []
-        for case in cases.itertuples(index=False):
+        for case in errors.failure_cases.itertuples(index=False):
             if case.index is None or pd.isna(case.index) or case.check_number is None:
                 continue
             rule = rules.get((case.column, int(case.check_number)))
@@ -540,16 +403,35 @@ def _check_schema(frame: pd.DataFrame, countries: list[str], issues: _Issues, in
                 continue
             j = int(case.index)
             f = field_for_key(case.column)
-            shown = to_display(f.kind, frame.iloc[j][case.column]) if f else case.failure_case
-            issues.at(position_of[j], case.column, rule, sku_id=index[j], shown=shown,
+            value = to_display(f.kind, frame.iloc[j][case.column]) if f else case.failure_case
+            issues.at(kept.positions[j], case.column, rule, sku_id=kept.index[j], shown=value,
                       allowed=", ".join(LOGISTICS_ATTRIBUTES), length=len(str(case.failure_case)))
             failed.append((j, case.column))
         for j, column in failed:
             frame.iloc[j, frame.columns.get_loc(column)] = pd.NA
 
 
-def _check_barcodes(frame: pd.DataFrame, issues: _Issues, index: list[str], position_of: dict[int, int],
-                    base: list[Any] | None) -> None:
+def check_cross_row(frame: pd.DataFrame, catalog: pd.DataFrame, kept: _Rows, base: pd.DataFrame | None,
+                    issues: _Issues) -> None:
+    """Stage 4: rules between rows, and between the sheet and the store."""
+    _check_products(frame, kept, issues)
+    _check_barcodes(frame, kept, issues, _base_values(base, kept.index, "barcode"))
+    _check_titles(frame, kept, issues)
+    _check_sku_codes(frame, catalog, kept, issues)
+
+
+def _check_products(frame: pd.DataFrame, kept: _Rows, issues: _Issues) -> None:
+    """A row's product ID, when given, is its SKU's product in the store."""
+    if "product_id" not in frame:
+        return
+    values = frame.pop("product_id").to_numpy(dtype=object)
+    given = np.array([isinstance(v, str) and v != "" for v in values], dtype=bool)
+    for j in np.flatnonzero(given & (values != kept.products)).tolist():
+        issues.at(kept.positions[j], "product_id", "sku_product_mismatch", sku_id=kept.index[j],
+                  expected=kept.products[j])
+
+
+def _check_barcodes(frame: pd.DataFrame, kept: _Rows, issues: _Issues, base: list[Any] | None) -> None:
     """Check digits of the barcodes the seller typed (an unchanged barcode is not written)."""
     if "barcode" not in frame:
         return
@@ -560,49 +442,48 @@ def _check_barcodes(frame: pd.DataFrame, issues: _Issues, index: list[str], posi
         if isinstance(code, str):
             problem = barcode_problem(code)
             if problem:
-                issues.at(position_of[j], "barcode", problem[0], sku_id=index[j], **problem[1])
+                issues.at(kept.positions[j], "barcode", problem[0], sku_id=kept.index[j], **problem[1])
+                frame.iloc[j, frame.columns.get_loc("barcode")] = pd.NA
 
 
-def _check_titles(frame: pd.DataFrame, products: np.ndarray, issues: _Issues, index: list[str],
-                  position_of: dict[int, int]) -> None:
-    """Title is a product field: every row of a product (`products`, by row) must carry the same title."""
+def _check_titles(frame: pd.DataFrame, kept: _Rows, issues: _Issues) -> None:
+    """Title is a product field: every row of a product must carry the same title."""
     if "title" not in frame:
         return
     titles = frame["title"].to_numpy(dtype=object)
     positions = np.flatnonzero(pd.notna(titles))
-    products = products[positions]
+    products = kept.products[positions]
     codes, _ = pd.factorize(products)
     _, first_of_code = np.unique(codes, return_index=True)  # codes number products in order of first row
     first = positions[first_of_code[codes]]
     rows = frame["_row"].to_numpy()
     for j in np.flatnonzero(titles[positions] != titles[first]).tolist():
         position, first_position = int(positions[j]), int(first[j])
-        issues.at(position_of[position], "title", "title_inconsistent", sku_id=index[position],
+        issues.at(kept.positions[position], "title", "title_inconsistent", sku_id=kept.index[position],
                   product_id=products[j], first=titles[first_position], first_row=int(rows[first_position]))
 
 
-def _check_sku_codes(frame: pd.DataFrame, catalog: pd.DataFrame, issues: _Issues, index: list[str],
-                     position_of: dict[int, int]) -> None:
+def _check_sku_codes(frame: pd.DataFrame, catalog: pd.DataFrame, kept: _Rows, issues: _Issues) -> None:
     """SKU codes stay unique in the store once the sheet's codes replace the current ones."""
     if "sku_code" not in frame:
         return
-    current = catalog["sku_code"].reindex(index).to_numpy(dtype=object)
+    current = catalog["sku_code"].reindex(kept.index).to_numpy(dtype=object)
     sheet = frame["sku_code"].to_numpy()
     if all(isinstance(code, str) for code in sheet) and (sheet == current).all():
         return  # no code changes: the store's codes are unique by its own index
     final = dict(zip(catalog.index, catalog["sku_code"], strict=True))
-    for sku, code in zip(index, frame["sku_code"], strict=True):
+    for sku, code in zip(kept.index, frame["sku_code"], strict=True):
         if isinstance(code, str):
             final[sku] = code
     owners: dict[str, list[str]] = {}
     for sku, code in final.items():
         if code:
             owners.setdefault(code, []).append(sku)
-    where = {sku: j for j, sku in enumerate(index)}
+    where = {sku: j for j, sku in enumerate(kept.index)}
     for code, skus in owners.items():
         if len(skus) < 2:
             continue
         for sku in skus:
             if sku in where and frame["sku_code"].iloc[where[sku]] == code:
                 other = next(s for s in skus if s != sku)
-                issues.at(position_of[where[sku]], "sku_code", "sku_code_duplicate", sku_id=sku, other=other)
+                issues.at(kept.positions[where[sku]], "sku_code", "sku_code_duplicate", sku_id=sku, other=other)

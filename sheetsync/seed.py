@@ -6,38 +6,38 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .amounts import parse_amount
 from .config import read_csv_rows
 from .fields import LOGISTICS_ATTRIBUTES
 
 Rows = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
 
-def _cents(text: str) -> int:
-    return int(Decimal(text) * 100)
-
-
-def _grams(text: str) -> int:
-    return int(Decimal(text) * 1000)
+def _amount(text: str, kind: str) -> int:
+    """An amount of the bundled sample, read as an import reads a cell: a bad one is a bug here."""
+    parsed = parse_amount(text, kind)
+    if parsed.problem is not None:
+        raise ValueError(f"sample data: {text!r} is not a valid {kind} amount ({parsed.problem})")
+    return parsed.value
 
 
 def sample_catalog(directory: Path) -> Rows:
     products = [row for _, row in read_csv_rows(directory / "products.csv")]
     stock: dict[str, dict[str, int]] = defaultdict(dict)
     for _, row in read_csv_rows(directory / "stock.csv"):
-        stock[row["sku_id"]][row["country"]] = int(row["stock"])
+        stock[row["sku_id"]][row["country"]] = _amount(row["stock"], "stock")
     skus = []
     for _, row in read_csv_rows(directory / "skus.csv"):
         skus.append({
             **row,
-            "seller_price": _cents(row["seller_price"]),
-            "weight_kg": _grams(row["weight_kg"]),
-            "length_cm": int(row["length_cm"]),
-            "width_cm": int(row["width_cm"]),
-            "height_cm": int(row["height_cm"]),
+            "seller_price": _amount(row["seller_price"], "money"),
+            "weight_kg": _amount(row["weight_kg"], "weight"),
+            "length_cm": _amount(row["length_cm"], "dim"),
+            "width_cm": _amount(row["width_cm"], "dim"),
+            "height_cm": _amount(row["height_cm"], "dim"),
             "stock": stock.get(row["sku_id"], {}),
         })
     return products, skus

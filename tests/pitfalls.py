@@ -28,6 +28,8 @@ import sheetsync
 from sheetsync.cli import main
 from sheetsync.store import Store
 
+SHEET_PART = "xl/worksheets/sheet1.xml"
+
 
 @dataclass
 class Outcome:
@@ -74,6 +76,21 @@ def edit(name: str, changes: Callable[[Sheet], Outcome]) -> Callable[[Path, Path
 
 def first_with(sheet: Sheet, key: str, test: Callable[[Any], bool]) -> int:
     return next(i for i in range(sheet.ws.max_row - 2) if test(sheet.cell(i, key).value))
+
+
+def repack(source: Path, path: Path, changes: dict[str, Callable[[bytes], bytes]] | None = None,
+           added: dict[str, bytes] | None = None, **options: Any) -> Path:
+    """A copy of the workbook `source` at `path`, its parts passed through `changes` (part name →
+    bytes → bytes) and `added` parts written too (or instead)."""
+    with zipfile.ZipFile(source) as original:
+        parts = {info.filename: original.read(info) for info in original.infolist()}
+    for name, change in (changes or {}).items():
+        parts[name] = change(parts[name])
+    parts.update(added or {})
+    with zipfile.ZipFile(path, "w", **options) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return path
 
 
 # -- identifiers and numbers -------------------------------------------------------------------------
@@ -167,6 +184,131 @@ def error_value(s: Sheet) -> Outcome:
 def error_text_typed(s: Sheet) -> Outcome:
     s.cell(0, "weight_kg").value = " #VALUE! "
     return Outcome("invalid", "cell_error", s.cell(0, "weight_kg").coordinate)
+
+
+# -- cells that are not what they look like (what python-calamine reads its own way) --------------------
+def xml_edit(name: str, changes: Callable[[Sheet, str], tuple[str, Outcome]]
+             ) -> Callable[[Path, Path, Path], tuple[Path, Outcome]]:
+    """A case made in the sheet's XML, as a program other than a spreadsheet may write it:
+    `changes(sheet, xml)` → (new xml, outcome); the sheet (openpyxl) only names cells."""
+    def build(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+        sheet = Sheet(export)
+        outcomes = []
+
+        def change(data: bytes) -> bytes:
+            xml, outcome = changes(sheet, data.decode())
+            outcomes.append(outcome)
+            return xml.encode()
+        path = repack(export, work / f"{name}.xlsx", {SHEET_PART: change}, compression=zipfile.ZIP_DEFLATED)
+        return path, outcomes[0]
+    return build
+
+
+def _cell(xml: str, ref: str, new: str) -> str:
+    return re.sub(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)', new.replace("{ref}", ref), xml, count=1)
+
+
+def error_in_barcode(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = s.cell(0, "barcode").coordinate
+    return (_cell(xml, ref, '<c r="{ref}" t="e"><f>VLOOKUP(A3,Codes!A:B,2,0)</f><v>#N/A</v></c>'),
+            Outcome("invalid", "cell_error", ref))
+
+
+def formula_in_barcode(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = s.cell(0, "barcode").coordinate
+    return _cell(xml, ref, '<c r="{ref}"><f>VLOOKUP(A3,Codes!A:B,2,0)</f></c>'), Outcome(
+        "invalid", "formula_without_value", ref)
+
+
+def merged_barcode(s: Sheet) -> Outcome:
+    s.ws.merge_cells(f"{s.cell(0, 'barcode').coordinate}:{s.cell(1, 'barcode').coordinate}")
+    return Outcome("invalid", "merged_cell", s.cell(1, "barcode").coordinate)
+
+
+def number_beyond_float(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = s.cell(0, "seller_price").coordinate
+    return _cell(xml, ref, '<c r="{ref}"><v>1e400</v></c>'), Outcome("invalid", "cell_error", ref)
+
+
+def nan_in_title(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = s.cell(0, "title").coordinate
+    return _cell(xml, ref, '<c r="{ref}"><v>NaN</v></c>'), Outcome("invalid", "cell_error", ref)
+
+
+def control_character_in_title(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = s.cell(0, "title").coordinate
+    return (_cell(xml, ref, '<c r="{ref}" t="inlineStr"><is><t>Earbuds_x0007_ Pro</t></is></c>'),
+            Outcome("invalid", "text_control", ref))
+
+
+def cell_given_twice(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = s.cell(0, "stock_US").coordinate
+    twice = f'<c r="{ref}"><v>7</v></c>'
+    return (re.sub(rf'(<c r="{ref}"[^>]*>.*?</c>)', rf"\1{twice}", xml, count=1),
+            Outcome("applied", values={(s.sku(0), "stock_US"): 7}))
+
+
+def damaged_shared_string(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = s.cell(0, "title").coordinate
+    return _cell(xml, ref, '<c r="{ref}" t="s"><v>x</v></c>'), Outcome("unreadable", "file_corrupt")
+
+
+_SHARED = (b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+           b'count="1" uniqueCount="1"><si><t>First string</t></si></sst>')
+
+
+def with_shared_strings(export: Path) -> dict[str, bytes]:
+    """The parts that give the export a shared-strings table, as Excel relates it."""
+    with zipfile.ZipFile(export) as source:
+        rels = source.read("xl/_rels/workbook.xml.rels").replace(
+            b"</Relationships>", b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/'
+            b'2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    return {"xl/sharedStrings.xml": _SHARED, "xl/_rels/workbook.xml.rels": rels}
+
+
+def shared_string_case(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+    path, outcome = xml_edit("shared", damaged_shared_string)(store, export, work)
+    return repack(path, path, added=with_shared_strings(export), compression=zipfile.ZIP_DEFLATED), outcome
+
+
+def superscript_barcode(s: Sheet) -> Outcome:
+    s.cell(0, "barcode").value = "⁴⁰⁰⁶³⁸¹³³³⁹³¹"
+    return Outcome("invalid", "barcode_format", s.cell(0, "barcode").coordinate)
+
+
+def full_width_price(s: Sheet) -> Outcome:
+    s.cell(0, "seller_price").value = "１９．５０"  # typed with a Chinese input method in full-width mode
+    return Outcome("applied", values={(s.sku(0), "seller_price"): 1950})
+
+
+def thousands_point_in_stock(s: Sheet) -> Outcome:
+    s.cell(0, "stock_US").value = "1.000"
+    return Outcome("invalid", "ambiguous_number", s.cell(0, "stock_US").coordinate)
+
+
+def spaced_digits_in_stock(s: Sheet) -> Outcome:
+    s.cell(0, "stock_US").value = "1 2"
+    return Outcome("invalid", "integer_format", s.cell(0, "stock_US").coordinate)
+
+
+def many_digits_in_price(s: Sheet) -> Outcome:
+    s.cell(0, "seller_price").value = "123456789012345678901234"
+    return Outcome("invalid", "price_range", s.cell(0, "seller_price").coordinate)
+
+
+def boolean_title(s: Sheet) -> Outcome:
+    s.cell(0, "title").value = True
+    return Outcome("invalid", "boolean_cell", s.cell(0, "title").coordinate)
+
+
+def date_title(s: Sheet) -> Outcome:
+    s.cell(0, "title").value = dt.datetime(2024, 1, 5)
+    return Outcome("invalid", "date_in_text", s.cell(0, "title").coordinate)
+
+
+def zero_width_title(s: Sheet) -> Outcome:
+    s.cell(0, "title").value = "\u200b\u200b"
+    return Outcome("invalid", "invisible_text", s.cell(0, "title").coordinate)
 
 
 # -- structure ---------------------------------------------------------------------------------------
@@ -264,14 +406,8 @@ def declared_dimension_a1(store: Path, export: Path, work: Path) -> tuple[Path, 
 
 
 def _patch_dimension(path: Path, ref: str) -> None:
-    temp = path.with_suffix(".tmp")
-    with zipfile.ZipFile(path) as source, zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename.startswith("xl/worksheets/sheet1"):
-                data = re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), data)
-            target.writestr(info, data)
-    temp.replace(path)
+    repack(path, path, {SHEET_PART: lambda data: re.sub(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(),
+                                                      data)}, compression=zipfile.ZIP_DEFLATED)
 
 
 def same_sku_twice(s: Sheet) -> Outcome:
@@ -347,24 +483,26 @@ def truncated(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
     return path, Outcome("unreadable", "file_corrupt")
 
 
-def entity_bomb(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
-    path = work / "bomb.xlsx"
-    with zipfile.ZipFile(export) as source, zipfile.ZipFile(path, "w") as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b"<worksheet", b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
-                                    b"<worksheet", 1)
-            target.writestr(info, data)
-    return path, Outcome("unreadable", "file_corrupt")
+def dtd_case(name: str, part: str, change: Callable[[bytes], bytes]
+             ) -> Callable[[Path, Path, Path], tuple[Path, Outcome]]:
+    """A part that declares a DTD: the whole file is refused."""
+    def build(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+        return repack(export, work / f"{name}.xlsx", {part: change}), Outcome("unreadable", "file_corrupt")
+    return build
+
+
+entity_bomb = dtd_case("bomb", SHEET_PART, lambda data: data.replace(
+    b"<worksheet", b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><worksheet', 1))
+dtd_after_4kb = dtd_case("dtd-late", SHEET_PART, lambda data: data.replace(
+    b'<row r="20"', b'<!DOCTYPE w [<!ENTITY a "aaaa">]><row r="20"', 1))
+dtd_in_utf16 = dtd_case("dtd-utf16", "docProps/app.xml", lambda data: data.decode().replace(
+    "<Properties", '<!DOCTYPE p [<!ENTITY a "a">]><Properties', 1).replace(
+    'encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16"))
 
 
 def zip_bomb(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
-    path = work / "zipbomb.xlsx"
-    with zipfile.ZipFile(export) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
-        for info in source.infolist():
-            target.writestr(info, source.read(info))
-        target.writestr("xl/media/padding.xml", b" " * (30 * 1024 * 1024))
+    path = repack(export, work / "zipbomb.xlsx", added={"xl/media/padding.xml": b" " * (30 * 1024 * 1024)},
+                  compression=zipfile.ZIP_DEFLATED, compresslevel=9)
     return path, Outcome("unreadable", "file_too_large")
 
 
@@ -381,6 +519,29 @@ CASES = [
     Case("text '1.0' stays text", "identifiers and numbers", edit("onezero", text_one_point_zero_stays_text)),
     Case("a date where a price was meant", "identifiers and numbers", edit("date", date_in_price)),
     Case("a date in an identifier column", "identifiers and numbers", edit("dateid", date_in_identifier)),
+    Case("superscript digits as a barcode", "identifiers and numbers", edit("superscript", superscript_barcode)),
+    Case("full-width digits from an input method (１９．５０)", "identifiers and numbers",
+         edit("fullwidth", full_width_price)),
+    Case("'1.000' in a stock cell (a thousand, or one?)", "identifiers and numbers",
+         edit("thousandpoint", thousands_point_in_stock)),
+    Case("'1 2' in a stock cell (never 12)", "identifiers and numbers", edit("spaced", spaced_digits_in_stock)),
+    Case("a 24-digit price", "identifiers and numbers", edit("digits", many_digits_in_price)),
+    Case("a number beyond a double (1e400)", "identifiers and numbers", xml_edit("e400", number_beyond_float)),
+    Case("NaN as a title", "cells that are not values", xml_edit("nantitle", nan_in_title)),
+    Case("TRUE as a title", "cells that are not values", edit("booltitle", boolean_title)),
+    Case("a date as a title", "cells that are not values", edit("datetitle", date_title)),
+    Case("a title of zero-width spaces", "cells that are not values", edit("zerowidth", zero_width_title)),
+    Case("a control character in a title", "cells that are not values",
+         xml_edit("control", control_character_in_title)),
+    Case("#N/A from a failed VLOOKUP in a barcode (never 'clear')", "cells that are not values",
+         xml_edit("nabarcode", error_in_barcode)),
+    Case("an uncomputed formula in a barcode (never 'clear')", "cells that are not values",
+         xml_edit("fbarcode", formula_in_barcode)),
+    Case("merged barcode cells (never 'clear')", "cells that are not values", edit("mbarcode", merged_barcode)),
+    Case("a cell given twice in the XML (the last one, as LibreOffice reads it)", "cells that are not values",
+         xml_edit("twice", cell_given_twice)),
+    Case("a damaged shared-string reference (read as the first string)", "cells that are not values",
+         shared_string_case),
     Case("formula with no cached value (library-written)", "formulas", edit("nocache", formula_without_cache)),
     Case("formula with a cached value (LibreOffice-computed)", "formulas", formula_with_cache, "libreoffice"),
     Case("error values #REF! and #N/A", "formulas", edit("errors", error_value)),
@@ -408,6 +569,8 @@ CASES = [
     Case("LibreOffice .ods renamed to .xlsx", "other programs", resaved_by_libreoffice_as_ods_renamed, "libreoffice"),
     Case("formula-like text stays text", "security", edit("injection", formula_text_in_title)),
     Case("XML entity bomb", "security", entity_bomb),
+    Case("a DTD after the first 4 KB of a part", "security", dtd_after_4kb),
+    Case("a DTD in a UTF-16 part", "security", dtd_in_utf16),
     Case("zip bomb", "security", zip_bomb),
     Case("a CSV renamed .xlsx", "not an xlsx", raw_file("csv.xlsx", b"sku_id,price\n1,2\n", "file_not_xlsx")),
     Case("an old .xls", "not an xlsx", raw_file("old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512),

@@ -423,3 +423,19 @@ def test_a_product_changed_between_pulls_is_found_when_the_platform_reads_pacifi
     assert again.products >= 1
     with Store.open(pulled) as handle:
         assert handle.catalog_frame().at["2003", "seller_price"] == 1100
+
+
+def test_platform_amounts_go_through_the_one_parser(tmp_path, server):
+    """A weight of 0 is kept as the platform holds it (the sheet then asks for a real one); a
+    weight with more decimals than sheetsync keeps is a wrong answer, not a silent rounding."""
+    g = server.gateway
+    g.products["1005002"]["product_sku_list"][0]["package_weight"] = "0"
+    store = tmp_path / "zero.db"
+    sheetsync.init_store(store)
+    sheetsync.pull(store, client=client_for(server))
+    with Store.open(store) as handle:
+        assert handle.catalog_frame().at["2003", "weight_kg"] == 0
+    g.products["1005002"]["product_sku_list"][0]["package_weight"] = "0.1234"
+    with pytest.raises(sheetsync.SheetsyncError) as refused:
+        sheetsync.pull(store, client=client_for(server), since="2000-01-01 00:00:00")
+    assert refused.value.rule == "platform_bad_answer" and "2003" in refused.value.message()

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from sheetsync.errors import ConfigError
-from sheetsync.pricing import ceil_grams, chargeable_grams, display_prices, freight_cents, load_rate_card, quote
+from sheetsync.pricing import chargeable_grams, display_prices, freight_cents, load_rate_card, quote
 
 HEADER = "country,max_weight_kg,fixed_fee,per_kg_fee,currency,volumetric_divisor\n"
 
@@ -70,11 +70,6 @@ def test_volumetric_weight_wins_and_rounds_up_to_the_gram():
 
 def test_divisor_zero_means_actual_weight_only():
     assert chargeable_grams(np.array([450]), np.array([100]), np.array([100]), np.array([100]), 0).tolist() == [450]
-
-
-def test_ceil_grams_uses_the_decimal_value():
-    assert ceil_grams(Decimal("2.007")) == 2007
-    assert ceil_grams(Decimal("2.0071")) == 2008
 
 
 def test_display_prices_only_where_stock_positive(card):

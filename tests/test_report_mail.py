@@ -341,3 +341,29 @@ def test_a_report_that_cannot_be_written_after_the_import_keeps_it_applied(store
     assert result.report is None
     assert [w.rule for w in result.warnings] == ["report_failed"] and "import itself" in result.warnings[0].message
     assert catalog().at[sku, "seller_price"] == 1900
+
+
+def test_issues_beyond_a_rules_cap_are_counted_in_the_json_the_terminal_and_the_report(tmp_path):
+    from click.testing import CliRunner
+
+    from sheetsync.cli import main
+    from sheetsync.results import ISSUES_PER_RULE
+    from tests.conftest import Workbook
+
+    store = tmp_path / "big.db"
+    sheetsync.init_store(store, synthetic=ISSUES_PER_RULE + 40)
+    sheetsync.export_catalog(store, tmp_path / "big.xlsx", preview=[])
+    wb = Workbook(tmp_path / "big.xlsx")
+    for sku in wb.sku_ids:
+        wb.set(sku, "seller_price", "12,5O")
+    path = wb.save(tmp_path / "bad.xlsx")
+    run = CliRunner().invoke(main, ["--store", str(store), "import", str(path), "--json", "--report",
+                                    str(tmp_path / "r.xlsx")])
+    result = json.loads(run.output)
+    assert run.exit_code == 1 and result["more_issues"] == {"price_format": len(wb.sku_ids) - ISSUES_PER_RULE}
+    assert sum(e["rule"] == "price_format" for e in result["errors"]) == ISSUES_PER_RULE
+    human = CliRunner().invoke(main, ["--store", str(store), "import", str(path)])
+    assert f"and {len(wb.sku_ids) - ISSUES_PER_RULE} more [price_format]" in human.output
+    summary = {row[0]: row[1] for row in openpyxl.load_workbook(tmp_path / "r.xlsx")["Summary"].iter_rows(
+        values_only=True) if row and row[0]}
+    assert any(str(value).startswith("price_format: ") for value in summary.values())

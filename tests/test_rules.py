@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 import sheetsync
-from sheetsync.schema import barcode_problem, parse_decimal_text
+from sheetsync.amounts import parse_decimal_text
+from sheetsync.schema import barcode_problem
 from tests.conftest import Workbook
 
 
@@ -179,23 +180,23 @@ def test_barcode_check_digits(code, ok):
     [],
 ])
 def test_numeric_columns_parse_the_same_together_or_one_by_one(rows):
-    from sheetsync.schema import parse_scaled, parse_scaled_block
+    from sheetsync.convert import amount_block, amount_column
 
     kinds = ["money", "stock", "dim"][:len(rows[0]) if rows else 3]
-    together = parse_scaled_block(rows, kinds)
+    together = amount_block(rows, kinds, [{}] * len(kinds))
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(kinds)
     for parsed, column, kind in zip(together, columns, kinds, strict=True):
-        alone = parse_scaled(column, kind)
+        alone = amount_column(column, kind)
         assert parsed.values.tolist() == alone.values.tolist()
         assert parsed.problems == alone.problems
 
 
 def test_numeric_block_scales_to_cents_and_units():
-    from sheetsync.schema import parse_scaled_block
+    from sheetsync.convert import amount_block
 
-    price, stock = parse_scaled_block([(12.5, 1), (0.1, 0), (12.345, 2.5)], ["money", "stock"])
+    price, stock = amount_block([(12.5, 1.0), (0.1, 0.0), (12.345, 2.5)], ["money", "stock"], [{}, {}])
     assert price.values.tolist()[:2] == [1250, 10] and price.values.isna().tolist() == [False, False, True]
-    assert price.problems == {2: ("decimals", {})}
+    assert price.problems == {2: ("price_decimals", {})}
     assert stock.values.tolist()[:2] == [1, 0] and stock.problems == {2: ("integer_format", {})}
 
 

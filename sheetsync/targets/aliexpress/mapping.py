@@ -9,15 +9,26 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from ...amounts import DECIMALS, OUT_OF_RANGE, format_amount, from_decimal
+from ...errors import TargetUnavailable
+
 BATTERY, MAGNETIC = "274526", "274452"
+QUERY = "aliexpress.pop.choice.product.query"
 
 
-def _money(text: Any) -> int:
-    return int((Decimal(str(text)) * 100).to_integral_value())
-
-
-def _grams(text: Any) -> int:
-    return int((Decimal(str(text)) * 1000).to_integral_value())
+def platform_amount(value: Any, kind: str, where: str) -> int:
+    """A platform's amount (decimal text, already checked by the answer's schema) → the canonical
+    integer, through the one amount parser. More decimals than sheetsync keeps is a wrong answer:
+    rounding would silently change the value on the next push. A value outside the sheet's range
+    (a weight of 0, say) is kept as the platform holds it; the sheet then asks the seller to fix it."""
+    number = Decimal(str(value if value not in (None, "") else 0))
+    parsed = from_decimal(number, kind)
+    if parsed.problem == OUT_OF_RANGE:
+        return int(number.scaleb(DECIMALS[kind]))
+    if parsed.problem is not None:
+        raise TargetUnavailable("platform_bad_answer", code="BadAnswer", method=QUERY,
+                                detail=f"{where} {value} has more than {DECIMALS[kind]} decimals")
+    return int(parsed.value)
 
 
 def logistics_from(types: list[Any] | None) -> str:
@@ -61,14 +72,16 @@ def product_rows(product: dict[str, Any], title: str, countries: list[str], ware
         skus.append({
             "product_id": product_id, "sku_id": sku_id, "sku_code": sku.get("sku_code") or "",
             "variant": variant_text(sku.get("sku_property_list")), "barcode": info.get("sc_item_bar_code") or "",
-            "seller_price": _money(sku.get("base_price") or 0), "weight_kg": _grams(sku.get("package_weight") or 0),
-            "length_cm": int(Decimal(str(sku.get("package_length") or 0))),
-            "width_cm": int(Decimal(str(sku.get("package_width") or 0))),
-            "height_cm": int(Decimal(str(sku.get("package_height") or 0))),
+            "seller_price": platform_amount(sku.get("base_price"), "money", f"SKU {sku_id} base_price"),
+            "weight_kg": platform_amount(sku.get("package_weight"), "weight", f"SKU {sku_id} package_weight"),
+            **{f"{side}_cm": platform_amount(sku.get(f"package_{side}"), "dim", f"SKU {sku_id} package_{side}")
+               for side in ("length", "width", "height")},
             "logistics_attribute": logistics_from(info.get("special_product_type_list")), "stock": stock,
         })
-        freight = {f["nation_code"]: _money(f["price"]) for f in sku.get("freight_fee_list") or []}
-        buyer = {f["nation_code"]: _money(f["price"]) for f in sku.get("choice_sku_price_list") or []}
+        freight = {f["nation_code"]: platform_amount(f["price"], "money", f"SKU {sku_id} freight")
+                   for f in sku.get("freight_fee_list") or []}
+        buyer = {f["nation_code"]: platform_amount(f["price"], "money", f"SKU {sku_id} buyer price")
+                 for f in sku.get("choice_sku_price_list") or []}
         for country in sorted(set(freight) | set(buyer)):
             prices.append((sku_id, country, freight.get(country), buyer.get(country)))
     row = {"product_id": product_id, "title": title, "currency": product.get("currency_code") or "USD"}
@@ -109,11 +122,11 @@ def desired_product(current: dict[str, Any], values: Mapping[str, Mapping[str, A
         info = sku.setdefault("pop_choice_product_sku_sc_item_info", {})
         for key, value in values.get(str(sku["sku_id"]), {}).items():
             if key == "seller_price":
-                sku["base_price"] = f"{Decimal(value) / 100:.2f}"
+                sku["base_price"] = format_amount("money", value)
             elif key == "weight_kg":
-                sku["package_weight"] = f"{Decimal(value) / 1000:.3f}"
+                sku["package_weight"] = format_amount("weight", value)
             elif key in ("length_cm", "width_cm", "height_cm"):
-                sku[f"package_{key[:-3]}"] = str(value)
+                sku[f"package_{key[:-3]}"] = format_amount("dim", value)
             elif key == "sku_code":
                 sku["sku_code"] = value
             elif key == "barcode":
