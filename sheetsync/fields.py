@@ -82,8 +82,6 @@ BASE_FIELDS: tuple[Field, ...] = (
 )
 
 BASE_BY_KEY = {f.key: f for f in BASE_FIELDS}
-EDITABLE_BASE = tuple(f.key for f in BASE_FIELDS if f.editable)
-READ_ONLY_BASE = tuple(f.key for f in BASE_FIELDS if not f.editable)
 
 
 def stock_field(country: str, name_en: str = "", name_zh: str = "") -> Field:

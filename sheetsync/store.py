@@ -539,9 +539,6 @@ class Store:
         frame.index.name = None
         return frame
 
-    def sku_codes(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT sku_code, sku_id FROM skus WHERE sku_code != ''").fetchall())
-
     # -- exports -----------------------------------------------------------------------------
     def record_export(self, frame: pd.DataFrame, lang: str, countries: Sequence[str], path: str) -> ExportRecord:
         """Keep the exported values column by column: they are the `base` of the change rule."""
