@@ -404,9 +404,10 @@ def _execute(store: Store, target: Target, found_edits: list[Change], after: pd.
     result.push_results = applied.results
     result.applied = sum(1 for c in changes if c.result == "applied")
     result.failed = len(changes) - result.applied
+    had_errors = bool(errors)  # before the stop joins them: a stop after some writes is partial, not invalid
     if applied.stopped is not None:
         result.errors.append(Issue(applied.stopped.rule, sheet=None, params=dict(applied.stopped.params)))
-    result.status = final_status(errors=bool(errors), stopped=applied.stopped.status if applied.stopped else None,
+    result.status = final_status(errors=had_errors, stopped=applied.stopped.status if applied.stopped else None,
                                  planned=len(changes), applied=result.applied, failed=result.failed)
     store.finish_run(result.run_id, result.status, {
         "changes": result.changes, "applied": result.applied, "failed": result.failed,
@@ -563,16 +564,16 @@ def authorize(store: Store | str | os.PathLike, *, code: str | None = None, sett
     client.auth_command = command
     if code is None:
         code = _authorization_code(client, env, show, ask, wait, lang)
-    answer = client.create_token(code)
-    if existing:
-        handle, owned = _open(store, settings.lock_timeout)
-    else:
-        handle, owned = Store.create(path, bundled_countries(), settings.lock_timeout), True
-    try:
-        with handle.write_lock():
-            connected = auth.keep_authorization(handle, answer, time.time(), TARGET_KEY)
-    finally:
-        if owned:
+    if existing:  # locked before the exchange: new tokens are never made for a store that cannot keep them
+        with _opened(store, settings.lock_timeout) as handle, handle.write_lock():
+            connected = auth.keep_authorization(handle, client.create_token(code), time.time(), TARGET_KEY)
+    else:  # made only once the code was accepted: a refused code leaves no empty store behind
+        answer = client.create_token(code)
+        handle = Store.create(path, bundled_countries(), settings.lock_timeout)
+        try:
+            with handle.write_lock():
+                connected = auth.keep_authorization(handle, answer, time.time(), TARGET_KEY)
+        finally:
             handle.close()
     return dataclasses.replace(connected, created=not existing,
                                environment_token=bool(env.get("SHEETSYNC_AE_ACCESS_TOKEN")))

@@ -39,6 +39,7 @@ from sheetsync.targets.aliexpress import sign
 
 APP_KEY, APP_SECRET = "500123", "test-secret-do-not-use"
 GET_METHODS = {"aliexpress.pop.choice.info.query", "aliexpress.pop.choice.products.list"}
+WRITE_METHODS = {"aliexpress.pop.choice.product.edit", "aliexpress.pop.choice.product.stocks.update"}
 
 
 def make_product(product_id: str, title: str, skus: list[dict[str, Any]], countries: list[str],
@@ -109,6 +110,8 @@ class Gateway:
         self.gzip = False                  # answers are gzip-compressed (correctly)
         self.gzip_bomb = 0                 # next N answers are a small gzip of a huge body
         self.latency = 0.0                 # seconds every /sync call takes before it is answered
+        self.writes_before_quota: int | None = None  # after this many more writes, the daily quota is used up
+        self.in_flight = self.most_in_flight = 0     # /sync calls being answered now, and the most at once
 
     def calls(self, method: str) -> list[dict[str, str]]:
         return [r for r in self.requests if r.get("method") == method]
@@ -168,6 +171,17 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self, verb: str, path: str, form: dict[str, str]) -> None:
         g = self.gateway
         with g.lock:
+            g.in_flight += 1
+            g.most_in_flight = max(g.most_in_flight, g.in_flight)
+        try:
+            self._answer(verb, path, form)
+        finally:
+            with g.lock:
+                g.in_flight -= 1
+
+    def _answer(self, verb: str, path: str, form: dict[str, str]) -> None:
+        g = self.gateway
+        with g.lock:
             g.requests.append({**form, "_path": path, "_verb": verb, "_at": f"{time.monotonic():.6f}"})
         if g.redirect_to and g.redirect_path in ("", path):
             return self._redirect(g.redirect_to + self.path)
@@ -201,6 +215,9 @@ class Handler(BaseHTTPRequestHandler):
                 g.throttle -= 1
                 return self._error("ApiCallLimit", "Api access frequency exceeds the limit. this ban will last "
                                    f"{g.throttle_seconds} seconds")
+            if g.writes_before_quota is not None and form.get("method") in WRITE_METHODS:
+                g.quota_used = g.quota_used or g.writes_before_quota == 0
+                g.writes_before_quota -= not g.quota_used
             if g.quota_used:
                 return self._error("ApiCallLimit", "App call limit exceeded. this ban will last 86400 seconds")
             if g.isp_errors:
