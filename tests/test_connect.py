@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -474,3 +475,62 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+# -- secrets ----------------------------------------------------------------------------------------------
+def test_a_whole_run_with_known_secrets_shows_none_of_them_anywhere(server, tmp_path):
+    """auth, status, pull, export, import (a rejected product, a failed write, a token refreshed
+    on the way) with --report and --json, history, a wrong app secret: every output of real
+    processes (stdout, stderr, the reports and the export unzipped) is searched for every secret."""
+    g = server.gateway
+    g.token_prefix = "tok-7f3a9c-"
+    code = g.issue_code()
+    secrets_seen = {APP_SECRET, code}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHEETSYNC_AE_") and k != "SHEETSYNC_DEBUG"}
+    env.update(env_for(server))
+    store = tmp_path / "shop.db"
+    outputs: list[str] = []
+
+    def run(*args: str, expect: int = 0, secret: str = APP_SECRET) -> str:
+        done = subprocess.run([sys.executable, "-m", "sheetsync.cli", "--store", str(store), *map(str, args)],
+                              env={**env, "SHEETSYNC_AE_APP_SECRET": secret}, capture_output=True, text=True,
+                              timeout=120, stdin=subprocess.DEVNULL)
+        assert done.returncode == expect, (args, done.stdout, done.stderr)
+        outputs.extend([done.stdout, done.stderr])
+        secrets_seen.update({g.access_token, g.refresh_token})
+        return done.stdout
+
+    run("auth", "--code", code)
+    run("status")
+    run("status", "--json")
+    run("pull", "--json")
+    run("export", tmp_path / "catalog.xlsx")
+    wb = Workbook(tmp_path / "catalog.xlsx")
+    wb.set("2001", "seller_price", 17.90)  # rejected with an error_response
+    wb.set("3002", "stock_US", 8)          # its write gets an answer sheetsync cannot use: failed
+    wb.set("3003", "seller_price", 6.10)   # applied
+    wb.save(tmp_path / "edited.xlsx")
+    g.reject, g.reject_as = {"1005001": "PRICE_LOWER_THAN_REFERENCE"}, "isv"
+    g.answers[STOCKS] = [{"unexpected": True}]
+    g.expired = True  # refreshed on the way
+    result = json.loads(run("import", tmp_path / "edited.xlsx", "--report", tmp_path / "r1.xlsx", "--json",
+                            expect=3))
+    assert {p["status"] for p in result["push_results"]} == {"applied", "rejected", "failed"}
+    run("import", tmp_path / "edited.xlsx", "--report", tmp_path / "r2.xlsx", expect=3)
+    run("validate", tmp_path / "edited.xlsx", "--json")
+    run("history")
+    wrong = "wrong-secret-51c2e8"
+    secrets_seen.add(wrong)
+    run("pull", expect=2, secret=wrong)  # refused: IncompleteSignature
+    g.expired, g.refresh_expired = True, True
+    run("pull", expect=2)  # the authorization expired
+    assert len(secrets_seen) >= 6
+
+    texts = list(outputs)
+    for book in ("catalog.xlsx", "r1.xlsx", "r2.xlsx"):
+        with zipfile.ZipFile(tmp_path / book) as package:
+            texts += [package.read(name).decode("utf-8", "replace") for name in package.namelist()]
+    for secret in secrets_seen:
+        leaks = [t[:200] for t in texts if secret in t]
+        assert leaks == [], (secret, leaks)
+    assert any("IncompleteSignature" in t for t in outputs) and any("isv.PRICE_LOWER" in t for t in outputs)
