@@ -196,7 +196,7 @@ def _push_lines(result: ImportResult, lang: str, shown: int = 20) -> list[str]:
     for (product_id, status, code, text), skus in list(products.items())[:shown]:
         rule = "push_rejected" if status == "rejected" else "push_failed"
         sentence = message(rule, lang, target=target_words(result.target, lang), product_id=product_id,
-                           skus=", ".join(skus), code=code, detail=text)
+                           skus=", ".join(skus), detail=text or code)
         lines.append(f"  {status} [{code}] {sentence}")
     if len(products) > shown:
         lines.append(f"  … and {len(products) - shown} more products (see the report's Push results)")
@@ -314,8 +314,12 @@ def _status_lines(data: dict[str, Any]) -> list[str]:
         lines.append("Target: the local catalog only (not connected to a platform; `sheetsync auth` connects it to "
                      "AliExpress)")
     else:
-        seller = data.get("seller") or "?"
-        lines.append(f"Target: AliExpress, seller {seller} (seller id {data.get('seller_id') or '?'})")
+        if data.get("seller") or data.get("seller_id"):
+            lines.append(f"Target: AliExpress, seller {data.get('seller') or '?'} "
+                         f"(seller id {data.get('seller_id') or '?'})")
+        else:
+            lines.append("Target: AliExpress (seller unknown: connected with tokens from the environment; "
+                         "`sheetsync auth` records who it is)")
         for key, words in (("access_token", "access token"), ("refresh_token", "refresh token")):
             lines.append(f"  {words}: {_token_words(data[key])}")
         if data["access_token"]["valid"] is False and data["refresh_token"]["valid"] is False:

@@ -534,3 +534,27 @@ def test_a_whole_run_with_known_secrets_shows_none_of_them_anywhere(server, tmp_
         leaks = [t[:200] for t in texts if secret in t]
         assert leaks == [], (secret, leaks)
     assert any("IncompleteSignature" in t for t in outputs) and any("isv.PRICE_LOWER" in t for t in outputs)
+
+
+def test_the_client_refreshes_once_for_every_thread_before_the_token_expires(server):
+    g = server.gateway
+    now = time.time()
+    credentials = Credentials(APP_KEY, APP_SECRET, g.access_token, g.refresh_token, server.url,
+                              access_expires=now + 120, refresh_expires=now + 86_400)  # within the 5 minutes
+    client = Client(credentials, rate_limit=10_000)
+    threads = [threading.Thread(target=client.product, args=("1005001",)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    paths = [r["_path"] for r in g.requests]
+    assert paths.count(REFRESH) == 1 and paths[0] == REFRESH and len(g.calls(QUERY)) == 4
+    assert credentials.access_token == g.access_token and credentials.access_expires > now + 3600
+
+    expired = Client(Credentials(APP_KEY, APP_SECRET, "old", "old-refresh", server.url, access_expires=now - 1,
+                                 refresh_expires=now - 1), auth_command="sheetsync --store x.db auth")
+    calls = len(g.requests)
+    with pytest.raises(sheetsync.SheetsyncError) as stopped:
+        expired.info()
+    assert stopped.value.rule == "ae_auth_expired" and "sheetsync --store x.db auth" in str(stopped.value)
+    assert len(g.requests) == calls  # nothing sent
