@@ -8,9 +8,20 @@
 """
 
 from .errors import SheetsyncError
-from .pipeline import ExportSummary, PullResult, export_catalog, history, import_workbook, init_store, pull, revert
+from .pipeline import (
+    ExportSummary,
+    PullResult,
+    authorize,
+    export_catalog,
+    history,
+    import_workbook,
+    init_store,
+    pull,
+    revert,
+    status,
+)
 from .results import Change, ImportResult, Issue, PushResult
 
 __all__ = ["Change", "ExportSummary", "ImportResult", "Issue", "PullResult", "PushResult", "SheetsyncError",
-           "export_catalog", "history", "import_workbook", "init_store", "pull", "revert"]
+           "authorize", "export_catalog", "history", "import_workbook", "init_store", "pull", "revert", "status"]
 __version__ = "0.1.0"

@@ -15,7 +15,7 @@ from .amounts import parse_amount, rule_for
 from .config import Settings, load_settings, reference_file, store_path
 from .errors import SheetsyncError
 from .fields import BASE_BY_KEY, to_display
-from .messages import message, status_words
+from .messages import message, status_words, target_words
 from .pricing import load_rate_card, quote
 from .results import ISSUES_PER_RULE, ImportResult
 
@@ -174,6 +174,7 @@ def _human(result: ImportResult, lang: str) -> str:
         lines.append(f"  … and {len(result.errors) - 20} more errors")
     for rule, count in sorted(result.more_issues.items()):
         lines.append(f"  … and {count} more [{rule}] beyond the first {ISSUES_PER_RULE} (not listed anywhere)")
+    lines += _push_lines(result, lang)
     if result.warnings:
         lines.append(f"  {len(result.warnings)} warnings")
     if result.report:
@@ -184,6 +185,25 @@ def _human(result: ImportResult, lang: str) -> str:
         if issue.rule in ("mail_failed", "report_failed"):
             lines.append(f"  {issue.message}")
     return "\n".join(lines)
+
+
+def _push_lines(result: ImportResult, lang: str, shown: int = 20) -> list[str]:
+    """One line per product the target rejected or failed, with the platform's code and message
+    and what to do (fix a rejected value; run again for a failure)."""
+    products: dict[tuple[str, str, str, str], list[str]] = {}
+    for push in result.push_results:
+        if push.status in ("rejected", "failed"):
+            key = (push.product_id, push.status, push.code or "-", push.message or "")
+            products.setdefault(key, []).append(push.sku_id)
+    lines = []
+    for (product_id, status, code, text), skus in list(products.items())[:shown]:
+        rule = "push_rejected" if status == "rejected" else "push_failed"
+        sentence = message(rule, lang, target=target_words(result.target, lang), product_id=product_id,
+                           skus=", ".join(skus), detail=text or code)
+        lines.append(f"  {status} [{code}] {sentence}")
+    if len(products) > shown:
+        lines.append(f"  … and {len(products) - shown} more products (see the report's Push results)")
+    return lines
 
 
 @main.command(name="import")
@@ -226,7 +246,7 @@ def validate(obj: Context, file: str, report: str | None, rates: str | None, lan
 
 
 @main.command()
-@click.option("--target", type=click.Choice(["aliexpress"]), required=True)
+@click.option("--target", type=click.Choice(["aliexpress"]), default="aliexpress", show_default=True)
 @click.option("--since", metavar="DATETIME", help="Only products modified since (yyyy-MM-dd HH:mm:ss); "
               "default: the last successful pull.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -242,6 +262,101 @@ def pull(obj: Context, target: str, since: str | None, as_json: bool) -> None:
     else:
         click.echo(f"Pulled {summary.products} products from AliExpress (since {summary.since or 'the start'}): "
                    f"{summary.added} SKUs added, {summary.updated} updated, {summary.calls} API calls.")
+
+
+@main.command()
+@click.option("--code", metavar="CODE", help="Exchange this authorization code at once, without any prompt.")
+@click.option("--no-browser", is_flag=True, help="Print the address to open; do not open a browser.")
+@click.pass_obj
+def auth(obj: Context, code: str | None, no_browser: bool) -> None:
+    """Connect the store to an AliExpress seller (OAuth). App key and secret from SHEETSYNC_AE_*."""
+    settings = obj.settings()
+    lang = settings.lang
+    wait = 300.0
+
+    def show(url: str, redirect: str, receiving: bool) -> None:
+        click.echo(message("ae_auth_open", lang, url=url))
+        if receiving:
+            click.echo(message("ae_auth_waiting", lang, redirect=redirect, minutes=f"{wait / 60:g}"))
+        if not no_browser and sys.stdin.isatty() and sys.stdout.isatty():  # never from a script or a test
+            import webbrowser
+
+            webbrowser.open(url)
+
+    def ask(redirect: str) -> str:
+        return click.prompt(message("ae_auth_paste", lang, redirect=redirect), prompt_suffix="\n> ")
+
+    connected = pipeline.authorize(obj.store, code=code, settings=settings, show=show, ask=ask, wait=wait, lang=lang)
+    from .targets.aliexpress.auth import local_time, reauthorize_command
+
+    if connected.created:
+        click.echo(message("ae_auth_created", lang, store=connected.store))
+    click.echo(message("ae_auth_connected", lang, store=connected.store, seller=connected.seller or "?",
+                       seller_id=connected.seller_id or "?", access_until=local_time(connected.access_expires) or "?",
+                       refresh_until=local_time(connected.refresh_expires) or "?",
+                       command=reauthorize_command(connected.store)))
+    if connected.environment_token:
+        click.echo(message("ae_auth_env_overrides", lang), err=True)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_obj
+def status(obj: Context, as_json: bool) -> None:
+    """The store, its target, the connected seller, token validity, last pull, last runs."""
+    data = pipeline.status(obj.store, obj.settings())
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo("\n".join(_status_lines(data)))
+
+
+def _status_lines(data: dict[str, Any]) -> list[str]:
+    lines = [f"Store: {data['store']} (id {data['store_id']})"]
+    if data["target"] == "local":
+        lines.append("Target: the local catalog only (not connected to a platform; `sheetsync auth` connects it to "
+                     "AliExpress)")
+    else:
+        if data.get("seller") or data.get("seller_id"):
+            lines.append(f"Target: AliExpress, seller {data.get('seller') or '?'} "
+                         f"(seller id {data.get('seller_id') or '?'})")
+        else:
+            lines.append("Target: AliExpress (seller unknown: connected with tokens from the environment; "
+                         "`sheetsync auth` records who it is)")
+        for key, words in (("access_token", "access token"), ("refresh_token", "refresh token")):
+            lines.append(f"  {words}: {_token_words(data[key])}")
+        if data["access_token"]["valid"] is False and data["refresh_token"]["valid"] is False:
+            lines.append(f"  connect it again: sheetsync --store {data['store']} auth")
+        if data.get("last_pull"):
+            lines.append(f"  last pull: {_local(data['last_pull'])}; the next reads products modified since "
+                         f"{data['next_pull_from']} UTC (a day of overlap)")
+        else:
+            lines.append(f"  not pulled yet: sheetsync --store {data['store']} pull")
+    countries = data["countries"]
+    lines.append(f"Catalog: {data['products']} products, {data['skus']} SKUs, {len(countries)} countries "
+                 f"({', '.join(countries)})")
+    lines.append("Last runs:" if data["runs"] else "No runs yet.")
+    for run in data["runs"]:
+        lines.append(f"  {run['run_id']}  {run['started_at']}  {run['status']:<11} {run['target']:<10} "
+                     f"changes {run.get('changes', 0)}  {run['file']}")
+    return lines
+
+
+def _token_words(token: dict[str, Any]) -> str:
+    if token["source"] is None:
+        return "none"
+    if token["source"] == "environment":
+        return "from the environment (SHEETSYNC_AE_*), expiry unknown"
+    if token["expires"] is None:
+        return "kept in the store, expiry unknown"
+    state = "valid until" if token["valid"] else "EXPIRED at"
+    return f"{state} {token['expires']} (kept in the store)"
+
+
+def _local(iso: str) -> str:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).astimezone().isoformat(sep=" ", timespec="minutes")
 
 
 @main.command()

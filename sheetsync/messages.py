@@ -136,6 +136,27 @@ class Rule(StrEnum):
     AE_COUNTRY_WITHOUT_WAREHOUSE = "ae_country_without_warehouse"
     AE_NO_COUNTRIES = "ae_no_countries"
     AE_WAREHOUSE_MAPPING = "ae_warehouse_mapping"
+    # connecting a store (sheetsync auth) and its tokens
+    AE_NOT_CONNECTED = "ae_not_connected"
+    AE_AUTH_EXPIRED = "ae_auth_expired"
+    AE_AUTH_REFUSED = "ae_auth_refused"
+    AE_AUTH_STATE = "ae_auth_state"
+    AE_AUTH_DENIED = "ae_auth_denied"
+    AE_AUTH_NO_CODE = "ae_auth_no_code"
+    AE_AUTH_TIMEOUT = "ae_auth_timeout"
+    AE_AUTH_PORT = "ae_auth_port"
+    AE_REDIRECT_MISSING = "ae_redirect_missing"
+    AE_REDIRECT_INVALID = "ae_redirect_invalid"
+    AE_AUTH_PAGE_DONE = "ae_auth_page_done"
+    AE_AUTH_OPEN = "ae_auth_open"
+    AE_AUTH_WAITING = "ae_auth_waiting"
+    AE_AUTH_PASTE = "ae_auth_paste"
+    AE_AUTH_CONNECTED = "ae_auth_connected"
+    AE_AUTH_CREATED = "ae_auth_created"
+    AE_AUTH_ENV_OVERRIDES = "ae_auth_env_overrides"
+    # a product the platform did not take
+    PUSH_REJECTED = "push_rejected"
+    PUSH_FAILED = "push_failed"
 
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -276,8 +297,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "本应用的速卖通调用额度已用完，{seconds} 秒后恢复。届时再次运行同样的导入：只会发送尚未完成的部分。"),
     "platform_refused": ("AliExpress refused the call ({code}): {detail}. Check SHEETSYNC_AE_APP_KEY, SHEETSYNC_AE_APP_SECRET and the access token; nothing was changed.",
                          "速卖通拒绝了调用（{code}）：{detail}。请检查 SHEETSYNC_AE_APP_KEY、SHEETSYNC_AE_APP_SECRET 和访问令牌；未做任何修改。"),
-    "ae_credentials_missing": ("To use AliExpress, set SHEETSYNC_AE_APP_KEY, SHEETSYNC_AE_APP_SECRET and SHEETSYNC_AE_ACCESS_TOKEN in the environment.",
-                               "使用速卖通前，请在环境变量中设置 SHEETSYNC_AE_APP_KEY、SHEETSYNC_AE_APP_SECRET 和 SHEETSYNC_AE_ACCESS_TOKEN。"),
+    "ae_credentials_missing": ("To use AliExpress, set SHEETSYNC_AE_APP_KEY and SHEETSYNC_AE_APP_SECRET (your app's key and secret) in the environment, then connect the store with `{command}`.",
+                               "使用速卖通前，请在环境变量中设置 SHEETSYNC_AE_APP_KEY 和 SHEETSYNC_AE_APP_SECRET（应用的 key 和 secret），然后用 `{command}` 连接店铺。"),
     "ae_pull_first": ("This catalog has not been pulled from AliExpress yet, so sheetsync does not know your JIT warehouses. Run `sheetsync pull --target aliexpress`, export again, and redo your edits.",
                       "本目录尚未从速卖通拉取，sheetsync 还不知道您的 JIT 仓。请先运行 `sheetsync pull --target aliexpress`，重新导出后再修改。"),
     "ae_endpoint_invalid": ("SHEETSYNC_AE_ENDPOINT ({endpoint}) is not a gateway address: {problem}. Give the address alone, like https://api-sg.aliexpress.com (a :port may follow the host), or unset it to use that default.",
@@ -321,6 +342,43 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "速卖通没有返回任何支持的国家（{detail}）；未拉取任何内容。请稍后再试。"),
     "ae_warehouse_mapping": ("The countries cannot all be mapped to one of your JIT warehouses (unmapped: {countries}; unknown warehouses: {unknown}; yours: {warehouses}). Set country_warehouses in sheetsync.toml, like country_warehouses = {{UK = \"UK-JIT\"}}; nothing was pulled.",
                             "无法把所有国家对应到您的 JIT 仓（未对应：{countries}；未知仓库：{unknown}；您的仓库：{warehouses}）。请在 sheetsync.toml 中设置 country_warehouses，例如 country_warehouses = {{UK = \"UK-JIT\"}}；未拉取任何内容。"),
+    "ae_not_connected": ("This store is not connected to an AliExpress seller yet. Connect it with `{command}` (or set SHEETSYNC_AE_ACCESS_TOKEN to a token you manage yourself).",
+                         "本店铺尚未连接速卖通卖家账号。请用 `{command}` 连接（或把自行管理的令牌设置到 SHEETSYNC_AE_ACCESS_TOKEN）。"),
+    "ae_auth_expired": ("The AliExpress authorization of this store can no longer be used ({code}: {detail}). Connect the store again with `{command}`, then run the same command again: it sends only what is still missing.",
+                        "本店铺的速卖通授权已无法使用（{code}：{detail}）。请用 `{command}` 重新连接店铺，然后再次运行同样的命令：只会发送尚未完成的部分。"),
+    "ae_auth_refused": ("AliExpress did not accept the authorization code ({code}: {detail}). A code works once and only for a few minutes: run `{command}` again and use the new code.",
+                        "速卖通不接受该授权码（{code}：{detail}）。授权码只能使用一次，且几分钟内有效：请再次运行 `{command}` 并使用新的授权码。"),
+    "ae_auth_state": ("The address does not belong to this authorization (its state differs from the one sheetsync sent), so it was not used. Run `sheetsync auth` again and use the address it prints.",
+                      "该地址不属于本次授权（其 state 与 sheetsync 发出的不同），因此未使用。请再次运行 `sheetsync auth` 并使用它显示的地址。"),
+    "ae_auth_denied": ("AliExpress did not authorize the app ({detail}). Run `sheetsync auth` again and allow access with the seller account of this store.",
+                       "速卖通没有授权该应用（{detail}）。请再次运行 `sheetsync auth`，并用本店铺的卖家账号允许访问。"),
+    "ae_auth_no_code": ("No authorization code was found. Paste the whole address the browser was sent to after you allowed access (it contains code=…), or the code alone.",
+                        "没有找到授权码。请粘贴允许访问后浏览器跳转到的完整地址（其中含有 code=…），或只粘贴授权码。"),
+    "ae_auth_timeout": ("No answer came back from the browser within {minutes} minutes. Run `sheetsync auth` again, then sign in and allow access in the browser.",
+                        "{minutes} 分钟内没有收到浏览器返回的应答。请再次运行 `sheetsync auth`，然后在浏览器中登录并允许访问。"),
+    "ae_auth_port": ("sheetsync cannot receive the answer on port {port} of this computer ({detail}). Close the program that uses this port, or register a redirect URI with another port for your app and set SHEETSYNC_AE_REDIRECT_URI to it.",
+                     "sheetsync 无法在本机端口 {port} 上接收应答（{detail}）。请关闭占用该端口的程序，或为应用登记使用其他端口的回调地址，并把 SHEETSYNC_AE_REDIRECT_URI 设为该地址。"),
+    "ae_redirect_missing": ("Set SHEETSYNC_AE_REDIRECT_URI to the redirect URI registered for your app (for example http://127.0.0.1:8765/callback), or run `sheetsync auth --code CODE` with a code you already have.",
+                            "请把 SHEETSYNC_AE_REDIRECT_URI 设为应用登记的回调地址（例如 http://127.0.0.1:8765/callback），或用已有的授权码运行 `sheetsync auth --code CODE`。"),
+    "ae_redirect_invalid": ("SHEETSYNC_AE_REDIRECT_URI ({uri}) is not an http:// or https:// address. Set it to the redirect URI registered for your app.",
+                            "SHEETSYNC_AE_REDIRECT_URI（{uri}）不是 http:// 或 https:// 地址。请设为应用登记的回调地址。"),
+    "ae_auth_page_done": ("sheetsync received AliExpress's answer. You can close this window and go back to the terminal.",
+                          "sheetsync 已收到速卖通的应答。您可以关闭此窗口，回到命令行窗口。"),
+    "ae_auth_open": ("Open this address in a browser, sign in with the seller account of this store and allow access:\n  {url}",
+                     "请在浏览器中打开以下地址，用本店铺的卖家账号登录并允许访问：\n  {url}"),
+    "ae_auth_waiting": ("Waiting for the browser to come back to {redirect} (up to {minutes} minutes)…",
+                        "正在等待浏览器返回 {redirect}（最多 {minutes} 分钟）…"),
+    "ae_auth_paste": ("After you allow access, the browser goes to {redirect}?code=…: paste that whole address (or the code alone) here",
+                      "允许访问后，浏览器会跳转到 {redirect}?code=…：请把完整地址（或只把授权码）粘贴到这里"),
+    "ae_auth_connected": ("{store} is now connected to AliExpress seller {seller} (seller id {seller_id}): imports go to AliExpress. The access token is valid until {access_until} and renews itself until {refresh_until}; after that, run `{command}` again. Next: `sheetsync --store {store} pull`.",
+                          "{store} 已连接速卖通卖家 {seller}（卖家 ID {seller_id}）：导入将写入速卖通。访问令牌有效期至 {access_until}，并可自动续期至 {refresh_until}；之后请再次运行 `{command}`。下一步：`sheetsync --store {store} pull`。"),
+    "ae_auth_created": ("Created the store {store}.", "已创建店铺 {store}。"),
+    "ae_auth_env_overrides": ("SHEETSYNC_AE_ACCESS_TOKEN is set in the environment and overrides the tokens kept in the store: unset it to use this authorization.",
+                              "环境变量 SHEETSYNC_AE_ACCESS_TOKEN 已设置，会覆盖店铺中保存的令牌：请删除该变量以使用本次授权。"),
+    "push_rejected": ("{target} rejected product {product_id} (SKUs {skus}): {detail}. Fix this product's values in the sheet and import again: sending them unchanged gets the same answer.",
+                      "{target}拒绝了商品 {product_id}（SKU {skus}）：{detail}。请在表格中修正该商品的值后重新导入：原样再次发送会得到同样的结果。"),
+    "push_failed": ("Product {product_id} (SKUs {skus}) could not be written to {target}: {detail}. Run the same import again: it sends only what is still missing.",
+                    "商品 {product_id}（SKU {skus}）未能写入{target}：{detail}。请再次运行同样的导入：只会发送尚未完成的部分。"),
     "no_bracket_short": ("too heavy", "超重"),
     # fatal: the file or the setup
     "file_missing": ("File {path} does not exist.", "文件 {path} 不存在。"),
@@ -454,8 +512,8 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
                    "未导入：文件或命令无法按原样使用（见下文）。未写入任何内容。"),
     "unavailable": ("Not imported: the store or the platform cannot be used right now (see below). Nothing was written.",
                     "未导入：店铺或平台暂时无法使用（见下文）。未写入任何内容。"),
-    "partial": ("Partly applied: some changes could not be written to {target}. Run the same import again to finish.",
-                "部分应用：部分修改未能写入{target}。请再次运行同样的导入以完成。"),
+    "partial": ("Partly applied: some changes could not be written to {target} (see below). Fix the values of any product it rejected, then run the same import again to finish.",
+                "部分应用：部分修改未能写入{target}（见下文）。请先修正被拒绝商品的值，然后再次运行同样的导入以完成。"),
 }
 
 # How a target is named in a sentence: the local catalog is named as "only" so that a seller whose
@@ -474,8 +532,8 @@ NEXT_STEPS: dict[str, tuple[str, str]] = {
     "invalid": ("Open the Products sheet of this report, fix the red cells (each has a comment), save, and "
                 "import this report file.",
                 "打开本报告的 Products 工作表，修正标红的单元格（每个都有批注），保存后导入本报告文件。"),
-    "partial": ("Run the same import again: it sends only what is still missing.",
-                "再次运行同样的导入：只会发送尚未完成的部分。"),
+    "partial": ("A product the platform rejected (sheet Push results, with its code and reason) needs its values fixed: sending them unchanged gets the same answer. Then run the same import again: it sends only what is still missing.",
+                "被平台拒绝的商品（见 Push results 工作表中的错误码和原因）需要先修正其值：原样再次发送会得到同样的结果。然后再次运行同样的导入：只会发送尚未完成的部分。"),
     "unreadable": ("Export a fresh template with `sheetsync export`.", "请用 `sheetsync export` 重新导出模板。"),
     "unavailable": ("Fix what the error names (the store, the connection or the credentials) and run the same command again.",
                     "请先解决错误中指出的问题（店铺、网络连接或凭证），然后再次运行同样的命令。"),

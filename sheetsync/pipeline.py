@@ -6,10 +6,12 @@ is a thin layer over these functions.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gc
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -39,6 +41,7 @@ from .template import ExportMeta, Preview, check_fits, write_workbook
 
 if TYPE_CHECKING:
     from .targets.aliexpress import Client
+    from .targets.aliexpress.auth import Connected
 
 Progress = Callable[[int], None]
 Stage = Callable[[str], None]
@@ -402,9 +405,10 @@ def _execute(store: Store, target: Target, found_edits: list[Change], after: pd.
     result.push_results = applied.results
     result.applied = sum(1 for c in changes if c.result == "applied")
     result.failed = len(changes) - result.applied
+    had_errors = bool(errors)  # before the stop joins them: a stop after some writes is partial, not invalid
     if applied.stopped is not None:
         result.errors.append(Issue(applied.stopped.rule, sheet=None, params=dict(applied.stopped.params)))
-    result.status = final_status(errors=bool(errors), stopped=applied.stopped.status if applied.stopped else None,
+    result.status = final_status(errors=had_errors, stopped=applied.stopped.status if applied.stopped else None,
                                  planned=len(changes), applied=result.applied, failed=result.failed)
     store.finish_run(result.run_id, result.status, {
         "changes": result.changes, "applied": result.applied, "failed": result.failed,
@@ -482,7 +486,9 @@ def pull(store: Store | str | os.PathLike, *, since: str | None = None, settings
     product modified since `since` (default: the last successful pull)."""
     settings = settings or Settings()
     with _opened(store, settings.lock_timeout) as handle:
-        return open_target(target, handle, settings, client).pull(since, progress)
+        chosen = open_target(target, handle, settings, client)
+        with chosen.exclusive():  # the store's write lock: a pull writes the catalog like an import
+            return chosen.pull(since, progress)
 
 
 def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = False, force: bool = False,
@@ -525,6 +531,90 @@ def _overlay(catalog: pd.DataFrame, changes: Sequence[Change]) -> pd.DataFrame:
     return rows
 
 
+def authorize(store: Store | str | os.PathLike, *, code: str | None = None, settings: Settings | None = None,
+              client: Client | None = None, show: Callable[[str, str, bool], None] | None = None,
+              ask: Callable[[str], str] | None = None, wait: float = 300.0, lang: str = "en",
+              env: Mapping[str, str] | None = None) -> Connected:
+    """Connect the store to an AliExpress seller: the OAuth code flow of ALIEXPRESS.md ("Seller
+    authorization"). With `code`, that code is exchanged at once. Otherwise `show(url, redirect,
+    receiving)` is given the authorize URL (with a random state); when the app's redirect URI
+    (SHEETSYNC_AE_REDIRECT_URI) is a loopback address the answer is received on its port within
+    `wait` seconds, else `ask(redirect)` returns what the seller pasted (the redirected address or
+    the code). The tokens, their expiry, the seller's id and nick are kept in the store, which is
+    created if it does not exist yet, and AliExpress becomes its target. The app's key and secret
+    come from the environment (`env`, default os.environ) unless `client` is given."""
+    from .targets.aliexpress import auth
+    from .targets.aliexpress.catalog import TARGET_KEY
+    from .targets.aliexpress.client import Client, Credentials
+
+    settings = settings or Settings()
+    env = os.environ if env is None else env
+    path = _store_file(store)
+    existing = isinstance(store, Store) or path.exists()
+    if existing:  # a file that is not a catalog is named before the seller signs in
+        with _opened(store, settings.lock_timeout):
+            pass
+    command = auth.reauthorize_command(path)
+    if client is None:
+        credentials = Credentials.app_from_env(env)
+        if credentials is None:
+            raise ConfigError("ae_credentials_missing", command=command)
+        client = Client(credentials, rate_limit=settings.rate_limit_per_second,
+                        connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
+                        deadline=settings.request_deadline)
+    client.auth_command = command
+    if code is None:
+        code = _authorization_code(client, env, show, ask, wait, lang)
+    if existing:  # locked before the exchange: new tokens are never made for a store that cannot keep them
+        with _opened(store, settings.lock_timeout) as handle, handle.write_lock():
+            connected = auth.keep_authorization(handle, client.create_token(code), time.time(), TARGET_KEY)
+    else:  # made only once the code was accepted: a refused code leaves no empty store behind
+        answer = client.create_token(code)
+        handle = Store.create(path, bundled_countries(), settings.lock_timeout)
+        try:
+            with handle.write_lock():
+                connected = auth.keep_authorization(handle, answer, time.time(), TARGET_KEY)
+        finally:
+            handle.close()
+    return dataclasses.replace(connected, created=not existing,
+                               environment_token=bool(env.get("SHEETSYNC_AE_ACCESS_TOKEN")))
+
+
+def _authorization_code(client: Client, env: Mapping[str, str], show: Callable[[str, str, bool], None] | None,
+                        ask: Callable[[str], str] | None, wait: float, lang: str) -> str:
+    """The code the platform hands back once the seller allowed the app (see `authorize`)."""
+    from .targets.aliexpress import auth
+
+    redirect = auth.redirect_uri(env)
+    state = auth.new_state()
+    url = auth.authorize_url(client.credentials.endpoint, client.credentials.app_key, redirect, state)
+    address = auth.loopback_address(redirect)
+    receiver = auth.CallbackReceiver(address, state, lang) if address else None  # listening before the URL is shown
+    try:
+        if show:
+            show(url, redirect, receiver is not None)
+        if receiver is not None:
+            return receiver.wait(wait)
+        if ask is None:
+            raise ConfigError("ae_auth_no_code")
+        return auth.code_from_answer(ask(redirect), state)
+    finally:
+        if receiver is not None:
+            receiver.close()
+
+
+def status(store: Store | str | os.PathLike, settings: Settings | None = None, runs: int = 5) -> dict[str, Any]:
+    """What `sheetsync status` shows: the store file, its target (and for a platform the
+    connected seller, token validity, the last pull), the catalog's size and countries, and the
+    last `runs` runs, latest first. Never a secret; makes no call."""
+    settings = settings or Settings()
+    with _opened(store, settings.lock_timeout) as handle:
+        described = open_target(None, handle, settings, offline=True).describe()
+        return {"store": str(handle.path), "store_id": handle.store_id, **described,
+                "products": handle.product_count(), "skus": handle.sku_count(),
+                "countries": [c.code for c in handle.countries()], "runs": handle.runs()[::-1][:runs]}
+
+
 def freight_disagreements(store: Store | str | os.PathLike, rates: str | os.PathLike | None = None,
                           settings: Settings | None = None) -> pd.DataFrame:
     """After a pull: per country and rate-card bracket, how far the card's freight is from the
@@ -552,5 +642,5 @@ def history(store: Store | str | os.PathLike, settings: Settings | None = None) 
         return handle.runs()
 
 
-__all__ = ["ExportSummary", "ImportOptions", "PullResult", "catalog_size", "export_catalog", "history",
-           "import_workbook", "init_store", "pull", "revert"]
+__all__ = ["ExportSummary", "ImportOptions", "PullResult", "authorize", "catalog_size", "export_catalog", "history",
+           "import_workbook", "init_store", "pull", "revert", "status"]

@@ -174,6 +174,11 @@ class PushResult:
     code: str | None = None
     message: str | None = None
 
+    def as_json(self) -> dict[str, Any]:
+        """One SKU's result: applied, or rejected or failed with the platform's code and message."""
+        return {"product_id": self.product_id, "sku_id": self.sku_id, "status": self.status, "code": self.code,
+                "message": self.message}
+
 
 @dataclass
 class ImportResult:
@@ -223,6 +228,7 @@ class ImportResult:
             "errors": [i.as_json() for i in self.errors],
             "more_issues": dict(self.more_issues),
             "warnings": [i.as_json() for i in self.warnings],
+            "push_results": [push.as_json() for push in self.push_results],
             "report": self.report,
             "emailed": self.emailed,
         }

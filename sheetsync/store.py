@@ -28,6 +28,7 @@ from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 import pandas as pd
+from filelock import FileLock, Timeout
 
 from .config import Country
 from .errors import ConfigError, StoreBusy, StoreUnavailable
@@ -86,6 +87,8 @@ _SQLITE_HEADER = b"SQLite format 3\x00"
 
 # Files SQLite keeps beside the catalog while it is in use (WAL mode; a rollback journal otherwise).
 _SIDE_FILES = ("-wal", "-shm", "-journal")
+# The file beside the catalog that sheetsync's write lock is taken on (Store.write_lock).
+LOCK_SUFFIX = ".lock"
 
 # Below this much free space, a disk I/O error on the store is taken for a full disk: SQLite says
 # SQLITE_FULL when a write finds no space, but a plain I/O error when its shared-memory index cannot grow.
@@ -299,6 +302,7 @@ class Store:
         self.after_write: Callable[[Change], None] | None = None
         self._writes = 0  # write blocks entered through this handle: a cached catalog is stale after one
         self._catalog: tuple[tuple[int, int], pd.DataFrame] | None = None
+        self._lock: FileLock | None = None
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -372,6 +376,8 @@ class Store:
         return int(version)
 
     def close(self) -> None:
+        if self._lock is not None and self._lock.is_locked:
+            self._lock.release(force=True)
         self.db.close()
 
     def _close_quietly(self) -> None:
@@ -411,6 +417,30 @@ class Store:
                     self.db.execute("ROLLBACK")
             raise
 
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """The store's write lock, held by every run that writes (an import, local or to a
+        platform, a revert, a pull, an authorization): a second sheetsync process on the same store
+        waits up to the lock timeout, then stops with StoreBusy naming the file.
+
+        A SQLite transaction cannot be this lock: a push to a platform journals each product as
+        the platform accepts it, in its own short transaction, so that a run killed half way keeps
+        what was written. The lock is an OS file lock (filelock: flock on POSIX, LockFileEx on
+        Windows) on `<store>.lock`, released by the OS when the process dies, so a crash never
+        leaves the store locked. Re-entrant within this handle."""
+        if self._lock is None:
+            self._lock = FileLock(self.path.with_name(self.path.name + LOCK_SUFFIX), timeout=self.db.lock_timeout,
+                                  mode=0o600, thread_local=False)
+        with faults_named(self.path, self.db.lock_timeout):
+            try:
+                self._lock.acquire()
+            except Timeout:
+                raise StoreBusy("store_busy", path=str(self.path), seconds=f"{self.db.lock_timeout:g}") from None
+        try:
+            yield
+        finally:
+            self._lock.release()
+
     # -- metadata ----------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -419,6 +449,14 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction():
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def set_metas(self, values: dict[str, str | None]) -> None:
+        """Set several meta keys in one transaction (None removes a key): values that belong
+        together, such as a token and its expiry, are never kept half."""
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                [(k, v) for k, v in values.items() if v is not None])
+            self.db.executemany("DELETE FROM meta WHERE key = ?", [(k,) for k, v in values.items() if v is None])
 
     @property
     def store_id(self) -> str:
@@ -482,6 +520,9 @@ class Store:
 
     def sku_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM skus").fetchone()[0]
+
+    def product_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM products").fetchone()[0]
 
     def countries(self) -> list[Country]:
         rows = self.db.execute("SELECT code, name_en, name_zh FROM countries ORDER BY position").fetchall()

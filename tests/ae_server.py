@@ -10,6 +10,15 @@ drop the connection after applying a write, expire the token, reject a product (
 the daily quota used up, send any answer instead of the real one (`answers`), redirect to another
 address, drip the answer a byte at a time, send an endless body, or mislabel a body as gzip.
 
+Seller authorization (ALIEXPRESS.md, "Seller authorization"): `/oauth/authorize` redirects the
+browser to the redirect URI with a one-time code and the state (or with `error` when `deny`), and
+`/rest/auth/token/create` exchanges the code for tokens with their expiry times and the seller's
+id and nick. Tokens expire on the gateway's clock (`now()`, moved by `clock_offset`, never by
+sleeping): the access token `access_lifetime` seconds after it was issued, the refresh token
+`refresh_lifetime` seconds after the authorization (a refresh renews the access token only); or at
+once with the switches `expired` and `refresh_expired`. The tokens of a gateway nobody authorized
+(`token-1`, `refresh-1`) never expire on their own.
+
 `Recorder` is a second server that records whatever reaches it: the target of a redirect.
 """
 
@@ -19,6 +28,7 @@ import copy
 import functools
 import gzip
 import json
+import math
 import threading
 import time
 import urllib.parse
@@ -29,6 +39,7 @@ from sheetsync.targets.aliexpress import sign
 
 APP_KEY, APP_SECRET = "500123", "test-secret-do-not-use"
 GET_METHODS = {"aliexpress.pop.choice.info.query", "aliexpress.pop.choice.products.list"}
+WRITE_METHODS = {"aliexpress.pop.choice.product.edit", "aliexpress.pop.choice.product.stocks.update"}
 
 
 def make_product(product_id: str, title: str, skus: list[dict[str, Any]], countries: list[str],
@@ -60,6 +71,17 @@ class Gateway:
                           ("UK", "United Kingdom", "英国")]
         self.warehouses = [("CN-JIT", "Shenzhen JIT")]
         self.access_token, self.refresh_token = "token-1", "refresh-1"
+        self.generation = 1                # tokens are <prefix>token-N / <prefix>refresh-N
+        self.token_prefix = ""
+        self.clock_offset = 0.0            # seconds added to the wall clock: expire tokens without waiting
+        self.access_lifetime, self.refresh_lifetime = 86_400, 172_800
+        self.access_expires_at = self.refresh_expires_at = math.inf
+        self.refresh_expired = False       # the refresh token has expired
+        self.codes: set[str] = set()       # authorization codes issued and not used yet
+        self.deny = False                  # /oauth/authorize: the seller refuses
+        self.seller = {"user_id": "200042", "seller_id": "200042", "user_nick": "cn1520shop",
+                       "account": "seller@example.com", "account_platform": "seller_center", "locale": "en_US",
+                       "sp": "ae"}
         self.requests: list[dict[str, str]] = []
         self.bad_signatures = 0
         self.lock = threading.RLock()
@@ -88,9 +110,43 @@ class Gateway:
         self.gzip = False                  # answers are gzip-compressed (correctly)
         self.gzip_bomb = 0                 # next N answers are a small gzip of a huge body
         self.latency = 0.0                 # seconds every /sync call takes before it is answered
+        self.writes_before_quota: int | None = None  # after this many more writes, the daily quota is used up
+        self.in_flight = self.most_in_flight = 0     # /sync calls being answered now, and the most at once
 
     def calls(self, method: str) -> list[dict[str, str]]:
         return [r for r in self.requests if r.get("method") == method]
+
+    def now(self) -> float:
+        return time.time() + self.clock_offset
+
+    def issue_code(self) -> str:
+        """A one-time authorization code, as the platform hands back after the seller's consent."""
+        with self.lock:
+            code = f"code-{len(self.codes) + self.generation}-{int(self.now() * 1000) % 10**6}"
+            self.codes.add(code)
+        return code
+
+    def token_answer(self, authorize: bool) -> dict[str, Any]:
+        """New tokens (and, for an authorization, a new refresh lifetime), as the platform answers."""
+        with self.lock:
+            self.generation += 1
+            now = self.now()
+            self.access_token = f"{self.token_prefix}token-{self.generation}"
+            self.refresh_token = f"{self.token_prefix}refresh-{self.generation}"
+            self.expired = False
+            self.access_expires_at = now + self.access_lifetime
+            if authorize:
+                self.refresh_expires_at, self.refresh_expired = now + self.refresh_lifetime, False
+            answer: dict[str, Any] = {
+                "access_token": self.access_token, "refresh_token": self.refresh_token, "code": "0",
+                "expires_in": self.access_lifetime, "expire_time": int(self.access_expires_at * 1000),
+                "request_id": "0ba2887315"}
+            if math.isfinite(self.refresh_expires_at):
+                answer["refresh_expires_in"] = max(0, int(self.refresh_expires_at - now))
+                answer["refresh_token_valid_time"] = int(self.refresh_expires_at * 1000)
+            if authorize:
+                answer.update(self.seller)
+            return answer
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -102,7 +158,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         url = urllib.parse.urlparse(self.path)
-        self._handle("GET", url.path, dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True)))
+        query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+        if url.path == "/oauth/authorize":
+            return self._authorize(query)
+        self._handle("GET", url.path, query)
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -112,16 +171,27 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self, verb: str, path: str, form: dict[str, str]) -> None:
         g = self.gateway
         with g.lock:
+            g.in_flight += 1
+            g.most_in_flight = max(g.most_in_flight, g.in_flight)
+        try:
+            self._answer(verb, path, form)
+        finally:
+            with g.lock:
+                g.in_flight -= 1
+
+    def _answer(self, verb: str, path: str, form: dict[str, str]) -> None:
+        g = self.gateway
+        with g.lock:
             g.requests.append({**form, "_path": path, "_verb": verb, "_at": f"{time.monotonic():.6f}"})
         if g.redirect_to and g.redirect_path in ("", path):
             return self._redirect(g.redirect_to + self.path)
-        if path == "/rest/auth/token/refresh" and verb == "POST":
+        if path in ("/rest/auth/token/refresh", "/rest/auth/token/create") and verb == "POST":
             with g.lock:
                 queued = g.answers.get(path) or []
                 instead = queued.pop(0) if queued else None
             if instead is not None:
                 return self._send_body(200, instead if isinstance(instead, bytes) else json.dumps(instead).encode())
-            return self._refresh(form)
+            return self._refresh(form) if path.endswith("refresh") else self._create(form)
         if path != "/sync":
             return self._send(404, {"error": "not found"})
         if (form.get("method") in GET_METHODS) != (verb == "GET"):
@@ -145,6 +215,9 @@ class Handler(BaseHTTPRequestHandler):
                 g.throttle -= 1
                 return self._error("ApiCallLimit", "Api access frequency exceeds the limit. this ban will last "
                                    f"{g.throttle_seconds} seconds")
+            if g.writes_before_quota is not None and form.get("method") in WRITE_METHODS:
+                g.quota_used = g.quota_used or g.writes_before_quota == 0
+                g.writes_before_quota -= not g.quota_used
             if g.quota_used:
                 return self._error("ApiCallLimit", "App call limit exceeded. this ban will last 86400 seconds")
             if g.isp_errors:
@@ -157,7 +230,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         if g.latency:
             g.release.wait(g.latency)
-        if g.expired or form.get("session") != g.access_token:
+        if g.expired or form.get("session") != g.access_token or g.now() >= g.access_expires_at:
             return self._error("IllegalAccessToken", "The specified access token is invalid or expired")
         method = form.get("method", "")
         with g.lock:
@@ -264,9 +337,37 @@ class Handler(BaseHTTPRequestHandler):
         if form.get("sign") != expected or form.get("refresh_token") != g.refresh_token:
             g.bad_signatures += form.get("sign") != expected
             return self._send(200, {"code": "InvalidRefreshToken", "message": "refresh token invalid"})
-        g.access_token, g.refresh_token, g.expired = "token-2", "refresh-2", False
-        self._send(200, {"access_token": g.access_token, "refresh_token": g.refresh_token, "expire_time": 0,
-                         "code": "0"})
+        if g.refresh_expired or g.now() >= g.refresh_expires_at:
+            return self._send(200, {"code": "IllegalRefreshToken", "message": "the refresh token has expired"})
+        self._send(200, g.token_answer(authorize=False))
+
+    def _create(self, form: dict[str, str]) -> None:
+        g = self.gateway
+        expected = sign(APP_SECRET, {k: v for k, v in form.items() if k != "sign"}, "/auth/token/create")
+        if form.get("sign") != expected or form.get("app_key") != APP_KEY:
+            g.bad_signatures += 1
+            return self._error("IncompleteSignature", "The request signature does not conform to platform standards")
+        with g.lock:
+            known = form.get("code", "") in g.codes
+            g.codes.discard(form.get("code", ""))
+        if not known:
+            return self._send(200, {"code": "InvalidCode", "message": "the authorization code is invalid or expired",
+                                    "request_id": "0b3"})
+        self._send(200, g.token_answer(authorize=True))
+
+    def _authorize(self, query: dict[str, str]) -> None:
+        """The seller signs in and allows the app: back to the redirect URI with a code and the state."""
+        g = self.gateway
+        with g.lock:
+            g.requests.append({**query, "_path": "/oauth/authorize", "_verb": "GET", "_at": f"{time.monotonic():.6f}"})
+        uri = query.get("redirect_uri", "")
+        if query.get("client_id") != APP_KEY or query.get("response_type") != "code" or not uri:
+            return self._send(400, {"error": "invalid_request"})
+        answer = {"error": "access_denied", "error_description": "the seller refused"} if g.deny else \
+            {"code": g.issue_code()}
+        answer["state"] = query.get("state", "")
+        location = uri + ("&" if "?" in uri else "?") + urllib.parse.urlencode(answer)
+        self._redirect(location)
 
     def _error(self, code: str, message: str) -> None:
         self._send(200, {"error_response": {"type": "ISV", "code": code, "msg": message, "request_id": "0b1"}})

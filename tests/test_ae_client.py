@@ -277,7 +277,7 @@ REFRESH = "/rest/auth/token/refresh"
     ({"code": "0", "access_token": "new-token", "expire_time": "tomorrow"}, "platform_bad_answer", "expire_time"),
     ([], "platform_bad_answer", "token answer should be an object"),
     (b"<html>", "platform_bad_answer", "not JSON"),
-    ({"code": "IllegalRefreshToken", "message": "expired"}, "platform_refused", "refresh token was refused"),
+    ({"code": "IllegalRefreshToken", "message": "expired"}, "ae_auth_expired", "refresh token was refused"),
     ({"error_response": {"code": "InvalidAppKey", "msg": "no"}}, "platform_refused", "refresh token was refused"),
 ])
 def test_a_token_answer_of_the_wrong_shape_is_named_without_the_tokens(server, answer, rule, words):

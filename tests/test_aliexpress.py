@@ -266,10 +266,13 @@ def test_push_killed_half_way_finishes_without_repeating(pulled, server, tmp_pat
            "SHEETSYNC_AE_ACCESS_TOKEN": g.access_token, "SHEETSYNC_AE_ENDPOINT": server.url}
     killed = subprocess.run([sys.executable, "-c", KILL_MID_PUSH, str(pulled), str(path)], env=env)
     assert killed.returncode == -signal.SIGKILL
-    assert len(g.calls("aliexpress.pop.choice.product.edit")) == 1      # one product written, then killed
+    # killed while journaling the first product written; the other may have been in flight (the push
+    # sends several products at once), and the next run must find it written rather than send it again
+    assert 1 <= len(g.calls("aliexpress.pop.choice.product.edit")) <= 2
     result = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server),
                                        settings=Settings())
-    assert (result.status, result.applied, result.already_applied) == ("applied", 1, 1)
+    assert (result.status, result.applied + result.already_applied) == ("applied", 2)
+    assert result.already_applied >= 1
     edited = [json.loads(r["pop_choice_product"])["product_id"] for r in g.calls("aliexpress.pop.choice.product.edit")]
     assert sorted(edited) == ["1005001", "1005002"]                      # each exactly once
     with Store.open(pulled) as handle:

@@ -58,7 +58,8 @@ class Target(Protocol):
     all_or_nothing: bool  # a failure inside `exclusive()` undoes everything applied inside it
 
     def exclusive(self) -> AbstractContextManager[Any]:
-        """Held around a run that writes: nothing else writes the store meanwhile."""
+        """Held around a run that writes: nothing else writes the store meanwhile. Includes the
+        store's write lock (`Store.write_lock`), which other sheetsync processes respect."""
 
     def read(self, edits: Sequence[Change]) -> list[object]:
         """The target's current value of each edit's SKU and field, aligned with `edits` (None for
@@ -74,9 +75,16 @@ class Target(Protocol):
     def pull(self, since: str | None = None, progress: Callable[[int], None] | None = None) -> PullResult:
         """Refresh the local catalog from the target (a platform); ConfigError where it cannot."""
 
+    def describe(self) -> dict[str, Any]:
+        """What `sheetsync status` shows of this target: its name under "target", and what a
+        platform adds (the connected seller, token validity, the last pull). Never a secret;
+        works on a target opened `offline`."""
 
-def open_target(name: str | None, store: Store, settings: Settings, client: object = None) -> Target:
-    """The target called `name`, or the store's own (the local catalog unless connected)."""
+
+def open_target(name: str | None, store: Store, settings: Settings, client: object = None, *,
+                offline: bool = False) -> Target:
+    """The target called `name`, or the store's own (the local catalog unless connected).
+    `offline`: only to `describe` it (no credentials needed, nothing sent)."""
     name = name or store.meta("target") or "local"
     if name == "local":
         from .local import LocalTarget
@@ -85,5 +93,5 @@ def open_target(name: str | None, store: Store, settings: Settings, client: obje
     if name == "aliexpress":
         from .aliexpress import connect
 
-        return connect(store, settings, client)
+        return connect(store, settings, client, offline=offline)
     raise ConfigError("target_unknown", value=name, allowed=", ".join(TARGETS))

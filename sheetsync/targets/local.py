@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -26,10 +26,16 @@ class LocalTarget:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def exclusive(self) -> AbstractContextManager[Any]:
-        """The store's write transaction, held from before the catalog is read until the changes
-        are committed, so what an import compares against cannot change underneath it."""
-        return self.store.transaction()
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """The store's write lock (which other sheetsync processes respect) and its write
+        transaction, held from before the catalog is read until the changes are committed, so
+        what an import compares against cannot change underneath it."""
+        with self.store.write_lock(), self.store.transaction():
+            yield
+
+    def describe(self) -> dict[str, Any]:
+        return {"target": self.name}
 
     def read(self, edits: Sequence[Change]) -> list[object]:
         catalog = self.store.catalog_frame()

@@ -336,6 +336,17 @@ class TokenAnswer(Answer):
     refresh_token_valid_time: EpochMs | None = None
 
 
+class AuthAnswer(TokenAnswer):
+    """/auth/token/create: the tokens, and who granted them (the seller's account)."""
+
+    user_id: OptionalCode = None
+    seller_id: OptionalCode = None
+    user_nick: Text | None = None
+    account: Text | None = None
+    account_platform: Text | None = None
+    locale: Text | None = None
+
+
 # -- reading an answer ---------------------------------------------------------------------------------
 def _finite(text: str) -> float:
     number = float(text)

@@ -6,14 +6,23 @@ real run's). Writes send one product per call with absolute values, the product 
 the sheet's changes, so a resend can never add twice; each product's success is journaled at
 once. A write whose outcome is unknown (timeout, dropped connection) is settled by reading the
 product again, never by sending it again.
+
+Pace: products are read and written by a small pool of threads (`workers_for`), so a push runs
+at the platform's rate limit rather than at one call per round trip; the client's one shared
+rate limit and ban keep every thread within the limit. The store's SQLite connection belongs to
+the calling thread: workers only call the platform and compute, and return what they found; the
+calling thread journals each product as its result arrives and keeps refreshed tokens.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -25,7 +34,8 @@ from ...diff import Outcome, decide
 from ...errors import ConfigError, TargetUnavailable
 from ...results import Change, Issue, PullResult, PushResult
 from .. import Applied, Journal
-from .client import AmbiguousWrite, Client, Credentials
+from . import auth
+from .client import AmbiguousWrite, Client
 from .mapping import _editable, desired_product, product_rows, shared_warehouse_problems
 
 if TYPE_CHECKING:
@@ -35,8 +45,9 @@ if TYPE_CHECKING:
 # Keys of the store's meta table that belong to this target, and the store's own target.
 TARGET_KEY = "target"
 WAREHOUSES_KEY, LAST_PULL_KEY = "ae_warehouses", "ae_last_pull"
-ACCESS_TOKEN_KEY, REFRESH_TOKEN_KEY = "ae_access_token", "ae_refresh_token"
+PULLED_AT_KEY = "ae_pulled_at"  # when the last successful pull finished (ISO, UTC)
 PAGE_SIZE = 50
+MAX_WORKERS = 16
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # gmt_modified_start carries no stated time zone, and the platform's trade APIs use US Pacific
 # time: an incremental pull starts this long before the last one, which covers any zone.
@@ -50,28 +61,52 @@ class PushOutcome:
     message: str | None = None
 
 
-def connect(store: Store, settings: Settings, client: Client | None = None) -> AliExpressTarget:
-    """The AliExpress target of this store: credentials from the environment (tokens refreshed
-    since then are kept in the store and win over the environment's), countries and the
-    country → JIT warehouse mapping from the last pull."""
+def connect(store: Store, settings: Settings, client: Client | None = None, *,
+            offline: bool = False) -> AliExpressTarget:
+    """The AliExpress target of this store: the app's credentials from the environment, the
+    seller's tokens from the store (`sheetsync auth`) unless the environment overrides them
+    (auth.seller_credentials), countries and the country → JIT warehouse mapping from the last
+    pull. `offline`: a target that only describes itself (no credentials needed, no call made)."""
+    if offline:
+        return AliExpressTarget(None, store, settings.country_warehouses)
+    origin = None
     if client is None:
-        credentials = Credentials.from_env(os.environ)
-        if credentials is None:
-            raise ConfigError("ae_credentials_missing")
-        credentials.access_token = store.meta(ACCESS_TOKEN_KEY) or credentials.access_token
-        credentials.refresh_token = store.meta(REFRESH_TOKEN_KEY) or credentials.refresh_token
-        client = Client(credentials, rate_limit=settings.rate_limit_per_second,
-                        connect_timeout=settings.connect_timeout, read_timeout=settings.read_timeout,
-                        deadline=settings.request_deadline)
+        client, origin = auth.store_client(store, settings, os.environ)
+    target = AliExpressTarget(client, store, settings.country_warehouses)
     if client.on_tokens is None:
-        client.on_tokens = lambda access, refresh: _keep_tokens(store, access, refresh)
-    return AliExpressTarget(client, store, settings.country_warehouses)
+        keeper = _TokenKeeper(store, client, origin if origin is not None else
+                              auth.token_origin(store, client.credentials.access_token, os.environ))
+        client.on_tokens = keeper
+        target.keep_tokens = keeper.flush
+    return target
 
 
-def _keep_tokens(store: Store, access: str, refresh: str | None) -> None:
-    store.set_meta(ACCESS_TOKEN_KEY, access)
-    if refresh:
-        store.set_meta(REFRESH_TOKEN_KEY, refresh)
+def workers_for(rate_limit: float) -> int:
+    """Threads enough to keep `rate_limit` calls a second going when a call takes up to a second
+    (a distant gateway), and never more than MAX_WORKERS: the rate limit, not the pool, sets the
+    pace."""
+    return max(2, min(MAX_WORKERS, math.ceil(rate_limit)))
+
+
+class _TokenKeeper:
+    """Keeps tokens the client refreshed. The store's connection belongs to the thread that
+    opened it: a refresh made there is kept at once; one made by a worker waits for `flush`,
+    which that thread calls as results come in."""
+
+    def __init__(self, store: Store, client: Client, origin: str) -> None:
+        self.store, self.client, self.origin = store, client, origin
+        self.owner = threading.get_ident()
+        self.pending = False
+
+    def __call__(self, access: str, refresh: str | None) -> None:
+        self.pending = True
+        if threading.get_ident() == self.owner:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.pending = False
+            auth.keep_tokens(self.store, self.client.credentials, self.origin)
 
 
 class AliExpressTarget:
@@ -80,15 +115,29 @@ class AliExpressTarget:
     name = "aliexpress"
     all_or_nothing = False
 
-    def __init__(self, client: Client, store: Store, configured: Mapping[str, str] | None = None) -> None:
-        self.client = client
+    def __init__(self, client: Client | None, store: Store, configured: Mapping[str, str] | None = None) -> None:
+        self.client: Client = client  # type: ignore[assignment]  # None only for a target that describes itself
         self.store = store
         self.configured = dict(configured or {})  # country → warehouse from sheetsync.toml
         self._read: dict[str, dict[str, Any]] = {}  # product_id → the product as last read
+        self.keep_tokens: Callable[[], None] = lambda: None  # keeps tokens a worker refreshed (connect sets it)
+        self.workers = workers_for(client.limiter.per_second) if client is not None else 1
+        self._stop = threading.Event()  # set when the platform became unusable: workers send nothing more
 
     # -- the Target protocol -------------------------------------------------------------------
     def exclusive(self) -> AbstractContextManager[Any]:
-        return nullcontext()
+        """The store's write lock: a push journals each product in its own transaction, so no
+        SQLite transaction can span it; another sheetsync process waits for the lock."""
+        return self.store.write_lock()
+
+    def describe(self) -> dict[str, Any]:
+        """The connected seller, where the tokens come from and until when they are valid, and
+        the last pull. Never a token."""
+        last_pull = self.store.meta(LAST_PULL_KEY)
+        return {"target": self.name, **auth.describe(self.store, os.environ),
+                "last_pull": self.store.meta(PULLED_AT_KEY), "watermark": last_pull,
+                "next_pull_from": _overlapped(last_pull),
+                "warehouses": json.loads(self.store.meta(WAREHOUSES_KEY) or "{}")}
 
     @property
     def countries(self) -> list[str]:
@@ -108,8 +157,9 @@ class AliExpressTarget:
         and a change to it is refused by `check`."""
         countries, warehouse_of = self.countries, self.warehouse_of
         values: dict[str, dict[str, dict[str, Any]]] = {}
-        for product_id in dict.fromkeys(c.product_id for c in edits):
-            values[product_id] = self._reread(product_id, countries, warehouse_of)
+        for product_id, (raw, skus) in self._in_order(lambda pid: _fetch(self.client, pid, countries, warehouse_of),
+                                                      dict.fromkeys(c.product_id for c in edits)):
+            self._read[product_id], values[product_id] = raw, skus
         mirror = self.store.catalog_frame() if any(c.field == "title" for c in edits) else None
         return [mirror.at[c.sku_id, "title"] if c.field == "title" and mirror is not None and c.sku_id in mirror.index
                 else values[c.product_id].get(c.sku_id, {}).get(c.field) for c in edits]
@@ -141,23 +191,42 @@ class AliExpressTarget:
         journaled, the rest is marked failed, and the next run sends only that."""
         journal.mirror(already)  # an interrupted run may have written them on the platform only
         applied = Applied()
-        try:
-            for product_id, group in _by_product(changes).items():
-                wanted: dict[str, dict[str, Any]] = {}
-                for change in group:
-                    wanted.setdefault(change.sku_id, {})[change.field] = change.after
-                outcome = self._write(product_id, wanted, {(c.sku_id, c.field): c.base for c in group})
+        countries, warehouse_of = self.countries, self.warehouse_of
+        groups = _by_product(changes)
+        wanted_of = {product_id: _wanted(group) for product_id, group in groups.items()}
+        results: dict[str, list[PushResult]] = {}
+        with self._pool() as pool:
+            futures = {pool.submit(self._write, product_id, wanted_of[product_id],
+                                   {(c.sku_id, c.field): c.base for c in group}, countries, warehouse_of): product_id
+                       for product_id, group in groups.items()}
+            for future in as_completed(futures):
+                self.keep_tokens()
+                if future.cancelled():
+                    continue
+                product_id, group = futures[future], groups[futures[future]]
+                try:
+                    written = future.result()
+                except TargetUnavailable as exc:
+                    applied.stopped = applied.stopped or exc
+                    self._stop.set()  # what has not started is not sent; what is in flight is still recorded
+                    for other in futures:
+                        other.cancel()
+                    continue
+                if written is None:  # not sent: the push had stopped
+                    continue
+                outcome, sent = written
+                if sent is not None:
+                    self._read[product_id] = sent
                 for change in group:
                     change.result = outcome.status
                 if outcome.status == "applied":
                     journal.record(group)
-                applied.results += [PushResult(product_id, sku, outcome.status, outcome.code, outcome.message)
-                                    for sku in wanted]
-        except TargetUnavailable as exc:
-            applied.stopped = exc
+                results[product_id] = [PushResult(product_id, sku, outcome.status, outcome.code, outcome.message)
+                                       for sku in wanted_of[product_id]]
         for change in changes:
             if change.result == "planned":
                 change.result = "failed"
+        applied.results = [push for product_id in groups for push in results.get(product_id, [])]
         return applied
 
     # -- pull --------------------------------------------------------------------------------------
@@ -171,18 +240,18 @@ class AliExpressTarget:
             self.store.set_countries(countries)
         self.store.set_meta(WAREHOUSES_KEY, json.dumps(mapping))
         window = since or _overlapped(self.store.meta(LAST_PULL_KEY))
-        listed = list(self._listed(window))
+        listed = dict(self._listed(window))
         added = updated = 0
         codes = self.countries
-        for product_id, title in listed:
-            product, skus, prices = product_rows(self.client.product(product_id), title, codes, mapping)
+        for _, (product, skus, prices) in self._in_order(
+                lambda pid: product_rows(self.client.product(pid), listed[pid], codes, mapping), listed):
             a, u = self.store.upsert_catalog([product], skus)
             added, updated = added + a, updated + u
             self.store.set_platform_prices(prices)
             if progress:
                 progress(1)
-        self.store.set_meta(LAST_PULL_KEY, started)
-        self.store.set_meta(TARGET_KEY, self.name)  # from now on the store's imports go to the platform
+        self.store.set_metas({LAST_PULL_KEY: started, PULLED_AT_KEY: datetime.now(UTC).isoformat(timespec="seconds"),
+                              TARGET_KEY: self.name})  # from now on the store's imports go to the platform
         return PullResult(len(listed), added, updated, self.client.calls, window)
 
     def _supported(self) -> tuple[list[Country], dict[str, str]]:
@@ -215,31 +284,44 @@ class AliExpressTarget:
                 return
             page += 1
 
-    # -- one product -------------------------------------------------------------------------------
-    def _reread(self, product_id: str, countries: list[str], warehouse_of: Mapping[str, str]
-                ) -> dict[str, dict[str, Any]]:
-        """The product as the platform has it now (kept for the write), its SKUs as canonical
-        values by field key."""
-        raw = self.client.product(product_id)
-        self._read[product_id] = raw
-        _, skus, _ = product_rows(raw, "", countries, warehouse_of)
-        values = {}
-        for sku in skus:
-            row = {k: v for k, v in sku.items() if k not in ("stock", "product_id", "sku_id", "variant")}
-            row.update({f"stock_{c}": q for c, q in sku["stock"].items()})
-            values[sku["sku_id"]] = row
-        return values
+    # -- the pool -----------------------------------------------------------------------------------
+    @contextmanager
+    def _pool(self) -> Iterator[ThreadPoolExecutor]:
+        """Worker threads for one batch of calls. Leaving it (normally or not) cancels what has not
+        started and waits for what has: no thread outlives the run that made it."""
+        self._stop.clear()
+        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sheetsync-aliexpress")
+        try:
+            yield pool
+        finally:
+            self._stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            self.keep_tokens()
 
+    def _in_order(self, work: Callable[[str], Any], product_ids: Iterable[str]) -> Iterator[tuple[str, Any]]:
+        """(product_id, work(product_id)) for each product, in the given order, computed by the
+        pool. The first failure is raised as soon as it is met; nothing more is started then."""
+        with self._pool() as pool:
+            futures: list[tuple[str, Future[Any]]] = [(pid, pool.submit(work, pid)) for pid in product_ids]
+            for product_id, future in futures:
+                result = future.result()
+                self.keep_tokens()
+                yield product_id, result
+
+    # -- one product -------------------------------------------------------------------------------
     def _write(self, product_id: str, wanted: Mapping[str, Mapping[str, Any]],
-               base_of: Mapping[tuple[str, str], Any]) -> PushOutcome:
+               base_of: Mapping[tuple[str, str], Any], countries: list[str], warehouse_of: Mapping[str, str]
+               ) -> tuple[PushOutcome, dict[str, Any] | None] | None:
         """Send the wanted values ({sku_id: {field: value}}) for one product: stocks.update when
         only stock changes and participation stays, else product.edit with the whole product.
-        `base_of` holds each value's base ((sku_id, field) → value), to settle an unknown outcome."""
-        countries, warehouse_of = self.countries, self.warehouse_of
+        `base_of` holds each value's base ((sku_id, field) → value), to settle an unknown outcome.
+        Runs on a worker: touches no store. Returns the outcome and the product as the platform
+        now holds it (None when unknown); None when the push had stopped before it was sent."""
+        if self._stop.is_set():
+            return None
         raw = self._read.get(product_id)
         if raw is None:
-            self._reread(product_id, countries, warehouse_of)
-            raw = self._read[product_id]
+            raw, _ = _fetch(self.client, product_id, countries, warehouse_of)
         desired = desired_product(raw, wanted, countries, warehouse_of)
         stock_only = all(k.startswith("stock_") for fields in wanted.values() for k in fields)
         same_countries = desired.get("joined_country_list") == raw.get("joined_country_list")
@@ -254,15 +336,36 @@ class AliExpressTarget:
         except AmbiguousWrite as exc:
             # Settled by the change rule against the product as it is now: written only if every
             # value is already there. Resending could apply a stale product over a newer one.
-            now = self._reread(product_id, countries, warehouse_of)
+            again, now = _fetch(self.client, product_id, countries, warehouse_of)
             if all(decide(base_of.get((sku, k)), v, now.get(sku, {}).get(k)) == Outcome.ALREADY_APPLIED
                    for sku, fields in wanted.items() for k, v in fields.items()):
-                return PushOutcome("applied")
-            return PushOutcome("failed", exc.code, exc.detail)
+                return PushOutcome("applied"), again
+            return PushOutcome("failed", exc.code, exc.detail), again
         if result.success:
-            self._read[product_id] = desired
-            return PushOutcome("applied")
-        return PushOutcome("rejected", result.code, result.message)
+            return PushOutcome("applied"), desired
+        return PushOutcome("rejected", result.code, result.message), None
+
+
+def _fetch(client: Client, product_id: str, countries: list[str], warehouse_of: Mapping[str, str]
+           ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The product as the platform has it now, and its SKUs as canonical values by field key.
+    Pure apart from the call: safe on a worker thread."""
+    raw = client.product(product_id)
+    _, skus, _ = product_rows(raw, "", countries, warehouse_of)
+    values = {}
+    for sku in skus:
+        row = {k: v for k, v in sku.items() if k not in ("stock", "product_id", "sku_id", "variant")}
+        row.update({f"stock_{c}": q for c, q in sku["stock"].items()})
+        values[sku["sku_id"]] = row
+    return raw, values
+
+
+def _wanted(group: Sequence[Change]) -> dict[str, dict[str, Any]]:
+    """{sku_id: {field: value}} of one product's changes."""
+    wanted: dict[str, dict[str, Any]] = {}
+    for change in group:
+        wanted.setdefault(change.sku_id, {})[change.field] = change.after
+    return wanted
 
 
 def _by_product(changes: list[Change]) -> dict[str, list[Change]]:

@@ -6,7 +6,13 @@ timestamp in ms, sign_method=sha256, session, format=json, simplify=false) and b
 parameters (objects as JSON strings), signed with HMAC-SHA256 over the sorted key+value pairs,
 upper-case hex. The verb is the one the official SDK declares: GET (everything in the query
 string) for info.query and products.list, POST (a form body) for the others. Token refresh goes
-to {endpoint}/rest/auth/token/refresh, whose signature is prefixed with the API path.
+to {endpoint}/rest/auth/token/refresh and the authorization code's exchange to
+{endpoint}/rest/auth/token/create, whose signatures are prefixed with the API path.
+
+Tokens: an access token known to expire (`Credentials.access_expires`) is refreshed shortly
+before it does, once for every thread, not only after the gateway refused it. When it cannot be
+refreshed (no refresh token, or the refresh token expired or was refused), the call stops with
+`AuthorizationExpired`, whose sentence names the command that connects the store again.
 
 Answers: every answer is parsed by its model in `answers` before anything reads it; an answer
 of the wrong shape is a `PlatformError` (rule platform_bad_answer) naming the method and the
@@ -62,6 +68,8 @@ PRODUCT_QUERY = "aliexpress.pop.choice.product.query"
 PRODUCT_EDIT = "aliexpress.pop.choice.product.edit"
 STOCKS_UPDATE = "aliexpress.pop.choice.product.stocks.update"
 TOKEN_REFRESH = "/auth/token/refresh"
+TOKEN_CREATE = "/auth/token/create"
+REFRESH_AHEAD = 300.0   # seconds before the access token expires that it is refreshed
 _BAN = re.compile(r"last\s+(\d{1,9})\s+second", re.IGNORECASE)
 PACE_MARGIN = 0.05      # seconds added to every one-second window: calls spaced exactly at the limit by the
 #                         client may arrive closer together at the gateway (network and scheduling jitter)
@@ -90,6 +98,14 @@ class PlatformError(TargetUnavailable):
     def __init__(self, code: str, message: str, *, rule: str = "platform_refused", **params: object) -> None:
         super().__init__(rule, code=code, detail=message, **params)
         self.text = message
+
+
+class AuthorizationExpired(PlatformError):
+    """The seller's authorization cannot be used any more (the access token expired and cannot
+    be refreshed): only a new authorization helps. `command` is what to run, with the store."""
+
+    def __init__(self, code: str, message: str, command: str) -> None:
+        super().__init__(code, message, rule="ae_auth_expired", command=command)
 
 
 class AmbiguousWrite(PlatformError):
@@ -163,6 +179,8 @@ class Credentials:
     access_token: str
     refresh_token: str | None = None
     endpoint: str = DEFAULT_ENDPOINT
+    access_expires: float | None = None   # epoch seconds; None: unknown (tokens from the environment)
+    refresh_expires: float | None = None
 
     def __post_init__(self) -> None:
         self.endpoint = checked_endpoint(self.endpoint)
@@ -180,6 +198,15 @@ class Credentials:
         return cls(env["SHEETSYNC_AE_APP_KEY"], env["SHEETSYNC_AE_APP_SECRET"], env["SHEETSYNC_AE_ACCESS_TOKEN"],
                    env.get("SHEETSYNC_AE_REFRESH_TOKEN") or None, env.get("SHEETSYNC_AE_ENDPOINT") or DEFAULT_ENDPOINT)
 
+    @classmethod
+    def app_from_env(cls, env: Mapping[str, str]) -> Credentials | None:
+        """The app's credentials alone (no seller token yet: `sheetsync auth`, or tokens kept in
+        the store); None when the app key or secret is missing."""
+        if not (env.get("SHEETSYNC_AE_APP_KEY") and env.get("SHEETSYNC_AE_APP_SECRET")):
+            return None
+        return cls(env["SHEETSYNC_AE_APP_KEY"], env["SHEETSYNC_AE_APP_SECRET"], "",
+                   endpoint=env.get("SHEETSYNC_AE_ENDPOINT") or DEFAULT_ENDPOINT)
+
 
 # -- pace ----------------------------------------------------------------------------------------------
 class RateLimiter:
@@ -191,6 +218,7 @@ class RateLimiter:
     def __init__(self, per_second: float, clock: Callable[[], float], sleep: Callable[[float], None],
                  margin: float = 0.0) -> None:
         self.margin = margin
+        self.per_second = per_second
         self.interval = 1.0 / per_second * (1 + 1e-9) if per_second > 0 else 0.0
         self.window = max(1, int(per_second)) if per_second > 0 else 0
         self.clock, self.sleep = clock, sleep
@@ -261,7 +289,8 @@ class Client:
                  read_timeout: float = 30.0, retries: int = 4, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic,
                  on_tokens: Callable[[str, str | None], None] | None = None,
-                 deadline: float = DEFAULT_DEADLINE, max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES) -> None:
+                 deadline: float = DEFAULT_DEADLINE, max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
+                 wall_clock: Callable[[], float] = time.time, auth_command: str = "sheetsync auth") -> None:
         from .transport import Transport  # here, not at the top: only commands that talk to the platform pay for
         # requests and pydantic (~0.3 s together)
 
@@ -273,6 +302,8 @@ class Client:
         self.clock = clock
         self.limiter = RateLimiter(rate_limit, clock, sleep, PACE_MARGIN)
         self.on_tokens = on_tokens
+        self.wall_clock = wall_clock  # epoch seconds, for token expiry (the pace uses `clock`)
+        self.auth_command = auth_command  # named when the authorization has expired
         self.calls = 0
         self._count_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
@@ -373,6 +404,7 @@ class Client:
         failures = throttled = 0
         refreshed = False
         while True:
+            self._fresh_token()
             self._wait_turn(count=True)
             token = self.credentials.access_token
             signed = self._signed(method, params, token)
@@ -420,6 +452,8 @@ class Client:
                 self._refresh_once(token)
                 refreshed = True
                 continue
+            if verdict == "token" and not self._can_refresh():
+                raise AuthorizationExpired(error.code, error.text or error.code, self.auth_command)
             if verdict in ("token", "fatal"):
                 raise PlatformError(error.code, error.text or error.code)
             if verdict == "rejected":
@@ -476,6 +510,22 @@ class Client:
         return body
 
     # -- tokens --------------------------------------------------------------------------------------
+    def _can_refresh(self) -> bool:
+        expires = self.credentials.refresh_expires
+        return bool(self.credentials.refresh_token) and (expires is None or self.wall_clock() < expires)
+
+    def _fresh_token(self) -> None:
+        """Refresh an access token about to expire before it is used; stop with the command that
+        connects the store again when it has expired and cannot be refreshed."""
+        expires = self.credentials.access_expires
+        if expires is None or self.wall_clock() < expires - REFRESH_AHEAD:
+            return
+        if self._can_refresh():
+            self._refresh_once(self.credentials.access_token)
+        elif self.wall_clock() >= expires:
+            raise AuthorizationExpired("AccessTokenExpired", "the access token has expired and the refresh token "
+                                       "cannot renew it", self.auth_command)
+
     def _refresh_once(self, token_used: str) -> None:
         """Refresh unless another thread already did since `token_used` was refused."""
         with self._refresh_lock:
@@ -485,28 +535,73 @@ class Client:
     def refresh(self) -> None:
         """Exchange the refresh token for new tokens, and hand them to on_tokens."""
         from . import answers
-        from .transport import Fault
 
-        body = {"app_key": self.credentials.app_key, "refresh_token": self.credentials.refresh_token or "",
-                "timestamp": str(int(time.time() * 1000)), "sign_method": "sha256"}
-        body["sign"] = sign(self.credentials.app_secret, body, TOKEN_REFRESH)
-        self._wait_turn(count=False)
-        try:
-            reply = self.transport.exchange("POST", f"{self.credentials.endpoint}/rest{TOKEN_REFRESH}", form=body,
-                                            deadline=self.deadline)
-        except Fault as fault:
-            raise self._fault_error(TOKEN_REFRESH, fault, False) from None
-        refused = PlatformError("RefreshFailed", "the access token expired and the refresh token was refused")
-        try:
-            payload = answers.decode(reply.body)
-            if answers.gateway_error(payload) is not None:
-                raise refused
-            if isinstance(payload, dict) and payload.get("code") not in (None, "", "0", 0):
-                raise refused
-            tokens = answers.parse(answers.TokenAnswer, payload, "token answer", echo=False)
-        except answers.AnswerError as exc:
-            raise self._bad(TOKEN_REFRESH, exc.detail) from None
+        tokens = self._system_call(TOKEN_REFRESH, {"refresh_token": self.credentials.refresh_token or ""},
+                                   answers.TokenAnswer)
         self.credentials.access_token = tokens.access_token
         self.credentials.refresh_token = tokens.refresh_token or self.credentials.refresh_token
+        self.credentials.access_expires, refresh_expires = token_expiry(tokens, self.wall_clock())
+        self.credentials.refresh_expires = refresh_expires or self.credentials.refresh_expires
         if self.on_tokens:
             self.on_tokens(self.credentials.access_token, self.credentials.refresh_token)
+
+    def create_token(self, code: str) -> dict[str, Any]:
+        """Exchange an authorization code (OAuth code flow) for the seller's tokens: the answer
+        of /auth/token/create as a dict (tokens, expiries, seller id and nick)."""
+        from . import answers
+
+        return self._system_call(TOKEN_CREATE, {"code": code}, answers.AuthAnswer).model_dump(exclude_none=True)
+
+    def _system_call(self, path: str, params: Mapping[str, str], model: type) -> Any:
+        """One signed call to a /rest system API (tokens): its top-level answer parsed by `model`,
+        never echoing a value of it in an error (they are tokens)."""
+        from . import answers
+        from .transport import Fault
+
+        body = {"app_key": self.credentials.app_key, **params,
+                "timestamp": str(int(time.time() * 1000)), "sign_method": "sha256"}
+        body["sign"] = sign(self.credentials.app_secret, body, path)
+        self._wait_turn(count=False)
+        try:
+            reply = self.transport.exchange("POST", f"{self.credentials.endpoint}/rest{path}", form=body,
+                                            deadline=self.deadline)
+        except Fault as fault:
+            raise self._fault_error(path, fault, False) from None
+        try:
+            payload = answers.decode(reply.body)
+            error = answers.gateway_error(payload)
+            refused = isinstance(payload, dict) and payload.get("code") not in (None, "", "0", 0)
+            if error is None and not refused:
+                return answers.parse(model, payload, "token answer", echo=False)
+        except answers.AnswerError as exc:
+            raise self._bad(path, exc.detail) from None
+        code = error.code if error is not None else _shown_code(payload.get("code"))
+        if path == TOKEN_CREATE:
+            text = error.text if error is not None else str(payload.get("message") or "")
+            for value in params.values():  # never echo the code sent, should the platform quote it
+                text = text.replace(value, "***") if value else text
+            text = text[:200]
+            raise PlatformError(code, text or code, rule="ae_auth_refused", command=self.auth_command)
+        if error is not None and _verdict(error, False) in ("fatal", "throttled", "failure"):
+            # the app's credentials or the platform, not the seller's authorization
+            raise PlatformError("RefreshFailed", f"the access token expired and the refresh token was refused "
+                                f"({code})")
+        raise AuthorizationExpired("RefreshFailed", f"the access token expired and the refresh token was refused "
+                                   f"({code})", self.auth_command)
+
+
+def token_expiry(tokens: Any, now: float) -> tuple[float | None, float | None]:
+    """When the access and the refresh token expire (epoch seconds), from a token answer's
+    absolute times (epoch ms) or, failing those, its lifetimes (seconds from now)."""
+    def when(at_ms: int | None, lifetime: int | None) -> float | None:
+        if at_ms:
+            return at_ms / 1000
+        return now + lifetime if lifetime else None
+
+    return (when(tokens.expire_time, tokens.expires_in),
+            when(tokens.refresh_token_valid_time, tokens.refresh_expires_in))
+
+
+def _shown_code(value: Any) -> str:
+    text = str(value)[:40]
+    return text if text.isprintable() else "?"
