@@ -50,6 +50,16 @@ class Workbook:
         return path
 
 
+def exported_with_edits(store: Path, folder: Path, edits: dict[tuple[str, str], Any]) -> Path:
+    """Export the store (no preview columns) and make the edits {(sku_id, field key): value}, as a
+    seller would in Excel; the edited copy is `folder/edited.xlsx`."""
+    sheetsync.export_catalog(store, folder / "catalog.xlsx", preview=[])
+    wb = Workbook(folder / "catalog.xlsx")
+    for (sku, key), value in edits.items():
+        wb.set(sku, key, value)
+    return wb.save(folder / "edited.xlsx")
+
+
 @pytest.fixture(scope="session")
 def sample_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "sample.db"

@@ -523,17 +523,24 @@ def test_the_deadline_covers_every_attempt_of_a_call(server):
     assert 2 <= len(server.gateway.calls(QUERY)) <= 4  # ~0.7 s of 0.25 s attempts, not 11 attempts
 
 
-def test_an_endless_answer_costs_bounded_memory(server):
-    server.gateway.endless = 1
-    client = client_for(server, max_answer_bytes=2**20)
+def refusal_and_peak_memory(call) -> tuple[TargetUnavailable, int]:
+    """The TargetUnavailable a client call ends with, and the peak memory Python allocated meanwhile
+    (the test gateway runs in this process, so its own buffers must be built before)."""
     tracemalloc.start()
     try:
         with pytest.raises(TargetUnavailable) as caught:
-            client.info()
+            call()
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert caught.value.rule == "platform_bad_answer" and "longer than the 1,048,576 bytes" in str(caught.value)
+    return caught.value, peak
+
+
+def test_an_endless_answer_costs_bounded_memory(server):
+    server.gateway.endless = 1
+    client = client_for(server, max_answer_bytes=2**20)
+    refusal, peak = refusal_and_peak_memory(client.info)
+    assert refusal.rule == "platform_bad_answer" and "longer than the 1,048,576 bytes" in str(refusal)
     assert peak < 4 * 2**20, peak
 
 
@@ -541,14 +548,8 @@ def test_a_small_gzip_that_inflates_to_64_mb_is_cut_at_the_cap(server):
     server.gateway.gzip_bomb = 1
     client = client_for(server, max_answer_bytes=2**20)
     ae_server.gzip_bomb()  # built before measuring: the gateway lives in this process
-    tracemalloc.start()
-    try:
-        with pytest.raises(TargetUnavailable) as caught:
-            client.info()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert caught.value.rule == "platform_bad_answer" and "decompressed" in str(caught.value)
+    refusal, peak = refusal_and_peak_memory(client.info)
+    assert refusal.rule == "platform_bad_answer" and "decompressed" in str(refusal)
     assert peak < 4 * 2**20, peak
 
 

@@ -19,7 +19,7 @@ from sheetsync.config import Settings
 from sheetsync.store import Store
 from sheetsync.targets.aliexpress import Client, Credentials, sign
 from tests.ae_server import APP_KEY, APP_SECRET, Server, make_product, make_sku
-from tests.conftest import Workbook
+from tests.conftest import exported_with_edits
 
 
 def test_signature_vectors():
@@ -72,13 +72,6 @@ def pulled(tmp_path, server):
     return store
 
 
-def export_and_edit(store, tmp_path, edits):
-    sheetsync.export_catalog(store, tmp_path / "ae.xlsx", preview=[])
-    wb = Workbook(tmp_path / "ae.xlsx")
-    for (sku, key), value in edits.items():
-        wb.set(sku, key, value)
-    return wb.save(tmp_path / "ae-edited.xlsx")
-
 
 def test_pull_pages_and_maps_the_platform(pulled, server):
     g = server.gateway
@@ -109,7 +102,7 @@ def test_second_pull_with_nothing_changed_changes_nothing(pulled, server):
 def test_push_changes_exactly_the_edited_fields(pulled, server, tmp_path):
     g = server.gateway
     untouched = json.dumps(g.products["1005003"], sort_keys=True)
-    path = export_and_edit(pulled, tmp_path, {
+    path = exported_with_edits(pulled, tmp_path, {
         ("2001", "seller_price"): 19.90, ("2001", "weight_kg"): 0.125,
         ("2003", "stock_US"): 30,                                  # stock only → stocks.update
         ("2001", "stock_ES"): 40, ("2002", "stock_ES"): 40,        # joins Spain → product.edit
@@ -137,7 +130,7 @@ def test_push_changes_exactly_the_edited_fields(pulled, server, tmp_path):
 
 
 def test_throttled_calls_are_retried(pulled, server, tmp_path):
-    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10})
+    path = exported_with_edits(pulled, tmp_path, {("2001", "seller_price"): 19.10})
     server.gateway.throttle = 3
     sleeps = Sleeps()
     result = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server, sleeps=sleeps))
@@ -147,7 +140,7 @@ def test_throttled_calls_are_retried(pulled, server, tmp_path):
 
 def test_rejected_product_exits_3_and_the_rerun_finishes_it(pulled, server, tmp_path):
     g = server.gateway
-    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 17.90, ("2003", "seller_price"): 10.50})
+    path = exported_with_edits(pulled, tmp_path, {("2001", "seller_price"): 17.90, ("2003", "seller_price"): 10.50})
     g.reject["1005001"] = "PRICE_LOWER_THAN_REFERENCE"
     result = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server),
                                        report=tmp_path / "r.xlsx")
@@ -164,7 +157,7 @@ def test_rejected_product_exits_3_and_the_rerun_finishes_it(pulled, server, tmp_
 
 
 def test_wrong_secret_gives_one_clear_error_and_changes_nothing(pulled, server, tmp_path):
-    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10})
+    path = exported_with_edits(pulled, tmp_path, {("2001", "seller_price"): 19.10})
     with Store.open(pulled) as handle:
         before = handle.catalog_frame()
     result = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server, "wrong"))
@@ -177,7 +170,7 @@ def test_wrong_secret_gives_one_clear_error_and_changes_nothing(pulled, server, 
 
 
 def test_expired_token_is_refreshed_once_and_kept(pulled, server, tmp_path):
-    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10})
+    path = exported_with_edits(pulled, tmp_path, {("2001", "seller_price"): 19.10})
     server.gateway.expired = True
     result = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server))
     assert result.status == "applied"
@@ -187,7 +180,7 @@ def test_expired_token_is_refreshed_once_and_kept(pulled, server, tmp_path):
 
 
 def test_dropped_connection_after_a_write_is_not_written_twice(pulled, server, tmp_path):
-    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10})
+    path = exported_with_edits(pulled, tmp_path, {("2001", "seller_price"): 19.10})
     server.gateway.drop_after_write = 1
     result = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server))
     assert result.status == "applied"
@@ -195,7 +188,7 @@ def test_dropped_connection_after_a_write_is_not_written_twice(pulled, server, t
 
 
 def test_5xx_and_stalled_reads_are_retried(pulled, server, tmp_path):
-    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10})
+    path = exported_with_edits(pulled, tmp_path, {("2001", "seller_price"): 19.10})
     server.gateway.fail_5xx = 2
     server.gateway.stall = 1
     result = sheetsync.import_workbook(pulled, path, target="aliexpress",
@@ -204,14 +197,14 @@ def test_5xx_and_stalled_reads_are_retried(pulled, server, tmp_path):
 
 
 def test_daily_quota_stops_cleanly(pulled, server, tmp_path):
-    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10})
+    path = exported_with_edits(pulled, tmp_path, {("2001", "seller_price"): 19.10})
     server.gateway.quota_used = True
     result = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server))
     assert result.status == "unavailable" and result.exit_code == 2 and "86400 seconds" in result.errors[0].message
 
 
 def test_what_the_platform_cannot_store_is_refused_before_sending(pulled, server, tmp_path):
-    path = export_and_edit(pulled, tmp_path, {
+    path = exported_with_edits(pulled, tmp_path, {
         ("2001", "title"): "New name", ("2002", "title"): "New name",
         ("2001", "stock_US"): 10,  # FR (same warehouse, joined) still says 40
     })
@@ -224,7 +217,7 @@ def test_what_the_platform_cannot_store_is_refused_before_sending(pulled, server
 
 
 def test_platform_conflict(pulled, server, tmp_path):
-    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10})
+    path = exported_with_edits(pulled, tmp_path, {("2001", "seller_price"): 19.10})
     server.gateway.products["1005001"]["product_sku_list"][0]["base_price"] = "20.00"  # changed in the seller center
     result = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server))
     assert result.status == "invalid"
@@ -239,7 +232,7 @@ def test_cli_uses_the_environment(pulled, server, tmp_path, monkeypatch):
     monkeypatch.setenv("SHEETSYNC_AE_APP_SECRET", APP_SECRET)
     monkeypatch.setenv("SHEETSYNC_AE_ACCESS_TOKEN", server.gateway.access_token)
     monkeypatch.setenv("SHEETSYNC_AE_ENDPOINT", server.url)
-    path = export_and_edit(pulled, tmp_path, {("2003", "stock_US"): 3})
+    path = exported_with_edits(pulled, tmp_path, {("2003", "stock_US"): 3})
     run = CliRunner().invoke(main, ["--store", str(pulled), "import", str(path), "--target", "aliexpress", "--json"])
     assert run.exit_code == 0 and json.loads(run.output)["status"] == "applied"
     assert APP_SECRET not in run.output
@@ -261,7 +254,7 @@ KILL_MID_PUSH = textwrap.dedent("""
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 def test_push_killed_half_way_finishes_without_repeating(pulled, server, tmp_path):
     g = server.gateway
-    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10, ("2003", "seller_price"): 10.10})
+    path = exported_with_edits(pulled, tmp_path, {("2001", "seller_price"): 19.10, ("2003", "seller_price"): 10.10})
     env = {**os.environ, "SHEETSYNC_AE_APP_KEY": APP_KEY, "SHEETSYNC_AE_APP_SECRET": APP_SECRET,
            "SHEETSYNC_AE_ACCESS_TOKEN": g.access_token, "SHEETSYNC_AE_ENDPOINT": server.url}
     killed = subprocess.run([sys.executable, "-c", KILL_MID_PUSH, str(pulled), str(path)], env=env)
@@ -284,7 +277,7 @@ def test_freight_check_after_a_pull(pulled, server, tmp_path):
     rates = tmp_path / "rates.csv"
     rates.write_text("country,max_weight_kg,fixed_fee,per_kg_fee,currency,volumetric_divisor\n"
                      "US,1,3.10,0,USD,0\nUS,30,5,1,USD,0\nFR,1,2.50,0,USD,0\n")
-    path = export_and_edit(pulled, tmp_path, {})
+    path = exported_with_edits(pulled, tmp_path, {})
     result = sheetsync.import_workbook(pulled, path, rates=rates, report=tmp_path / "r.xlsx", client=client_for(server))
     assert (result.status, result.target) == ("unchanged", "aliexpress")  # a pulled store imports to AliExpress
     check = result.freight_check
@@ -300,7 +293,7 @@ def test_freight_check_after_a_pull(pulled, server, tmp_path):
 
 def test_revert_a_push(pulled, server, tmp_path):
     g = server.gateway
-    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10, ("2003", "stock_US"): 2})
+    path = exported_with_edits(pulled, tmp_path, {("2001", "seller_price"): 19.10, ("2003", "stock_US"): 2})
     run_id = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server)).run_id
     assert g.products["1005001"]["product_sku_list"][0]["base_price"] == "19.10"
     result = sheetsync.revert(pulled, run_id, target="aliexpress", client=client_for(server))
@@ -315,7 +308,7 @@ def test_revert_a_push(pulled, server, tmp_path):
 
 def test_a_pulled_store_imports_to_aliexpress_unless_told_local(pulled, server, tmp_path):
     g = server.gateway
-    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10})
+    path = exported_with_edits(pulled, tmp_path, {("2001", "seller_price"): 19.10})
     local = CliRunner().invoke(main, ["--store", str(pulled), "import", str(path), "--target", "local", "--json"])
     assert local.exit_code == 0, local.output
     assert (json.loads(local.output)["target"], g.products["1005001"]["product_sku_list"][0]["base_price"]) == \
@@ -337,7 +330,7 @@ def test_push_needs_a_pull_first(store, workbook, tmp_path, server):
 
 def test_a_dry_run_reads_the_platform_and_reports_the_conflict_the_real_run_would(pulled, server, tmp_path):
     g = server.gateway
-    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10})
+    path = exported_with_edits(pulled, tmp_path, {("2001", "seller_price"): 19.10})
     g.products["1005001"]["product_sku_list"][0]["base_price"] = "20.00"  # changed in the seller center
     before = len(g.requests)
     dry = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server), dry_run=True)
@@ -352,7 +345,7 @@ def test_a_dry_run_reads_the_platform_and_reports_the_conflict_the_real_run_woul
 
 def test_revert_defaults_to_the_runs_target_and_its_dry_run_shows_what_it_would_put_back(pulled, server, tmp_path):
     g = server.gateway
-    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10})
+    path = exported_with_edits(pulled, tmp_path, {("2001", "seller_price"): 19.10})
     run_id = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server)).run_id
     dry = sheetsync.revert(pulled, run_id, dry_run=True, client=client_for(server))
     assert (dry.status, dry.changes) == ("dry_run", 1)
@@ -370,7 +363,7 @@ def test_a_price_change_never_takes_a_product_off_sale(pulled, server, tmp_path)
     """The platform's stock no longer sits in the warehouse the pull mapped (so every country reads
     as 0 stock): a price change must still send the joined countries and the stock as they are."""
     g = server.gateway
-    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10})
+    path = exported_with_edits(pulled, tmp_path, {("2001", "seller_price"): 19.10})
     for sku in g.products["1005001"]["product_sku_list"]:
         sku["pop_choice_sku_warehouse_stock_list"] = [{"warehouse_code": "OTHER-JIT", "sellable_quantity": 40}]
     result = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server), force=True)
@@ -384,7 +377,7 @@ def test_a_price_change_never_takes_a_product_off_sale(pulled, server, tmp_path)
 
 def test_stopping_a_country_on_every_sku_leaves_only_that_country(pulled, server, tmp_path):
     g = server.gateway
-    path = export_and_edit(pulled, tmp_path, {("2001", "stock_FR"): 0, ("2002", "stock_FR"): 0})
+    path = exported_with_edits(pulled, tmp_path, {("2001", "stock_FR"): 0, ("2002", "stock_FR"): 0})
     result = sheetsync.import_workbook(pulled, path, target="aliexpress", client=client_for(server))
     assert result.status == "applied"
     assert g.products["1005001"]["joined_country_list"] == ["US"]

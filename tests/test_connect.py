@@ -31,7 +31,7 @@ from sheetsync.store import Store
 from sheetsync.targets.aliexpress import Client, Credentials
 from sheetsync.targets.aliexpress.auth import code_from_answer
 from tests.ae_server import APP_KEY, APP_SECRET, Server, make_product, make_sku
-from tests.conftest import Workbook
+from tests.conftest import Workbook, exported_with_edits
 
 EDIT = "aliexpress.pop.choice.product.edit"
 STOCKS = "aliexpress.pop.choice.product.stocks.update"
@@ -81,13 +81,6 @@ def connected_store(tmp_path: Path, server, **gateway) -> Path:
     return store
 
 
-def edited(store: Path, tmp_path: Path, edits: dict[tuple[str, str], object]) -> Path:
-    sheetsync.export_catalog(store, tmp_path / "catalog.xlsx", preview=[])
-    wb = Workbook(tmp_path / "catalog.xlsx")
-    for (sku, key), value in edits.items():
-        wb.set(sku, key, value)
-    return wb.save(tmp_path / "edited.xlsx")
-
 
 # -- sheetsync auth -----------------------------------------------------------------------------------
 def test_auth_with_a_code_connects_a_new_store_that_then_pulls_exports_and_pushes(server, tmp_path):
@@ -110,7 +103,7 @@ def test_auth_with_a_code_connects_a_new_store_that_then_pulls_exports_and_pushe
     assert "seller cn1520shop" in human and f"valid until {until.group(1)}" in human and "not pulled yet" in human
 
     assert cli(store, "pull", env=env_for(server)).exit_code == 0  # no --target: the platform
-    path = edited(store, tmp_path, {("2001", "seller_price"): 19.10, ("3002", "stock_US"): 9})
+    path = exported_with_edits(store, tmp_path, {("2001", "seller_price"): 19.10, ("3002", "stock_US"): 9})
     pushed = cli(store, "import", path, "--json", env=env_for(server))  # no --target: the store's own
     result = json.loads(pushed.stdout)
     assert (pushed.exit_code, result["status"], result["target"], result["applied"]) == (0, "applied",
@@ -262,7 +255,7 @@ def test_a_token_refreshed_by_a_worker_thread_is_kept_by_the_main_thread(server,
     g = server.gateway
     store = connected_store(tmp_path, server)
     assert cli(store, "pull", env=env_for(server)).exit_code == 0
-    path = edited(store, tmp_path, {("2001", "seller_price"): 19.10})
+    path = exported_with_edits(store, tmp_path, {("2001", "seller_price"): 19.10})
     g.expired = True  # refused at the first read, which runs on a worker
     run = cli(store, "import", path, "--json", env=env_for(server))
     assert run.exit_code == 0 and json.loads(run.stdout)["status"] == "applied", run.output
@@ -274,7 +267,7 @@ def test_an_expired_authorization_stops_before_anything_is_written_and_says_to_r
     g = server.gateway
     store = connected_store(tmp_path, server)
     assert cli(store, "pull", env=env_for(server)).exit_code == 0
-    path = edited(store, tmp_path, {("2001", "seller_price"): 19.10})
+    path = exported_with_edits(store, tmp_path, {("2001", "seller_price"): 19.10})
     g.clock_offset = 3 * 86_400  # both tokens expired on the platform, and by their kept expiry times
     with Store.open(store) as handle:
         handle.set_metas({"ae_access_expires": str(int(time.time()) - 60),
@@ -297,7 +290,7 @@ def test_a_refresh_token_the_platform_no_longer_accepts_gives_the_same_hint(serv
     g = server.gateway
     store = connected_store(tmp_path, server)
     assert cli(store, "pull", env=env_for(server)).exit_code == 0
-    path = edited(store, tmp_path, {("2001", "seller_price"): 19.10})
+    path = exported_with_edits(store, tmp_path, {("2001", "seller_price"): 19.10})
     g.expired, g.refresh_expired = True, True  # expiry times unknown to sheetsync: found out by asking
     run = cli(store, "import", path, "--json", env=env_for(server))
     result = json.loads(run.stdout)
@@ -339,7 +332,7 @@ def test_a_product_refused_with_an_error_response_is_reported_everywhere_while_o
     g = server.gateway
     store = connected_store(tmp_path, server)
     assert cli(store, "pull", env=env_for(server)).exit_code == 0
-    path = edited(store, tmp_path, {("2001", "seller_price"): 17.90, ("3003", "seller_price"): 6.10,
+    path = exported_with_edits(store, tmp_path, {("2001", "seller_price"): 17.90, ("3003", "seller_price"): 6.10,
                                     ("3004", "stock_US"): 7})
     g.reject, g.reject_as = {"1005001": "PRICE_LOWER_THAN_REFERENCE"}, "isv"
     report = tmp_path / "report.xlsx"
@@ -383,7 +376,7 @@ def test_every_writing_run_respects_another_process_holding_the_store(server, tm
     g = server.gateway
     store = connected_store(tmp_path, server)
     assert cli(store, "pull", env=env_for(server)).exit_code == 0
-    path = edited(store, tmp_path, {("2001", "seller_price"): 19.10})
+    path = exported_with_edits(store, tmp_path, {("2001", "seller_price"): 19.10})
     pushed = cli(store, "import", path, "--json", env=env_for(server))
     run_id = json.loads(pushed.stdout)["run_id"]
     (tmp_path / "sheetsync.toml").write_text("lock_timeout = 0.3\n")
@@ -427,7 +420,7 @@ def test_a_push_runs_several_products_at_once_and_never_above_the_rate_limit(ser
     sheetsync.init_store(store)
     client = Client(Credentials(APP_KEY, APP_SECRET, g.access_token, g.refresh_token, server.url), rate_limit=20)
     sheetsync.pull(store, client=client)
-    path = edited(store, tmp_path, {(f"40{n}", "stock_US"): n for n in range(10, 40)})
+    path = exported_with_edits(store, tmp_path, {(f"40{n}", "stock_US"): n for n in range(10, 40)})
     g.latency = 0.15
     started = len(g.requests)
     result = sheetsync.import_workbook(store, path, client=client)
@@ -448,7 +441,7 @@ def test_a_platform_that_becomes_unusable_half_way_stops_the_push_and_the_rerun_
     g = server.gateway
     store = connected_store(tmp_path, server)
     assert cli(store, "pull", env=env_for(server)).exit_code == 0
-    path = edited(store, tmp_path, {(f"300{n}", "stock_US"): 10 + n for n in range(2, 9)})
+    path = exported_with_edits(store, tmp_path, {(f"300{n}", "stock_US"): 10 + n for n in range(2, 9)})
     g.writes_before_quota = 3
     run = cli(store, "import", path, "--json", env=env_for(server))
     result = json.loads(run.stdout)
