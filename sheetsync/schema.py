@@ -273,8 +273,10 @@ def _cell_marks(raw: RawSheet, kept: _Rows, fields: Mapping[str, Field], cells: 
                 base: pd.DataFrame | None) -> dict[str, dict[int, Mark]]:
     """For every column read, the cells that are not values, by position: covered by a merged
     range, or (among those that read as empty) an error value or a formula nobody computed. The
-    XML is searched once, and only when some cell that matters reads as empty; an empty barcode or
-    read-only cell that was empty in the export changes nothing and does not count."""
+    XML is searched once, and only when some cell that matters reads as empty; a read-only cell
+    that was empty in the export changes nothing and does not count. An editable cell always
+    counts, even one exported empty: `#N/A` from a lookup that failed is not "no edit", and the
+    seller must hear that the value they meant to give did not arrive."""
     marks: dict[str, dict[int, Mark]] = {"sku_id": raw.merged_marks(raw.columns["sku_id"], raw.row_numbers)}
     empty: dict[str, list[int]] = {"sku_id": [i for i in blank_ids if i not in marks["sku_id"]]}
     for key, f in fields.items():
@@ -282,7 +284,7 @@ def _cell_marks(raw: RawSheet, kept: _Rows, fields: Mapping[str, Field], cells: 
         if key in cells.amounts and cells.numbers_only:
             continue
         positions = [j for j in _empty_positions(cells.column(key)) if j not in marks[key]]
-        if positions and (key == "barcode" or not (f.editable or f.kind == "id")):
+        if positions and not (f.editable or f.kind == "id"):
             was = _base_values(base, kept.index, key)
             positions = [j for j in positions if was is None or shown(was[j]) not in ("", "nan", "<NA>")]
         if positions:

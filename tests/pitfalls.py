@@ -220,6 +220,22 @@ def formula_in_barcode(s: Sheet, xml: str) -> tuple[str, Outcome]:
         "invalid", "formula_without_value", ref)
 
 
+def _empty_barcode(s: Sheet) -> str:
+    return s.cell(first_with(s, "barcode", lambda v: v in (None, "")), "barcode").coordinate
+
+
+def error_in_empty_barcode(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = _empty_barcode(s)
+    return (_cell(xml, ref, '<c r="{ref}" t="e"><f>VLOOKUP(A3,Codes!A:B,2,0)</f><v>#N/A</v></c>'),
+            Outcome("invalid", "cell_error", ref))
+
+
+def formula_in_empty_barcode(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = _empty_barcode(s)
+    return _cell(xml, ref, '<c r="{ref}"><f>VLOOKUP(A3,Codes!A:B,2,0)</f></c>'), Outcome(
+        "invalid", "formula_without_value", ref)
+
+
 def merged_barcode(s: Sheet) -> Outcome:
     s.ws.merge_cells(f"{s.cell(0, 'barcode').coordinate}:{s.cell(1, 'barcode').coordinate}")
     return Outcome("invalid", "merged_cell", s.cell(1, "barcode").coordinate)
@@ -537,6 +553,10 @@ CASES = [
          xml_edit("nabarcode", error_in_barcode)),
     Case("an uncomputed formula in a barcode (never 'clear')", "cells that are not values",
          xml_edit("fbarcode", formula_in_barcode)),
+    Case("#N/A in a barcode exported empty (a failed lookup, not 'no edit')", "cells that are not values",
+         xml_edit("naemptybarcode", error_in_empty_barcode)),
+    Case("an uncomputed formula in a barcode exported empty", "cells that are not values",
+         xml_edit("femptybarcode", formula_in_empty_barcode)),
     Case("merged barcode cells (never 'clear')", "cells that are not values", edit("mbarcode", merged_barcode)),
     Case("a cell given twice in the XML (the last one, as LibreOffice reads it)", "cells that are not values",
          xml_edit("twice", cell_given_twice)),
