@@ -96,6 +96,23 @@ class RawSheet:
     merged: list[MergedRange] = field(default_factory=list)
     scanner: MarkScanner | None = None  # set by the reader: finds error and formula cells in the XML
     export_mark: str | None = None  # the export id the Products sheet carries (see `integrity`)
+    found_marks: Cells = field(default_factory=dict)  # every error or formula cell value_marks found
+
+    def unreadable_cells(self) -> Cells:
+        """Every data cell known not to be a value: covered by a merged range, or found by
+        `value_marks` to be an error value or an uncomputed formula (all of them, not only those
+        listed as issues). A copy of the sheet must keep them unreadable: written as empty, a
+        failed lookup in a barcode would read as "the seller cleared it" when the copy is imported."""
+        cells: Cells = {}
+        first, last = (self.row_numbers[0], self.row_numbers[-1]) if self.row_numbers else (0, -1)
+        for (r0, c0), (r1, c1) in self.merged:
+            shown_range = f"{cell_ref(c0, r0 + 1)}:{cell_ref(c1, r1 + 1)}"
+            for row in range(max(r0 + 1, first), min(r1 + 1, last) + 1):
+                for column in range(c0, c1 + 1):
+                    if (row - 1, column) != (r0, c0):
+                        cells[(row, column)] = Mark(CellKind.MERGED, shown_range)
+        cells.update(self.found_marks)
+        return cells
 
     def column(self, key: str) -> list[Any]:
         index = self.columns[key]
@@ -120,7 +137,9 @@ class RawSheet:
         wanted = frozenset(cells)
         if not wanted or self.scanner is None:
             return {}
-        return self.scanner(wanted)
+        found = self.scanner(wanted)
+        self.found_marks.update(found)
+        return found
 
 
 def column_letter(index: int) -> str:

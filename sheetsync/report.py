@@ -20,12 +20,12 @@ import xlsxwriter.exceptions
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
-from .cells import RawSheet
+from .cells import Mark, RawSheet
 from .fields import SHEET_META, SHEET_PRODUCTS, field_for_key, to_cell_number, to_cell_numbers, to_display
 from .integrity import MARK_NAME, mark_formula
 from .messages import next_step, report_label, status_words, target_words
 from .results import ERROR, ImportResult, Issue
-from .sheetxml import number_cells, row_template, rows_xml, text_cells, value_cell
+from .sheetxml import not_a_value_cell, number_cells, row_template, rows_xml, text_cells, value_cell
 from .xlsx import RowStreamWorksheet, output_workbook, style_index
 
 ERROR_COLUMNS = ["sheet", "cell", "row", "field", "sku_id", "value", "rule", "message", "base", "current",
@@ -251,12 +251,17 @@ def _marked_up(ws: RowStreamWorksheet, raw: RawSheet, issues: list[Issue], fmt: 
 def _marked_up_rows(raw: RawSheet, kinds: dict[int, str], marks: dict[tuple[int, int], tuple[str, list[str]]],
                     fmt: _Formats, width: int) -> Iterator[str]:
     """The seller's rows as XML, cell by cell in the cell's own kind; a row holding a marked cell
-    takes that cell's fill."""
+    takes that cell's fill. A cell that was not a value (an error, an uncomputed formula, under a
+    merged range) stays one, so importing the fixed copy never reads it as cleared."""
     plain = [style_index(fmt.cell(kinds.get(col), None)) for col in range(width)]
     quoted = [style_index(fmt.cell(kinds.get(col), None, True)) for col in range(width)]
     marked_rows: dict[int, dict[int, str]] = {}
     for (row_number, col), (severity, _) in marks.items():
         marked_rows.setdefault(row_number, {})[col] = severity
+    unreadable: dict[int, dict[int, Mark]] = {}
+    for (row_number, col), mark in raw.unreadable_cells().items():
+        if col < width:
+            unreadable.setdefault(row_number, {})[col] = mark
     letters = [xl_col_to_name(col) for col in range(width)]
     templates: dict[int, str] = {}
     for start in range(0, len(raw.rows), _CHUNK_ROWS):
@@ -271,7 +276,11 @@ def _marked_up_rows(raw: RawSheet, kinds: dict[int, str], marks: dict[tuple[int,
                     quoted_styles[col] = style_index(fmt.cell(kinds.get(col), severity, True))
             template = templates.get(len(values)) or templates.setdefault(len(values),
                                                                          row_template(letters[:len(values)]))
-            out.append(template.format(row_number, *map(value_cell, values, styles, quoted_styles)))
+            cells = list(map(value_cell, values, styles, quoted_styles))
+            for col, mark in unreadable.get(row_number, {}).items():
+                if col < len(cells):
+                    cells[col] = not_a_value_cell(mark, styles[col])
+            out.append(template.format(row_number, *cells))
         yield "".join(out)
 
 

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .cells import CellKind, Mark
 from .fields import needs_quote
 
 # A literal "_xHHHH_" must be protected before control characters are stored in that notation.
@@ -120,6 +121,21 @@ def value_cell(value: Any, style: int, quoted_style: int) -> str:
         return f"{attribute}><v>{excel_serial(value):.16G}</v></c>"
     text = str(value)
     return text_cell(text, style, quoted_style) if text else f"{attribute}/>"
+
+
+# The error values a cell can hold; a formula made of one of them evaluates to it, in every spreadsheet.
+ERROR_LITERALS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!"})
+
+
+def not_a_value_cell(mark: Mark, style: int) -> str:
+    """A cell that must stay unreadable as a value in a copy of the seller's sheet: an error value
+    as itself, an uncomputed formula as the same formula still uncomputed, a cell a merged range
+    covered as #N/A (the copy does not merge; its comment says what was there)."""
+    attribute = _style(style)
+    if mark.kind is CellKind.FORMULA and mark.shown.startswith("=") and mark.shown not in ("=", "=…"):
+        return f"{attribute}><f>{escape_xml(mark.shown[1:])}</f></c>"
+    error = mark.shown if mark.kind is CellKind.ERROR and mark.shown in ERROR_LITERALS else "#N/A"
+    return f'{attribute} t="e"><f>{error}</f><v>{error}</v></c>'
 
 
 def formula_cells(formula: str, row_mark: str, rows: Iterable[int], cached: Iterable[float | str],

@@ -131,7 +131,8 @@ def _write_cell_publicly(ws: Worksheet, row: int, col: int, cell: ElementTree.El
     value = cell.findtext("v")
     formula = cell.findtext("f")
     if formula is not None:
-        return ws.write_formula(row, col, formula, cell_format, (value or "") if kind == "str" else _number(value))
+        cached = (value or "") if kind in ("str", "e") else _number(value)  # text, an error value, or a number
+        return ws.write_formula(row, col, formula, cell_format, cached)
     if kind == "b":
         return ws.write_boolean(row, col, value == "1", cell_format)
     if value is not None:

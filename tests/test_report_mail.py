@@ -367,3 +367,36 @@ def test_issues_beyond_a_rules_cap_are_counted_in_the_json_the_terminal_and_the_
     summary = {row[0]: row[1] for row in openpyxl.load_workbook(tmp_path / "r.xlsx")["Summary"].iter_rows(
         values_only=True) if row and row[0]}
     assert any(str(value).startswith("price_format: ") for value in summary.values())
+
+
+def test_cells_that_are_not_values_stay_so_in_the_report_and_never_clear_a_barcode(store, workbook, tmp_path,
+                                                                                  catalog):
+    """A failed lookup, an uncomputed formula and a merged range in barcodes, beside a bad price:
+    the seller fixes the price in the report's copy and imports it, as the report says; the
+    barcodes must come back refused, never read as cleared."""
+    with_barcode = [sku for sku in workbook.sku_ids if workbook.get(sku, "barcode")]
+    error_sku, formula_sku, merged_top, merged_under = with_barcode[:4]
+    workbook.ws[workbook.coord(error_sku, "barcode")].value = "#N/A"
+    workbook.ws[workbook.coord(error_sku, "barcode")].data_type = "e"
+    workbook.set(formula_sku, "barcode", "=VLOOKUP(A3,Codes!A:B,2,0)")
+    workbook.ws.merge_cells(f"{workbook.coord(merged_top, 'barcode')}:{workbook.coord(merged_under, 'barcode')}")
+    price_cell = workbook.set(workbook.sku_ids[0], "seller_price", "12,5O")
+    before = catalog()["barcode"]
+    first = sheetsync.import_workbook(store, workbook.save(tmp_path / "bad.xlsx"), report=tmp_path / "report.xlsx")
+    unreadable = {workbook.coord(sku, "barcode") for sku in (error_sku, formula_sku, merged_under)}
+    assert {e.cell for e in first.errors} == unreadable | {price_cell}
+
+    again = sheetsync.import_workbook(store, tmp_path / "report.xlsx")
+    merged_cell = workbook.coord(merged_under, "barcode")  # the copy does not merge: it shows #N/A there
+    assert {e.cell: e.rule for e in again.errors} == {e.cell: "cell_error" if e.cell == merged_cell else e.rule
+                                                      for e in first.errors}
+    assert {e.cell: e.value for e in again.errors if e.rule == "formula_without_value"} == {
+        workbook.coord(formula_sku, "barcode"): "=VLOOKUP(A3,Codes!A:B,2,0)"}
+
+    fixed = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    fixed["Products"][price_cell].value = 12.5
+    fixed.save(tmp_path / "fixed.xlsx")
+    result = sheetsync.import_workbook(store, tmp_path / "fixed.xlsx")
+    assert result.status == "invalid"
+    assert {e.cell for e in result.errors} == unreadable
+    assert catalog()["barcode"].equals(before)

@@ -250,3 +250,21 @@ def test_the_fallback_writes_the_same_export_and_report(store, workbook, tmp_pat
     report = _cells(tmp_path / "report.xlsx")
     assert report["Errors"] and report["Products"]
     assert _cells(tmp_path / "report-fallback.xlsx") == report
+
+
+def test_a_cell_that_was_not_a_value_stays_one(tmp_path):
+    """Error values match XlsxWriter's write_formula of the error itself; an uncomputed formula is
+    written without the cached 0 XlsxWriter would add (a reader would take 0 for the value); a
+    merged-over cell, or a formula whose text is unknown, becomes #N/A."""
+    from sheetsync.cells import CellKind, Mark
+    from sheetsync.sheetxml import not_a_value_cell
+
+    book, ws, _, _ = _book(tmp_path / "reference.xlsx")
+    ws.write_formula(1, 0, "=#REF!", None, "#REF!")
+    book.close()
+    _, reference = _sheet_data(tmp_path / "reference.xlsx")
+    assert f'<c r="A2"{not_a_value_cell(Mark(CellKind.ERROR, "#REF!"), 0)}' in reference
+    assert not_a_value_cell(Mark(CellKind.ERROR, "#REF!"), 7).startswith(' s="7" t="e">')
+    assert not_a_value_cell(Mark(CellKind.FORMULA, "=A1<B1"), 0) == "><f>A1&lt;B1</f></c>"
+    for mark in (Mark(CellKind.MERGED, "F5:F6"), Mark(CellKind.FORMULA, "=…"), Mark(CellKind.ERROR, "#WHAT")):
+        assert not_a_value_cell(mark, 0) == ' t="e"><f>#N/A</f><v>#N/A</v></c>'
