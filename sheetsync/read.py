@@ -426,9 +426,9 @@ def _find_header(rows: list[list[Any]]) -> tuple[int, dict[int, str], str]:
     """Locate the header: the keys row (row 2 as exported), else labels in either language.
     Returns the number of header rows, {column index: field key}, and the label language seen."""
     labels = {}
-    for f in BASE_FIELDS:
-        labels[f.label_en.lower()] = (f.key, "en")
+    for f in BASE_FIELDS:  # a label both languages share ("SKU ID") says nothing of the language
         labels[f.label_zh.lower()] = (f.key, "zh")
+        labels[f.label_en.lower()] = (f.key, "en")
     texts_by_row = [[str(v).strip() if v not in (None, "") else "" for v in row] for row in rows[:5]]
     for row_index, texts in enumerate(texts_by_row):
         if "sku_id" in texts:

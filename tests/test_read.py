@@ -113,6 +113,12 @@ def test_not_a_sheetsync_workbook(store, tmp_path):
     wb.save(tmp_path / "plain.xlsx")
     code, result = import_json(store, tmp_path / "plain.xlsx")
     assert code == 2 and result["errors"][0]["rule"] == "not_sheetsync"
+    wb.active.insert_rows(1)  # the labels row above the keys, one label the same in Chinese
+    wb.active["A1"], wb.active["B1"] = "SKU ID", "Seller price"
+    wb.save(tmp_path / "labels.xlsx")
+    code, result = import_json(store, tmp_path / "labels.xlsx")
+    assert code == 2 and result["errors"][0]["rule"] == "not_sheetsync"
+    assert result["errors"][0]["message"].isascii(), result["errors"][0]["message"]
     wb.active.title = "Sheet1"
     wb.save(tmp_path / "noproducts.xlsx")
     code, result = import_json(store, tmp_path / "noproducts.xlsx")
