@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from sheetsync.cli import main
 from sheetsync.store import Store
 from tests.ae_server import APP_KEY, APP_SECRET
-from tests.test_aliexpress import client_for, export_and_edit, pulled, server  # noqa: F401 (fixtures)
+from tests.conftest import exported_with_edits
+from tests.test_aliexpress import client_for, pulled, server  # noqa: F401 (fixtures)
 
 METHODS = {
     "info": "aliexpress.pop.choice.info.query",
@@ -64,7 +65,7 @@ def test_a_pull_meeting_a_wrong_answer_ends_clearly_and_moves_no_watermark(pulle
 @pytest.mark.parametrize("method", ["query", "edit"])
 def test_a_push_meeting_a_wrong_answer_ends_clearly_and_claims_nothing_unwritten(pulled, server, tmp_path,  # noqa: F811
                                                                                method):
-    path = export_and_edit(pulled, tmp_path, {("2001", "seller_price"): 19.10})
+    path = exported_with_edits(pulled, tmp_path, {("2001", "seller_price"): 19.10})
     g = server.gateway
     for answer in wrong_answers(METHODS[method]):
         if method == "edit" and claims_success(answer):
