@@ -3,9 +3,10 @@
 Bounds are checked on the zip directory before any XML is parsed, and every XML part's prolog is
 read (however long) and refused if it declares a DTD, so no entity can be expanded. The data is
 read with python-calamine, which reads values (cached results for formulas) about ten times faster
-than openpyxl; while it parses, one pass over every XML part on another thread refuses a DTD
-anywhere in any part and a cell whose shared-string reference is damaged (calamine would read it
-as the first shared string). What calamine shows as an empty string but is not empty, an error
+than openpyxl. Before it parses, one pass over the sheet's XML refuses a cell reference beyond the
+grid (calamine would ask for memory for every cell up to it and end the process), a DTD and a cell
+whose shared-string reference is damaged (calamine would read it as the first shared string); while
+it parses, a pass over every other XML part on another thread refuses a DTD anywhere. What calamine shows as an empty string but is not empty, an error
 value or a formula nobody computed, is found by one more pass over the sheet's XML, run only when
 validation has empty cells to explain (`RawSheet.value_marks`). Nothing here judges values: that
 is `convert`'s and `schema`'s job.
@@ -343,31 +344,74 @@ def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
     return None
 
 
-def _scan_package(path: Path, sheet: str) -> str | None:
-    """The pass that runs while calamine parses: a DTD anywhere in any XML part, and, in the
-    sheet's part, a damaged shared-string reference, refuse the file. Returns the sheet's part
-    (None when the workbook has no such sheet, which calamine reports)."""
+# A reference far out (a column of three letters or more, a row of seven digits or more), found at
+# C speed from the literal r=" (which also matches xmlns:r=", looked at and passed over).
+_FAR_REFERENCE = re.compile(rb'r="\$?(?:[A-Za-z]{3}|[A-Za-z]{0,2}\$?[0-9]{7})[^"]{0,24}"')
+_EXCEL_COLUMNS = 16_384  # XFD
+
+
+def _check_references(chunk: bytes, name: str, sheet: str) -> None:
+    """Refuse a cell or row reference beyond Excel's grid (XFD1048576) or beyond what sheetsync
+    reads (MAX_COLUMNS): the reader lays a sheet out as one block from A1 to its farthest cell, so
+    one far reference would make it ask for more memory than there is and end the process."""
+    for match in _FAR_REFERENCE.finditer(chunk):
+        if chunk[match.start() - 1:match.start()] not in (b" ", b"\t", b"\n", b"\r"):
+            continue  # xmlns:r="..." and other attributes ending in r
+        ref = match.group()[3:-1].decode("ascii", "replace")
+        parsed = _REF.fullmatch(ref)
+        row, column = (int(parsed.group(2)), column_index(parsed.group(1).upper())) if parsed else (0, _EXCEL_COLUMNS)
+        if ref.isdigit():
+            row, column = int(ref), 0  # a row's own number
+        if (not parsed and not ref.isdigit()) or row > MAX_ROWS or column >= _EXCEL_COLUMNS:
+            raise UnreadableWorkbook("file_corrupt", path=name,
+                                     detail=f"sheet {sheet} refers to cell {ref}, beyond the last cell a "
+                                            f"spreadsheet has (XFD{MAX_ROWS})")
+        if column >= MAX_COLUMNS:
+            raise UnreadableWorkbook("file_too_large", path=name,
+                                     detail=f"sheet {sheet} has a cell at {ref}, beyond column "
+                                            f"{column_letter(MAX_COLUMNS - 1)}")
+
+
+def _scan_sheet(path: Path, sheet: str) -> str | None:
+    """The pass over the sheet's own XML, before calamine reads it: a reference beyond the grid, a
+    DTD and a damaged shared-string reference refuse the file. Returns the sheet's part (None when
+    the workbook has no such sheet, which calamine reports)."""
     name = str(path)
     try:
         with zipfile.ZipFile(path) as archive:
             part = _sheet_part(archive, sheet)
+            if part is None:
+                return None
             shared = any(n.lower().endswith("sharedstrings.xml") for n in archive.NameToInfo)
+            watch = _DoctypeWatch()
+            for chunk in _segments(_xml_chunks(archive, part)):
+                if watch.found_in(chunk):
+                    raise _dtd_refused(name, part)
+                _check_references(chunk, name, sheet)
+                if shared and (bad := _BAD_SHARED_STRING.search(chunk)):
+                    cell = _cell_around(chunk, bad.start())
+                    where = cell[0].get("r", "?") if cell else "?"
+                    raise UnreadableWorkbook("file_corrupt", path=name,
+                                             detail=f"cell {where} refers to its text in a way that cannot be read")
+            return part
+    except UnreadableWorkbook:
+        raise
+    except (*_PACKAGE_ERRORS, SafeET.ParseError, ValueError) as exc:
+        raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc) or exc.__class__.__name__) from exc
+
+
+def _scan_other_parts(path: Path, sheet_part: str | None) -> None:
+    """The pass that runs while calamine parses: a DTD anywhere in any other XML part refuses the file."""
+    name = str(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
             for info in archive.infolist():
-                if not info.filename.endswith(_XML_PART):
+                if not info.filename.endswith(_XML_PART) or info.filename == sheet_part:
                     continue
                 watch = _DoctypeWatch()
-                chunks = _xml_chunks(archive, info)
-                if info.filename == part and shared:
-                    chunks = _segments(chunks)
-                for chunk in chunks:
+                for chunk in _xml_chunks(archive, info):
                     if watch.found_in(chunk):
                         raise _dtd_refused(name, info.filename)
-                    if info.filename == part and shared and (bad := _BAD_SHARED_STRING.search(chunk)):
-                        cell = _cell_around(chunk, bad.start())
-                        where = cell[0].get("r", "?") if cell else "?"
-                        raise UnreadableWorkbook("file_corrupt", path=name,
-                                                 detail=f"cell {where} refers to its text in a way that cannot be read")
-            return part
     except UnreadableWorkbook:
         raise
     except (*_PACKAGE_ERRORS, SafeET.ParseError, ValueError) as exc:
@@ -484,20 +528,22 @@ def read_metadata(path: str | Path) -> dict[str, str]:
 def read_sheet(path: str | Path, checked: bool = False) -> RawSheet:
     """Read the Products sheet of a workbook after the safety checks (skipped when the caller ran
     check_package already). Raises UnreadableWorkbook when the file cannot be a sheetsync
-    workbook; everything else is left to validation. The pass over every XML part runs on another
-    thread while calamine parses (it releases the GIL), so it costs little time."""
+    workbook; everything else is left to validation. The sheet's own XML is scanned before calamine
+    sees it (one far cell reference would end the process inside calamine); the pass over every
+    other XML part runs on another thread while calamine parses (it releases the GIL)."""
     path = Path(path)
     if not checked:
         check_package(path)
     name = str(path)
+    part = _scan_sheet(path, SHEET_PRODUCTS)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        scanning = pool.submit(_scan_package, path, SHEET_PRODUCTS)
+        scanning = pool.submit(_scan_other_parts, path, part)
         try:
             sheet_name, values, merged, meta = _parse(path)
             failure = None
         except UnreadableWorkbook as exc:
             failure = exc
-        part = scanning.result()  # its refusal (a DTD, a damaged reference) comes first
+        scanning.result()  # its refusal (a DTD) comes first
     if failure is not None:
         raise failure
     if part is None:

@@ -269,6 +269,11 @@ def damaged_shared_string(s: Sheet, xml: str) -> tuple[str, Outcome]:
     return _cell(xml, ref, '<c r="{ref}" t="s"><v>x</v></c>'), Outcome("unreadable", "file_corrupt")
 
 
+def cell_beyond_the_grid(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = s.cell(0, "title").coordinate
+    return xml.replace(f'<c r="{ref}"', '<c r="ZZZZZ3"', 1), Outcome("unreadable", "file_corrupt")
+
+
 _SHARED = (b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
            b'count="1" uniqueCount="1"><si><t>First string</t></si></sst>')
 
@@ -562,6 +567,8 @@ CASES = [
          xml_edit("twice", cell_given_twice)),
     Case("a damaged shared-string reference (read as the first string)", "cells that are not values",
          shared_string_case),
+    Case("a cell reference beyond XFD1048576 (ZZZZZ3)", "cells that are not values",
+         xml_edit("beyond", cell_beyond_the_grid)),
     Case("formula with no cached value (library-written)", "formulas", edit("nocache", formula_without_cache)),
     Case("formula with a cached value (LibreOffice-computed)", "formulas", formula_with_cache, "libreoffice"),
     Case("error values #REF! and #N/A", "formulas", edit("errors", error_value)),

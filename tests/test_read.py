@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -231,6 +233,25 @@ def test_a_cell_given_twice_takes_its_last_value(store, workbook, tmp_path, cata
     code, result = import_json(store, path)
     assert code == 0 and result["status"] == "applied"
     assert catalog().at[sku, "barcode"] == "0012345678905"
+
+
+@pytest.mark.parametrize("far, words", [
+    ("ZZZZZ3", "ZZZZZ3"), ("XFE3", "XFE3"), ("A99999999", "A99999999"), ("XFD1048576", "beyond column"),
+])
+def test_a_cell_beyond_the_grid_is_refused_not_a_crash(store, workbook, tmp_path, catalog, far, words):
+    """calamine lays a sheet out from A1 to its farthest cell: one far reference asked it for tens
+    of gigabytes and the process aborted (exit 134), so this runs in a process of its own."""
+    ref = workbook.coord(workbook.sku_ids[0], "title")
+    before = catalog()
+    path = rewrite(workbook.path, tmp_path / "far.xlsx",
+                   lambda xml: xml.replace(f'<c r="{ref}"', f'<c r="{far}"', 1))
+    run = subprocess.run([sys.executable, "-m", "sheetsync.cli", "--store", str(store), "import", str(path), "--json"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, run.stderr[-2000:]
+    error = json.loads(run.stdout)["errors"][0]
+    assert error["rule"] in ("file_corrupt", "file_too_large") and words in error["message"]
+    assert "Products" in error["message"]
+    assert catalog().equals(before)
 
 
 SHARED = ('<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
