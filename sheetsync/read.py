@@ -6,7 +6,8 @@ read with python-calamine, which reads values (cached results for formulas) abou
 than openpyxl. Before it parses, one pass over the sheet's XML refuses a cell reference beyond the
 grid (calamine would ask for memory for every cell up to it and end the process), a DTD and a cell
 whose shared-string reference is damaged (calamine would read it as the first shared string); while
-it parses, a pass over every other XML part on another thread refuses a DTD anywhere. What calamine shows as an empty string but is not empty, an error
+it parses, a pass over every other XML part on another thread refuses a DTD anywhere.
+What calamine shows as an empty string but is not empty, an error
 value or a formula nobody computed, is found by one more pass over the sheet's XML, run only when
 validation has empty cells to explain (`RawSheet.value_marks`). Nothing here judges values: that
 is `convert`'s and `schema`'s job.
