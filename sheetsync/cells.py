@@ -3,9 +3,10 @@ the kind of every cell.
 
 A spreadsheet cell is one of a closed set of kinds (`CellKind`). The reader (python-calamine)
 returns numbers, text, booleans and dates as Python values, but shows an error value (#N/A), a
-formula nobody computed and a cell covered by a merged range all as an empty string: those three
-are told apart here by `Mark`s, which the reader finds in the sheet's XML and merged ranges. So
-validation sees every cell as exactly one kind and never mistakes "not a value" for "empty".
+formula nobody computed, a cell covered by a merged range and a cell whose XML declares a value it
+does not hold all as an empty string: those four are told apart here by `Mark`s, which the reader
+finds in the sheet's XML and merged ranges. So validation sees every cell as exactly one kind and
+never mistakes "not a value" for "empty".
 
 Plain data at the bottom of the layers, so validation (L1) and the report (L2) can name any
 cell without importing the reader.
@@ -34,12 +35,13 @@ class CellKind(StrEnum):
     ERROR = "error"  # an error value: #N/A, #REF!, ...
     FORMULA = "formula"  # a formula with no computed value
     MERGED = "merged"  # covered by a merged range (not its top-left cell)
+    DAMAGED = "damaged"  # its XML says it holds a value (a shared string, a number, text) but holds none
 
 
 @dataclass(frozen=True)
 class Mark:
-    """What a cell is when its value cannot say: ERROR ("#N/A"), FORMULA ("=A1*2") or MERGED
-    ("B3:B5", the range), with the text to show the seller."""
+    """What a cell is when its value cannot say: ERROR ("#N/A"), FORMULA ("=A1*2"), MERGED
+    ("B3:B5", the range) or DAMAGED ('t="s"', what its XML declares), with the text to show the seller."""
 
     kind: CellKind
     shown: str

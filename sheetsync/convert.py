@@ -7,8 +7,8 @@ for whole columns, with a vectorised path for the common case (a numeric column 
 column of text) and `convert_cell` for anything else.
 
 The rules, by cell kind (field kinds: id = sku_id/product_id, code = sku_code, text = title):
-- ERROR, FORMULA, MERGED (from `cells.Mark`): `cell_error`, `formula_without_value`,
-  `merged_cell` for every field. Never empty: an empty barcode clears the barcode, so a #N/A read as
+- ERROR, FORMULA, MERGED, DAMAGED (from `cells.Mark`): `cell_error`, `formula_without_value`,
+  `merged_cell`, `cell_damaged` for every field. Never empty: an empty barcode clears the barcode, so a #N/A read as
   empty would erase it.
 - EMPTY: `required` (`stock_required` for stock), except id (identity decides) and barcode (empty
   clears it).
@@ -43,7 +43,8 @@ from .cells import CellKind, Mark, classify
 AMOUNT_KINDS = ("money", "weight", "dim", "stock")
 _EXACT_FLOAT_LIMIT = 2**53
 _NO_PARAMS: Mapping[str, Any] = {}
-MARK_RULES = {CellKind.ERROR: "cell_error", CellKind.FORMULA: "formula_without_value", CellKind.MERGED: "merged_cell"}
+MARK_RULES = {CellKind.ERROR: "cell_error", CellKind.FORMULA: "formula_without_value", CellKind.MERGED: "merged_cell",
+              CellKind.DAMAGED: "cell_damaged"}
 
 Problem = tuple[str, Mapping[str, Any]]  # (rule, params); params may carry "value", the text to show
 

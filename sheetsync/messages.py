@@ -44,6 +44,7 @@ class Rule(StrEnum):
     IDENTIFIER_FORMAT = "identifier_format"
     FORMULA_WITHOUT_VALUE = "formula_without_value"
     CELL_ERROR = "cell_error"
+    CELL_DAMAGED = "cell_damaged"
     DATE_IN_NUMBER = "date_in_number"
     DATE_IN_TEXT = "date_in_text"
     BOOLEAN_CELL = "boolean_cell"
@@ -222,6 +223,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "此单元格是没有计算结果的公式。请用 Excel 或 LibreOffice 打开并保存，或直接填写数值。"),
     "cell_error": ("This cell shows the error {value}. Replace it with a value.",
                    "此单元格显示错误 {value}，请改为有效的值。"),
+    "cell_damaged": ("This cell is damaged: the file says it holds a value ({value}) but it holds none, so it is "
+                     "not read as empty. Type the cell's value again (or clear it) in your spreadsheet program and save.",
+                     "此单元格已损坏：文件标明它有值（{value}），但其中没有值，因此不会当作空单元格。请在表格软件中重新输入该单元格的值（或清空它）后保存。"),
     "date_in_number": ("This cell holds a date ({value}) where {label} was expected. Format the cell as a "
                        "number and type the value again.",
                        "此单元格是日期（{value}），这里应为{label}。请把单元格设为数字格式并重新输入。"),

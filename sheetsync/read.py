@@ -248,6 +248,9 @@ _BAD_SHARED_STRING = re.compile(rb"""t\s*=\s*["']s["'][^>]*>\s*<(?:[\w.-]+:)?v>(
 _ERROR_TYPE = re.compile(rb"""t\s*=\s*["']e["']""")
 _FORMULA_END = re.compile(rb"f>(?:<(?:[\w.-]+:)?v>\s*</(?:[\w.-]+:)?v>)?</(?:[\w.-]+:)?c>")
 _SELF_CLOSED_END = re.compile(rb"/>(?:<(?:[\w.-]+:)?v>\s*</(?:[\w.-]+:)?v>)?</(?:[\w.-]+:)?c>")
+# A cell declaring a value it does not hold: text (t="s" or t="str") with no <v>, or an empty <v>.
+_TEXT_WITHOUT_VALUE = re.compile(rb"""t\s*=\s*["']s(?:tr)?["'][^>]*?(?:/>|>\s*</(?:[\w.-]+:)?c>)""")
+_EMPTY_VALUE = re.compile(rb"<(?:[\w.-]+:)?v\s*/>|<(?:[\w.-]+:)?v>\s*</(?:[\w.-]+:)?v>")
 _CELL_START = re.compile(rb"<(?:[\w.-]+:)?c[\s/>]")
 _CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:[\w.-]+:)?c>)", re.DOTALL)
 _ATTRIBUTE = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -279,14 +282,18 @@ def _text(xml: bytes | None) -> str:
 
 
 def _value_mark(attributes: dict[str, str], body: bytes) -> Mark | None:
-    """ERROR for an error value, FORMULA for a formula with no value; None for anything else."""
+    """ERROR for an error value, FORMULA for a formula with no value, DAMAGED for a cell that
+    declares a value (a <v> element, or a text type) and holds none; None for anything else."""
     value = _VALUE.search(body)
     shown = _text(value.group(1)) if value else ""
-    if attributes.get("t") == "e":
+    kind = attributes.get("t", "n")
+    if kind == "e":
         return Mark(CellKind.ERROR, shown or "#ERROR")
     formula = _FORMULA.search(body)
     if formula and not shown:
         return Mark(CellKind.FORMULA, "=" + (_text(formula.group(1)) or "…"))
+    if not formula and not shown and (value is not None or kind in ("s", "str")):
+        return Mark(CellKind.DAMAGED, f't="{kind}"')
     return None
 
 
@@ -313,11 +320,13 @@ def _elsewhere(segment: bytes, position: int, letters: frozenset[bytes]) -> bool
 
 
 def _value_marks(segment: bytes, columns: frozenset[int], found: Cells) -> None:
-    """Error values and uncomputed formulas among the cells of `columns` in one piece of XML."""
+    """Error values, uncomputed formulas and damaged cells among the cells of `columns` in one piece of XML."""
     letters = frozenset(column_letter(column).encode() for column in columns)
     candidates = [m.start() for m in _ERROR_TYPE.finditer(segment)]
     candidates += [m.start() for m in _FORMULA_END.finditer(segment)]
     candidates += [m.start() for m in _SELF_CLOSED_END.finditer(segment)]
+    candidates += [m.start() for m in _TEXT_WITHOUT_VALUE.finditer(segment)]
+    candidates += [m.start() for m in _EMPTY_VALUE.finditer(segment)]
     for position in candidates:
         if _elsewhere(segment, position, letters):
             continue  # e.g. the preview formulas, whose value is empty where a SKU is not sold

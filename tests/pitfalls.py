@@ -236,6 +236,16 @@ def formula_in_empty_barcode(s: Sheet, xml: str) -> tuple[str, Outcome]:
         "invalid", "formula_without_value", ref)
 
 
+def empty_shared_string_in_barcode(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = s.cell(0, "barcode").coordinate
+    return _cell(xml, ref, '<c r="{ref}" t="s"><v></v></c>'), Outcome("invalid", "cell_damaged", ref)
+
+
+def text_type_without_value_in_barcode(s: Sheet, xml: str) -> tuple[str, Outcome]:
+    ref = s.cell(0, "barcode").coordinate
+    return _cell(xml, ref, '<c r="{ref}" t="str"/>'), Outcome("invalid", "cell_damaged", ref)
+
+
 def merged_barcode(s: Sheet) -> Outcome:
     s.ws.merge_cells(f"{s.cell(0, 'barcode').coordinate}:{s.cell(1, 'barcode').coordinate}")
     return Outcome("invalid", "merged_cell", s.cell(1, "barcode").coordinate)
@@ -562,6 +572,10 @@ CASES = [
          xml_edit("naemptybarcode", error_in_empty_barcode)),
     Case("an uncomputed formula in a barcode exported empty", "cells that are not values",
          xml_edit("femptybarcode", formula_in_empty_barcode)),
+    Case("an empty shared-string index in a barcode (never 'clear')", "cells that are not values",
+         xml_edit("emptysst", empty_shared_string_in_barcode)),
+    Case("a text-typed barcode cell with no value (never 'clear')", "cells that are not values",
+         xml_edit("strnov", text_type_without_value_in_barcode)),
     Case("merged barcode cells (never 'clear')", "cells that are not values", edit("mbarcode", merged_barcode)),
     Case("a cell given twice in the XML (the last one, as LibreOffice reads it)", "cells that are not values",
          xml_edit("twice", cell_given_twice)),

@@ -205,6 +205,24 @@ def test_a_barcode_that_is_not_a_value_is_never_cleared(store, workbook, tmp_pat
     assert catalog().equals(before)
 
 
+@pytest.mark.parametrize("cell", [
+    '<c r="{ref}" t="s"><v></v></c>', '<c r="{ref}" t="s"/>', '<c r="{ref}" t="str"/>',
+    '<c r="{ref}" t="str"></c>', '<c r="{ref}"><v></v></c>', '<c r="{ref}" t="n"><v/></c>',
+])
+@pytest.mark.parametrize("exported_empty", [False, True])
+def test_a_typed_cell_without_its_value_is_damaged_never_cleared(store, workbook, tmp_path, catalog, cell,
+                                                                  exported_empty):
+    """A cell whose XML says it holds a value (a shared string, a formula's text, a number) but
+    holds none reads as empty: it is damaged, never "the seller cleared the barcode"."""
+    sku = next(s for s in workbook.sku_ids if bool(workbook.get(s, "barcode")) != exported_empty)
+    ref = workbook.coord(sku, "barcode")
+    before = catalog()
+    path = rewrite(workbook.path, tmp_path / "damaged.xlsx", replace_cell(ref, cell))
+    code, result = import_json(store, path)
+    assert code == 1 and [(e["rule"], e["cell"]) for e in result["errors"]] == [("cell_damaged", ref)]
+    assert catalog().equals(before)
+
+
 def test_a_merged_barcode_is_never_cleared(store, workbook, tmp_path, catalog):
     first, second = workbook.sku_ids[0], workbook.sku_ids[1]
     top, below = workbook.coord(first, "barcode"), workbook.coord(second, "barcode")
