@@ -533,6 +533,39 @@ def test_a_whole_run_with_known_secrets_shows_none_of_them_anywhere(server, tmp_
     assert any("IncompleteSignature" in t for t in outputs) and any("isv.PRICE_LOWER" in t for t in outputs)
 
 
+def test_platform_text_that_echoes_a_secret_never_shows_it(server, tmp_path):
+    """A gateway whose error texts quote the access token, the refresh token and the app secret
+    (as some echo the request): a rejected write, a refused read and an answer that is not JSON.
+    None of the three reaches --json, the push results or the report."""
+    g = server.gateway
+    store = connected_store(tmp_path, server)
+    assert cli(store, "pull", env=env_for(server)).exit_code == 0
+    secrets = [APP_SECRET, g.access_token, g.refresh_token]
+    echo = "you sent " + " and ".join(secrets)
+    escaped = "".join(f"\\u{ord(c):04x}" for c in secrets[1])  # the access token as JSON escapes
+    path = exported_with_edits(store, tmp_path, {("2001", "seller_price"): 17.90})
+    g.answers[EDIT] = [{"error_response": {"type": "ISV", "code": "15", "msg": echo, "sub_code": "isv.BAD",
+                                           "sub_msg": echo}}]
+    outputs = []
+    rejected = cli(store, "import", path, "--json", "--report", tmp_path / "r.xlsx", env=env_for(server))
+    assert rejected.exit_code == 3 and json.loads(rejected.output)["push_results"][0]["status"] == "rejected"
+    outputs.append(rejected.output)
+    with zipfile.ZipFile(tmp_path / "r.xlsx") as package:
+        outputs += [package.read(name).decode("utf-8", "replace") for name in package.namelist()]
+    for answer in ({"error_response": {"type": "ISV", "code": "InvalidParameter", "msg": echo}},
+                   ('{"error_response": {"code": "InvalidParameter", "msg": "you sent ' + escaped + '"}}').encode(),
+                   ("oops " + echo).encode()):
+        g.answers[QUERY] = [answer] * 5
+        refused = cli(store, "import", path, "--json", env=env_for(server))
+        assert refused.exit_code == 2 and json.loads(refused.output)["status"] == "unavailable", refused.output
+        outputs.append(refused.output)
+        human = cli(store, "import", path, env=env_for(server))
+        outputs.append(human.output)
+    assert any("you sent" in text for text in outputs)
+    for secret in secrets:
+        assert [t[:300] for t in outputs if secret in t] == [], secret
+
+
 def test_the_client_refreshes_once_for_every_thread_before_the_token_expires(server):
     g = server.gateway
     now = time.time()

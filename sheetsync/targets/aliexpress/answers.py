@@ -16,7 +16,7 @@ may be dropped on the way.
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
@@ -359,18 +359,44 @@ def _no_constant(text: str) -> Any:
     raise ValueError(f"{text} is not JSON")
 
 
-def decode(body: bytes) -> Any:
-    """The body as JSON (UTF-8, finite numbers only), or AnswerError."""
+HIDDEN = "***"
+
+
+def decode(body: bytes, secrets: Collection[str] = ()) -> Any:
+    """The body as JSON (UTF-8, finite numbers only), or AnswerError; every one of `secrets` in
+    it, as sent or JSON-escaped, replaced by ***. This is where platform text enters sheetsync, so
+    a gateway that quotes the request (token, secret) in an error message cannot put a secret in
+    a message, a push result, a report or --json."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise AnswerError("the answer is not UTF-8 text") from None
     if not text.strip():
         raise AnswerError("the answer is empty")
+    hidden = [secret for secret in secrets if secret]
+    text = _hide(text, hidden)
     try:
-        return json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+        value = json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+        return _hide_in(value, hidden) if hidden else value
     except (ValueError, RecursionError):
         raise AnswerError(f"the answer is not JSON (it starts with {_excerpt(text)})") from None
+
+
+def _hide(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, HIDDEN)
+    return text
+
+
+def _hide_in(value: Any, secrets: list[str]) -> Any:
+    """`value` with every secret hidden in its strings and keys (those JSON escapes spelled out)."""
+    if isinstance(value, str):
+        return _hide(value, secrets)
+    if isinstance(value, list):
+        return [_hide_in(item, secrets) for item in value]
+    if isinstance(value, dict):
+        return {_hide(key, secrets): _hide_in(item, secrets) for key, item in value.items()}
+    return value
 
 
 def wrapper_key(method: str) -> str:

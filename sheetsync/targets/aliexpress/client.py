@@ -30,7 +30,9 @@ What ends how:
   ban, then the call is sent again.
 
 The transport (`transport`) never follows a redirect, bounds each exchange by a deadline and the
-answer's size. Credentials never appear in messages, logs or reports.
+answer's size. Credentials never appear in messages, logs or reports: every answer's text is
+decoded with the secrets it must not show replaced by *** (`answers.decode`), should the gateway
+quote the request in an error message.
 
 Threads: one Client may be called from several threads at once. They share one rate limit
 (`rate_limit` calls a second, never more in any one-second window), one ban, one token refresh
@@ -431,7 +433,7 @@ class Client:
                 raise kind(f"HTTP{reply.status}", f"HTTP {reply.status} after {failures + 1} tries",
                            rule="platform_unreachable", method=method)
             try:
-                payload = answers.decode(reply.body)
+                payload = answers.decode(reply.body, self._secrets(token))
                 error = answers.gateway_error(payload)
             except answers.AnswerError as exc:
                 detail = exc.detail if reply.status < 400 else f"HTTP {reply.status}: {exc.detail}"
@@ -509,6 +511,11 @@ class Client:
         body["sign"] = sign(self.credentials.app_secret, body)
         return body
 
+    def _secrets(self, token_sent: str) -> tuple[str, ...]:
+        """What a /sync answer must never show, should the gateway quote the request."""
+        held = self.credentials
+        return held.app_secret, token_sent, held.access_token, held.refresh_token or ""
+
     # -- tokens --------------------------------------------------------------------------------------
     def _can_refresh(self) -> bool:
         expires = self.credentials.refresh_expires
@@ -568,7 +575,7 @@ class Client:
         except Fault as fault:
             raise self._fault_error(path, fault, False) from None
         try:
-            payload = answers.decode(reply.body)
+            payload = answers.decode(reply.body, (self.credentials.app_secret,))  # its tokens are the answer
             error = answers.gateway_error(payload)
             refused = isinstance(payload, dict) and payload.get("code") not in (None, "", "0", 0)
             if error is None and not refused:
