@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import ConfigError
+from .outputs import is_special
 
 DEFAULT_STORE = "sheetsync.db"
 CONFIG_NAME = "sheetsync.toml"
@@ -65,6 +66,8 @@ def load_settings(config_file: str | os.PathLike | None, store: Path) -> Setting
         if config_file:
             raise ConfigError("config_invalid", path=str(path), detail="file not found")
         return settings
+    if is_special(path):
+        raise ConfigError("input_not_file", path=str(path))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:

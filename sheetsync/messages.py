@@ -87,6 +87,7 @@ class Rule(StrEnum):
     MAIL_FAILED = "mail_failed"
     NO_BRACKET_SHORT = "no_bracket_short"
     FILE_MISSING = "file_missing"
+    INPUT_NOT_FILE = "input_not_file"
     FILE_EMPTY = "file_empty"
     FILE_OLD_XLS = "file_old_xls"
     FILE_ENCRYPTED = "file_encrypted"
@@ -386,6 +387,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_bracket_short": ("too heavy", "超重"),
     # fatal: the file or the setup
     "file_missing": ("File {path} does not exist.", "文件 {path} 不存在。"),
+    "input_not_file": ("{path} is not an ordinary file (it is a folder, a pipe, a device or a socket), so sheetsync "
+                       "did not read it: reading a pipe or a device can wait forever. Nothing was done: give the path "
+                       "of the file itself.",
+                       "{path} 不是普通文件（而是文件夹、管道、设备或套接字），sheetsync 没有读取它：读取管道或设备可能会永远等待。"
+                       "未做任何操作：请提供文件本身的路径。"),
     "file_empty": ("{path} is empty (0 bytes). Export a new template with `sheetsync export`.",
                    "{path} 是空文件（0 字节）。请用 `sheetsync export` 重新导出模板。"),
     "file_old_xls": ("{path} is an old Excel 97–2003 (.xls) file. Save it as Excel Workbook (.xlsx) and import that.",

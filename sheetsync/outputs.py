@@ -1,5 +1,5 @@
 """Every file sheetsync writes (export, report, labels) goes through here: checked before any
-work, written whole or not at all.
+work, written whole or not at all; and every file it reads is first checked to be a file (`is_special`).
 
 Why: an output path typed by a seller can name the catalog itself, the workbook being imported,
 a folder, or a file open in Excel; and a run can be killed, interrupted or run out of disk half
@@ -60,6 +60,17 @@ def check_output(path: StrPath, *, store: StrPath | None = None, inputs: Iterabl
     if target.exists():
         _check_not_open(target, path)
     return target
+
+
+def is_special(path: StrPath) -> bool:
+    """Whether `path` exists and is not an ordinary file: a folder, a pipe (FIFO), a device or a
+    socket. Every file sheetsync reads (workbook, config, rate card, store) is checked with this
+    before it is opened, since opening a pipe waits until something writes to it: forever."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False  # missing or unreadable: the caller's own check names that
+    return not stat.S_ISREG(mode)
 
 
 def _same_file(output: Path, kept: Path) -> bool:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from .config import csv_header, read_csv_rows
 from .errors import ConfigError
+from .outputs import is_special
 
 RATE_COLUMNS = ["country", "max_weight_kg", "fixed_fee", "per_kg_fee", "currency", "volumetric_divisor"]
 FEE_SCALE = 10_000  # fees are kept in 1e-4 units
@@ -75,6 +76,8 @@ def load_rate_card(path: str | Path) -> RateCard:
     name = str(path)
     if not path.exists():
         raise ConfigError("rates_missing", path=name)
+    if is_special(path):
+        raise ConfigError("input_not_file", path=name)
     try:
         header = csv_header(path)
         rows = read_csv_rows(path)

@@ -37,6 +37,7 @@ from .cells import CellKind, Cells, Mark, RawSheet, cell_ref, column_index, colu
 from .errors import UnreadableWorkbook
 from .fields import BASE_FIELDS, SHEET_META, SHEET_PRODUCTS, field_for_key
 from .integrity import MARK_NAME
+from .outputs import is_special
 from .results import WARNING, Issue
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -89,6 +90,8 @@ def check_package(path: Path) -> None:
     name = str(path)
     if not path.exists():
         raise UnreadableWorkbook("file_missing", path=name)
+    if is_special(path):
+        raise UnreadableWorkbook("input_not_file", path=name)
     size = path.stat().st_size
     with path.open("rb") as handle:
         _sniff(path, handle.read(8))

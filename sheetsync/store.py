@@ -33,6 +33,7 @@ from filelock import FileLock, Timeout
 from .config import Country
 from .errors import ConfigError, StoreBusy, StoreUnavailable
 from .fields import BASE_FIELDS
+from .outputs import is_special
 from .results import Change
 
 SCHEMA_VERSION = 1
@@ -348,7 +349,7 @@ class Store:
                 raise StoreUnavailable("store_missing", path=str(path))
             # Nothing is written to a file that is not an SQLite database (an empty file, a
             # workbook saved over the store), and nothing to one that is not a catalog.
-            if path.is_dir() or _header(path) != _SQLITE_HEADER:
+            if is_special(path) or _header(path) != _SQLITE_HEADER:
                 raise StoreUnavailable("store_not_catalog", path=str(path))
         store = cls(path, StoreConnection(path, lock_timeout))
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -400,3 +401,21 @@ def test_a_few_empty_cells_far_apart_are_all_explained(big_export, tmp_path):
         return replace_cell(last, '<c r="{ref}" t="e"><v>#REF!</v></c>')(xml)
     checked = validated(store, rewrite(export, tmp_path / "far.xlsx", edit))
     assert [(i.rule, i.cell) for i in checked.issues] == [("formula_without_value", first), ("cell_error", last)]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+@pytest.mark.parametrize("which", ["workbook", "rates", "config", "store"])
+def test_a_pipe_given_as_a_file_is_refused_not_waited_on(store, exported, tmp_path, which):
+    """Opening a FIFO waits for a writer that never comes: the command hung. In a process of its
+    own, so a hang fails the test instead of holding the suite."""
+    pipe = tmp_path / "pipe.xlsx"
+    os.mkfifo(pipe)
+    args = {"workbook": ["--store", store, "import", pipe, "--json"],
+            "rates": ["--store", store, "import", exported, "--rates", pipe, "--json"],
+            "config": ["--store", store, "--config", pipe, "import", exported, "--json"],
+            "store": ["--store", pipe, "import", exported, "--json"]}[which]
+    run = subprocess.run([sys.executable, "-m", "sheetsync.cli", *map(str, args)], capture_output=True, text=True,
+                         timeout=60, stdin=subprocess.DEVNULL)
+    assert run.returncode == 2, run.stderr
+    said = run.stdout + run.stderr
+    assert "not an ordinary file" in said or "not a sheetsync catalog" in said
