@@ -232,8 +232,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "(format the cell as Text if the spreadsheet keeps turning it into TRUE or FALSE).",
                      "此单元格是逻辑值 {value}，这里应为{label}。请直接填写{what}（如果表格软件总把它变成 TRUE 或 FALSE，请把单元格设为文本格式）。"),
     "text_control": ("{label} contains an invisible control character ({code}), often left by copying from another "
-                     "program; a line break counts too. Retype the text on one line without it.",
-                     "{label} 含有不可见的控制字符（{code}），通常是从其他程序复制时带入的；换行也算。请在一行内重新输入，不要包含该字符。"),
+                     "program; a line break, a line or paragraph separator and a text-direction override count too. "
+                     "Retype the text on one line without it.",
+                     "{label} 含有不可见的控制字符（{code}），通常是从其他程序复制时带入的；换行、行分隔符、段落分隔符和文字方向控制符也算。请在一行内重新输入，不要包含该字符。"),
     "invisible_text": ("This cell holds only invisible characters (such as zero-width spaces), so it looks empty. "
                        "Type the {what} itself.",
                        "此单元格只有不可见字符（例如零宽空格），看起来是空的。请直接填写{what}。"),
