@@ -85,6 +85,9 @@ class Rule(StrEnum):
     PREVIEW_HELP = "preview_help"
     MAIL_FAILED = "mail_failed"
     NO_BRACKET_SHORT = "no_bracket_short"
+    FREIGHT_COUNTRY_ALIAS = "freight_country_alias"
+    FREIGHT_UNKNOWN_COUNTRY = "freight_unknown_country"
+    FREIGHT_TOO_HEAVY = "freight_too_heavy"
     FILE_MISSING = "file_missing"
     FILE_EMPTY = "file_empty"
     FILE_OLD_XLS = "file_old_xls"
@@ -117,6 +120,8 @@ class Rule(StrEnum):
     EXPORT_TOO_MANY_ROWS = "export_too_many_rows"
     EXPORT_TEXT_TOO_LONG = "export_text_too_long"
     LANG_UNKNOWN = "lang_unknown"
+    EXPORT_NOT_XLSX = "export_not_xlsx"
+    EXPORT_NOT_IMPORTED = "export_not_imported"
     OUTPUT_IS_STORE = "output_is_store"
     OUTPUT_IS_INPUT = "output_is_input"
     OUTPUT_IS_FOLDER = "output_is_folder"
@@ -381,6 +386,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "push_failed": ("Product {product_id} (SKUs {skus}) could not be written to {target}: {detail}. Run the same import again: it sends only what is still missing.",
                     "商品 {product_id}（SKU {skus}）未能写入{target}：{detail}。请再次运行同样的导入：只会发送尚未完成的部分。"),
     "no_bracket_short": ("too heavy", "超重"),
+    "freight_country_alias": ("{typed} is {code} in the rate card (AliExpress writes the United Kingdom as UK, not GB): quoting {code}.",
+                              "{typed} 在运费表中写作 {code}（速卖通把英国写作 UK，而不是 GB）：按 {code} 报价。"),
+    "freight_unknown_country": ("The rate card {path} has no rows for {country}; it covers {countries}.",
+                                "运费表 {path} 中没有 {country}；它包含的国家为 {countries}。"),
+    "freight_too_heavy": ("Too heavy for {countries}: the chargeable weight {weight} kg is above the rate card's heaviest bracket ({heaviest} kg). Such a SKU cannot be sold there: lighten or split the parcel, or add a heavier bracket to the rate card (--rates FILE).",
+                          "发往 {countries} 超重：计费重量 {weight} 千克超过运费表中最重的区间（{heaviest} 千克）。这样的 SKU 无法在该国销售：请减轻或拆分包裹，或在运费表中增加更重的区间（--rates FILE）。"),
     # fatal: the file or the setup
     "file_missing": ("File {path} does not exist.", "文件 {path} 不存在。"),
     "file_empty": ("{path} is empty (0 bytes). Export a new template with `sheetsync export`.",
@@ -473,6 +484,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "shorten it on the platform and pull again.",
                              "SKU {sku}：{field} 有 {length} 个字符，超过 Excel 单元格上限 32,767；请在平台上缩短后重新拉取。"),
     "lang_unknown": ("Unknown language {value}; use en or zh.", "未知语言 {value}；请使用 en 或 zh。"),
+    "export_not_xlsx": ("{path} does not end in .xlsx: sheetsync exports Excel workbooks (.xlsx) only, and Excel refuses to open one under another name. Nothing was done: give a name ending in .xlsx, like {suggestion}.",
+                        "{path} 的扩展名不是 .xlsx：sheetsync 只导出 Excel 工作簿（.xlsx），换成其他扩展名 Excel 会拒绝打开。未做任何操作：请给出以 .xlsx 结尾的文件名，例如 {suggestion}。"),
+    "export_not_imported": ("{path} is an export of this store (export {export_id}) that has never been imported: it may hold edits you have not imported yet, and exporting over it would lose them. Nothing was done: import it first (`sheetsync --store {store} import {path}`), export to another file name, or add --force to replace it.",
+                            "{path} 是本店铺的一次导出（导出编号 {export_id}），但从未导入过：其中可能有尚未导入的修改，覆盖导出会丢失它们。未做任何操作：请先导入它（`sheetsync --store {store} import {path}`），或导出到另一个文件名，或加上 --force 覆盖它。"),
     # outputs: refused before any work, or failed while writing (the previous file is kept)
     "output_is_store": ("{path} is the catalog itself ({store}); writing there would destroy it. Nothing was done: choose another file name, like export.xlsx.",
                         "{path} 就是商品目录本身（{store}），写入会毁掉它。未做任何操作：请换一个文件名，例如 export.xlsx。"),
