@@ -103,6 +103,25 @@ def init(obj: Context, sample: bool, synthetic: int | None) -> None:
 
 
 @main.command()
+@click.argument("folder", type=click.Path(), default="sheetsync-demo")
+@click.option("--lang", type=LANG, help="Language of the workbook, the report and what is printed (default en).")
+@click.pass_obj
+def demo(obj: Context, folder: str, lang: str | None) -> None:
+    """Run the main job on the sample catalog in FOLDER (default ./sheetsync-demo): create a store,
+    export it, edit three cells, validate, import with a report, and show where the files are."""
+    language = lang or "en"
+    obj.lang = language
+
+    def show(result: ImportResult) -> None:
+        click.echo("\n".join(f"  {line}" for line in _human(result, language).splitlines()))
+
+    from .demo import run_demo
+
+    done = run_demo(folder, lang=language, say=click.echo, show=show)
+    sys.exit(done.imported.exit_code if done.imported else INTERNAL_ERROR_EXIT)
+
+
+@main.command()
 @click.argument("out", type=click.Path(dir_okay=False))
 @click.option("--lang", type=LANG, help="Labels and instructions language (default from config, else en).")
 @click.option("--preview", metavar="CC,CC", help="Countries with a live display-price column "

@@ -122,6 +122,16 @@ class Rule(StrEnum):
     LANG_UNKNOWN = "lang_unknown"
     EXPORT_NOT_XLSX = "export_not_xlsx"
     EXPORT_NOT_IMPORTED = "export_not_imported"
+    # sheetsync demo
+    DEMO_START = "demo_start"
+    DEMO_CREATED = "demo_created"
+    DEMO_EXPORTED = "demo_exported"
+    DEMO_EDITED = "demo_edited"
+    DEMO_VALIDATE = "demo_validate"
+    DEMO_IMPORT = "demo_import"
+    DEMO_FILES = "demo_files"
+    DEMO_NEXT = "demo_next"
+    DEMO_FOLDER_IN_USE = "demo_folder_in_use"
     OUTPUT_IS_STORE = "output_is_store"
     OUTPUT_IS_INPUT = "output_is_input"
     OUTPUT_IS_FOLDER = "output_is_folder"
@@ -489,6 +499,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export_not_imported": ("{path} is an export of this store (export {export_id}) that has never been imported: it may hold edits you have not imported yet, and exporting over it would lose them. Nothing was done: import it first (`sheetsync --store {store} import {path}`), export to another file name, or add --force to replace it.",
                             "{path} 是本店铺的一次导出（导出编号 {export_id}），但从未导入过：其中可能有尚未导入的修改，覆盖导出会丢失它们。未做任何操作：请先导入它（`sheetsync --store {store} import {path}`），或导出到另一个文件名，或加上 --force 覆盖它。"),
     # outputs: refused before any work, or failed while writing (the previous file is kept)
+    # sheetsync demo: the main job on the sample catalog
+    "demo_start": ("sheetsync demo: the main job end to end on the sample catalog, in the folder {folder}.",
+                   "sheetsync 演示：在文件夹 {folder} 中用示例商品完整走一遍主要流程。"),
+    "demo_created": ("1. Created the store {store} with the sample catalog ({count} SKUs).",
+                     "1. 已创建店铺 {store}，载入示例商品（{count} 个 SKU）。"),
+    "demo_exported": ("2. Exported it to {path}: {count} SKUs × {countries} countries, the workbook you edit in Excel, WPS or LibreOffice.",
+                      "2. 已导出到 {path}：{count} 个 SKU × {countries} 个国家，这就是你在 Excel、WPS 或 LibreOffice 中编辑的工作簿。"),
+    "demo_edited": ("3. Edited three cells as a seller would (a price, a weight, and stock 0 to stop selling in France), saved as {path}:",
+                    "3. 像卖家一样修改了三个单元格（一个供货价、一个重量，以及把法国库存改为 0 以停止在法国销售），另存为 {path}："),
+    "demo_validate": ("4. Checked it without writing anything: {command}",
+                      "4. 检查该文件，不写入任何内容：{command}"),
+    "demo_import": ("5. Imported it with a report: {command}",
+                    "5. 导入并生成报告：{command}"),
+    "demo_files": ("Files in {folder}:\n  {store}  the store (the catalog; a real store is connected to AliExpress with `sheetsync auth`)\n  {export}  the export, as sheetsync wrote it\n  {edited}  the edited copy that was imported\n  {report}  the report: Summary, Changes, Display prices and your sheet",
+                   "{folder} 中的文件：\n  {store}  店铺（商品目录；真实店铺用 `sheetsync auth` 连接速卖通）\n  {export}  sheetsync 导出的原始文件\n  {edited}  已导入的修改副本\n  {report}  报告：摘要、修改、展示价格和你的工作表"),
+    "demo_next": ("Try next:\n  {history}    what each import changed\n  {run}    what undoing it would put back\n  {export}    your own round of edits",
+                  "接下来可以试试：\n  {history}    查看每次导入修改了什么\n  {run}    查看撤销会恢复哪些值\n  {export}    开始你自己的一轮修改"),
+    "demo_folder_in_use": ("{folder} holds files that the demo did not make; it will not write there. Nothing was done: give a new or empty folder, like `sheetsync demo sheetsync-demo2`.",
+                           "{folder} 中有不是演示生成的文件，演示不会写入那里。未做任何操作：请指定一个新的或空的文件夹，例如 `sheetsync demo sheetsync-demo2`。"),
     "output_is_store": ("{path} is the catalog itself ({store}); writing there would destroy it. Nothing was done: choose another file name, like export.xlsx.",
                         "{path} 就是商品目录本身（{store}），写入会毁掉它。未做任何操作：请换一个文件名，例如 export.xlsx。"),
     "output_is_input": ("{path} is the file this command reads ({source}); writing there would replace it. Nothing was done: choose another file name, like report.xlsx.",
