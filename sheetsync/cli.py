@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -89,7 +90,18 @@ def _stages(as_json: bool):
 @click.pass_context
 def main(ctx: click.Context, store: str | None, config: str | None) -> None:
     """Manage an AliExpress semi-managed catalog in Excel: export, edit, import."""
+    _tolerant_output()
     ctx.obj = Context(store, config)
+
+
+def _tolerant_output() -> None:
+    """Where the output's encoding cannot show every character (Windows writes a redirected
+    output in its ANSI code page, which has no → and no Chinese), show those as ? instead of
+    stopping with an encoding error after the work is done."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding not in ("utf8", "utf8sig") and isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
 
 
 @main.command()

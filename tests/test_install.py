@@ -145,3 +145,17 @@ def test_requires_python_is_what_the_code_is_checked_for():
 
 def test_the_default_demo_folder_is_ignored_by_git():
     assert "sheetsync-demo/" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+def test_demo_output_redirected_in_a_code_page_without_chinese_still_runs(tmp_path):
+    """A Windows console redirected to a file writes in the ANSI code page (cp1252 in the West):
+    characters it lacks show as ? instead of stopping the command with an encoding error."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252", "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-m", "sheetsync.cli", "demo", str(tmp_path / "demo"), "--lang", "zh"],
+                         capture_output=True, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr.decode("cp1252")
+    assert b"?" in run.stdout and b"catalog-edited.xlsx" in run.stdout
