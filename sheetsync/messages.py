@@ -496,10 +496,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "lang_unknown": ("Unknown language {value}; use en or zh.", "未知语言 {value}；请使用 en 或 zh。"),
     "export_not_xlsx": ("{path} does not end in .xlsx: sheetsync exports Excel workbooks (.xlsx) only, and Excel refuses to open one under another name. Nothing was done: give a name ending in .xlsx, like {suggestion}.",
                         "{path} 的扩展名不是 .xlsx：sheetsync 只导出 Excel 工作簿（.xlsx），换成其他扩展名 Excel 会拒绝打开。未做任何操作：请给出以 .xlsx 结尾的文件名，例如 {suggestion}。"),
-    "export_not_imported": ("{path} is an export of this store (export {export_id}) that has never been imported: it may hold edits you have not imported yet, and exporting over it would lose them. Nothing was done: import it first (`sheetsync --store {store} import {path}`), export to another file name, or add --force to replace it.",
-                            "{path} 是本店铺的一次导出（导出编号 {export_id}），但从未导入过：其中可能有尚未导入的修改，覆盖导出会丢失它们。未做任何操作：请先导入它（`sheetsync --store {store} import {path}`），或导出到另一个文件名，或加上 --force 覆盖它。"),
-    # outputs: refused before any work, or failed while writing (the previous file is kept)
-    # sheetsync demo: the main job on the sample catalog
+    "export_not_imported": ("{path} is an export of this store (export {export_id}) holding edits that were never imported (changes: {changes}, cells with errors: {errors}): exporting over it would lose them. Nothing was done: import it first (`sheetsync --store {store} import {path}`), export to another file name, or add --force to replace it.",
+                            "{path} 是本店铺的一次导出（导出编号 {export_id}），其中有从未导入的修改（修改：{changes} 处，有错误的单元格：{errors} 个）：覆盖导出会丢失它们。未做任何操作：请先导入它（`sheetsync --store {store} import {path}`），或导出到另一个文件名，或加上 --force 覆盖它。"),
     "demo_start": ("sheetsync demo: the main job end to end on the sample catalog, in the folder {folder}.",
                    "sheetsync 演示：在文件夹 {folder} 中用示例商品完整走一遍主要流程。"),
     "demo_created": ("1. Created the store {store} with the sample catalog ({count} SKUs).",

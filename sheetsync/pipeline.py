@@ -136,14 +136,14 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
     `preview` names the countries that get a live display-price column (formulas over the rate
     card `rates`); by default the store's three biggest markets, none with an empty list.
     `settings` gives the lock timeout. Only an .xlsx name is written (Excel refuses to open a
-    workbook under another extension), and never over this store's export that no import has used
-    yet, which may hold the seller's only copy of their edits, unless `force`."""
+    workbook under another extension), and never over this store's export holding edits not
+    imported yet, the seller's only copy of them, unless `force`."""
     check_output(path, store=_store_file(store), inputs=[rates])
     if Path(path).suffix.lower() != ".xlsx":
         raise ConfigError("export_not_xlsx", path=str(path), suggestion=str(Path(path).with_suffix(".xlsx")))
     with _opened(store, (settings or Settings()).lock_timeout) as handle:
         if not force:
-            _refuse_unimported(Path(path), handle)
+            _refuse_unimported(Path(path), handle, settings)
         countries = handle.countries()
         codes = [c.code for c in countries]
         frame = handle.catalog_frame()
@@ -161,10 +161,11 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         return ExportSummary(str(path), record.export_id, len(frame), codes, list(wanted))
 
 
-def _refuse_unimported(path: Path, store: Store) -> None:
-    """Refuse to write over a workbook exported from this store that no import has used: the
-    seller may have edited it and not imported yet. Any other file at `path` (another store's,
-    one already imported, one that is no workbook at all) is replaced as before."""
+def _refuse_unimported(path: Path, store: Store, settings: Settings | None) -> None:
+    """Refuse to write over a workbook exported from this store that holds edits not imported
+    yet: the seller's only copy of them. A dry run against the local catalog says so (changes
+    still to apply, or cells with errors, which are edits too); an export nobody edited, or
+    whose edits are all applied, is replaced as before, and so is any other file."""
     if not path.is_file():
         return
     try:
@@ -172,11 +173,12 @@ def _refuse_unimported(path: Path, store: Store) -> None:
     except SheetsyncError:
         return
     meta = read_metadata(path)
-    export_id = meta.get("export_id")
-    if meta.get("store_id") != store.store_id or not export_id or store.export_record(export_id) is None:
+    if meta.get("store_id") != store.store_id or not meta.get("export_id"):
         return
-    if not store.export_imported(export_id):
-        raise ConfigError("export_not_imported", path=str(path), export_id=export_id, store=str(store.path))
+    planned = import_workbook(store, path, dry_run=True, target="local", settings=settings)
+    if planned.changes or planned.status == Status.INVALID:
+        raise ConfigError("export_not_imported", path=str(path), changes=planned.changes,
+                          errors=len(planned.errors), export_id=meta["export_id"], store=str(store.path))
 
 
 @dataclass(frozen=True)

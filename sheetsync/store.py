@@ -602,11 +602,6 @@ class Store:
                               (export_id,)).fetchone()
         return ExportRecord(row[0], row[1], row[2], json.loads(row[3])) if row else None
 
-    def export_imported(self, export_id: str) -> bool:
-        """Whether any run wrote from this export: until one did, its file may hold the seller's
-        only copy of edits (an import refused for errors writes nothing and leaves no run)."""
-        return self.db.execute("SELECT 1 FROM runs WHERE export_id = ? LIMIT 1", (export_id,)).fetchone() is not None
-
     def snapshot_frame(self, export_id: str) -> pd.DataFrame:
         rows = self.db.execute("SELECT field, kind, data FROM export_columns WHERE export_id = ?",
                                (export_id,)).fetchall()

@@ -32,29 +32,57 @@ def test_export_accepts_an_upper_case_extension(store, tmp_path):
     assert code == 0, out
 
 
-def test_export_never_writes_over_an_export_not_imported_yet(store, tmp_path):
+def edit_price(path: Path, value: object) -> bytes:
+    wb = Workbook(path)
+    wb.set(wb.sku_ids[0], "seller_price", value)
+    wb.save(path)
+    return path.read_bytes()
+
+
+def test_export_never_writes_over_edits_not_imported_yet(store, tmp_path):
     path = tmp_path / "catalog.xlsx"
     assert cli("--store", str(store), "export", str(path))[0] == 0
-    wb = Workbook(path)
-    wb.set(wb.sku_ids[0], "seller_price", 19.99)
-    wb.save(path)
-    edited = path.read_bytes()
+    edited = edit_price(path, 19.99)
 
     code, out = cli("--store", str(store), "export", str(path))
     assert code == 2
-    assert "never been imported" in out
+    assert "holding edits that were never imported (changes: 1, cells with errors: 0)" in " ".join(out.split())
     assert f"sheetsync --store {store} import {path}" in out and "--force" in out
     assert path.read_bytes() == edited  # the seller's edit is still there
 
     assert cli("--store", str(store), "import", str(path))[0] == 0
-    assert cli("--store", str(store), "export", str(path))[0] == 0  # imported: replaced as before
+    assert cli("--store", str(store), "export", str(path))[0] == 0  # imported: nothing to lose
 
 
-def test_export_force_writes_over_an_export_not_imported(store, tmp_path):
+def test_export_never_writes_over_a_cell_typed_wrong_either(store, tmp_path):
     path = tmp_path / "catalog.xlsx"
+    cli("--store", str(store), "export", str(path))
+    edit_price(path, "12,5O")
+    code, out = cli("--store", str(store), "export", str(path))
+    assert code == 2 and "cells with errors: 1" in " ".join(out.split())
+
+
+def test_export_writes_over_an_export_nobody_edited(store, tmp_path):
+    path = tmp_path / "catalog.xlsx"
+    assert cli("--store", str(store), "export", str(path))[0] == 0
+    assert cli("--store", str(store), "export", str(path))[0] == 0
+
+
+def test_export_refuses_new_edits_made_after_an_import(store, tmp_path):
+    path = tmp_path / "catalog.xlsx"
+    cli("--store", str(store), "export", str(path))
+    edit_price(path, 19.99)
+    assert cli("--store", str(store), "import", str(path))[0] == 0
+    edit_price(path, 18.5)  # kept editing the same file after importing it
+    assert cli("--store", str(store), "export", str(path))[0] == 2
+
+
+def test_export_force_writes_over_edits_not_imported(store, tmp_path):
     from sheetsync.read import read_metadata
 
+    path = tmp_path / "catalog.xlsx"
     cli("--store", str(store), "export", str(path))
+    edit_price(path, 19.99)
     first = read_metadata(path)["export_id"]
     code, out = cli("--store", str(store), "export", str(path), "--force")
     assert code == 0, out
@@ -74,8 +102,9 @@ def test_export_replaces_a_file_that_is_not_this_stores_export(store, tmp_path):
 def test_export_refusal_in_chinese(store, tmp_path):
     path = tmp_path / "catalog.xlsx"
     cli("--store", str(store), "export", str(path))
+    edit_price(path, 19.99)
     code, out = cli("--store", str(store), "export", str(path), "--lang", "zh")
-    assert code == 2 and "从未导入过" in out
+    assert code == 2 and "从未导入的修改" in out
     code, out = cli("--store", str(store), "export", str(tmp_path / "catalog.ods"), "--lang", "zh")
     assert code == 2 and "扩展名不是 .xlsx" in out
 
@@ -85,6 +114,7 @@ def test_the_library_refuses_too_and_takes_force(store, tmp_path):
 
     path = tmp_path / "catalog.xlsx"
     sheetsync.export_catalog(store, path)
+    edit_price(path, 19.99)
     with pytest.raises(sheetsync.SheetsyncError) as refused:
         sheetsync.export_catalog(store, path)
     assert refused.value.rule == "export_not_imported" and refused.value.exit_code == 2

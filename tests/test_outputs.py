@@ -274,7 +274,7 @@ _INTERRUPTED = textwrap.dedent("""
     zipfile.ZipFile.write = write_then_stop
 
     if command == "export":
-        sheetsync.export_catalog(store, out, progress=progress, force=True)  # over the export just made
+        sheetsync.export_catalog(store, out, progress=progress)
     else:
         sheetsync.import_workbook(store, source, dry_run=True, report=out)
     print("not interrupted")
