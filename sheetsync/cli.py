@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -13,10 +14,10 @@ import click
 from . import pipeline
 from .amounts import parse_amount, rule_for
 from .config import Settings, load_settings, reference_file, store_path
-from .errors import SheetsyncError
+from .errors import ConfigError, SheetsyncError
 from .fields import BASE_BY_KEY, to_display
 from .messages import message, status_words, target_words
-from .pricing import load_rate_card, quote
+from .pricing import COUNTRY_ALIASES, Quote, RateCard, find_country, heaviest_grams, load_rate_card, quote
 from .results import ISSUES_PER_RULE, ImportResult
 
 LANG = click.Choice(["en", "zh"])
@@ -89,7 +90,18 @@ def _stages(as_json: bool):
 @click.pass_context
 def main(ctx: click.Context, store: str | None, config: str | None) -> None:
     """Manage an AliExpress semi-managed catalog in Excel: export, edit, import."""
+    _tolerant_output()
     ctx.obj = Context(store, config)
+
+
+def _tolerant_output() -> None:
+    """Where the output's encoding cannot show every character (Windows writes a redirected
+    output in its ANSI code page, which has no → and no Chinese), show those as ? instead of
+    stopping with an encoding error after the work is done."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding not in ("utf8", "utf8sig") and isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
 
 
 @main.command()
@@ -103,13 +115,33 @@ def init(obj: Context, sample: bool, synthetic: int | None) -> None:
 
 
 @main.command()
+@click.argument("folder", type=click.Path(), default="sheetsync-demo")
+@click.option("--lang", type=LANG, help="Language of the workbook, the report and what is printed (default en).")
+@click.pass_obj
+def demo(obj: Context, folder: str, lang: str | None) -> None:
+    """Run the main job on the sample catalog in FOLDER (default ./sheetsync-demo): create a store,
+    export it, edit three cells, validate, import with a report, and show where the files are."""
+    language = lang or "en"
+    obj.lang = language
+
+    def show(result: ImportResult) -> None:
+        click.echo("\n".join(f"  {line}" for line in _human(result, language).splitlines()))
+
+    from .demo import run_demo
+
+    done = run_demo(folder, lang=language, say=click.echo, show=show)
+    sys.exit(done.imported.exit_code if done.imported else INTERNAL_ERROR_EXIT)
+
+
+@main.command()
 @click.argument("out", type=click.Path(dir_okay=False))
 @click.option("--lang", type=LANG, help="Labels and instructions language (default from config, else en).")
 @click.option("--preview", metavar="CC,CC", help="Countries with a live display-price column "
               "(default: the store's three biggest markets; 'none' for none).")
 @click.option("--rates", type=click.Path(dir_okay=False), help="Freight rate card CSV behind the preview.")
+@click.option("--force", is_flag=True, help="Write over an export of this store that was never imported.")
 @click.pass_obj
-def export(obj: Context, out: str, lang: str | None, preview: str | None, rates: str | None) -> None:
+def export(obj: Context, out: str, lang: str | None, preview: str | None, rates: str | None, force: bool) -> None:
     """Write the catalog to an .xlsx template to edit."""
     settings = obj.settings(lang)
     if preview is not None:
@@ -119,7 +151,7 @@ def export(obj: Context, out: str, lang: str | None, preview: str | None, rates:
         countries = list(settings.preview_countries) or None
     update, close = _progress("export", total=pipeline.catalog_size(obj.store, settings), unit="SKU")
     summary = pipeline.export_catalog(obj.store, out, lang=lang or settings.lang, preview=countries, rates=rates,
-                                      progress=update, settings=settings)
+                                      progress=update, settings=settings, force=force)
     close()
     shown = f", live display prices for {', '.join(summary.preview)}" if summary.preview else ""
     click.echo(f"Exported {summary.rows} SKUs × {len(summary.countries)} countries to {out}{shown} "
@@ -399,46 +431,105 @@ def _amount(text: str, kind: str, key: str, option: str) -> int:
 
 @main.command()
 @click.option("--weight", metavar="KG", help="Package weight in kg, e.g. 0.35.")
-@click.option("--dims", metavar="LxWxH", help="Package size in cm, e.g. 30x20x10.")
-@click.option("--country", "countries", multiple=True, metavar="CC", help="Country code(s); default all.")
+@click.option("--dims", metavar="LxWxH", help="Package size in cm, e.g. 30x20x10 (also 30*20*10 or 30×20×10).")
+@click.option("--country", "countries", multiple=True, metavar="CC",
+              help="Country code(s), repeatable or comma-separated (US,DE,UK); default all.")
 @click.option("--seller-price", metavar="P", help="Seller price, to show the display price.")
 @click.option("--rates", type=click.Path(dir_okay=False), help="Freight rate card CSV.")
+@click.option("--json", "as_json", is_flag=True, help="Print the quotes as JSON.")
 @click.option("--check", is_flag=True, help="After a pull: the rate-card brackets that disagree most with the "
               "platform's freight.")
 @click.pass_obj
 def freight(obj: Context, weight: str | None, dims: str | None, countries: tuple[str, ...], seller_price: str | None,
-            rates: str | None, check: bool) -> None:
-    """Quote freight and display price for one parcel (or --check the rate card against the platform)."""
+            rates: str | None, as_json: bool, check: bool) -> None:
+    """Quote freight and display price for one parcel (or --check the rate card against the platform).
+    Exits 1 when the parcel is too heavy for a country asked for."""
     if check:
-        table = pipeline.freight_disagreements(obj.store, rates, obj.settings())
-        if table.empty:
-            click.echo("The rate card agrees with the platform's freight everywhere (or nothing was pulled yet).")
-            return
-        click.echo(f"{'country':<8}{'bracket up to kg':>17}{'SKUs':>6}{'mean diff':>11}{'largest':>9}")
-        for row in table.head(15).itertuples(index=False):
-            click.echo(f"{row.country:<8}{to_display('weight', row.bracket_max_g):>17}{row.skus:>6}"
-                       f"{row.mean_difference / 100:>11.2f}{row.largest / 100:>9.2f}")
+        _freight_check(obj, rates)
         return
     if weight is None:
         raise click.UsageError("--weight is required (or use --check)")
+    lang = obj.settings().lang
     grams = _amount(weight, "weight", "weight_kg", "--weight")
-    size = None
-    if dims:
-        parts = re.split(r"[xX×*ｘＸ＊]", dims)
-        if len(parts) != 3:
-            raise click.BadParameter("--dims must look like 30x20x10 (whole cm)")
-        length, width, height = (_amount(part, "dim", key, "--dims")
-                                 for part, key in zip(parts, ("length_cm", "width_cm", "height_cm"), strict=True))
-        size = (length, width, height)
+    size = _dims(dims) if dims else None
     cents = _amount(seller_price, "money", "seller_price", "--seller-price") if seller_price is not None else None
-    card = load_rate_card(rates or reference_file("freight_rates.csv"))
-    wanted = [c.upper() for c in countries] or list(card.countries)
+    card_path = rates or reference_file("freight_rates.csv")
+    card = load_rate_card(card_path)
+    wanted, notes = _freight_countries(card, countries, str(card_path), lang)
     quotes = [quote(card, grams, size, cc, cents) for cc in wanted]
+    heavy = [q for q in quotes if q.freight_cents is None]
+    too_heavy = []
+    if heavy:
+        too_heavy.append(message("freight_too_heavy", lang, countries=", ".join(q.country for q in heavy),
+                             weight=to_display("weight", max(q.chargeable_grams for q in heavy)),
+                             heaviest=to_display("weight", max(heaviest_grams(card, q.country) for q in heavy))))
+    if as_json:
+        click.echo(json.dumps({"weight_kg": _number("weight", grams), "dims_cm": list(size) if size else None,
+                               "seller_price": _number("money", cents), "quotes": [_quote_json(q) for q in quotes],
+                               "too_heavy": [q.country for q in heavy], "notes": notes + too_heavy},
+                              ensure_ascii=False, indent=2))
+        sys.exit(1 if heavy else 0)
+    for note in notes:
+        click.echo(note, err=True)
     click.echo(f"{'country':<8}{'chargeable kg':>14}{'freight':>10}{'display':>10}  currency")
     for q in quotes:
-        fee = to_display("money", q.freight_cents) if q.freight_cents is not None else message("no_bracket_short")
+        fee = to_display("money", q.freight_cents) if q.freight_cents is not None else message("no_bracket_short", lang)
         shown = to_display("money", q.display_cents) if q.display_cents is not None else "-"
         click.echo(f"{q.country:<8}{to_display('weight', q.chargeable_grams):>14}{fee:>10}{shown:>10}  {q.currency}")
+    for note in too_heavy:
+        click.echo(note, err=True)
+    sys.exit(1 if heavy else 0)
+
+
+def _freight_check(obj: Context, rates: str | None) -> None:
+    table = pipeline.freight_disagreements(obj.store, rates, obj.settings())
+    if table.empty:
+        click.echo("The rate card agrees with the platform's freight everywhere (or nothing was pulled yet).")
+        return
+    click.echo(f"{'country':<8}{'bracket up to kg':>17}{'SKUs':>6}{'mean diff':>11}{'largest':>9}")
+    for row in table.head(15).itertuples(index=False):
+        click.echo(f"{row.country:<8}{to_display('weight', row.bracket_max_g):>17}{row.skus:>6}"
+                   f"{row.mean_difference / 100:>11.2f}{row.largest / 100:>9.2f}")
+
+
+def _dims(text: str) -> tuple[int, int, int]:
+    """LxWxH with x, X, ×, * (or their full-width forms) between whole centimetres."""
+    parts = re.split(r"[xX×*ｘＸ＊]", text)
+    if len(parts) != 3:
+        raise click.BadParameter("--dims must look like 30x20x10 (whole cm)")
+    length, width, height = (_amount(part, "dim", key, "--dims")
+                             for part, key in zip(parts, ("length_cm", "width_cm", "height_cm"), strict=True))
+    return length, width, height
+
+
+def _freight_countries(card: RateCard, typed: tuple[str, ...], path: str, lang: str) -> tuple[list[str], list[str]]:
+    """The rate card's codes for what was typed (repeated or comma-separated, GB for UK, names),
+    in order and once each, with a note for each code read as another (GB as UK)."""
+    wanted: list[str] = []
+    notes: list[str] = []
+    for text in (part.strip() for option in typed for part in re.split(r"[,，;；]", option)):
+        if not text:
+            continue
+        code = find_country(card, text)
+        if code is None:
+            raise ConfigError("freight_unknown_country", path=path, country=text,
+                              countries=", ".join(card.countries))
+        if code != text.upper() and text.upper() in COUNTRY_ALIASES:
+            notes.append(message("freight_country_alias", lang, typed=text.upper(), code=code))
+        if code not in wanted:
+            wanted.append(code)
+    return wanted or list(card.countries), notes
+
+
+def _number(kind: str, value: int | None) -> float | None:
+    """A canonical amount as a JSON number: its shortest decimal, exactly what the table shows."""
+    return None if value is None else float(to_display(kind, value))
+
+
+def _quote_json(q: Quote) -> dict[str, Any]:
+    return {"country": q.country, "chargeable_kg": _number("weight", q.chargeable_grams),
+            "freight": _number("money", q.freight_cents), "display": _number("money", q.display_cents),
+            "currency": q.currency, "too_heavy": q.freight_cents is None}
 
 
 if __name__ == "__main__":

@@ -18,8 +18,9 @@ The rules, by cell kind (field kinds: id = sku_id/product_id, code = sku_code, t
   zeros or became a number is named as such.
 - TEXT: amounts through `amounts.parse_amount`. Identifiers are stripped and read with full-width
   characters as ASCII (１２３ → 123); id and barcode must then be ASCII digits. Text fields are
-  stripped and refuse control characters (`text_control`) and content made only of invisible
-  characters such as zero-width spaces (`invisible_text`).
+  stripped and refuse control characters, line and paragraph separators and bidirectional
+  overrides (`text_control`) and content made only of invisible characters such as zero-width
+  spaces (`invisible_text`).
 - BOOL: `<kind>_format` for amounts, `boolean_cell` elsewhere: TRUE is never a title.
 - DATE and DURATION: `date_in_number` for amounts and digit identifiers, `date_in_text` for text,
   codes and lists: a date is never stored as "2024-01-05 00:00:00".
@@ -49,15 +50,20 @@ MARK_RULES = {CellKind.ERROR: "cell_error", CellKind.FORMULA: "formula_without_v
 Problem = tuple[str, Mapping[str, Any]]  # (rule, params); params may carry "value", the text to show
 
 
-# Control characters (C0, DEL, C1) and the two noncharacters. Format characters (Unicode category
-# Cf: zero-width space and joiners, direction marks, BOM, soft hyphen, ...), the Hangul fillers, the
-# blank Braille pattern and the combining grapheme joiner show nothing; with the spaces they are
-# what "invisible" means. Fine inside visible text (ZWJ joins emoji), refused as all of it.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
+# Refused anywhere in text: control characters (C0, DEL, C1), the two noncharacters, the line and
+# paragraph separators (a line break by another name) and the bidirectional embeddings, overrides
+# and isolates, which reorder what a buyer sees without showing themselves ("Trojan Source").
+# Invisible, fine inside visible text (ZWJ joins emoji, LRM/RLM mark direction in Arabic and Hebrew)
+# but refused as all of it: every format character (Unicode category Cf) and every other default
+# ignorable code point of Unicode 18 (variation selectors, Mongolian free variation selectors,
+# Khmer inherent vowels, Hangul fillers, the combining grapheme joiner, the reserved U+2065,
+# U+FFF0-FFF8 and U+E0000-E0FFF), the blank Braille pattern, and the spaces.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
 FORMAT_CHARACTERS = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
-                     "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438"
+                     "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f"
                      "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
-_BLANK_SYMBOLS = "\u034f\u115f\u1160\u2800\u3164\uffa0"
+_BLANK_SYMBOLS = ("\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2065\u2800\u3164\ufe00-\ufe0f\uffa0"
+                  "\ufff0-\ufff8\U000e0000-\U000e0fff")
 _SPACES = " \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\t\n\r\x0b\x0c"
 _UNUSUAL = re.compile(f"[{FORMAT_CHARACTERS}{_BLANK_SYMBOLS}]")
 _ONLY_INVISIBLE = re.compile(f"[{FORMAT_CHARACTERS}{_BLANK_SYMBOLS}{_SPACES}]+")

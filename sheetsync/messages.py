@@ -86,6 +86,9 @@ class Rule(StrEnum):
     PREVIEW_HELP = "preview_help"
     MAIL_FAILED = "mail_failed"
     NO_BRACKET_SHORT = "no_bracket_short"
+    FREIGHT_COUNTRY_ALIAS = "freight_country_alias"
+    FREIGHT_UNKNOWN_COUNTRY = "freight_unknown_country"
+    FREIGHT_TOO_HEAVY = "freight_too_heavy"
     FILE_MISSING = "file_missing"
     INPUT_NOT_FILE = "input_not_file"
     FILE_EMPTY = "file_empty"
@@ -119,6 +122,18 @@ class Rule(StrEnum):
     EXPORT_TOO_MANY_ROWS = "export_too_many_rows"
     EXPORT_TEXT_TOO_LONG = "export_text_too_long"
     LANG_UNKNOWN = "lang_unknown"
+    EXPORT_NOT_XLSX = "export_not_xlsx"
+    EXPORT_NOT_IMPORTED = "export_not_imported"
+    # sheetsync demo
+    DEMO_START = "demo_start"
+    DEMO_CREATED = "demo_created"
+    DEMO_EXPORTED = "demo_exported"
+    DEMO_EDITED = "demo_edited"
+    DEMO_VALIDATE = "demo_validate"
+    DEMO_IMPORT = "demo_import"
+    DEMO_FILES = "demo_files"
+    DEMO_NEXT = "demo_next"
+    DEMO_FOLDER_IN_USE = "demo_folder_in_use"
     OUTPUT_IS_STORE = "output_is_store"
     OUTPUT_IS_INPUT = "output_is_input"
     OUTPUT_IS_FOLDER = "output_is_folder"
@@ -237,8 +252,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                      "(format the cell as Text if the spreadsheet keeps turning it into TRUE or FALSE).",
                      "此单元格是逻辑值 {value}，这里应为{label}。请直接填写{what}（如果表格软件总把它变成 TRUE 或 FALSE，请把单元格设为文本格式）。"),
     "text_control": ("{label} contains an invisible control character ({code}), often left by copying from another "
-                     "program; a line break counts too. Retype the text on one line without it.",
-                     "{label} 含有不可见的控制字符（{code}），通常是从其他程序复制时带入的；换行也算。请在一行内重新输入，不要包含该字符。"),
+                     "program; a line break, a line or paragraph separator and a text-direction override count too. "
+                     "Retype the text on one line without it.",
+                     "{label} 含有不可见的控制字符（{code}），通常是从其他程序复制时带入的；换行、行分隔符、段落分隔符和文字方向控制符也算。请在一行内重新输入，不要包含该字符。"),
     "invisible_text": ("This cell holds only invisible characters (such as zero-width spaces), so it looks empty. "
                        "Type the {what} itself.",
                        "此单元格只有不可见字符（例如零宽空格），看起来是空的。请直接填写{what}。"),
@@ -385,6 +401,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "push_failed": ("Product {product_id} (SKUs {skus}) could not be written to {target}: {detail}. Run the same import again: it sends only what is still missing.",
                     "商品 {product_id}（SKU {skus}）未能写入{target}：{detail}。请再次运行同样的导入：只会发送尚未完成的部分。"),
     "no_bracket_short": ("too heavy", "超重"),
+    "freight_country_alias": ("{typed} is {code} in the rate card (AliExpress writes the United Kingdom as UK, not GB): quoting {code}.",
+                              "{typed} 在运费表中写作 {code}（速卖通把英国写作 UK，而不是 GB）：按 {code} 报价。"),
+    "freight_unknown_country": ("The rate card {path} has no rows for {country}; it covers {countries}.",
+                                "运费表 {path} 中没有 {country}；它包含的国家为 {countries}。"),
+    "freight_too_heavy": ("Too heavy for {countries}: the chargeable weight {weight} kg is above the rate card's heaviest bracket ({heaviest} kg). Such a SKU cannot be sold there: lighten or split the parcel, or add a heavier bracket to the rate card (--rates FILE).",
+                          "发往 {countries} 超重：计费重量 {weight} 千克超过运费表中最重的区间（{heaviest} 千克）。这样的 SKU 无法在该国销售：请减轻或拆分包裹，或在运费表中增加更重的区间（--rates FILE）。"),
     # fatal: the file or the setup
     "file_missing": ("File {path} does not exist.", "文件 {path} 不存在。"),
     "input_not_file": ("{path} is not an ordinary file (it is a folder, a pipe, a device or a socket), so sheetsync "
@@ -482,7 +504,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "shorten it on the platform and pull again.",
                              "SKU {sku}：{field} 有 {length} 个字符，超过 Excel 单元格上限 32,767；请在平台上缩短后重新拉取。"),
     "lang_unknown": ("Unknown language {value}; use en or zh.", "未知语言 {value}；请使用 en 或 zh。"),
-    # outputs: refused before any work, or failed while writing (the previous file is kept)
+    "export_not_xlsx": ("{path} does not end in .xlsx: sheetsync exports Excel workbooks (.xlsx) only, and Excel refuses to open one under another name. Nothing was done: give a name ending in .xlsx, like {suggestion}.",
+                        "{path} 的扩展名不是 .xlsx：sheetsync 只导出 Excel 工作簿（.xlsx），换成其他扩展名 Excel 会拒绝打开。未做任何操作：请给出以 .xlsx 结尾的文件名，例如 {suggestion}。"),
+    "export_not_imported": ("{path} is an export of this store (export {export_id}) holding edits that were never imported (changes: {changes}, cells with errors: {errors}): exporting over it would lose them. Nothing was done: import it first (`sheetsync --store {store} import {path}`), export to another file name, or add --force to replace it.",
+                            "{path} 是本店铺的一次导出（导出编号 {export_id}），其中有从未导入的修改（修改：{changes} 处，有错误的单元格：{errors} 个）：覆盖导出会丢失它们。未做任何操作：请先导入它（`sheetsync --store {store} import {path}`），或导出到另一个文件名，或加上 --force 覆盖它。"),
+    "demo_start": ("sheetsync demo: the main job end to end on the sample catalog, in the folder {folder}.",
+                   "sheetsync 演示：在文件夹 {folder} 中用示例商品完整走一遍主要流程。"),
+    "demo_created": ("1. Created the store {store} with the sample catalog ({count} SKUs).",
+                     "1. 已创建店铺 {store}，载入示例商品（{count} 个 SKU）。"),
+    "demo_exported": ("2. Exported it to {path}: {count} SKUs × {countries} countries, the workbook you edit in Excel, WPS or LibreOffice.",
+                      "2. 已导出到 {path}：{count} 个 SKU × {countries} 个国家，这就是你在 Excel、WPS 或 LibreOffice 中编辑的工作簿。"),
+    "demo_edited": ("3. Edited three cells as a seller would (a price, a weight, and stock 0 to stop selling in France), saved as {path}:",
+                    "3. 像卖家一样修改了三个单元格（一个供货价、一个重量，以及把法国库存改为 0 以停止在法国销售），另存为 {path}："),
+    "demo_validate": ("4. Checked it without writing anything: {command}",
+                      "4. 检查该文件，不写入任何内容：{command}"),
+    "demo_import": ("5. Imported it with a report: {command}",
+                    "5. 导入并生成报告：{command}"),
+    "demo_files": ("Files in {folder}:\n  {store}  the store (the catalog; a real store is connected to AliExpress with `sheetsync auth`)\n  {export}  the export, as sheetsync wrote it\n  {edited}  the edited copy that was imported\n  {report}  the report: Summary, Changes, Display prices and your sheet",
+                   "{folder} 中的文件：\n  {store}  店铺（商品目录；真实店铺用 `sheetsync auth` 连接速卖通）\n  {export}  sheetsync 导出的原始文件\n  {edited}  已导入的修改副本\n  {report}  报告：摘要、修改、展示价格和你的工作表"),
+    "demo_next": ("Try next:\n  {history}    what each import changed\n  {run}    what undoing it would put back\n  {export}    your own round of edits",
+                  "接下来可以试试：\n  {history}    查看每次导入修改了什么\n  {run}    查看撤销会恢复哪些值\n  {export}    开始你自己的一轮修改"),
+    "demo_folder_in_use": ("{folder} holds files that the demo did not make; it will not write there. Nothing was done: give a new or empty folder, like `sheetsync demo sheetsync-demo2`.",
+                           "{folder} 中有不是演示生成的文件，演示不会写入那里。未做任何操作：请指定一个新的或空的文件夹，例如 `sheetsync demo sheetsync-demo2`。"),
     "output_is_store": ("{path} is the catalog itself ({store}); writing there would destroy it. Nothing was done: choose another file name, like export.xlsx.",
                         "{path} 就是商品目录本身（{store}），写入会毁掉它。未做任何操作：请换一个文件名，例如 export.xlsx。"),
     "output_is_input": ("{path} is the file this command reads ({source}); writing there would replace it. Nothing was done: choose another file name, like report.xlsx.",

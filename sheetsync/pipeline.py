@@ -129,14 +129,21 @@ def _collector_paused(function: Callable[_P, _R]) -> Callable[_P, _R]:
 @_collector_paused
 def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, lang: str = "en",
                    preview: Sequence[str] | None = None, rates: str | os.PathLike | None = None,
-                   progress: Progress | None = None, settings: Settings | None = None) -> ExportSummary:
+                   progress: Progress | None = None, settings: Settings | None = None,
+                   force: bool = False) -> ExportSummary:
     """Write the catalog to an .xlsx template and keep a snapshot of every exported value.
 
     `preview` names the countries that get a live display-price column (formulas over the rate
     card `rates`); by default the store's three biggest markets, none with an empty list.
-    `settings` gives the lock timeout."""
+    `settings` gives the lock timeout. Only an .xlsx name is written (Excel refuses to open a
+    workbook under another extension), and never over this store's export holding edits not
+    imported yet, the seller's only copy of them, unless `force`."""
     check_output(path, store=_store_file(store), inputs=[rates])
+    if Path(path).suffix.lower() != ".xlsx":
+        raise ConfigError("export_not_xlsx", path=str(path), suggestion=str(Path(path).with_suffix(".xlsx")))
     with _opened(store, (settings or Settings()).lock_timeout) as handle:
+        if not force:
+            _refuse_unimported(Path(path), handle, settings)
         countries = handle.countries()
         codes = [c.code for c in countries]
         frame = handle.catalog_frame()
@@ -152,6 +159,26 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         meta = ExportMeta(handle.store_id, record.export_id, record.created_at, lang, codes, signature)
         write_workbook(path, frame, countries, meta, progress, live)
         return ExportSummary(str(path), record.export_id, len(frame), codes, list(wanted))
+
+
+def _refuse_unimported(path: Path, store: Store, settings: Settings | None) -> None:
+    """Refuse to write over a workbook exported from this store that holds edits not imported
+    yet: the seller's only copy of them. A dry run against the local catalog says so (changes
+    still to apply, or cells with errors, which are edits too); an export nobody edited, or
+    whose edits are all applied, is replaced as before, and so is any other file."""
+    if not path.is_file():
+        return
+    try:
+        check_package(path)
+    except SheetsyncError:
+        return
+    meta = read_metadata(path)
+    if meta.get("store_id") != store.store_id or not meta.get("export_id"):
+        return
+    planned = import_workbook(store, path, dry_run=True, target="local", settings=settings)
+    if planned.changes or planned.status == Status.INVALID:
+        raise ConfigError("export_not_imported", path=str(path), changes=planned.changes,
+                          errors=len(planned.errors), export_id=meta["export_id"], store=str(store.path))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import csv_header, read_csv_rows
+from .config import bundled_countries, csv_header, read_csv_rows
 from .errors import ConfigError
 from .outputs import is_special
 
@@ -248,6 +248,31 @@ class Quote:
     freight_cents: int | None
     display_cents: int | None
     currency: str
+
+
+# ISO codes a seller types for countries the platform writes otherwise (AliExpress: UK, not GB),
+# in both directions so that a rate card written with either code is found.
+COUNTRY_ALIASES = {"GB": "UK", "UK": "GB"}
+
+
+def find_country(rates: RateCard, text: str) -> str | None:
+    """The rate card's code for what a seller typed: the code itself in any case, its other
+    spelling (GB for UK), or the country's English or Chinese name (United Kingdom, 英国)."""
+    typed = text.strip()
+    code = typed.upper()
+    if code in rates.countries:
+        return code
+    if COUNTRY_ALIASES.get(code) in rates.countries:
+        return COUNTRY_ALIASES[code]
+    for country in bundled_countries():
+        if typed.casefold() in (country.name_en.casefold(), country.name_zh):
+            return find_country(rates, country.code) if country.code != code else None
+    return None
+
+
+def heaviest_grams(rates: RateCard, country: str) -> int:
+    """The rate card's last bracket for a country: a parcel heavier than this cannot be priced."""
+    return int(rates.countries[country].max_grams[-1])
 
 
 def quote(rates: RateCard, weight_g: int, dims: tuple[int, int, int] | None, country: str,

@@ -338,6 +338,12 @@ class Store:
             raise
         return store
 
+    @staticmethod
+    def remove(path: str | Path) -> None:
+        """Delete a catalog and SQLite's files beside it (`sheetsync demo` starts afresh in its own
+        folder); the caller has made sure it is the catalog to delete and that it is closed."""
+        _remove_store_files(Path(path))
+
     @classmethod
     def open(cls, path: str | Path, lock_timeout: float = 30.0) -> Store:
         """Open a catalog; any access waits up to `lock_timeout` seconds for a program that holds

@@ -115,3 +115,49 @@ def test_invisible_characters_cover_every_format_character():
     for code in range(0x110000):
         if unicodedata.category(chr(code)) == "Cf":
             assert pattern.match(chr(code)), hex(code)
+
+
+# Unicode 18's Default_Ignorable_Code_Point (DerivedCoreProperties.txt), as ranges: each of them
+# alone shows nothing, so a title made only of one is refused.
+DEFAULT_IGNORABLE = [(0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+                     (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+                     (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+                     (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF)]
+LINE_AND_DIRECTION = [0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+
+
+IGNORABLE_SAMPLE = [c for first, last in DEFAULT_IGNORABLE for c in range(first, last + 1)
+                    if c not in LINE_AND_DIRECTION]
+
+
+@pytest.mark.parametrize("code", [*IGNORABLE_SAMPLE[::7], 0x13439, 0x1343F, 0xE01EF])
+def test_a_title_of_any_default_ignorable_character_is_invisible(code):
+    assert convert_cell("text", chr(code) * 2).problem[0] == "invisible_text"
+    assert convert_column("text", [chr(code)]).problems[0][0] == "invisible_text"
+
+
+@pytest.mark.parametrize("code", LINE_AND_DIRECTION)
+def test_line_separators_and_direction_overrides_are_refused_anywhere_in_a_title(code):
+    text = f"Cable{chr(code)} USB-C"
+    assert convert_cell("text", text).problem == ("text_control", {"code": f"U+{code:04X}"})
+    assert convert_column("text", ["Plain title", text]).problems[1][0] == "text_control"
+
+
+@pytest.mark.parametrize("text", ["I \u2764\ufe0f cats", "\u05e9\u05dc\u05d5\u05dd\u200f 2 pcs", "👩\u200d💻 desk",
+                                  "soft\u00adhyphen"])
+def test_invisible_characters_inside_visible_text_are_kept(text):
+    assert convert_cell("text", text).value == text
+    assert convert_column("text", [text]).values.tolist() == [text]
+
+
+def test_a_direction_override_in_a_title_is_refused_through_the_cli(store, workbook, tmp_path):
+    from click.testing import CliRunner
+
+    from sheetsync.cli import main
+
+    sku = workbook.sku_ids[0]
+    cell = workbook.set(sku, "title", "Phone case \u202eesac enohp")
+    path = workbook.save(tmp_path / "edited.xlsx")
+    run = CliRunner().invoke(main, ["--store", str(store), "import", str(path)])
+    assert run.exit_code == 1
+    assert f"Products!{cell} [text_control]" in run.output and "U+202E" in run.output
