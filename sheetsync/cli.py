@@ -261,7 +261,7 @@ def _change_table(changes: list[Change], heading: str, lang: str, marked: bool,
                   more: Callable[[int], str]) -> list[str]:
     """The first SHOWN changes in sheet order, aligned, then how many more and where they all are.
     `marked`: the run wrote, so a change that did not go through says how it ended."""
-    shown = sorted(changes, key=_sheet_order)[:SHOWN]
+    shown = sorted(changes, key=Change.sheet_order)[:SHOWN]
     places = [f"{c.sheet}!{c.cell}" if c.cell else c.sku_id for c in shown]
     codes = [c.sku_code or "-" for c in shown]
     fields = [c.field for c in shown]
@@ -278,12 +278,6 @@ def _change_table(changes: list[Change], heading: str, lang: str, marked: bool,
     if len(changes) > SHOWN:
         lines.append("    " + more(len(changes) - SHOWN))
     return lines
-
-
-def _sheet_order(change: Change) -> tuple[int, int, str]:
-    """Row by row, then column by column (B before AA), as the seller reads the sheet."""
-    column = (change.cell or "").rstrip("0123456789")
-    return (change.row or 0, len(column), column)
 
 
 def _value(kind: str | None, value: object, lang: str) -> str:

@@ -408,6 +408,7 @@ def _execute(store: Store, target: Target, found_edits: list[Change], after: pd.
     changes = [c for c in decision.changes if c.sku_id not in invalid] if opts.skip_invalid else decision.changes
     result.errors, result.warnings = errors, warnings
     describe(changes)
+    changes.sort(key=Change.sheet_order)  # the plan, the journal and --json in the order of the sheet
     result.change_list, result.changes = changes, len(changes)
     result.changed_skus = len({c.sku_id for c in changes})
     result.already_applied = len(decision.already)

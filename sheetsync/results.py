@@ -165,6 +165,11 @@ class Change:
     sku_code: str | None = None  # the seller's own code for the SKU: what a seller recognises, not the id
     kind: str | None = None  # the field's kind (money, weight, ...): how its canonical value is shown
 
+    def sheet_order(self) -> tuple[int, int, str]:
+        """Row by row, then column by column (B before AA), as the seller reads the sheet."""
+        column = (self.cell or "").rstrip("0123456789")
+        return (self.row or 0, len(column), column)
+
     def shown(self, value: Any) -> Any:
         """A canonical value as the seller would type it, for JSON: cents as 12.5, grams as 0.35."""
         scale = SCALE.get(self.kind or "", 1)

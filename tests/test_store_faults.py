@@ -68,7 +68,8 @@ def commands(exported: Path, out: Path) -> dict[str, list[object]]:
 
 
 # Words of each rule's sentence, to tell them apart where only the sentence is printed.
-WORDS = {"store_missing": "No catalog at", "store_missing_nearby": "No catalog at", "store_not_catalog": "is not a sheetsync catalog",
+WORDS = {"store_missing": "No catalog at", "store_missing_nearby": "No catalog at",
+         "store_not_catalog": "is not a sheetsync catalog",
          "store_corrupt": "is damaged", "store_readonly": "is read-only", "store_disk_full": "is full",
          "store_busy": "in use by another sheetsync command or another program",
          "store_io_error": "could not read or write"}
