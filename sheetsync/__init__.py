@@ -18,10 +18,12 @@ from .pipeline import (
     init_store,
     pull,
     revert,
+    run_changes,
     status,
 )
 from .results import Change, ImportResult, Issue, PushResult
 
 __all__ = ["Change", "ExportSummary", "ImportResult", "Issue", "PullResult", "PushResult", "SheetsyncError",
-           "authorize", "export_catalog", "history", "import_workbook", "init_store", "pull", "revert", "status"]
+           "authorize", "export_catalog", "history", "import_workbook", "init_store", "pull", "revert", "run_changes",
+           "status"]
 __version__ = "0.1.0"

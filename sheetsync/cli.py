@@ -7,18 +7,19 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from . import pipeline
 from .amounts import parse_amount, rule_for
-from .config import Settings, load_settings, reference_file, store_path
+from .config import Settings, load_settings, reference_file, shown_store, store_path
 from .errors import ConfigError, SheetsyncError
 from .fields import BASE_BY_KEY, to_display
-from .messages import message, status_words, target_words
+from .messages import cli_words, message, status_short, status_words, suggested_command, target_words, with_store
 from .pricing import COUNTRY_ALIASES, Quote, RateCard, find_country, heaviest_grams, load_rate_card, quote
-from .results import ISSUES_PER_RULE, ImportResult
+from .results import ISSUES_PER_RULE, Change, ImportResult, Issue
 
 LANG = click.Choice(["en", "zh"])
 INTERNAL_ERROR_EXIT = 70  # a bug in sheetsync, not in the file: see README "Exit codes"
@@ -30,14 +31,20 @@ class _Guarded(click.Group):
     traceback, unless SHEETSYNC_DEBUG=1. Imports write in one transaction, so nothing
     half-written stays behind."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _global_options_first(args))
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except BrokenPipeError:
+            raise  # the reader went away (`sheetsync history | head`): click's main exits quietly
         except SheetsyncError as exc:
             obj = ctx.obj if isinstance(ctx.obj, Context) else None
-            click.echo(f"sheetsync: {exc.message(obj.lang if obj else 'en')}", err=True)
+            text = exc.message(obj.lang if obj else "en")
+            click.echo(f"sheetsync: {with_store(text, obj.given if obj else None)}", err=True)
             sys.exit(exc.exit_code)
         except Exception as exc:
             if os.environ.get("SHEETSYNC_DEBUG") == "1":
@@ -47,11 +54,43 @@ class _Guarded(click.Group):
             sys.exit(INTERNAL_ERROR_EXIT)
 
 
+GLOBAL_OPTIONS = ("--store", "--config")  # each takes a value
+
+
+def _global_options_first(args: list[str]) -> list[str]:
+    """The arguments with --store and --config moved before the command, wherever the seller typed
+    them: `sheetsync import x.xlsx --store shop.db` means what `sheetsync --store shop.db import
+    x.xlsx` does. Nothing after a `--` moves."""
+    front: list[str] = []
+    rest: list[str] = []
+    position = 0
+    while position < len(args):
+        arg = args[position]
+        if arg == "--":
+            rest += args[position:]
+            break
+        if arg in GLOBAL_OPTIONS and position + 1 < len(args):
+            front += args[position:position + 2]
+            position += 2
+            continue
+        if arg.startswith(tuple(f"{name}=" for name in GLOBAL_OPTIONS)):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        position += 1
+    return front + rest
+
+
 class Context:
     def __init__(self, store: str | None, config: str | None) -> None:
         self.store = store_path(store)
+        self.given = shown_store(self.store)  # every command suggested to the seller repeats it
         self.config = config
         self.lang = "en"  # of what the command prints, once its settings and options are known
+
+    def command(self, rest: str) -> str:
+        """A sheetsync command to suggest, with the seller's own --store when they gave one."""
+        return suggested_command(rest, self.given)
 
     def settings(self, lang: str | None = None) -> Settings:
         loaded = load_settings(self.config, self.store)
@@ -196,27 +235,88 @@ def _emit(result: ImportResult, as_json: bool, lang: str) -> None:
 
 def _human(result: ImportResult, lang: str) -> str:
     lines = [f"{result.file}: {status_words(result.status, lang, result.target, result.applied)}"]
-    if result.status != "unreadable":
-        lines.append(f"  rows {result.rows}, SKUs changed {result.changed_skus}, changes {result.changes}, "
-                     f"applied {result.applied}, already applied {result.already_applied}, failed {result.failed}")
-    for issue in result.errors[:20]:
-        where = f"{issue.sheet}!{issue.cell} " if issue.cell else (f"{issue.sheet} " if issue.sheet else "")
-        lines.append(f"  error {where}[{issue.rule}] {issue.message}".rstrip())
-    if len(result.errors) > 20:
-        lines.append(f"  … and {len(result.errors) - 20} more errors")
+    if result.status not in ("unreadable", "unavailable") or result.rows:
+        lines.append("  " + cli_words("counts", lang, rows=result.rows, changed_skus=result.changed_skus,
+                                      changes=result.changes, applied=result.applied,
+                                      already_applied=result.already_applied, failed=result.failed))
+    lines += _plan_lines(result, lang)
+    lines += _issue_lines(result.errors, "error", lang)
+    if len(result.errors) > SHOWN:
+        lines.append("  " + cli_words("more_errors", lang, count=len(result.errors) - SHOWN))
     for rule, count in sorted(result.more_issues.items()):
-        lines.append(f"  … and {count} more [{rule}] beyond the first {ISSUES_PER_RULE} (not listed anywhere)")
+        lines.append("  " + cli_words("more_rule", lang, count=count, rule=rule, limit=ISSUES_PER_RULE))
     lines += _push_lines(result, lang)
-    if result.warnings:
-        lines.append(f"  {len(result.warnings)} warnings")
+    lines += _issue_lines(result.warnings, "warning", lang)
+    if len(result.warnings) > SHOWN:
+        lines.append("  " + cli_words("more_warnings", lang, count=len(result.warnings) - SHOWN))
     if result.report:
-        lines.append(f"  report: {result.report}")
+        lines.append("  " + cli_words("report", lang, path=result.report))
     if result.emailed:
-        lines.append("  report emailed")
-    for issue in result.warnings:
-        if issue.rule in ("mail_failed", "report_failed"):
-            lines.append(f"  {issue.message}")
+        lines.append("  " + cli_words("emailed", lang))
     return "\n".join(lines)
+
+
+SHOWN = 20  # changes, errors and warnings printed; the report and --json hold them all
+
+
+def _issue_lines(issues: list[Issue], severity: str, lang: str) -> list[str]:
+    """Errors and warnings alike: each with its cell and its sentence, so a warning (an edit that
+    was ignored) is as visible as an error."""
+    word = cli_words(severity, lang)
+    lines = []
+    for issue in issues[:SHOWN]:
+        where = f"{issue.sheet}!{issue.cell} " if issue.cell else (f"{issue.sheet} " if issue.sheet else "")
+        lines.append(f"  {word} {where}[{issue.rule}] {issue.message}".rstrip())
+    return lines
+
+
+def _plan_lines(result: ImportResult, lang: str) -> list[str]:
+    """The changes of a run as a plan (`Products!H3  WIRE00-1BLACK  seller_price  18.90 → 12.50`)."""
+    if not result.change_list:
+        return []
+    reverting = result.file.startswith("revert ")
+    if result.applied:
+        heading = "plan_reverted" if reverting else "plan_changed"
+    elif result.status == "dry_run":
+        heading = "plan_would_revert" if reverting else "plan_would_change"
+    else:
+        heading = "plan_not_written"
+    report = result.report
+
+    def more(count: int) -> str:
+        return (cli_words("plan_more_in", lang, count=count, report=report) if report
+                else cli_words("plan_more", lang, count=count))
+    return _change_table(result.change_list, heading, lang, marked=bool(result.applied), more=more)
+
+
+def _change_table(changes: list[Change], heading: str, lang: str, marked: bool,
+                  more: Callable[[int], str]) -> list[str]:
+    """The first SHOWN changes in sheet order, aligned, then how many more and where they all are.
+    `marked`: the run wrote, so a change that did not go through says how it ended."""
+    shown = sorted(changes, key=Change.sheet_order)[:SHOWN]
+    places = [f"{c.sheet}!{c.cell}" if c.cell else c.sku_id for c in shown]
+    codes = [c.sku_code or "-" for c in shown]
+    fields = [c.field for c in shown]
+    wide = [max(len(text) for text in column) for column in (places, codes, fields)]
+    lines = ["  " + cli_words(heading, lang)]
+    for change, place, code, field in zip(shown, places, codes, fields, strict=True):
+        before = change.before if change.before is not None else change.base
+        line = (f"    {place:<{wide[0]}}  {code:<{wide[1]}}  {field:<{wide[2]}}  "
+                f"{_value(change.kind, before, lang)} → {_value(change.kind, change.after, lang)}")
+        if marked and change.result in ("failed", "rejected", "not_applied", "planned"):
+            ended = "not_applied" if change.result == "planned" else change.result
+            line += f"  ({cli_words('result_' + ended, lang)})"
+        lines.append(line)
+    if len(changes) > SHOWN:
+        lines.append("    " + more(len(changes) - SHOWN))
+    return lines
+
+
+def _value(kind: str | None, value: object, lang: str) -> str:
+    """A value as the seller types it (12.50, 0.350), an empty one in words."""
+    if value is None or value == "":
+        return cli_words("empty", lang)
+    return to_display(kind or "", value)
 
 
 def _push_lines(result: ImportResult, lang: str, shown: int = 20) -> list[str]:
@@ -234,7 +334,7 @@ def _push_lines(result: ImportResult, lang: str, shown: int = 20) -> list[str]:
                            skus=", ".join(skus), detail=text or code)
         lines.append(f"  {status} [{code}] {sentence}")
     if len(products) > shown:
-        lines.append(f"  … and {len(products) - shown} more products (see the report's Push results)")
+        lines.append("  " + cli_words("more_products", lang, count=len(products) - shown))
     return lines
 
 
@@ -388,19 +488,55 @@ def _token_words(token: dict[str, Any]) -> str:
 def _local(iso: str) -> str:
     from datetime import datetime
 
-    return datetime.fromisoformat(iso).astimezone().isoformat(sep=" ", timespec="minutes")
+    return datetime.fromisoformat(iso).astimezone().isoformat(sep=" ", timespec="seconds")
 
 
 @main.command()
+@click.argument("run_id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the runs (or the run's changes) as JSON.")
 @click.pass_obj
-def history(obj: Context) -> None:
-    """List import runs."""
-    runs = pipeline.history(obj.store, obj.settings())
+def history(obj: Context, run_id: str | None, as_json: bool) -> None:
+    """List the runs; with RUN_ID, what that run changed."""
+    settings = obj.settings()
+    lang = obj.lang
+    if run_id is not None:
+        run, changes = pipeline.run_changes(obj.store, run_id, settings)
+        if as_json:
+            click.echo(_json_text({"run": run, "change_list": [change.as_json() for change in changes]}))
+            return
+        click.echo("\n".join(_run_lines(obj, run, changes, lang)))
+        return
+    runs = pipeline.history(obj.store, settings)
+    if as_json:
+        click.echo(_json_text({"runs": runs}))
+        return
     if not runs:
-        click.echo("No runs yet.")
+        click.echo(cli_words("history_none", lang))
+        return
+    click.echo(cli_words("history_header", lang))
     for run in runs:
-        click.echo(f"{run['run_id']}  {run['started_at']}  {run['status']:<9} {run['target']:<6} "
-                   f"changes {run.get('changes', 0)}  {run['file']}")
+        click.echo(f"{run['run_id']:<23} {_local(run['started_at']):<26} {status_short(run['status'], lang):<10} "
+                   f"{run['target']:<11} {run.get('changes', 0):>7}  {run['file']}")
+
+
+def _run_lines(obj: Context, run: dict[str, Any], changes: list[Change], lang: str) -> list[str]:
+    """What `history RUN_ID` prints: the run, its changes as a plan, and how to put them back."""
+    lines = [cli_words("history_run", lang, run_id=run["run_id"], file=run["file"], started=_local(run["started_at"]),
+                       status=status_short(run["status"], lang), target=target_words(run["target"], lang))]
+    if run.get("reverts"):
+        lines.append("  " + cli_words("history_reverts", lang, run_id=run["reverts"]))
+    if run.get("errors") and run.get("applied"):
+        lines.append("  " + cli_words("history_skipped", lang, errors=run["errors"]))
+    if not changes:
+        lines.append("  " + cli_words("history_no_changes", lang))
+        return lines
+    lines += _change_table(changes, "plan_changed", lang, marked=True,
+                           more=lambda count: cli_words("plan_more_json", lang, count=count,
+                                                        command=obj.command(f"history {run['run_id']} --json")))
+    if any(change.result == "applied" for change in changes):
+        lines.append("  " + cli_words("history_revert_hint", lang,
+                                      command=obj.command(f"revert {run['run_id']} --dry-run")))
+    return lines
 
 
 @main.command()

@@ -47,6 +47,12 @@ def store_path(option: str | os.PathLike | None) -> Path:
     return Path(option or os.environ.get("SHEETSYNC_STORE") or DEFAULT_STORE)
 
 
+def shown_store(path: Path) -> str | None:
+    """The store as a suggested command must name it (`--store PATH`): None for the default
+    ./sheetsync.db, which a command without --store uses anyway."""
+    return None if path == Path(DEFAULT_STORE) else str(path)
+
+
 # Each number setting: its type and the range it must fall in (inclusive). A NaN, an infinity, a
 # boolean or text where a number belongs is refused with the key named: a NaN price limit would
 # silently let any price through.

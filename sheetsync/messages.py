@@ -10,6 +10,7 @@ rather than stopping a run whose work is done.
 from __future__ import annotations
 
 import os
+import re
 import string
 from enum import StrEnum
 
@@ -92,6 +93,8 @@ class Rule(StrEnum):
     FILE_MISSING = "file_missing"
     INPUT_NOT_FILE = "input_not_file"
     FILE_EMPTY = "file_empty"
+    FILE_EXCEL_LOCK = "file_excel_lock"
+    FILE_IS_STORE = "file_is_store"
     FILE_OLD_XLS = "file_old_xls"
     FILE_ENCRYPTED = "file_encrypted"
     FILE_NOT_XLSX = "file_not_xlsx"
@@ -100,11 +103,13 @@ class Rule(StrEnum):
     NO_PRODUCTS_SHEET = "no_products_sheet"
     NOT_SHEETSYNC = "not_sheetsync"
     OTHER_STORE = "other_store"
+    OTHER_STORE_NEARBY = "other_store_nearby"
     UNKNOWN_EXPORT = "unknown_export"
     METADATA_MOVED = "metadata_moved"
     METADATA_UNBOUND = "metadata_unbound"
     TEMPLATE_VERSION = "template_version"
     STORE_MISSING = "store_missing"
+    STORE_MISSING_NEARBY = "store_missing_nearby"
     STORE_EXISTS = "store_exists"
     STORE_NEWER = "store_newer"
     STORE_BUSY = "store_busy"
@@ -312,8 +317,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "SKU {value} 不在本文件对应的导出中（是否从其他文件粘贴？）。请重新导出，并把修改复制到新文件中。"),
     "title_not_supported": ("AliExpress's semi-managed edit call has no field for the title, so this title change cannot be sent. Change the title in the seller center, or import to the local catalog only.",
                             "速卖通半托管编辑接口没有标题字段，无法发送此标题修改。请在卖家后台修改标题，或只导入到本地目录。"),
-    "shared_warehouse_stock": ("AliExpress keeps one stock per SKU and JIT warehouse ({warehouse}), but this SKU's stock in {country} differs from its stock in another country of the same warehouse. Use the same number in those countries, or 0 in all of them.",
-                               "速卖通每个 SKU 在同一 JIT 仓（{warehouse}）只有一个库存，但此 SKU 在 {country} 的库存与同仓其他国家不同。请在这些国家填相同的数量，或全部填 0。"),
+    "shared_warehouse_stock": ("AliExpress keeps one stock per SKU and JIT warehouse, and {country} and {other} share the warehouse {warehouse}: this SKU's stock is {stock} in {country} but {other_stock} in {other}. Type the same number in both. To stop selling product {product_id} in {country}, type 0 in stock_{country} on every SKU of the product (it is sold in a country while any of its SKUs has stock there).",
+                               "速卖通每个 SKU 在每个 JIT 仓只有一个库存，而 {country} 和 {other} 共用仓库 {warehouse}：此 SKU 在 {country} 的库存为 {stock}，在 {other} 却为 {other_stock}。请在两国填相同的数量。如要停止在 {country} 销售商品 {product_id}，请在该商品每个 SKU 的 stock_{country} 中都填 0（只要任一 SKU 在某国有库存，商品就在该国销售）。"),
     "quota_exceeded": ("AliExpress's call quota for this app is used up; calls resume in {seconds} seconds. Run the same import again then: it sends only what is still missing.",
                        "本应用的速卖通调用额度已用完，{seconds} 秒后恢复。届时再次运行同样的导入：只会发送尚未完成的部分。"),
     "platform_refused": ("AliExpress refused the call ({code}): {detail}. Check SHEETSYNC_AE_APP_KEY, SHEETSYNC_AE_APP_SECRET and the access token; nothing was changed.",
@@ -414,6 +419,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "of the file itself.",
                        "{path} 不是普通文件（而是文件夹、管道、设备或套接字），sheetsync 没有读取它：读取管道或设备可能会永远等待。"
                        "未做任何操作：请提供文件本身的路径。"),
+    "file_excel_lock": ("{path} is the lock file Excel keeps while {original} is open: {original} is open in Excel. "
+                        "Save and close it first, then import {original}.",
+                        "{path} 是 Excel 在打开 {original} 时创建的锁定文件：{original} 正在 Excel 中打开。"
+                        "请先保存并关闭它，然后导入 {original}。"),
+    "file_is_store": ("{path} is a catalog file (a sheetsync store), not a workbook: pass it with --store, like "
+                      "`sheetsync --store {path} import catalog.xlsx`.",
+                      "{path} 是商品目录文件（sheetsync 店铺），不是工作簿：请用 --store 指定它，例如 "
+                      "`sheetsync --store {path} import catalog.xlsx`。"),
     "file_empty": ("{path} is empty (0 bytes). Export a new template with `sheetsync export`.",
                    "{path} 是空文件（0 字节）。请用 `sheetsync export` 重新导出模板。"),
     "file_old_xls": ("{path} is an old Excel 97–2003 (.xls) file. Save it as Excel Workbook (.xlsx) and import that.",
@@ -436,8 +449,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "Export a template with `sheetsync export` and copy your edits into it.",
                       "{path} 不是 sheetsync 工作簿（隐藏的 _sheetsync 工作表缺失或损坏）。请用 `sheetsync export` 导出模板，"
                       "再把修改复制进去。"),
-    "other_store": ("{path} was exported from another store ({store_id}). Export a template from this store.",
-                    "{path} 导出自另一个店铺（{store_id}）。请从本店铺导出模板。"),
+    "other_store": ("{path} was exported from another store (id {store_id}), not from {store} (id {own_id}). "
+                    "Import it into the store it came from with --store, or export a template from {store}.",
+                    "{path} 导出自另一个店铺（ID {store_id}），而不是 {store}（ID {own_id}）。请用 --store 指定它"
+                    "来源的店铺后导入，或从 {store} 导出模板。"),
+    "other_store_nearby": ("{path} was exported from the store {suggestion}, not from {store}: did you mean "
+                           "--store {suggestion}?",
+                           "{path} 导出自店铺 {suggestion}，而不是 {store}：您是否想用 --store {suggestion}？"),
     "unknown_export": ("This store has no record of export {export_id}; it may come from a copy of the store. "
                        "Export a new template.",
                        "本店铺没有导出记录 {export_id}，文件可能来自店铺副本。请重新导出模板。"),
@@ -459,6 +477,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "{path} 由更新版本的 sheetsync 生成（模板版本 {version}）。请升级 sheetsync。"),
     "store_missing": ("No catalog at {path}. Create one with `sheetsync init` (or `sheetsync init --sample`).",
                       "{path} 处没有商品目录。请先运行 `sheetsync init`（或 `sheetsync init --sample`）。"),
+    "store_missing_nearby": ("No catalog at {path}. Did you mean --store {suggestion}? It holds a sheetsync "
+                             "catalog. To create a new catalog at {path}, run `sheetsync init`.",
+                             "{path} 处没有商品目录。您是否想用 --store {suggestion}？它是一个 sheetsync 商品目录。"
+                             "如要在 {path} 新建商品目录，请运行 `sheetsync init`。"),
     "store_exists": ("{path} already holds a catalog; sheetsync will not overwrite it.",
                      "{path} 已有商品目录，sheetsync 不会覆盖它。"),
     "store_newer": ("The catalog {path} was made by a newer sheetsync (schema {version}). Update sheetsync.",
@@ -593,6 +615,61 @@ NEXT_STEPS: dict[str, tuple[str, str]] = {
 }
 
 
+# The words of the CLI's own lines (the plan, counts, history): the sentences come from MESSAGES.
+CLI_WORDS: dict[str, tuple[str, str]] = {
+    "counts": ("rows {rows}, SKUs changed {changed_skus}, changes {changes}, applied {applied}, already applied "
+               "{already_applied}, failed {failed}",
+               "读取 {rows} 行，修改 SKU {changed_skus} 个，修改 {changes} 处，已应用 {applied}，此前已应用 "
+               "{already_applied}，失败 {failed}"),
+    "plan_changed": ("Changed:", "已修改："),
+    "plan_would_change": ("Would change:", "将修改："),
+    "plan_not_written": ("Would change once the errors are fixed (nothing was written):",
+                         "修正错误后将修改（未写入任何内容）："),
+    "plan_reverted": ("Put back:", "已恢复："),
+    "plan_would_revert": ("Would put back:", "将恢复："),
+    "plan_more": ("… and {count} more (see --report)", "……另有 {count} 处（见 --report 报告）"),
+    "plan_more_in": ("… and {count} more (see {report})", "……另有 {count} 处（见 {report}）"),
+    "plan_more_json": ("… and {count} more (`{command}` lists them all)", "……另有 {count} 处（`{command}` 列出全部）"),
+    "empty": ("(empty)", "（空）"),
+    "error": ("error", "错误"),
+    "warning": ("warning", "警告"),
+    "more_errors": ("… and {count} more errors", "……另有 {count} 个错误"),
+    "more_warnings": ("… and {count} more warnings", "……另有 {count} 个警告"),
+    "more_rule": ("… and {count} more [{rule}] beyond the first {limit} (not listed anywhere)",
+                  "……另有 {count} 个 [{rule}]，超出前 {limit} 个（未在任何地方列出）"),
+    "more_products": ("… and {count} more products (see the report's Push results)",
+                      "……另有 {count} 个商品（见报告的 Push results 工作表）"),
+    "report": ("report: {path}", "报告：{path}"),
+    "emailed": ("report emailed", "报告已通过邮件发送"),
+    "result_applied": ("applied", "已应用"),
+    "result_failed": ("failed", "失败"),
+    "result_rejected": ("rejected", "被拒绝"),
+    "result_not_applied": ("not written", "未写入"),
+    "history_header": ("run                     started                    status     target      changes  file",
+                       "运行编号                开始时间                   状态       目标          修改数  文件"),
+    "history_none": ("No runs yet.", "尚无运行记录。"),
+    "history_run": ("Run {run_id}: {file}, started {started}, {status}, target {target}",
+                    "运行 {run_id}：{file}，开始于 {started}，{status}，目标 {target}"),
+    "history_reverts": ("It put back the values of run {run_id}.", "它恢复了运行 {run_id} 的值。"),
+    "history_skipped": ("{errors} errors: their rows were skipped (--skip-invalid).",
+                        "{errors} 个错误：相应的行已跳过（--skip-invalid）。"),
+    "history_no_changes": ("It changed nothing.", "它没有修改任何内容。"),
+    "history_revert_hint": ("Put these values back: {command}", "恢复这些值：{command}"),
+}
+
+# A status in one word or two, for tables (history, status): the headline is STATUS_WORDS.
+STATUS_SHORT: dict[str, tuple[str, str]] = {
+    "applied": ("applied", "已应用"),
+    "unchanged": ("unchanged", "无变化"),
+    "dry_run": ("dry run", "试运行"),
+    "invalid": ("invalid", "有错误"),
+    "unreadable": ("unreadable", "无法读取"),
+    "unavailable": ("unavailable", "无法使用"),
+    "partial": ("partial", "部分应用"),
+    "running": ("running", "进行中"),
+}
+
+
 REPORT_LABELS: dict[str, tuple[str, str]] = {
     "title": ("sheetsync import report", "sheetsync 导入报告"),
     "file": ("File", "文件"),
@@ -680,6 +757,38 @@ def status_words(status: str, lang: str = "en", target: str = "local", applied: 
     against). An invalid run that still applied rows (--skip-invalid) says so."""
     key = "invalid_skipped" if status == "invalid" and applied else status
     return _pick(STATUS_WORDS, key, lang).format(target=target_words(target, lang))
+
+
+def suggested_command(rest: str, store: str | None = None) -> str:
+    """`sheetsync REST`, with `--store STORE` when the seller named a store: a suggested command
+    must run against the store they are using, not the default one."""
+    return f"sheetsync --store {quoted(store)} {rest}" if store else f"sheetsync {rest}"
+
+
+def quoted(path: str) -> str:
+    """A path as a shell command needs it: in double quotes when it holds a space."""
+    return f'"{path}"' if any(ch.isspace() for ch in path) else path
+
+
+def with_store(text: str, store: str | None) -> str:
+    """Every `sheetsync …` command quoted in a sentence, given the seller's --store (when they gave
+    one and the command does not name a store already)."""
+    if not store:
+        return text
+    return _COMMAND.sub(lambda found: "`" + suggested_command(found.group(1), store) + "`", text)
+
+
+_COMMAND = re.compile(r"`sheetsync (?!--store)([^`]*)`")
+
+
+def cli_words(key: str, lang: str = "en", **params: object) -> str:
+    """A word or line of the CLI's own output (CLI_WORDS), filled with `params`."""
+    return string.Formatter().vformat(_pick(CLI_WORDS, key, lang), (), _Lenient(params))
+
+
+def status_short(status: str, lang: str = "en") -> str:
+    """A status in a word or two, for a table row; an unknown one as it is."""
+    return _pick(STATUS_SHORT, status, lang) if status in STATUS_SHORT else status
 
 
 def next_step(status: str, lang: str = "en") -> str:

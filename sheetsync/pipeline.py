@@ -17,17 +17,18 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
 import pandas as pd
 
 from . import integrity
 from .cells import RawSheet, cell_ref
-from .config import Settings, bundled_countries, reference_file, sample_data_dir
+from .config import Settings, bundled_countries, reference_file, sample_data_dir, shown_store
 from .diff import Guardrails, decide_all, edits
 from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
-from .fields import TEMPLATE_VERSION
+from .fields import TEMPLATE_VERSION, field_for_key
 from .mail import SmtpSettings, check_mail, send_report
+from .messages import quoted, suggested_command
 from .outputs import check_output
 from .pricing import Pricing, PricingProblem, RateCard, display_prices, freight_check, load_rate_card
 from .read import check_package, read_metadata, read_sheet
@@ -35,7 +36,7 @@ from .report import write_report
 from .results import ERROR, WARNING, Change, ImportResult, Issue, PullResult, Status, final_status
 from .schema import prepare_schema, validate
 from .seed import sample_catalog, synthetic_catalog
-from .store import Store
+from .store import Store, nearby_stores, peek_store_id, shown_path
 from .targets import Target, open_target
 from .template import ExportMeta, Preview, check_fits, write_workbook
 
@@ -68,16 +69,19 @@ def _store_file(store: Store | str | os.PathLike) -> Path:
     return store.path if isinstance(store, Store) else Path(store)
 
 
-def _open(store: Store | str | os.PathLike, lock_timeout: float = 30.0) -> tuple[Store, bool]:
+def _open(store: Store | str | os.PathLike, lock_timeout: float = 30.0,
+          near: Sequence[Path] = ()) -> tuple[Store, bool]:
     if isinstance(store, Store):
         return store, False
-    return Store.open(Path(store), lock_timeout), True
+    return Store.open(Path(store), lock_timeout, near), True
 
 
 @contextmanager
-def _opened(store: Store | str | os.PathLike, lock_timeout: float = 30.0) -> Iterator[Store]:
-    """The store as a handle; closed afterwards only if it was opened here from a path."""
-    handle, owned = _open(store, lock_timeout)
+def _opened(store: Store | str | os.PathLike, lock_timeout: float = 30.0,
+            near: Sequence[Path] = ()) -> Iterator[Store]:
+    """The store as a handle; closed afterwards only if it was opened here from a path. `near`:
+    folders where a missing store's likely replacement is looked for (the workbook's)."""
+    handle, owned = _open(store, lock_timeout, near)
     try:
         yield handle
     finally:
@@ -156,7 +160,9 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         live = Preview(wanted, card, display_prices(frame, card, wanted).prices) if wanted else None
         record = handle.record_export(frame, lang, codes, str(path))
         signature = integrity.sign(handle.secret, handle.store_id, record.export_id, frame.index)
-        meta = ExportMeta(handle.store_id, record.export_id, record.created_at, lang, codes, signature)
+        name = Path(path).name
+        command = suggested_command(f"import {quoted(name)} --report report.xlsx", shown_store(_store_file(store)))
+        meta = ExportMeta(handle.store_id, record.export_id, record.created_at, lang, codes, signature, command)
         write_workbook(path, frame, countries, meta, progress, live)
         return ExportSummary(str(path), record.export_id, len(frame), codes, list(wanted))
 
@@ -227,7 +233,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
             mail = smtp or SmtpSettings.from_env()
             check_mail(mail, opts.email_to)
         card = load_rate_card(opts.rates or reference_file("freight_rates.csv"))
-        with _opened(store, settings.lock_timeout) as handle:
+        with _opened(store, settings.lock_timeout, near=[Path(path).parent]) as handle:
             store_id = handle.store_id
             target = open_target(opts.target, handle, settings, client)
             result.target = target.name
@@ -242,8 +248,9 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     except SheetsyncError as exc:
         _stop(result, exc)
     lang = lang or settings.lang
+    result.store = shown_store(_store_file(store))
     for issue in (*result.errors, *result.warnings):
-        issue.render(lang)
+        issue.render(lang, result.store)
     _follow_up(result, raw, store_id, lang, report_path, opts.email_to, mail, stage)
     return result
 
@@ -303,7 +310,7 @@ def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, lang: 
 
 def _follow_up_failed(result: ImportResult, rule: str, reason: str, lang: str) -> None:
     result.follow_up_failed = True
-    result.warnings.append(Issue(rule, WARNING, sheet=None, params={"reason": reason}).render(lang))
+    result.warnings.append(Issue(rule, WARNING, sheet=None, params={"reason": reason}).render(lang, result.store))
 
 
 def _reason(exc: Exception, lang: str) -> str:
@@ -348,12 +355,22 @@ def _check_meta(loaded: _Loaded, store: Store) -> None:
     if meta.get("template_version", TEMPLATE_VERSION) > TEMPLATE_VERSION:
         raise UnreadableWorkbook("template_version", path=name, version=meta["template_version"])
     if meta.get("store_id") != store.store_id:
-        raise UnreadableWorkbook("other_store", path=name, store_id=meta.get("store_id") or "?")
+        _other_store(name, str(meta.get("store_id") or "?"), store)
     if loaded.base is None:  # loaded for the file's export id, if the store knows that export
         raise UnreadableWorkbook("unknown_export", path=name, export_id=meta["export_id"])
     if loaded.signature is None:
         raise UnreadableWorkbook("not_sheetsync", path=name)
     integrity.check(loaded.signature, meta.get("signature"), loaded.raw.export_mark, name)
+
+
+def _other_store(name: str, store_id: str, store: Store) -> NoReturn:
+    """A workbook of another store: name the store the seller gave, and the store it came from
+    when that one sits in the current folder or beside the workbook (the --store they meant)."""
+    for candidate in nearby_stores([Path(name).parent], exclude=store.path):
+        if peek_store_id(candidate) == store_id:
+            raise UnreadableWorkbook("other_store_nearby", path=name, store=str(store.path),
+                                     suggestion=shown_path(candidate))
+    raise UnreadableWorkbook("other_store", path=name, store_id=store_id, store=str(store.path), own_id=store.store_id)
 
 
 def _import(store: Store, target: Target, loaded: _Loaded, card: RateCard, opts: ImportOptions,
@@ -381,7 +398,8 @@ def _import(store: Store, target: Target, loaded: _Loaded, card: RateCard, opts:
              found=[*checked.issues, *pricing_issues], invalid=checked.invalid_skus | unpriced,
              locate=functools.partial(_locate, raw=raw, rows=dict(zip(checked.frame.index,
                                                                        checked.frame["_row"].tolist(), strict=True))),
-             file=raw.path, export_id=raw.meta["export_id"], stage=stage)
+             describe=functools.partial(_describe, catalog=catalog, raw=raw), file=raw.path,
+             export_id=raw.meta["export_id"], stage=stage)
 
 
 class _Journal:
@@ -402,7 +420,8 @@ class _Journal:
 def _execute(store: Store, target: Target, found_edits: list[Change], after: pd.DataFrame, result: ImportResult,
              opts: ImportOptions, rails: Guardrails | None, *, found: Sequence[Issue] = (),
              invalid: set[str] = frozenset(), locate: Callable[[Issue], None] = lambda issue: None,
-             file: str, export_id: str | None, stage: Stage = _no_stage, note: dict[str, Any] | None = None) -> None:
+             describe: Callable[[Sequence[Change]], None] = lambda changes: None, file: str,
+             export_id: str | None, stage: Stage = _no_stage, note: dict[str, Any] | None = None) -> None:
     """The path every run takes, an import, a dry run and a revert alike: read what the edits
     touch from the target, decide each edit by the change rule, let the target refuse what it
     cannot store, and only then (no errors, not a dry run) journal and apply."""
@@ -415,6 +434,8 @@ def _execute(store: Store, target: Target, found_edits: list[Change], after: pd.
     invalid = invalid | {i.sku_id for i in errors if i.sku_id}
     changes = [c for c in decision.changes if c.sku_id not in invalid] if opts.skip_invalid else decision.changes
     result.errors, result.warnings = errors, warnings
+    describe(changes)
+    changes.sort(key=Change.sheet_order)  # the plan, the journal and --json in the order of the sheet
     result.change_list, result.changes = changes, len(changes)
     result.changed_skus = len({c.sku_id for c in changes})
     result.already_applied = len(decision.already)
@@ -437,7 +458,11 @@ def _execute(store: Store, target: Target, found_edits: list[Change], after: pd.
         result.errors.append(Issue(applied.stopped.rule, sheet=None, params=dict(applied.stopped.params)))
     result.status = final_status(errors=had_errors, stopped=applied.stopped.status if applied.stopped else None,
                                  planned=len(changes), applied=result.applied, failed=result.failed)
-    store.finish_run(result.run_id, result.status, {
+    # The journal says what the run did to the catalog: a --skip-invalid run that wrote its valid rows
+    # applied them (its errors are counted beside), even though the import as a whole is `invalid`.
+    journaled = final_status(errors=False, stopped=applied.stopped.status if applied.stopped else None,
+                             planned=len(changes), applied=result.applied, failed=result.failed)
+    store.finish_run(result.run_id, journaled, {
         "changes": result.changes, "applied": result.applied, "failed": result.failed,
         "changed_skus": result.changed_skus, "errors": len(errors), **(note or {})})
 
@@ -503,6 +528,24 @@ def _locate(issue: Issue, raw: RawSheet, rows: Mapping[str, int]) -> None:
             issue.value = raw.rows[position][issue.column]
 
 
+def _describe(changes: Sequence[Change], catalog: pd.DataFrame, raw: RawSheet | None = None) -> None:
+    """Give each change what the seller recognises it by in a plan: its cell in the sheet (when it
+    came from one), the SKU's own code and the field's kind (how its values are shown). Looked up
+    once per SKU and field: a plan may hold a change for every cell of 100k SKUs."""
+    skus = list(dict.fromkeys(change.sku_id for change in changes))
+    codes = dict(zip(skus, catalog["sku_code"].reindex(skus).tolist(), strict=True)) if skus else {}
+    kinds: dict[str, str | None] = {}
+    for change in changes:
+        if change.field not in kinds:
+            field = field_for_key(change.field)
+            kinds[change.field] = field.kind if field else None
+        change.kind = kinds[change.field]
+        code = codes.get(change.sku_id)
+        change.sku_code = code if isinstance(code, str) and code else None
+        if raw is not None and change.row is not None and change.field in raw.columns:
+            change.sheet, change.cell = raw.sheet, cell_ref(raw.columns[change.field], change.row)
+
+
 def _order(issue: Issue) -> tuple[int, int]:
     return (issue.row or 0, issue.column if issue.column is not None else -1)
 
@@ -538,13 +581,15 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
                 back = [Change(c.sku_id, c.product_id, c.field, None, c.before, base=c.after)
                         for c in handle.run_changes(run_id) if c.result == "applied"]
                 result.rows = len(back)
-                _execute(handle, chosen, back, _overlay(handle.catalog_frame(), back), result,
+                catalog = handle.catalog_frame()
+                _execute(handle, chosen, back, _overlay(catalog, back), result,
                          ImportOptions(dry_run=dry_run, force=force), None, file=result.file, export_id=None,
-                         note={"reverts": run_id})
+                         describe=functools.partial(_describe, catalog=catalog), note={"reverts": run_id})
     except SheetsyncError as exc:
         _stop(result, exc)
+    result.store = shown_store(_store_file(store))
     for issue in (*result.errors, *result.warnings):
-        issue.render(lang)
+        issue.render(lang, result.store)
     return result
 
 
@@ -664,10 +709,33 @@ def catalog_size(store: Store | str | os.PathLike, settings: Settings | None = N
         return handle.sku_count()
 
 
-def history(store: Store | str | os.PathLike, settings: Settings | None = None) -> list[dict]:
+def history(store: Store | str | os.PathLike, settings: Settings | None = None) -> list[dict[str, Any]]:
+    """The store's runs, oldest first: id, start and finish (UTC), file, target, status and counts.
+    A --skip-invalid run that wrote its valid rows is `applied` (journaled so since; an older
+    journal said `invalid`): the status says what it did to the catalog, `errors` what it skipped."""
     with _opened(store, (settings or Settings()).lock_timeout) as handle:
-        return handle.runs()
+        return [_as_journaled(run) for run in handle.runs()]
+
+
+def _as_journaled(run: dict[str, Any]) -> dict[str, Any]:
+    if run["status"] == Status.INVALID and run.get("applied"):
+        return {**run, "status": str(Status.PARTIAL if run.get("failed") else Status.APPLIED)}
+    return run
+
+
+def run_changes(store: Store | str | os.PathLike, run_id: str,
+                settings: Settings | None = None) -> tuple[dict[str, Any], list[Change]]:
+    """What a run changed (`sheetsync history RUN_ID`): the run as `history` lists it, and each
+    change it journaled with the SKU's code, from the value it found to the one it wrote, and its
+    result (applied, or failed and not written). Raises ConfigError for an unknown run."""
+    with _opened(store, (settings or Settings()).lock_timeout) as handle:
+        run = handle.run(run_id)
+        if run is None:
+            raise ConfigError("unknown_run", run_id=run_id)
+        changes = handle.run_changes(run_id)
+        _describe(changes, handle.catalog_frame())
+        return _as_journaled(run), changes
 
 
 __all__ = ["ExportSummary", "ImportOptions", "PullResult", "authorize", "catalog_size", "export_catalog", "history",
-           "import_workbook", "init_store", "pull", "revert", "status"]
+           "import_workbook", "init_store", "pull", "revert", "run_changes", "status"]

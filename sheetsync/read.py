@@ -58,6 +58,10 @@ _PACKAGE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFErro
                    RuntimeError, UnicodeDecodeError, KeyError)
 
 
+EXCEL_LOCK_PREFIX = "~$"
+_SQLITE_MAGIC = b"SQLite f"  # the first 8 bytes of "SQLite format 3"
+
+
 def _sniff(path: Path, head: bytes) -> None:
     """Refuse what is not a zip, with a sentence saying what it looks like."""
     name = str(path)
@@ -71,6 +75,8 @@ def _sniff(path: Path, head: bytes) -> None:
         raise UnreadableWorkbook("file_old_xls", path=name)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return
+    if head.startswith(_SQLITE_MAGIC):  # a store (or another database) given where a workbook belongs
+        raise UnreadableWorkbook("file_is_store", path=name)
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if text[:1] == b"<":
         kind = "html" if b"html" in text[:200].lower() else "xml"
@@ -88,6 +94,8 @@ def _sniff(path: Path, head: bytes) -> None:
 def check_package(path: Path) -> None:
     """Bound the zip before parsing anything: size, parts, expansion ratio, and no DTDs in XML."""
     name = str(path)
+    if path.name.startswith(EXCEL_LOCK_PREFIX):  # Excel's owner file beside a workbook it has open
+        raise UnreadableWorkbook("file_excel_lock", path=name, original=path.name[len(EXCEL_LOCK_PREFIX):])
     if not path.exists():
         raise UnreadableWorkbook("file_missing", path=name)
     if is_special(path):

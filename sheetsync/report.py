@@ -23,7 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 from .cells import Mark, RawSheet
 from .fields import SHEET_META, SHEET_PRODUCTS, field_for_key, to_cell_number, to_cell_numbers, to_display
 from .integrity import MARK_NAME, mark_formula
-from .messages import next_step, report_label, status_words, target_words
+from .messages import next_step, report_label, status_words, target_words, with_store
 from .results import ERROR, ImportResult, Issue
 from .sheetxml import not_a_value_cell, number_cells, row_template, rows_xml, text_cells, value_cell
 from .xlsx import RowStreamWorksheet, output_workbook, style_index
@@ -121,7 +121,7 @@ def _summary(ws: Worksheet, result: ImportResult, store_id: str, lang: str, fmt:
         ("applied", result.applied), ("already_applied", result.already_applied), ("failed", result.failed),
         ("errors", len(result.errors)), ("warnings", len(result.warnings)),
         ("more_issues", ", ".join(f"{rule}: {count}" for rule, count in sorted(result.more_issues.items())) or "-"),
-        ("next", next_step(result.status, lang)),
+        ("next", with_store(next_step(result.status, lang), result.store)),
     ]
     for row, (key, value) in enumerate(rows, start=2):
         ws.write_string(row, 0, report_label(key, lang), fmt.bold)

@@ -7,8 +7,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as default
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+
+from .amounts import SCALE
 
 
 class Status(StrEnum):
@@ -88,10 +91,11 @@ class Issue:
         self.rule = Rule(self.rule)  # a closed vocabulary: an unknown rule is a bug, found here
         self.severity = Severity(self.severity)
 
-    def render(self, lang: str) -> Issue:
+    def render(self, lang: str, store: str | None = None) -> Issue:
         """Fill `message` in `lang` from the rule and its parameters (where, value, base and
-        current included, so a message may name any of them)."""
-        from .messages import message
+        current included, so a message may name any of them); every command it suggests names
+        `store`, the seller's --store (None: the default store)."""
+        from .messages import message, with_store
 
         shown = self.value
         if isinstance(shown, float) and shown.is_integer():
@@ -99,6 +103,7 @@ class Issue:
         self.message = message(self.rule, lang, **{
             "value": shown, "base": self.base, "current": self.current, "sku_id": self.sku_id,
             "field": self.field, "cell": self.cell, "row": self.row, **self.params})
+        self.message = with_store(self.message, store)
         return self
 
     def as_json(self) -> dict[str, Any]:
@@ -155,6 +160,29 @@ class Change:
     result: str = "planned"  # planned → applied | failed | rejected | dry_run | not_applied
     seq: int | None = None  # position in the run's journal
     row: int | None = None  # the sheet row it came from, to name the cell in an issue
+    sheet: str | None = None  # the sheet and cell it came from (Products, H3): the plan names them
+    cell: str | None = None
+    sku_code: str | None = None  # the seller's own code for the SKU: what a seller recognises, not the id
+    kind: str | None = None  # the field's kind (money, weight, ...): how its canonical value is shown
+
+    def sheet_order(self) -> tuple[int, int, str]:
+        """Row by row, then column by column (B before AA), as the seller reads the sheet."""
+        column = (self.cell or "").rstrip("0123456789")
+        return (self.row or 0, len(column), column)
+
+    def shown(self, value: Any) -> Any:
+        """A canonical value as the seller would type it, for JSON: cents as 12.5, grams as 0.35."""
+        scale = SCALE.get(self.kind or "", 1)
+        if scale == 1 or not isinstance(value, int) or isinstance(value, bool):
+            return _jsonable(value)
+        return float(Decimal(value) / scale)
+
+    def as_json(self) -> dict[str, Any]:
+        """One planned or applied change: where, which SKU and field, from what to what, and how it ended."""
+        return {"sheet": self.sheet, "cell": self.cell, "row": self.row,
+                "sku_id": self.sku_id, "sku_code": self.sku_code, "product_id": self.product_id,
+                "field": self.field, "before": self.shown(self.before if self.before is not None else self.base),
+                "after": self.shown(self.after), "result": self.result}
 
 
 @dataclass
@@ -203,6 +231,7 @@ class ImportResult:
     display_prices: Any = None
     freight_check: Any = None  # after a pull: where the rate card and the platform disagree
     saved_by: str | None = None
+    store: str | None = None  # the store as suggested commands name it (--store), None for the default
 
     def __post_init__(self) -> None:
         self.status = Status(self.status)
@@ -228,6 +257,7 @@ class ImportResult:
             "errors": [i.as_json() for i in self.errors],
             "more_issues": dict(self.more_issues),
             "warnings": [i.as_json() for i in self.warnings],
+            "change_list": [change.as_json() for change in self.change_list],
             "push_results": [push.as_json() for push in self.push_results],
             "report": self.report,
             "emailed": self.emailed,

@@ -345,13 +345,17 @@ class Store:
         _remove_store_files(Path(path))
 
     @classmethod
-    def open(cls, path: str | Path, lock_timeout: float = 30.0) -> Store:
+    def open(cls, path: str | Path, lock_timeout: float = 30.0, near: Sequence[Path] = ()) -> Store:
         """Open a catalog; any access waits up to `lock_timeout` seconds for a program that holds
         it. Whatever the file turns out to be, the answer is a catalog or a StoreUnavailable that
-        names the file and what to do."""
+        names the file and what to do; a missing one names a catalog found in the current folder
+        or in `near` (the workbook's folder), the likely intended --store."""
         path = Path(path)
         with faults_named(path, lock_timeout):
             if not path.exists():
+                found = nearby_stores(near, exclude=path)
+                if found:
+                    raise StoreUnavailable("store_missing_nearby", path=str(path), suggestion=shown_path(found[0]))
                 raise StoreUnavailable("store_missing", path=str(path))
             # Nothing is written to a file that is not an SQLite database (an empty file, a
             # workbook saved over the store), and nothing to one that is not a catalog.
@@ -670,6 +674,48 @@ class Store:
                                "ORDER BY started_at, run_id").fetchall()
         return [{"run_id": r[0], "started_at": r[1], "finished_at": r[2], "file": r[3], "target": r[4],
                  "status": r[5], **json.loads(r[6])} for r in rows]
+
+
+def nearby_stores(folders: Sequence[Path] = (), exclude: Path | None = None) -> list[Path]:
+    """The sheetsync catalogs (`*.db` files that are SQLite databases) in the current folder and
+    in `folders`: where a seller who typed the wrong --store, or none, keeps the right one."""
+    found: list[Path] = []
+    for folder in dict.fromkeys([Path.cwd(), *(Path(f).resolve() for f in folders)]):
+        try:
+            candidates = sorted(folder.glob("*.db"))
+        except OSError:
+            continue
+        for candidate in candidates:
+            try:
+                if exclude is not None and candidate.resolve() == Path(exclude).resolve():
+                    continue
+                if candidate.is_file() and _header(candidate) == _SQLITE_HEADER and candidate not in found:
+                    found.append(candidate)
+            except OSError:
+                continue
+    return found
+
+
+def peek_store_id(path: Path) -> str | None:
+    """The id of the catalog at `path`, read without opening it for work (read-only, no lock taken,
+    nothing changed); None for anything that is not a readable catalog."""
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0.2)
+        try:
+            row = connection.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
+        finally:
+            connection.close()
+    except (sqlite3.Error, OSError, ValueError):
+        return None
+    return row[0] if row else None
+
+
+def shown_path(path: Path) -> str:
+    """A path as the seller would type it: relative to the current folder when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _write_change(db: StoreConnection, change: Change) -> None:

@@ -72,6 +72,7 @@ class ExportMeta:
     lang: str
     countries: Sequence[str]
     signature: str
+    import_command: str = "sheetsync import FILE.xlsx --report report.xlsx"  # the Instructions print it
 
 
 INSTRUCTIONS = {
@@ -85,7 +86,7 @@ INSTRUCTIONS = {
         "4. Keep one row per SKU. You may sort, filter, hide or delete rows (deleted rows are left as they are), "
         "insert columns and keep notes in a column of your own: sheetsync finds its columns by the keys in row 2.",
         "5. Do not add rows: sheetsync never creates products or SKUs.",
-        "6. Save as .xlsx and run: sheetsync import FILE.xlsx --report report.xlsx",
+        "6. Save as .xlsx and run: {command}",
         "7. The report marks every problem in red with an explanation; fix it there and import the report itself.",
         "Display price = seller price + freight. Freight comes from the rate card by chargeable weight: the "
         "larger of the weight and length × width × height / volumetric divisor, rounded up to the gram.",
@@ -100,7 +101,7 @@ INSTRUCTIONS = {
         "4. 每个 SKU 一行。可以排序、筛选、隐藏或删除行（被删除的行保持不变），也可以插入列、在自己的列中写备注："
         "sheetsync 按第 2 行的键识别列。",
         "5. 不要新增行：sheetsync 不会新建商品或 SKU。",
-        "6. 另存为 .xlsx 后运行：sheetsync import 文件.xlsx --report report.xlsx",
+        "6. 另存为 .xlsx 后运行：{command}",
         "7. 报告会把每个问题标红并说明原因；可直接在报告中修改并导入报告文件。",
         "前台价 = 供货价 + 运费。运费按计费重量从运费表计算：取实际重量与 长×宽×高/体积系数 中较大者，向上取整到克。",
         "",
@@ -221,7 +222,7 @@ def _fill_workbook(book: xlsxwriter.Workbook, frame: pd.DataFrame, countries: Se
     _validations(ws, columns, last, lang)
     ws.activate()
 
-    _write_instructions(instructions, columns, lang, book)
+    _write_instructions(instructions, columns, lang, book, meta.import_command)
     lists.write_column(0, 0, LOGISTICS_ATTRIBUTES)
     lists.hide()
     if rate_table:
@@ -302,15 +303,17 @@ def _validations(ws: Worksheet, columns: list[Field], last: int, lang: str) -> N
         ws.data_validation(HEADER_ROWS, col, last, col, rule)
 
 
-def _write_instructions(ws: Worksheet, fields: list[Field], lang: str, book: xlsxwriter.Workbook) -> None:
-    """The how-to, then the column table in the Products sheet's own order."""
+def _write_instructions(ws: Worksheet, fields: list[Field], lang: str, book: xlsxwriter.Workbook,
+                        command: str) -> None:
+    """The how-to, with the import command that works for this file and store as it is, then the
+    column table in the Products sheet's own order."""
     title = book.add_format({"bold": True, "font_size": 14})
     bold = book.add_format({"bold": True})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     ws.set_column(0, 0, 24)
     ws.set_column(1, 1, 22)
     ws.set_column(2, 2, 100, wrap)
-    lines = INSTRUCTIONS[lang]
+    lines = [line.replace("{command}", command) for line in INSTRUCTIONS[lang]]
     ws.write_string(0, 0, lines[0], title)
     for row, line in enumerate(lines[1:], start=1):
         ws.write_string(row, 0, line, bold if line == lines[-1] else None)

@@ -212,6 +212,9 @@ def test_what_the_platform_cannot_store_is_refused_before_sending(pulled, server
     assert result.status == "invalid"
     assert {e.rule for e in result.errors} == {"title_not_supported", "shared_warehouse_stock"}
     assert all(e.cell for e in result.errors)
+    shared = next(e.message for e in result.errors if e.rule == "shared_warehouse_stock")
+    assert "10 in US but 40 in FR" in shared  # the other country and its value, named
+    assert "stop selling product 1005001 in US, type 0 in stock_US on every SKU of the product" in shared
     writes = ("aliexpress.pop.choice.product.edit", "aliexpress.pop.choice.product.stocks.update")
     assert [r for r in server.gateway.requests if r.get("method") in writes] == []  # read again, nothing sent
 

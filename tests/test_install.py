@@ -46,8 +46,10 @@ def test_demo_runs_the_main_job_and_says_where_the_files_are(tmp_path):
         assert str(folder / name) in run.output, name
     assert "Applied: every change was written to the local catalog only." in run.output
     assert f"sheetsync --store {folder / 'shop.db'} history" in run.output
-    edited = re.findall(r"Products!(\w+)\s+(\S+)\s+.+?\s+(\S+) → (\S+)", run.output)
+    edits_step = run.output.split("\n3. ")[1].split("\n4. ")[0]
+    edited = re.findall(r"Products!(\w+)\s+(\S+)\s+.+?\s+(\S+) → (\S+)", edits_step)
     assert len(edited) == 3
+    assert len(re.findall(r"Products!", run.output)) == 9, "the same three changes, planned and applied"
     with Store.open(folder / "shop.db") as store:
         catalog = store.catalog_frame().set_index("sku_code")
         runs = store.runs()

@@ -133,7 +133,7 @@ def test_workbook_from_another_store(store, tmp_path):
     sheetsync.init_store(other, sample=True)
     sheetsync.export_catalog(other, tmp_path / "other.xlsx")
     code, result = import_json(store, tmp_path / "other.xlsx")
-    assert code == 2 and result["errors"][0]["rule"] == "other_store"
+    assert code == 2 and result["errors"][0]["rule"] == "other_store_nearby"  # other.db sits beside it
 
 
 def test_forged_metadata_is_rejected(store, exported, tmp_path):
@@ -151,7 +151,7 @@ def test_forged_metadata_is_rejected(store, exported, tmp_path):
 
 def test_missing_store_is_a_clear_error(tmp_path, exported):
     code, result = import_json(tmp_path / "nowhere.db", exported)
-    assert code == 2 and "sheetsync init" in result["errors"][0]["message"]
+    assert code == 2 and f"sheetsync --store {tmp_path / 'nowhere.db'} init" in result["errors"][0]["message"]
 
 
 def test_a_bug_is_one_clear_line_not_a_traceback(store, exported, monkeypatch):

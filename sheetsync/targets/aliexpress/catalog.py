@@ -180,9 +180,11 @@ class AliExpressTarget:
         rows = after[after["product_id"].isin(touched)] if "product_id" in after else after.iloc[0:0]
         for _, group in rows.groupby("product_id", sort=False):
             stock = {sku: {col[6:]: int(group.at[sku, col]) for col in stock_columns} for sku in group.index}
-            for sku, country, warehouse in shared_warehouse_problems(stock, warehouse_of):
+            for sku, country, warehouse, other, other_stock in shared_warehouse_problems(stock, warehouse_of):
                 issues.append(Issue("shared_warehouse_stock", field=f"stock_{country}", sku_id=sku,
-                                    params={"warehouse": warehouse, "country": country}))
+                                    params={"warehouse": warehouse, "country": country, "other": other,
+                                            "other_stock": other_stock, "stock": stock[sku].get(country, 0),
+                                            "product_id": group.at[sku, "product_id"]}))
         return issues
 
     def apply(self, journal: Journal, changes: list[Change], already: list[Change]) -> Applied:

@@ -89,22 +89,23 @@ def product_rows(product: dict[str, Any], title: str, countries: list[str], ware
 
 
 def shared_warehouse_problems(stock: Mapping[str, Mapping[str, int]], warehouse_of: Mapping[str, str]
-                              ) -> list[tuple[str, str, str]]:
-    """For one product ({sku_id: {country: qty}}): the (sku_id, country, warehouse) cells whose
-    stock differs from another joined country of the same warehouse. The platform keeps one
-    quantity per SKU and warehouse, and a product joins a country when any SKU has stock there."""
+                              ) -> list[tuple[str, str, str, str, int]]:
+    """For one product ({sku_id: {country: qty}}): the (sku_id, country, warehouse, other country,
+    its quantity) cells whose stock differs from the first joined country of the same warehouse.
+    The platform keeps one quantity per SKU and warehouse, and a product joins a country when any
+    SKU has stock there."""
     joined = {c for quantities in stock.values() for c, q in quantities.items() if q > 0}
     problems = []
     for sku, quantities in stock.items():
-        seen: dict[str, int] = {}
+        seen: dict[str, tuple[str, int]] = {}
         for country in sorted(joined):
             warehouse = warehouse_of.get(country)
             if warehouse is None:
                 continue
             quantity = quantities.get(country, 0)
-            if warehouse in seen and seen[warehouse] != quantity:
-                problems.append((sku, country, warehouse))
-            seen.setdefault(warehouse, quantity)
+            if warehouse in seen and seen[warehouse][1] != quantity:
+                problems.append((sku, country, warehouse, *seen[warehouse]))
+            seen.setdefault(warehouse, (country, quantity))
     return problems
 
 
