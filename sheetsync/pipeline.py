@@ -24,7 +24,7 @@ import pandas as pd
 from . import integrity
 from .cells import RawSheet, cell_ref
 from .config import Settings, bundled_countries, reference_file, sample_data_dir, shown_store
-from .diff import Guardrails, decide_all, edits
+from .diff import PRICE_INPUTS, Guardrails, decide_all, display_price_guardrail, edits
 from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
 from .fields import TEMPLATE_VERSION, field_for_key
 from .mail import SmtpSettings, check_mail, send_report
@@ -399,7 +399,26 @@ def _import(store: Store, target: Target, loaded: _Loaded, card: RateCard, opts:
              locate=functools.partial(_locate, raw=raw, rows=dict(zip(checked.frame.index,
                                                                        checked.frame["_row"].tolist(), strict=True))),
              describe=functools.partial(_describe, catalog=catalog, raw=raw), file=raw.path,
-             export_id=raw.meta["export_id"], stage=stage)
+             export_id=raw.meta["export_id"], stage=stage,
+             display_rails=functools.partial(_display_rails, after=merged, prices=pricing.prices, card=card,
+                                             countries=countries, rails=rails))
+
+
+def _display_rails(changes: Sequence[Change], issues: Sequence[Issue], *, after: pd.DataFrame,
+                   prices: pd.DataFrame, card: RateCard, countries: list[str], rails: Guardrails) -> list[Issue]:
+    """The display-price guardrail over the changes a run will write: each touched SKU priced
+    again with the base values of its seller price, weight and size (and its stock as it will be),
+    so the move compared is the one those edits cause, country by country. Only the SKUs whose
+    price, weight or size changed are priced again."""
+    inputs = [c for c in changes if c.field in PRICE_INPUTS and c.sku_id in after.index]
+    if not inputs:
+        return []
+    skus = list(dict.fromkeys(c.sku_id for c in inputs))
+    before = after.loc[skus].copy()
+    for change in inputs:
+        before.at[change.sku_id, change.field] = change.base
+    was = display_prices(before, card, countries).prices
+    return display_price_guardrail(inputs, was, prices.loc[skus], rails, issues)
 
 
 class _Journal:
@@ -421,11 +440,15 @@ def _execute(store: Store, target: Target, found_edits: list[Change], after: pd.
              opts: ImportOptions, rails: Guardrails | None, *, found: Sequence[Issue] = (),
              invalid: set[str] = frozenset(), locate: Callable[[Issue], None] = lambda issue: None,
              describe: Callable[[Sequence[Change]], None] = lambda changes: None, file: str,
-             export_id: str | None, stage: Stage = _no_stage, note: dict[str, Any] | None = None) -> None:
+             export_id: str | None, stage: Stage = _no_stage, note: dict[str, Any] | None = None,
+             display_rails: Callable[[Sequence[Change], Sequence[Issue]], list[Issue]] | None = None) -> None:
     """The path every run takes, an import, a dry run and a revert alike: read what the edits
-    touch from the target, decide each edit by the change rule, let the target refuse what it
-    cannot store, and only then (no errors, not a dry run) journal and apply."""
+    touch from the target, decide each edit by the change rule (and the guardrails, the display
+    price's included when `display_rails` is given), let the target refuse what it cannot store,
+    and only then (no errors, not a dry run) journal and apply."""
     decision = decide_all(found_edits, target.read(found_edits), force=opts.force, guardrails=rails)
+    if display_rails is not None:
+        decision.issues.extend(display_rails(decision.changes, decision.issues))
     issues = [*found, *decision.issues, *target.check(decision.changes, after)]
     for issue in issues:
         locate(issue)
@@ -468,22 +491,32 @@ def _execute(store: Store, target: Target, found_edits: list[Change], after: pd.
 
 
 def _pricing_issues(problems: list[PricingProblem], sheet: pd.DataFrame) -> tuple[list[Issue], set[str]]:
-    """One issue per SKU and country that cannot be priced, except a country missing from the rate
-    card altogether: that is one issue, at its first SKU's cell and with the count, since a store
-    selling in 47 countries with a 33-country card would otherwise get a million identical lines.
+    """One issue per SKU and country that cannot be priced, except:
+    - a country missing from the rate card altogether: one issue, at its first SKU's cell and with
+      the count, since a store selling in 47 countries with a 33-country card would otherwise get a
+      million identical lines;
+    - a SKU too heavy for the heaviest bracket: one issue on its weight cell, naming every country
+      concerned, since the weight (or the size) is what to fix, not the stock of each country.
     Returns the issues and every SKU that has one (all of them stay out of --skip-invalid)."""
     row_of = dict(zip(sheet.index, sheet["_row"].tolist(), strict=True)) if problems else {}
     missing: dict[str, list[PricingProblem]] = {}
+    heavy: dict[str, list[PricingProblem]] = {}
     issues = []
     for problem in problems:
         if problem.rule == "no_rate_for_country":
             missing.setdefault(problem.country, []).append(problem)
-            continue
-        issues.append(_pricing_issue(problem, problem.rule, row_of, sheet))
+        elif problem.rule == "no_freight_bracket":
+            heavy.setdefault(problem.sku_id, []).append(problem)
+        else:
+            issues.append(_pricing_issue(problem, problem.rule, row_of, sheet))
     for country_problems in missing.values():
         first = country_problems[0]
         rule = "no_rate_for_country" if len(country_problems) == 1 else "no_rate_for_country_skus"
         issues.append(_pricing_issue(first, rule, row_of, sheet, count=len(country_problems)))
+    for sku, sku_problems in heavy.items():
+        issues.append(Issue("no_freight_bracket", field="weight_kg", sku_id=sku, row=int(row_of[sku]),
+                            params={"weight": sku_problems[0].params["weight"],
+                                    "countries": ", ".join(p.country for p in sku_problems)}))
     return issues, {problem.sku_id for problem in problems}
 
 
