@@ -225,26 +225,27 @@ def display_price_guardrail(changes: Sequence[Change], before: pd.DataFrame, aft
         held = causes.get(change.sku_id)
         if held is None or _relative(change) > _relative(held):
             causes[change.sku_id] = change
-    found = []
+    if not causes or not len(after.columns):
+        return []
+    skus = list(causes)
+    old = before.reindex(skus).to_numpy(dtype=float, na_value=np.nan)
+    new = after.reindex(skus).to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):  # whole arrays: a bulk edit touches every SKU
+        moved = np.where((old > 0) & (new >= 0), np.abs(new - old) * 100 / old, -1.0)
+    worst = moved.argmax(axis=1)
     limit = rails.max_price_change_pct
-    for sku, cause in causes.items():
-        if sku not in after.index or sku not in before.index:
-            continue
-        old = before.loc[sku].to_numpy(dtype=float, na_value=np.nan)
-        new = after.loc[sku].to_numpy(dtype=float, na_value=np.nan)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            moved = np.where((old > 0) & ~np.isnan(new), np.abs(new - old) * 100 / old, np.nan)
-        if np.isnan(moved).all() or np.nanmax(moved) <= limit:
-            continue
-        worst = int(np.nanargmax(moved))
+    found = []
+    for i in np.flatnonzero(moved[np.arange(len(skus)), worst] > limit).tolist():
+        cause, column = causes[skus[i]], int(worst[i])
         f = field_for_key(cause.field)
         kind = f.kind if f else "text"
-        found.append(Issue("large_display_price_change", rails.severity, field=cause.field, sku_id=sku, row=cause.row,
-                           value=to_display(kind, cause.after), base=to_display(kind, cause.base),
-                           params={**_labels(f, cause.field), **movement(int(old[worst]), int(new[worst])),
-                                   "country": str(after.columns[worst]).removeprefix("display_price_"),
-                                   "price_before": to_display("money", int(old[worst])),
-                                   "price_after": to_display("money", int(new[worst])), "limit": f"{limit:g}"}))
+        was, now = int(old[i, column]), int(new[i, column])
+        found.append(Issue("large_display_price_change", rails.severity, field=cause.field, sku_id=skus[i],
+                           row=cause.row, value=to_display(kind, cause.after), base=to_display(kind, cause.base),
+                           params={**_labels(f, cause.field), **movement(was, now),
+                                   "country": str(after.columns[column]).removeprefix("display_price_"),
+                                   "price_before": to_display("money", was), "price_after": to_display("money", now),
+                                   "limit": f"{limit:g}"}))
     return found
 
 

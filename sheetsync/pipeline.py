@@ -415,8 +415,10 @@ def _display_rails(changes: Sequence[Change], issues: Sequence[Issue], *, after:
         return []
     skus = list(dict.fromkeys(c.sku_id for c in inputs))
     before = after.loc[skus].copy()
-    for change in inputs:
-        before.at[change.sku_id, change.field] = change.base
+    for key in PRICE_INPUTS:  # a column at a time: a bulk edit may touch every SKU
+        touched = [c for c in inputs if c.field == key]
+        if touched:
+            before.loc[[c.sku_id for c in touched], key] = [c.base for c in touched]
     was = display_prices(before, card, countries).prices
     return display_price_guardrail(inputs, was, prices.loc[skus], rails, issues)
 
