@@ -820,3 +820,43 @@ def status_short(status: str, lang: str = "en") -> str:
 
 def next_step(status: str, lang: str = "en") -> str:
     return _pick(NEXT_STEPS, status if status in NEXT_STEPS else "invalid", lang)
+
+
+# The headers of the report's tables for columns that are not fields (a field's header is its own
+# label, as in the template): row 1 of each table, above the key in row 2.
+REPORT_COLUMNS: dict[str, tuple[str, str]] = {
+    "severity": ("Severity", "级别"),
+    "sheet": ("Sheet", "工作表"),
+    "cell": ("Cell", "单元格"),
+    "row": ("Row", "行号"),
+    "field": ("Field", "字段"),
+    "value": ("Value", "值"),
+    "rule": ("Rule", "规则"),
+    "message": ("Message", "说明"),
+    "base": ("Exported value", "导出时的值"),
+    "current": ("Value now", "当前值"),
+    "before": ("Before", "修改前"),
+    "after": ("After", "修改后"),
+    "result": ("Result", "结果"),
+    "status": ("Status", "状态"),
+    "code": ("Code", "代码"),
+    "chargeable_weight_kg": ("Chargeable weight (kg)", "计费重量(kg)"),
+    "country": ("Country", "国家"),
+    "bracket_up_to_kg": ("Bracket up to (kg)", "区间上限(kg)"),
+    "rate_card_freight": ("Rate card freight", "运费表运费"),
+    "platform_freight": ("Platform freight", "平台运费"),
+    "difference": ("Difference", "差额"),
+}
+
+
+def report_column(key: str, lang: str = "en") -> str:
+    """A report table's header for a column that is not a field; an unknown key as it is."""
+    return _pick(REPORT_COLUMNS, key, lang) if key in REPORT_COLUMNS else key
+
+
+# What a live display-price cell shows where the rate card has no bracket heavy enough.
+PREVIEW_NOT_PRICED: tuple[str, str] = ("n/a", "超重")
+
+
+def preview_not_priced(lang: str = "en") -> str:
+    return PREVIEW_NOT_PRICED[1] if lang == "zh" else PREVIEW_NOT_PRICED[0]
