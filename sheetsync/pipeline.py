@@ -226,6 +226,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     store_id, lang = "", opts.lang
     mail: SmtpSettings | None = None
     report_path: Path | None = None
+    card: RateCard | None = None
     try:
         if opts.report is not None:
             report_path = check_output(opts.report, store=_store_file(store), inputs=[path, opts.rates])
@@ -251,7 +252,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     result.store = shown_store(_store_file(store))
     for issue in (*result.errors, *result.warnings):
         issue.render(lang, result.store)
-    _follow_up(result, raw, store_id, lang, report_path, opts.email_to, mail, stage)
+    _follow_up(result, raw, store_id, lang, report_path, opts.email_to, mail, stage, card)
     return result
 
 
@@ -283,14 +284,16 @@ def _stop(result: ImportResult, exc: SheetsyncError) -> None:
 
 
 def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, lang: str,
-               report: Path | None, email_to: Sequence[str], mail: SmtpSettings | None, stage: Stage) -> None:
+               report: Path | None, email_to: Sequence[str], mail: SmtpSettings | None, stage: Stage,
+               card: RateCard | None) -> None:
     """The report and the mail, after the work: a failure here is a warning naming the step, and
     the run's own result stands (ARCHITECTURE: exit 4 when it was a success). `report` is the
-    checked output path (None: no report asked for, or its path was refused)."""
+    checked output path (None: no report asked for, or its path was refused); `card` the rate card
+    the import priced with, for the report's live preview (None: it was never loaded)."""
     if report is not None:
         stage("report")
         try:
-            write_report(report, result, raw, store_id, lang)
+            write_report(report, result, raw, store_id, lang, card)
             result.report = str(report)
         except (OSError, SheetsyncError) as exc:
             _follow_up_failed(result, "report_failed", _reason(exc, lang), lang)
@@ -299,7 +302,7 @@ def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, lang: 
             path = Path(result.report) if result.report else Path(scratch) / f"{Path(result.file).stem}-report.xlsx"
             try:
                 if not result.report:
-                    write_report(path, result, raw, store_id, lang)
+                    write_report(path, result, raw, store_id, lang, card)
                 problem = send_report(result, path, email_to, mail, lang)
             except (OSError, SheetsyncError) as exc:
                 problem = _reason(exc, lang)
@@ -387,7 +390,7 @@ def _import(store: Store, target: Target, loaded: _Loaded, card: RateCard, opts:
     merged = _merged(checked.frame, catalog, checked.invalid_skus)
     pricing = display_prices(merged, card, countries)
     pricing_issues, unpriced = _pricing_issues(pricing.problems, checked.frame)
-    result.display_prices = _display_table(pricing, merged)
+    result.display_prices = _display_table(pricing, merged, checked.frame["_row"])
     platform = store.platform_prices()
     if platform:
         result.freight_check = freight_check(catalog, card, countries, platform)
@@ -538,10 +541,14 @@ def _merged(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[str]) -> pd
                          for key in catalog.columns}, index=valid.index)
 
 
-def _display_table(pricing: Pricing, merged: pd.DataFrame) -> pd.DataFrame:
-    """The report's Display prices: seller price, chargeable weight and a column per country."""
+def _display_table(pricing: Pricing, merged: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
+    """The report's Display prices: the SKU as the seller knows it (code, title, row in the sheet),
+    seller price, chargeable weight and a column per country."""
     table = pd.DataFrame(index=pricing.prices.index)
     table["sku_id"] = table.index
+    for key in ("sku_code", "title"):
+        table[key] = merged[key].reindex(table.index).to_numpy()
+    table["row"] = rows.reindex(table.index).to_numpy()
     table["seller_price"] = merged["seller_price"].reindex(table.index).to_numpy()
     table["chargeable_weight_kg"] = pricing.chargeable_grams.to_numpy()
     failed = {p.sku_id for p in pricing.problems}
@@ -569,6 +576,7 @@ def _describe(changes: Sequence[Change], catalog: pd.DataFrame, raw: RawSheet | 
     once per SKU and field: a plan may hold a change for every cell of 100k SKUs."""
     skus = list(dict.fromkeys(change.sku_id for change in changes))
     codes = dict(zip(skus, catalog["sku_code"].reindex(skus).tolist(), strict=True)) if skus else {}
+    titles = dict(zip(skus, catalog["title"].reindex(skus).tolist(), strict=True)) if skus else {}
     kinds: dict[str, str | None] = {}
     for change in changes:
         if change.field not in kinds:
@@ -577,6 +585,8 @@ def _describe(changes: Sequence[Change], catalog: pd.DataFrame, raw: RawSheet | 
         change.kind = kinds[change.field]
         code = codes.get(change.sku_id)
         change.sku_code = code if isinstance(code, str) and code else None
+        title = titles.get(change.sku_id)
+        change.title = title if isinstance(title, str) and title else None
         if raw is not None and change.row is not None and change.field in raw.columns:
             change.sheet, change.cell = raw.sheet, cell_ref(raw.columns[change.field], change.row)
 
