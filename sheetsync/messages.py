@@ -176,6 +176,10 @@ class Rule(StrEnum):
     AE_AUTH_CONNECTED = "ae_auth_connected"
     AE_AUTH_CREATED = "ae_auth_created"
     AE_AUTH_ENV_OVERRIDES = "ae_auth_env_overrides"
+    # JIT purchase orders on AliExpress (targets/aliexpress/orders.py)
+    AE_ORDER_REJECTED = "ae_order_rejected"
+    AE_ORDER_UNKNOWN = "ae_order_unknown"
+    AE_ORDERS_CHANGING = "ae_orders_changing"
     # a product the platform did not take
     PUSH_REJECTED = "push_rejected"
     PUSH_FAILED = "push_failed"
@@ -401,6 +405,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ae_auth_created": ("Created the store {store}.", "已创建店铺 {store}。"),
     "ae_auth_env_overrides": ("SHEETSYNC_AE_ACCESS_TOKEN is set in the environment and overrides the tokens kept in the store: unset it to use this authorization.",
                               "环境变量 SHEETSYNC_AE_ACCESS_TOKEN 已设置，会覆盖店铺中保存的令牌：请删除该变量以使用本次授权。"),
+    "ae_order_rejected": ("AliExpress refused {method} for purchase order {orders} ({code}): {detail}. Nothing was changed for this order; sending it again unchanged gets the same answer.",
+                          "速卖通拒绝了采购单 {orders} 的 {method}（{code}）：{detail}。该采购单未做任何修改；原样再次发送会得到同样的结果。"),
+    "ae_order_unknown": ("The answer of AliExpress to {method} for purchase order {orders} was lost ({detail}), so it is not known whether it was done. sheetsync reads these orders again before doing anything else, and never sends it a second time blindly.",
+                         "速卖通对采购单 {orders} 的 {method} 的回应丢失（{detail}），无法确定是否已完成。sheetsync 会先重新读取这些采购单，绝不盲目重复发送。"),
+    "ae_orders_changing": ("The purchase orders with status {status} kept changing while sheetsync read them page by page ({detail}). Run the same command again in a moment.",
+                           "sheetsync 分页读取状态为 {status} 的采购单时，列表一直在变化（{detail}）。请稍后再次运行同样的命令。"),
     "push_rejected": ("{target} rejected product {product_id} (SKUs {skus}): {detail}. Fix this product's values in the sheet and import again: sending them unchanged gets the same answer.",
                       "{target}拒绝了商品 {product_id}（SKU {skus}）：{detail}。请在表格中修正该商品的值后重新导入：原样再次发送会得到同样的结果。"),
     "push_failed": ("Product {product_id} (SKUs {skus}) could not be written to {target}: {detail}. Run the same import again: it sends only what is still missing.",
