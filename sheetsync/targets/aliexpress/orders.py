@@ -441,10 +441,13 @@ class AliExpressOrders:
         """One self-delivery per call for these orders: more than 99 orders (the platform's most)
         are sent as several deliveries of at most 99, each its own result with its own number."""
         unique = list(dict.fromkeys(order_nos))
-        requests = [DeliveryRequest(delivery_type, tuple(unique[at:at + MAX_ORDERS_PER_DELIVERY]), carrier,
-                                    tuple(tracking_numbers), plate, phone)
-                    for at in range(0, len(unique), MAX_ORDERS_PER_DELIVERY)]
+        return self.deliver([DeliveryRequest(delivery_type, tuple(unique[at:at + MAX_ORDERS_PER_DELIVERY]), carrier,
+                                             tuple(tracking_numbers), plate, phone)
+                             for at in range(0, len(unique), MAX_ORDERS_PER_DELIVERY)], on_result)
 
+    def deliver(self, requests: Sequence[DeliveryRequest],
+                on_result: Callable[[ActionResult], None] | None = None) -> list[ActionResult]:
+        """Several self-deliveries (the groups of an import), one call each, on the pool."""
         def one(request: DeliveryRequest) -> ActionResult:
             return self._attempt("deliver", request.order_nos,
                                  lambda: self_delivery(self.client, self.channel, request))
