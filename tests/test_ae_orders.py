@@ -7,15 +7,19 @@ answers of the wrong shape. No test waits: sleeps are recorded, not slept."""
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from sheetsync.errors import TargetUnavailable
+from sheetsync.errors import SheetsyncError, TargetUnavailable
 from sheetsync.targets.aliexpress import Client, Credentials, PlatformError
 from sheetsync.targets.aliexpress import orders as po
 from tests.ae_server import APP_KEY, APP_SECRET, Server, make_po, make_po_item
+from tests.test_ae_client import json_values
 
 PAGE = po.PAGE_QUERY
 CHANNEL = "200042"
@@ -310,6 +314,14 @@ def test_a_label_address_that_is_not_https_is_never_fetched(server, orders, addr
     assert words in str(raised.value)
 
 
+def test_a_real_gateway_cannot_send_sheetsync_to_a_local_address():
+    client = Client(Credentials(APP_KEY, APP_SECRET, "token-1", None, "https://api-sg.aliexpress.com"))
+    with pytest.raises(PlatformError, match="not https") as raised:  # refused before any connection
+        client.download(po.PRINT_LABELS, "http://127.0.0.1:8080/admin")
+    assert raised.value.rule == "platform_bad_answer"
+    client.close()
+
+
 def test_a_label_that_is_not_a_pdf_and_a_number_that_is_not_a_file_name_are_refused(server, orders, tmp_path):
     g = server.gateway
     json_there = f"{server.url}/sync?method={po.PRINT_LABELS}"  # answers JSON, not a PDF
@@ -371,3 +383,79 @@ def test_deadlines_are_aware_times_china_time_unless_the_answer_says(server, ord
     server.gateway.po_orders["PO1001"]["gmt_expiration"] = written
     [order] = orders.read(["PO1001"])
     assert order.deadline == utc and order.deadline.utcoffset() is not None
+
+
+# -- property: whatever the gateway answers, a call ends in a SheetsyncError or a checked value ------
+VALID = {
+    PAGE: {"success": True, "total_count": 1, "page_index": 1, "page_size": 1,
+           "data": [make_po("PO1001", 10, self_delivery_no="SD00000001")]},
+    po.ITEM_QUERY: {"success": True, "total_count": 1, "data_list": [make_po_item("PO1001", "3001", 2)]},
+    po.QUERY_DELIVERY: {"success": True, "data": {"self_delivery_no": "SD00000001", "related_pos": ["PO1001"],
+                                                  "delivery_type": 1, "appointment_express_no_list": ["SF1234567"]}},
+    po.CONFIRM: {"success": True, "request_no": "REQ1"},
+    po.SELF_DELIVERY: {"success": True, "data": "SD00000002"},
+    po.UPDATE_DELIVERY: {"success": True, "data": True},
+    po.PRINT_LABELS: {"success": True, "data": "https://labels.invalid/x.pdf"},
+}
+
+
+@st.composite
+def mutated(draw, method: str):
+    """The valid answer with one value somewhere inside replaced by random JSON, or removed."""
+    answer = wrapped(method, copy.deepcopy(VALID[method]))
+    holder, key, node = None, None, answer
+    while isinstance(node, dict | list) and node and (holder is None or draw(st.booleans())):
+        keys = list(node) if isinstance(node, dict) else list(range(len(node)))
+        holder, key = node, draw(st.sampled_from(keys))
+        node = node[key]
+    if holder is not None:
+        if isinstance(holder, dict) and draw(st.booleans()):
+            del holder[key]
+        else:
+            holder[key] = draw(json_values)
+    return answer
+
+
+def po_call(client: Client, method: str):
+    if method in (PAGE, po.ITEM_QUERY, po.QUERY_DELIVERY):
+        return po.AliExpressOrders(client, CHANNEL, workers=1).read(["PO1001"])
+    if method == po.CONFIRM:
+        return po.confirm_order(client, CHANNEL, "PO1001")
+    request = po.DeliveryRequest("express", ("PO1001",), "SF", ("SF1234567",))
+    if method == po.SELF_DELIVERY:
+        return po.self_delivery(client, CHANNEL, request)
+    if method == po.UPDATE_DELIVERY:
+        return po.update_self_delivery(client, CHANNEL, "SD00000001", request)
+    return po.label_pdf(client, CHANNEL, "SD00000001", 1)
+
+
+@pytest.fixture(scope="module")
+def shared_server():
+    with Server() as running:
+        populate(running.gateway)
+        yield running
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(method=st.sampled_from(list(VALID)), data=st.data())
+def test_any_answer_ends_in_a_sheetsync_error_or_a_checked_value(shared_server, method, data):
+    g = shared_server.gateway
+    body = data.draw(st.one_of(json_values, json_values.map(lambda r: wrapped(method, r)), mutated(method)))
+    g.answers.clear()
+    g.answers[method] = [body]
+    client = Client(Credentials(APP_KEY, APP_SECRET, g.access_token, g.refresh_token, shared_server.url),
+                    rate_limit=10_000, read_timeout=5.0, retries=0, sleep=Sleeps())
+    try:
+        value = po_call(client, method)
+    except SheetsyncError as error:
+        assert str(error) and "Traceback" not in str(error)
+    else:
+        if method in (PAGE, po.ITEM_QUERY, po.QUERY_DELIVERY):
+            assert all(isinstance(o.order_no, str) and all(isinstance(i.quantity, int) for i in o.items)
+                       for o in value)
+        elif method == po.SELF_DELIVERY:
+            assert isinstance(value, str) and value
+    finally:
+        g.answers.clear()
+        client.close()

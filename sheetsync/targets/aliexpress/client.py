@@ -392,7 +392,8 @@ class Client:
     def download(self, method: str, url: str) -> bytes:
         """The file at `url`, an address a `method` answer handed out (a label PDF): fetched
         without credentials, within the call deadline and the answer size cap, never following
-        a redirect. Only https, or http on this computer (the test gateway), is fetched; any
+        a redirect. Only https is fetched, or http on this computer when the gateway itself is
+        there (the test gateway): a real gateway cannot make sheetsync call a local service. Any
         other address or status is a PlatformError (platform_bad_answer) naming the method."""
         from .transport import Fault
 
@@ -401,7 +402,8 @@ class Client:
             host = parts.hostname or ""
         except ValueError:
             raise self._bad(method, "the file's address is not a web address") from None
-        if not (parts.scheme == "https" and _valid_host(host)) and not (parts.scheme == "http" and _loopback(host)):
+        local = self.credentials.endpoint.startswith("http://") and parts.scheme == "http" and _loopback(host)
+        if not (parts.scheme == "https" and _valid_host(host)) and not local:
             raise self._bad(method, f"the file's address is not https ({parts.scheme or 'no scheme'}://{host[:60]})")
         self._wait_turn(count=False)
         try:
