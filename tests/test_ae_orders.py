@@ -15,8 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import sheetsync
+from sheetsync.config import Settings
 from sheetsync.errors import SheetsyncError, TargetUnavailable
-from sheetsync.targets.aliexpress import Client, Credentials, PlatformError
+from sheetsync.store import Store
+from sheetsync.targets.aliexpress import Client, Credentials, PlatformError, auth
 from sheetsync.targets.aliexpress import orders as po
 from tests.ae_server import APP_KEY, APP_SECRET, Server, make_po, make_po_item
 from tests.test_ae_client import json_values
@@ -109,6 +112,17 @@ def test_paging_returns_exactly_the_open_jit_orders_with_their_items(server, ord
     assert g.bad_signatures == 0
     assert len(g.calls(po.ITEM_QUERY)) == 6 + 2 and len(g.calls(po.QUERY_DELIVERY)) == 1
     assert all(r["_verb"] == "POST" for r in g.requests)
+
+
+def test_connect_uses_the_seller_id_of_the_stores_authorization_as_channel(server, tmp_path):
+    path = tmp_path / "orders.db"
+    sheetsync.init_store(path)
+    with Store.open(path) as store:
+        store.set_meta(auth.SELLER_ID_KEY, "200777")
+        adapter = po.connect(store, Settings(), client=client_for(server))
+        assert [o.order_no for o in adapter.read(["PO1001"])] == ["PO1001"]
+        adapter.client.close()
+    assert {p["channel_user_id"] for p in sent(server, PAGE)} == {"200777"}
 
 
 def test_reading_given_orders_finds_them_whatever_their_status(server, orders):

@@ -387,15 +387,15 @@ class AliExpressOrders:
             first = page_query(self.client, self.channel, page=1, page_size=self.page_size, status=status)
             total, seen = first.total_count, {row.purchase_order_no: row for row in first.data}
             pages = math.ceil(total / self.page_size)
-            moved = False
+            detail = ""
             for page in range(2, pages + 1):
                 answer = page_query(self.client, self.channel, page=page, page_size=self.page_size, status=status)
-                if answer.total_count != total or not answer.data:
-                    moved = True
-                    detail = f"{total} orders, then {answer.total_count}"
+                short = len(answer.data) < self.page_size and page < pages  # only the last page may be short
+                if answer.total_count != total or short:
+                    detail = f"{total} orders, then {answer.total_count} with {len(answer.data)} on page {page}"
                     break
                 seen.update((row.purchase_order_no, row) for row in answer.data)
-            if not moved and len(seen) == total:
+            if not detail and len(seen) == total:
                 return list(seen.values())
             detail = detail or f"{total} orders announced, {len(seen)} different ones listed"
         raise PlatformError("OrdersChanging", detail, rule="ae_orders_changing", status=status)
@@ -415,7 +415,7 @@ class AliExpressOrders:
         while True:
             answer = item_query(self.client, self.channel, order_no, page=page)
             items += answer.data_list
-            if len(items) >= answer.total_count or not answer.data_list:
+            if len(items) >= answer.total_count or len(answer.data_list) < ITEM_PAGE_SIZE:  # the last page
                 break
             page += 1
         if len(items) != answer.total_count:
