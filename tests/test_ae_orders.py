@@ -298,6 +298,19 @@ def test_a_fatal_error_stops_the_writes_but_hands_over_what_was_applied(server):
     client.close()
 
 
+def test_a_caller_that_cannot_keep_a_result_stops_the_calls_not_sent_yet(server):
+    client = client_for(server)
+    adapter = po.AliExpressOrders(client, CHANNEL, workers=1)
+
+    def journal(result: po.ActionResult) -> None:
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        adapter.confirm(["PO1001", "PO1002", "PO1003"], on_result=journal)
+    assert len(server.gateway.calls(po.CONFIRM)) <= 2  # the one it could not keep, and at most one in flight
+    client.close()
+
+
 # -- labels ----------------------------------------------------------------------------------------------
 def test_label_pdf_bytes_are_saved_per_delivery(server, orders, tmp_path):
     g = server.gateway

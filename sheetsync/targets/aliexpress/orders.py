@@ -536,21 +536,25 @@ class AliExpressOrders:
                 raise
 
         results: list[R] = []
+        failure: BaseException | None = None
         with ThreadPoolExecutor(max_workers=min(self.workers, len(items))) as pool:
             futures: list[Future[R]] = [pool.submit(guarded, item) for item in items]
-            failure: BaseException | None = None
-            for future in futures:
-                try:
-                    result = future.result()
-                except _Stopped:
-                    continue
-                except BaseException as exc:
-                    failure = failure or exc
-                    continue
-                self.keep_tokens()
-                results.append(result)
-                if on_result is not None:
-                    on_result(result)
+            try:
+                for future in futures:
+                    try:
+                        result = future.result()
+                    except _Stopped:
+                        continue
+                    except Exception as exc:
+                        failure = failure or exc
+                        continue
+                    self.keep_tokens()
+                    results.append(result)
+                    if on_result is not None:
+                        on_result(result)
+            except BaseException:  # the caller's on_result failed, or Ctrl-C: send nothing more
+                self._stop.set()
+                raise
         if failure is not None:
             raise failure
         return results
