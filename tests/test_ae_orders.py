@@ -242,6 +242,20 @@ def test_a_truck_delivery_and_its_update(server, orders):
                                          tuple(numbers))
 
 
+def test_a_refused_delivery_is_rejected_with_the_platforms_code_and_the_others_go_on(server, orders):
+    g = server.gateway
+    numbers = confirmed_orders(g, 3)
+    g.po_reject[numbers[1]] = ("PO_WAREHOUSE_CLOSED", "the warehouse takes no deliveries today")
+    results = orders.deliver([po.DeliveryRequest("express", (no,), "SF", (f"SF123456{n}",))
+                              for n, no in enumerate(numbers)])
+    assert [r.status for r in results] == ["applied", "rejected", "applied"]
+    assert (results[1].code, results[1].message) == ("PO_WAREHOUSE_CLOSED", "the warehouse takes no deliveries today")
+    assert g.po_orders[numbers[1]].get("self_delivery_no") is None
+    with pytest.raises(po.OrderRejected) as raised:
+        po.self_delivery(orders.client, CHANNEL, po.DeliveryRequest("express", (numbers[1],), "SF", ("SF1234567",)))
+    assert po.SELF_DELIVERY in str(raised.value) and numbers[1] in str(raised.value)
+
+
 def test_a_request_the_platform_cannot_take_is_refused_before_sending(server, orders):
     numbers = confirmed_orders(server.gateway, 100)
     with pytest.raises(ValueError, match="1 to 99 orders"):

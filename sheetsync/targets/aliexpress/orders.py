@@ -456,7 +456,9 @@ class AliExpressOrders:
     def update_delivery(self, delivery_no: str, delivery_type: str, carrier: str | None,
                         tracking_numbers: Sequence[str], order_nos: Sequence[str], plate: str | None = None,
                         phone: str | None = None) -> ActionResult:
-        """Change an existing delivery's carrier, tracking numbers, plate or phone."""
+        """Change an existing delivery's carrier, tracking numbers, plate or phone. The values are
+        absolute, so sending them twice cannot add anything; an unknown outcome is still left to
+        the caller's re-read, like every write."""
         request = DeliveryRequest(delivery_type, tuple(order_nos), carrier, tuple(tracking_numbers), plate, phone)
 
         def send() -> str:
