@@ -7,7 +7,8 @@ The test gateway (tests/ae_server.py) runs on 127.0.0.1 and holds `--orders` JIT
 for confirmation, each of `--items` items. Timed, through `AliExpressOrders` over real HTTP with
 every signature checked: reading them all (pageQuery pages of 50, then item.query per order),
 confirming each, creating the self-deliveries (`--group` orders share a tracking number: one
-selfdelivery call per group), and reading them all again with their deliveries. The client's rate
+selfdelivery call per group), reading them all again with their deliveries, and the re-read an
+import makes before acting (orders and deliveries, no items). The client's rate
 limit is lifted, so the figures are sheetsync's own cost and the gateway's; against the platform
 the rate limit sets the pace (calls ÷ limit seconds). Run from the repository's root (it imports
 tests.ae_server).
@@ -65,6 +66,9 @@ def run(orders: int, items: int, group: int) -> None:
         assert all(r.status == "applied" for r in delivered)
         again = timed("read again (+ querysSelfdelivery)", server, adapter.read)
         assert all(o.delivery is not None for o in again) and g.bad_signatures == 0
+        brief = timed("re-read before acting (items=False)", server,
+                      lambda: adapter.read([o.order_no for o in found], items=False))
+        assert len(brief) == orders
         client.close()
 
 

@@ -135,6 +135,14 @@ def test_reading_given_orders_finds_them_whatever_their_status(server, orders):
     assert {p.get("purchase_order_no") for p in sent(server, PAGE)} == {"PO1002", "PO0901"}  # a few: one by one
 
 
+def test_a_reread_without_items_costs_the_pages_alone(server, orders):
+    g = server.gateway
+    found = orders.read(items=False)
+    assert [o.order_no for o in found] == OPEN and all(o.items == () for o in found)
+    assert g.calls(po.ITEM_QUERY) == [] and len(g.calls(PAGE)) == 4
+    assert next(o for o in found if o.order_no == "PO1006").delivery.tracking_numbers == ("SF1234567890",)
+
+
 def test_an_order_that_changes_state_between_two_reads_is_read_as_it_is_now(server, orders):
     assert orders.read(["PO1002"])[0].status == "to_confirm"
     server.gateway.po_orders["PO1002"].update(status=-99, status_desc="Cancelled")  # cancelled by the platform

@@ -349,12 +349,13 @@ class AliExpressOrders:
         self._stop = threading.Event()
 
     # -- reading ---------------------------------------------------------------------------------
-    def read(self, order_nos: Iterable[str] | None = None,
-             statuses: Sequence[str] = OPEN_STATUSES) -> list[PurchaseOrder]:
+    def read(self, order_nos: Iterable[str] | None = None, statuses: Sequence[str] = OPEN_STATUSES, *,
+             items: bool = True) -> list[PurchaseOrder]:
         """The orders now, with items and deliveries, most urgent first. Without `order_nos`: every
         JIT order of `statuses` (default the open ones). With `order_nos`: exactly those orders
         whatever their status (the re-read before acting, and after an unknown outcome); an order
-        the platform no longer lists is left out."""
+        the platform no longer lists is left out. `items=False` leaves the items out: they take one
+        call per order (most of a read's calls), and what an import does is decided per order."""
         wanted = list(dict.fromkeys(order_nos)) if order_nos is not None else None
         rows: dict[str, PurchaseOrderRow] = {}
         if wanted is None or len(wanted) > self.page_size:
@@ -370,11 +371,11 @@ class AliExpressOrders:
         else:
             rows = {no: row for no, row in rows.items() if STATUSES.get(row.status) in statuses}
         listed = list(rows.values())
-        items = self._each(self._items, [row.purchase_order_no for row in listed])
+        lines = self._each(self._items, [row.purchase_order_no for row in listed]) if items else [[]] * len(listed)
         numbers = sorted({row.self_delivery_no for row in listed if row.self_delivery_no})
         deliveries = dict(zip(numbers, self._each(self._delivery, numbers), strict=True))
         orders = [_order(row, found, deliveries.get(row.self_delivery_no or ""))
-                  for row, found in zip(listed, items, strict=True)]
+                  for row, found in zip(listed, lines, strict=True)]
         return sorted(orders, key=lambda o: (o.deadline.timestamp() if o.deadline else math.inf, o.order_no))
 
     def _status_pass(self, status: str) -> list[PurchaseOrderRow]:
@@ -483,7 +484,7 @@ class AliExpressOrders:
         unknown = [r for r in results if r.status == "unknown"]
         if not unknown:
             return list(results)
-        now = {o.order_no: o for o in self.read([no for r in unknown for no in r.order_nos])}
+        now = {o.order_no: o for o in self.read([no for r in unknown for no in r.order_nos], items=False)}
         settled = []
         for result in results:
             if result.status != "unknown":
