@@ -158,8 +158,9 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         if unknown:
             raise ConfigError("preview_unknown", countries=", ".join(unknown))
         live = Preview(wanted, card, display_prices(frame, card, wanted).prices) if wanted else None
+        secret = handle.secret  # read (and found sound) before the export is recorded
         record = handle.record_export(frame, lang, codes, str(path))
-        signature = integrity.sign(handle.secret, handle.store_id, record.export_id, frame.index)
+        signature = integrity.sign(secret, handle.store_id, record.export_id, frame.index)
         name = Path(path).name
         command = suggested_command(f"import {quoted(name)} --report report.xlsx", shown_store(_store_file(store)))
         meta = ExportMeta(handle.store_id, record.export_id, record.created_at, lang, codes, signature, command)
@@ -556,6 +557,7 @@ def pull(store: Store | str | os.PathLike, *, since: str | None = None, settings
     product modified since `since` (default: the last successful pull)."""
     settings = settings or Settings()
     with _opened(store, settings.lock_timeout) as handle:
+        handle.check_rows(stock=True)  # a pull rewrites only the products modified since: damage elsewhere would stay
         chosen = open_target(target, handle, settings, client)
         with chosen.exclusive():  # the store's write lock: a pull writes the catalog like an import
             return chosen.pull(since, progress)
@@ -681,6 +683,7 @@ def status(store: Store | str | os.PathLike, settings: Settings | None = None, r
     last `runs` runs, latest first. Never a secret; makes no call."""
     settings = settings or Settings()
     with _opened(store, settings.lock_timeout) as handle:
+        handle.check_rows(stock=True)  # the counts of a damaged catalog would be a false picture of it
         described = open_target(None, handle, settings, offline=True).describe()
         return {"store": str(handle.path), "store_id": handle.store_id, **described,
                 "products": handle.product_count(), "skus": handle.sku_count(),

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import math
 import os
 import re
 import secrets
@@ -65,10 +66,18 @@ class StoredTokens:
 def stored_tokens(store: Store) -> StoredTokens:
     def when(key: str) -> float | None:
         value = store.meta(key)
-        return float(value) if value else None
+        with store.decoded(f"the token expiry {key}"):
+            return _finite(value) if value else None
 
     return StoredTokens(store.meta(ACCESS_TOKEN_KEY), store.meta(REFRESH_TOKEN_KEY), when(ACCESS_EXPIRES_KEY),
                         when(REFRESH_EXPIRES_KEY), store.meta(TOKEN_ORIGIN_KEY) or "")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
 
 
 def fingerprint(token: str) -> str:

@@ -136,8 +136,7 @@ class AliExpressTarget:
         last_pull = self.store.meta(LAST_PULL_KEY)
         return {"target": self.name, **auth.describe(self.store, os.environ),
                 "last_pull": self.store.meta(PULLED_AT_KEY), "watermark": last_pull,
-                "next_pull_from": _overlapped(last_pull),
-                "warehouses": json.loads(self.store.meta(WAREHOUSES_KEY) or "{}")}
+                "next_pull_from": self._overlapped(last_pull), "warehouses": self._mapping()}
 
     @property
     def countries(self) -> list[str]:
@@ -146,10 +145,22 @@ class AliExpressTarget:
     @property
     def warehouse_of(self) -> dict[str, str]:
         """country → JIT warehouse, as the last pull mapped them. Pushing needs it."""
-        mapping = json.loads(self.store.meta(WAREHOUSES_KEY) or "{}")
+        mapping = self._mapping()
         if not mapping:
             raise ConfigError("ae_pull_first")
         return mapping
+
+    def _mapping(self) -> dict[str, str]:
+        """country → warehouse as the last pull kept it in the store."""
+        with self.store.decoded("the country → warehouse mapping of the last pull"):
+            mapping = json.loads(self.store.meta(WAREHOUSES_KEY) or "{}")
+            if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+                raise ValueError(WAREHOUSES_KEY)
+        return mapping
+
+    def _overlapped(self, last_pull: str | None) -> str | None:
+        with self.store.decoded("the time of the last pull"):
+            return _overlapped(last_pull)
 
     def read(self, edits: Sequence[Change]) -> list[object]:
         """Each touched product re-read from the platform. The title is not part of a semi-managed
@@ -241,7 +252,7 @@ class AliExpressTarget:
         if [c.code for c in countries] != self.countries:
             self.store.set_countries(countries)
         self.store.set_meta(WAREHOUSES_KEY, json.dumps(mapping))
-        window = since or _overlapped(self.store.meta(LAST_PULL_KEY))
+        window = since or self._overlapped(self.store.meta(LAST_PULL_KEY))
         listed = dict(self._listed(window))
         added = updated = 0
         codes = self.countries
