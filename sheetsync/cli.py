@@ -442,7 +442,8 @@ def pull(obj: Context, target: str, since: str | None, as_json: bool) -> None:
     summary = pipeline.pull(obj.store, since=since, settings=settings, progress=update, target=target)
     close()
     if as_json:
-        click.echo(json.dumps(summary.__dict__))
+        pulled = Status.APPLIED if summary.added or summary.updated else Status.UNCHANGED
+        click.echo(json.dumps({"status": str(pulled), **summary.__dict__}))
     else:
         click.echo(f"Pulled {summary.products} products from AliExpress (since {summary.since or 'the start'}): "
                    f"{summary.added} SKUs added, {summary.updated} updated, {summary.calls} API calls.")

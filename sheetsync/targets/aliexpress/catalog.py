@@ -25,7 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pandas as pd
 
@@ -249,11 +249,11 @@ class AliExpressTarget:
         watermark moves only when every page and product was read and parsed."""
         started = datetime.now(UTC).strftime(TIME_FORMAT)
         countries, mapping = self._supported()
+        window = since or self._overlapped(self.store.meta(LAST_PULL_KEY))
+        listed = self._listed(window)  # every page, checked, before the store is touched
         if [c.code for c in countries] != self.countries:
             self.store.set_countries(countries)
         self.store.set_meta(WAREHOUSES_KEY, json.dumps(mapping))
-        window = since or self._overlapped(self.store.meta(LAST_PULL_KEY))
-        listed = dict(self._listed(window))
         added = updated = 0
         codes = self.countries
         for _, (product, skus, prices) in self._in_order(
@@ -287,15 +287,38 @@ class AliExpressTarget:
                               unknown=", ".join(unknown) or "-", warehouses=", ".join(warehouses) or "-")
         return countries, mapping
 
-    def _listed(self, since: str | None) -> Iterator[tuple[str, str]]:
-        page = 1
+    def _listed(self, since: str | None) -> dict[str, str]:
+        """product_id → title of every product the list names, all pages read. The pages must
+        agree: the same page count on each, every page but the last as long as the first (the
+        platform may cap the page size asked for), no product twice, and the count promised
+        (total_item) listed. A list that changes while it is read (the platform
+        paginates a moving list) would make a pull miss a product and still move its watermark
+        past it, so an inconsistent list refuses the pull before anything is stored."""
+        listed: dict[str, str] = {}
+        pages, promised, size, page = None, None, 0, 1
         while True:
             batch = self.client.list_products(page, PAGE_SIZE, since)
-            for item in batch.get("pop_choice_product_list") or []:
-                yield str(item["product_id"]), item.get("title") or ""
-            if page >= int(batch.get("total_page") or 0):
-                return
+            total = int(batch.get("total_page") or 0)
+            items = batch.get("pop_choice_product_list") or []
+            if pages is None:
+                pages, promised, size = total, batch.get("total_item"), len(items)
+            elif total != pages:
+                _inconsistent(f"page {page} says {total} pages, page 1 said {pages}")
+            if page < pages and (len(items) != size or not items):
+                _inconsistent(f"page {page} of {pages} lists {len(items)} products, page 1 listed {size}")
+            if page > 1 and page == pages and not items:
+                _inconsistent(f"the last page, {page}, lists no product")
+            for item in items:
+                product_id = str(item["product_id"])
+                if product_id in listed:
+                    _inconsistent(f"product {product_id} is listed twice")
+                listed[product_id] = item.get("title") or ""
+            if page >= pages:
+                break
             page += 1
+        if promised is not None and int(promised) != len(listed):
+            _inconsistent(f"{promised} products promised, {len(listed)} listed")
+        return listed
 
     # -- the pool -----------------------------------------------------------------------------------
     @contextmanager
@@ -371,6 +394,10 @@ def _fetch(client: Client, product_id: str, countries: list[str], warehouse_of: 
         row.update({f"stock_{c}": q for c, q in sku["stock"].items()})
         values[sku["sku_id"]] = row
     return raw, values
+
+
+def _inconsistent(detail: str) -> NoReturn:
+    raise TargetUnavailable("ae_pages_inconsistent", code="products.list", detail=detail)
 
 
 def _wanted(group: Sequence[Change]) -> dict[str, dict[str, Any]]:

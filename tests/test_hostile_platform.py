@@ -1,0 +1,105 @@
+"""Faults a hostile review met between sheetsync and the platform, against the test gateway on
+127.0.0.1 (tests/ae_server.py): a product list that changes while it is read (F2), an
+authorization for another seller than the store's (F5), the store file replaced during a push
+(F1), Ctrl-C during a push (F8/F9). Every point of a fault is reached by a hook of the gateway
+(after a page, after the Nth write), never by waiting for time."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ae_server import Server, make_product, make_sku
+from tests.test_connect import cli, env_for
+
+LIST = "aliexpress.pop.choice.products.list"
+
+
+@pytest.fixture
+def server():
+    """120 products of one SKU each: three pages of 50."""
+    with Server() as running:
+        for n in range(120):
+            running.gateway.products[f"1006{n:03d}"] = make_product(f"1006{n:03d}", f"Item {n}", [
+                make_sku(f"4{n:03d}", f"IT-{n}", "5.00", "0.100", 5, "", [], ("US",))], ["US"])
+        yield running
+
+
+@pytest.fixture
+def connected(tmp_path: Path, server) -> Path:
+    """A store connected with `sheetsync auth --code`, not pulled yet; calls as fast as the
+    gateway answers (a pull of 120 products at the default 4 a second would take 30 s)."""
+    (tmp_path / "sheetsync.toml").write_text("rate_limit_per_second = 1000\n", encoding="utf-8")
+    store = tmp_path / "shop.db"
+    run = cli(store, "auth", "--code", server.gateway.issue_code(), env=env_for(server))
+    assert run.exit_code == 0, run.output
+    return store
+
+
+def status(store: Path) -> dict[str, Any]:
+    return json.loads(cli(store, "status", "--json", env={}).stdout)
+
+
+# -- F2: a product list that changes while it is read -------------------------------------------------
+def _add(server, count: int, first: str = "1007") -> None:
+    for n in range(count):
+        server.gateway.products[f"{first}{n:03d}"] = make_product(f"{first}{n:03d}", f"New {n}", [
+            make_sku(f"5{n:03d}", f"NEW-{n}", "5.00", "0.100", 5, "", [], ("US",))], ["US"])
+
+
+def _page_two_short(server) -> None:
+    """Page 2 answered with 10 products where page 1 listed 50 and said there are 3 pages."""
+    listed = sorted(server.gateway.products)[50:60]
+    server.gateway.answers[LIST] = [{"aliexpress_pop_choice_products_list_response": {"result": {
+        "success": True, "total_item": 120, "total_page": 3,
+        "pop_choice_product_list": [{"product_id": pid, "title": "x"} for pid in listed]}}}]
+
+
+CHANGES = {
+    # 50 products added after page 1: page 2 says 4 pages
+    "the page count changes": (lambda server: _add(server, 50), "page 2 says 4 pages, page 1 said 3"),
+    # one product that sorts first added after page 1: page 1's last product is page 2's first
+    "a product listed twice": (lambda server: _add(server, 1, first="1000"), "is listed twice"),
+    # ten products removed after page 1: 110 listed where 120 were promised
+    "fewer products than promised": (lambda server: [server.gateway.products.pop(pid) for pid in
+                                                     sorted(server.gateway.products)[-10:]],
+                                     "120 products promised, 110 listed"),
+    "a page shorter than the first": (_page_two_short, "page 2 of 3 lists 10 products, page 1 listed 50"),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_product_list_that_changes_while_it_is_read_is_refused_and_moves_nothing(change, connected, server):
+    make, words = CHANGES[change]
+    g = server.gateway
+
+    def after_list(page: int) -> None:
+        if page == 1:
+            g.after_list = None
+            make(server)
+
+    g.after_list = after_list
+    before = status(connected)
+    run = cli(connected, "pull", "--json", env=env_for(server))
+    result = json.loads(run.stdout)
+    assert (run.exit_code, result["status"], result["errors"][0]["rule"]) == (2, "unavailable",
+                                                                           "ae_pages_inconsistent"), run.output
+    assert words in result["errors"][0]["message"] and "starts from the same point" in result["errors"][0]["message"]
+    after = status(connected)
+    assert (after["watermark"], after["last_pull"], after["products"]) == (before["watermark"], None, 0)
+    assert after["warehouses"] == before["warehouses"] == {}
+
+    again = cli(connected, "pull", "--json", env=env_for(server))  # the list stands still now
+    assert again.exit_code == 0 and json.loads(again.stdout)["status"] == "applied"
+    assert status(connected)["products"] == len(g.products)
+    assert status(connected)["watermark"] is not None
+
+
+def test_pull_json_says_how_it_ended(connected, server):
+    first = json.loads(cli(connected, "pull", "--json", env=env_for(server)).stdout)
+    assert (first["status"], first["products"], first["added"]) == ("applied", 120, 120)
+    second = json.loads(cli(connected, "pull", "--json", env=env_for(server)).stdout)
+    assert (second["status"], second["added"], second["updated"]) == ("unchanged", 0, 0)
