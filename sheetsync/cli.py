@@ -452,8 +452,9 @@ def pull(obj: Context, target: str, since: str | None, as_json: bool) -> None:
 @main.command()
 @click.option("--code", metavar="CODE", help="Exchange this authorization code at once, without any prompt.")
 @click.option("--no-browser", is_flag=True, help="Print the address to open; do not open a browser.")
+@click.option("--force", is_flag=True, help="Connect the store even though it is connected to another seller.")
 @click.pass_obj
-def auth(obj: Context, code: str | None, no_browser: bool) -> None:
+def auth(obj: Context, code: str | None, no_browser: bool, force: bool) -> None:
     """Connect the store to an AliExpress seller (OAuth). App key and secret from SHEETSYNC_AE_*."""
     settings = obj.settings()
     lang = settings.lang
@@ -471,7 +472,8 @@ def auth(obj: Context, code: str | None, no_browser: bool) -> None:
     def ask(redirect: str) -> str:
         return click.prompt(message("ae_auth_paste", lang, redirect=redirect), prompt_suffix="\n> ")
 
-    connected = pipeline.authorize(obj.store, code=code, settings=settings, show=show, ask=ask, wait=wait, lang=lang)
+    connected = pipeline.authorize(obj.store, code=code, settings=settings, show=show, ask=ask, wait=wait, lang=lang,
+                                   force=force)
     from .targets.aliexpress.auth import local_time, reauthorize_command
 
     if connected.created:

@@ -608,7 +608,7 @@ def _overlay(catalog: pd.DataFrame, changes: Sequence[Change]) -> pd.DataFrame:
 def authorize(store: Store | str | os.PathLike, *, code: str | None = None, settings: Settings | None = None,
               client: Client | None = None, show: Callable[[str, str, bool], None] | None = None,
               ask: Callable[[str], str] | None = None, wait: float = 300.0, lang: str = "en",
-              env: Mapping[str, str] | None = None) -> Connected:
+              env: Mapping[str, str] | None = None, force: bool = False) -> Connected:
     """Connect the store to an AliExpress seller: the OAuth code flow of ALIEXPRESS.md ("Seller
     authorization"). With `code`, that code is exchanged at once. Otherwise `show(url, redirect,
     receiving)` is given the authorize URL (with a random state); when the app's redirect URI
@@ -616,7 +616,9 @@ def authorize(store: Store | str | os.PathLike, *, code: str | None = None, sett
     `wait` seconds, else `ask(redirect)` returns what the seller pasted (the redirected address or
     the code). The tokens, their expiry, the seller's id and nick are kept in the store, which is
     created if it does not exist yet, and AliExpress becomes its target. The app's key and secret
-    come from the environment (`env`, default os.environ) unless `client` is given."""
+    come from the environment (`env`, default os.environ) unless `client` is given. A store
+    already connected to another seller (another seller id) is refused unless `force`: its catalog,
+    journal and tokens are that seller's, and the next push would send them to the wrong shop."""
     from .targets.aliexpress import auth
     from .targets.aliexpress.catalog import TARGET_KEY
     from .targets.aliexpress.client import Client, Credentials
@@ -641,7 +643,10 @@ def authorize(store: Store | str | os.PathLike, *, code: str | None = None, sett
         code = _authorization_code(client, env, show, ask, wait, lang)
     if existing:  # locked before the exchange: new tokens are never made for a store that cannot keep them
         with _opened(store, settings.lock_timeout) as handle, handle.write_lock():
-            connected = auth.keep_authorization(handle, client.create_token(code), time.time(), TARGET_KEY)
+            answer = client.create_token(code)
+            if not force:
+                auth.refuse_other_seller(handle, answer)
+            connected = auth.keep_authorization(handle, answer, time.time(), TARGET_KEY)
     else:  # made only once the code was accepted: a refused code leaves no empty store behind
         answer = client.create_token(code)
         handle = Store.create(path, bundled_countries(), settings.lock_timeout)

@@ -103,3 +103,27 @@ def test_pull_json_says_how_it_ended(connected, server):
     assert (first["status"], first["products"], first["added"]) == ("applied", 120, 120)
     second = json.loads(cli(connected, "pull", "--json", env=env_for(server)).stdout)
     assert (second["status"], second["added"], second["updated"]) == ("unchanged", 0, 0)
+
+
+# -- F5: an authorization for another seller ----------------------------------------------------------
+def test_auth_for_another_seller_is_refused_unless_forced(connected, server):
+    g = server.gateway
+    assert cli(connected, "pull", env=env_for(server)).exit_code == 0
+    before = status(connected)
+    first = dict(g.seller)
+    g.seller = {**first, "user_id": "300099", "seller_id": "300099", "user_nick": "othershop"}
+
+    refused = cli(connected, "auth", "--code", g.issue_code(), env=env_for(server))
+    assert refused.exit_code == 2, refused.output
+    assert "cn1520shop (seller id 200042)" in refused.stderr and "othershop (seller id 300099)" in refused.stderr
+    assert "--force" in refused.stderr and "Traceback" not in refused.output
+    after = status(connected)
+    assert (after["seller"], after["seller_id"], after["products"]) == ("cn1520shop", "200042", 120)
+    assert after["access_token"] == before["access_token"]
+
+    g.seller = first  # the same seller again: renewed without --force
+    assert cli(connected, "auth", "--code", g.issue_code(), env=env_for(server)).exit_code == 0
+    g.seller = {**first, "user_id": "300099", "seller_id": "300099", "user_nick": "othershop"}
+    forced = cli(connected, "auth", "--code", g.issue_code(), "--force", env=env_for(server))
+    assert forced.exit_code == 0, forced.output
+    assert (status(connected)["seller"], status(connected)["seller_id"]) == ("othershop", "300099")

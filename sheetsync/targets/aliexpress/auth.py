@@ -134,6 +134,19 @@ def keep_tokens(store: Store, credentials: Credentials, origin: str) -> None:
                      REFRESH_EXPIRES_KEY: _seconds(credentials.refresh_expires), TOKEN_ORIGIN_KEY: origin or None})
 
 
+def refuse_other_seller(store: Store, answer: Mapping[str, Any]) -> None:
+    """Refuse an authorization for another seller than the one the store is connected to (both
+    seller ids known and different), naming both: a seller who signed in with the wrong account,
+    or an agency that gave one client's store to another, would otherwise push one shop's
+    catalog to the other."""
+    old_id = store.meta(SELLER_ID_KEY)
+    new_id = answer.get("seller_id") or answer.get("user_id")
+    if old_id and new_id and str(new_id) != old_id:
+        raise ConfigError("ae_other_seller", path=str(store.path), old=store.meta(SELLER_NICK_KEY) or old_id,
+                          old_id=old_id, new=answer.get("user_nick") or answer.get("account") or new_id,
+                          new_id=new_id)
+
+
 def keep_authorization(store: Store, answer: Mapping[str, Any], now: float, target_key: str) -> Connected:
     """Keep what /auth/token/create answered and make AliExpress the store's target."""
     access_expires, refresh_expires = token_expiry(_Expiry(answer), now)
