@@ -577,12 +577,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "output_failed": ("{path} could not be written: {reason}. Run the same command again, or choose another folder; any previous {path} was left as it was.",
                       "无法写入 {path}：{reason}。请再次运行同样的命令，或另选文件夹；原有的 {path} 保持原样。"),
     "store_replaced": ("The catalog {path} was replaced or deleted by another program (a sync or backup tool, "
-                       "a copy) while sheetsync was using it, so {what} could not be recorded in it. Put the right "
-                       "catalog back at {path} (or give it with --store) and run the same command again: what "
-                       "was already written is recognised and not written twice.",
+                       "a copy) while sheetsync was using it, so sheetsync stopped and recorded nothing more in it. "
+                       "Put the right catalog back at {path} (or give it with --store) and run the same command "
+                       "again: what was already written is recognised and not written twice.",
                        "商品目录 {path} 在 sheetsync 使用期间被其他程序（同步或备份工具、复制操作）替换或删除，"
-                       "因此{what}无法记录到其中。请把正确的商品目录放回 {path}（或用 --store 指定），然后再次运行同样的"
-                       "命令：已写入的内容会被识别，不会重复写入。"),
+                       "因此 sheetsync 已停止，没有再向其中记录任何内容。请把正确的商品目录放回 {path}（或用 --store "
+                       "指定），然后再次运行同样的命令：已写入的内容会被识别，不会重复写入。"),
     "interrupted": ("Stopped by Ctrl-C: {applied} of {changes} changes were written to {target} before the stop "
                     "and are recorded in run {run_id}; the rest were not sent. Run the same import again to finish: "
                     "what was written is recognised and not sent twice.",

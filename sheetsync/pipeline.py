@@ -280,7 +280,8 @@ def _stop(result: ImportResult, exc: SheetsyncError) -> None:
     first) and an error saying why, in the seller's words."""
     result.status = final_status(errors=False, stopped=exc.status, applied=result.applied, failed=result.failed,
                                  planned=result.changes)
-    result.errors.append(Issue(exc.rule, sheet=None, params=dict(exc.params)))
+    if not any(e.rule == exc.rule and e.params == exc.params for e in result.errors):  # met twice: one error
+        result.errors.append(Issue(exc.rule, sheet=None, params=dict(exc.params)))
 
 
 def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, lang: str,

@@ -328,6 +328,15 @@ def _owner_only(path: Path) -> None:
             continue
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file at `path` (device and inode, the file index on Windows), None where there is none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 def _header(path: Path) -> bytes:
     with path.open("rb") as file:
         return file.read(len(_SQLITE_HEADER))
@@ -351,6 +360,7 @@ class Store:
         self._writes = 0  # write blocks entered through this handle: a cached catalog is stale after one
         self._catalog: tuple[tuple[int, int], pd.DataFrame] | None = None
         self._lock: FileLock | None = None
+        self._identity = _identity(path)  # the file opened: another program may put another in its place
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -492,6 +502,7 @@ class Store:
         try:
             yield
             self._writes += 1
+            self.check_same_file()
             self.db.execute("COMMIT")
         except BaseException:
             self._writes += 1
@@ -501,6 +512,16 @@ class Store:
                 with suppress(StoreUnavailable):
                     self.db.execute("ROLLBACK")
             raise
+
+    def check_same_file(self) -> None:
+        """Refuse to commit into a file that is no longer the catalog at the store's path: another
+        program (a sync or backup tool, a copy made over it) deleted it or put another file in its
+        place while this command had it open. SQLite would go on writing into the open, now
+        nameless file, and the seller's catalog would never see the changes (nor their journal),
+        so they would be sent again by a platform push that trusted it. Checked before every
+        commit: one stat."""
+        if self._identity is not None and _identity(self.path) != self._identity:
+            raise StoreUnavailable("store_replaced", path=str(self.path))
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:

@@ -7,12 +7,17 @@ authorization for another seller than the store's (F5), the store file replaced 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from sheetsync.cli import main
 from tests.ae_server import Server, make_product, make_sku
+from tests.conftest import Workbook, exported_with_edits
 from tests.test_connect import cli, env_for
 
 LIST = "aliexpress.pop.choice.products.list"
@@ -127,3 +132,90 @@ def test_auth_for_another_seller_is_refused_unless_forced(connected, server):
     forced = cli(connected, "auth", "--code", g.issue_code(), "--force", env=env_for(server))
     assert forced.exit_code == 0, forced.output
     assert (status(connected)["seller"], status(connected)["seller_id"]) == ("othershop", "300099")
+
+
+# -- F1: the store file replaced or deleted during a push or an import ----------------------------------
+EDIT = "aliexpress.pop.choice.product.edit"
+PRICES = {("4000", "seller_price"): 6.10, ("4001", "seller_price"): 6.20, ("4002", "seller_price"): 6.30}
+
+
+@pytest.fixture
+def pulled(connected: Path, server) -> Path:
+    assert cli(connected, "pull", env=env_for(server)).exit_code == 0
+    return connected
+
+
+def edits_per_product(server) -> dict[str, int]:
+    sent: dict[str, int] = {}
+    for request in server.gateway.calls(EDIT):
+        product_id = json.loads(request["pop_choice_product"])["product_id"]
+        sent[product_id] = sent.get(product_id, 0) + 1
+    return sent
+
+
+def _replace_with(backup: Path, store: Path) -> None:
+    os.replace(backup, store)
+
+
+def _delete(backup: Path, store: Path) -> None:
+    store.unlink()
+
+
+@pytest.mark.parametrize("fault", [_replace_with, _delete], ids=["replaced by a backup", "deleted"])
+def test_the_store_replaced_during_a_push_stops_it_and_the_rerun_sends_nothing_twice(fault, pulled, server,
+                                                                                       tmp_path):
+    path = exported_with_edits(pulled, tmp_path, PRICES)
+    backup = tmp_path / "backup.db"
+    shutil.copy(pulled, backup)  # what a backup tool restores: the catalog as it was before the push
+    server.gateway.after_write = lambda count: fault(backup, pulled) if count == 1 else None
+
+    run = cli(pulled, "import", path, "--json", env=env_for(server))
+    result = json.loads(run.stdout)
+    assert run.exit_code in (2, 3), run.output
+    assert run.exit_code == (3 if result["applied"] else 2)
+    assert [e["rule"] for e in result["errors"]] == ["store_replaced"]
+    assert str(pulled) in result["errors"][0]["message"] and "not written twice" in result["errors"][0]["message"]
+    written = edits_per_product(server)
+    assert 1 <= len(written) <= len(PRICES) and set(written.values()) == {1}
+
+    server.gateway.after_write = None
+    if not pulled.exists():
+        shutil.copy(backup, pulled)
+    again = cli(pulled, "import", path, "--json", env=env_for(server))
+    finished = json.loads(again.stdout)
+    # what the platform took before the stop (in flight included) is found there, the rest is sent
+    assert again.exit_code == 0 and finished["status"] in ("applied", "unchanged"), again.output
+    assert finished["applied"] + finished["already_applied"] == len(PRICES)
+    assert edits_per_product(server) == {"1006000": 1, "1006001": 1, "1006002": 1}  # each product once
+
+
+def test_the_store_replaced_during_a_local_import_writes_nothing(store, tmp_path, monkeypatch):
+    """The local catalog: one transaction, refused at its commit; the catalog now at the path is
+    left as it is, and the same import then applies once."""
+    from sheetsync.targets.local import LocalTarget
+
+    path = exported_with_edits(store, tmp_path, {})
+    wb = Workbook(path)
+    sku = wb.sku_ids[0]
+    wb.set(sku, "seller_price", 19.5)
+    wb.save(path)
+    backup = tmp_path / "backup.db"
+    shutil.copy(store, backup)
+    restored = backup.read_bytes()
+    apply = LocalTarget.apply
+
+    def replaced_then_applied(self, journal, changes, already):
+        os.replace(backup, store)
+        return apply(self, journal, changes, already)
+
+    monkeypatch.setattr(LocalTarget, "apply", replaced_then_applied)
+    run = CliRunner().invoke(main, ["--store", str(store), "import", str(path), "--json"])
+    result = json.loads(run.stdout)
+    assert (run.exit_code, result["status"], result["applied"]) == (2, "unavailable", 0), run.output
+    assert [e["rule"] for e in result["errors"]] == ["store_replaced"]
+    assert store.read_bytes() == restored
+    monkeypatch.setattr(LocalTarget, "apply", apply)
+    again = json.loads(CliRunner().invoke(main, ["--store", str(store), "import", str(path), "--json"]).stdout)
+    assert (again["status"], again["applied"]) == ("applied", 1)
+    runs = json.loads(CliRunner().invoke(main, ["--store", str(store), "history", "--json"]).stdout)["runs"]
+    assert [run["status"] for run in runs] == ["applied"]

@@ -31,7 +31,7 @@ import pandas as pd
 
 from ...config import Country
 from ...diff import Outcome, decide
-from ...errors import ConfigError, TargetUnavailable
+from ...errors import ConfigError, StoreUnavailable, TargetUnavailable
 from ...results import Change, Issue, PullResult, PushResult
 from .. import Applied, Journal
 from . import auth
@@ -208,6 +208,7 @@ class AliExpressTarget:
         groups = _by_product(changes)
         wanted_of = {product_id: _wanted(group) for product_id, group in groups.items()}
         results: dict[str, list[PushResult]] = {}
+        lost: StoreUnavailable | None = None  # the store could not journal a product the platform took
         with self._pool() as pool:
             futures = {pool.submit(self._write, product_id, wanted_of[product_id],
                                    {(c.sku_id, c.field): c.base for c in group}, countries, warehouse_of): product_id
@@ -232,8 +233,18 @@ class AliExpressTarget:
                     self._read[product_id] = sent
                 for change in group:
                     change.result = outcome.status
-                if outcome.status == "applied":
-                    journal.record(group)
+                if outcome.status == "applied" and lost is None:
+                    try:
+                        journal.record(group)
+                    except StoreUnavailable as exc:
+                        # The platform holds this product; the store can no longer say so (replaced,
+                        # deleted, full). Nothing more is sent: every product written from here on
+                        # would be one more the journal misses. The next run finds them applied.
+                        lost = exc
+                        applied.stopped = applied.stopped or exc
+                        self._stop.set()
+                        for other in futures:
+                            other.cancel()
                 results[product_id] = [PushResult(product_id, sku, outcome.status, outcome.code, outcome.message)
                                        for sku in wanted_of[product_id]]
         for change in changes:
