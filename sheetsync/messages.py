@@ -183,6 +183,12 @@ class Rule(StrEnum):
     # a product the platform did not take
     PUSH_REJECTED = "push_rejected"
     PUSH_FAILED = "push_failed"
+    # found by a hostile review: faults met half way, seller mix-ups
+    STORE_REPLACED = "store_replaced"
+    INTERRUPTED = "interrupted"
+    INTERRUPTED_NOTHING = "interrupted_nothing"
+    AE_PAGES_INCONSISTENT = "ae_pages_inconsistent"
+    AE_OTHER_SELLER = "ae_other_seller"
 
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -580,6 +586,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "无法写入 {path}：{reason}。请选择一个可写入的文件夹，然后再次运行同样的命令；原有的 {path} 保持原样。"),
     "output_failed": ("{path} could not be written: {reason}. Run the same command again, or choose another folder; any previous {path} was left as it was.",
                       "无法写入 {path}：{reason}。请再次运行同样的命令，或另选文件夹；原有的 {path} 保持原样。"),
+    "store_replaced": ("The catalog {path} was replaced or deleted by another program (a sync or backup tool, "
+                       "a copy) while sheetsync was using it, so sheetsync stopped and recorded nothing more in it. "
+                       "Put the right catalog back at {path} (or give it with --store) and run the same command "
+                       "again: what was already written is recognised and not written twice.",
+                       "商品目录 {path} 在 sheetsync 使用期间被其他程序（同步或备份工具、复制操作）替换或删除，"
+                       "因此 sheetsync 已停止，没有再向其中记录任何内容。请把正确的商品目录放回 {path}（或用 --store "
+                       "指定），然后再次运行同样的命令：已写入的内容会被识别，不会重复写入。"),
+    "interrupted": ("Stopped by Ctrl-C: {applied} of {changes} changes were written to {target} before the stop "
+                    "and are recorded in run {run_id}; the rest were not sent. Run the same import again to finish: "
+                    "what was written is recognised and not sent twice.",
+                    "已按 Ctrl-C 停止：停止前 {changes} 处修改中有 {applied} 处已写入{target}，并记录在运行 {run_id} 中；"
+                    "其余未发送。再次运行同样的导入即可完成：已写入的内容会被识别，不会重复发送。"),
+    "interrupted_nothing": ("Stopped by Ctrl-C; nothing was written.", "已按 Ctrl-C 停止；未写入任何内容。"),
+    "ae_pages_inconsistent": ("AliExpress answered the product list inconsistently ({detail}), so the pull was "
+                              "refused: nothing was changed in the catalog and the next pull starts from the same "
+                              "point. Run `sheetsync pull` again in a few minutes (the list may have changed while "
+                              "it was read).",
+                              "速卖通返回的商品列表前后不一致（{detail}），本次拉取已被拒绝：商品目录未做任何修改，"
+                              "下次拉取仍从同一时间点开始。请几分钟后再次运行 `sheetsync pull`（读取期间列表可能发生了变化）。"),
+    "ae_other_seller": ("The catalog {path} is connected to the AliExpress seller {old} (seller id {old_id}), but "
+                        "this authorization is for the seller {new} (seller id {new_id}); nothing was changed. "
+                        "Sign in as {old} to renew this catalog's connection, or give another catalog with --store "
+                        "for {new}; to connect this catalog to {new} anyway, run `sheetsync auth --force`.",
+                        "商品目录 {path} 已连接速卖通卖家 {old}（卖家 ID {old_id}），但本次授权属于卖家 {new}"
+                        "（卖家 ID {new_id}）；未做任何修改。要续期本目录的连接，请以 {old} 登录；要为 {new} 使用"
+                        "另一个目录，请用 --store 指定；如确要把本目录改连 {new}，请运行 `sheetsync auth --force`。"),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
@@ -599,6 +631,9 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
                     "未导入：店铺或平台暂时无法使用（见下文）。未写入任何内容。"),
     "partial": ("Partly applied: some changes could not be written to {target} (see below). Fix the values of any product it rejected, then run the same import again to finish.",
                 "部分应用：部分修改未能写入{target}（见下文）。请先修正被拒绝商品的值，然后再次运行同样的导入以完成。"),
+    "interrupted": ("Interrupted (Ctrl-C): what was written to {target} before the stop is kept and recorded "
+                    "(see below); run the same command again to finish.",
+                    "已中断（Ctrl-C）：停止前写入{target}的内容已保留并记录（见下文）；再次运行同样的命令即可完成。"),
 }
 
 # How a target is named in a sentence: the local catalog is named as "only" so that a seller whose
@@ -622,6 +657,8 @@ NEXT_STEPS: dict[str, tuple[str, str]] = {
     "unreadable": ("Export a fresh template with `sheetsync export`.", "请用 `sheetsync export` 重新导出模板。"),
     "unavailable": ("Fix what the error names (the store, the connection or the credentials) and run the same command again.",
                     "请先解决错误中指出的问题（店铺、网络连接或凭证），然后再次运行同样的命令。"),
+    "interrupted": ("Run the same import again: it sends only what the stop left unwritten.",
+                    "再次运行同样的导入：只会发送停止时尚未写入的部分。"),
 }
 
 
@@ -677,6 +714,7 @@ STATUS_SHORT: dict[str, tuple[str, str]] = {
     "unavailable": ("unavailable", "无法使用"),
     "partial": ("partial", "部分应用"),
     "running": ("running", "进行中"),
+    "interrupted": ("interrupted", "已中断"),
 }
 
 

@@ -158,8 +158,9 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         if unknown:
             raise ConfigError("preview_unknown", countries=", ".join(unknown))
         live = Preview(wanted, card, display_prices(frame, card, wanted).prices) if wanted else None
+        secret = handle.secret  # read (and found sound) before the export is recorded
         record = handle.record_export(frame, lang, codes, str(path))
-        signature = integrity.sign(handle.secret, handle.store_id, record.export_id, frame.index)
+        signature = integrity.sign(secret, handle.store_id, record.export_id, frame.index)
         name = Path(path).name
         command = suggested_command(f"import {quoted(name)} --report report.xlsx", shown_store(_store_file(store)))
         meta = ExportMeta(handle.store_id, record.export_id, record.created_at, lang, codes, signature, command)
@@ -279,7 +280,8 @@ def _stop(result: ImportResult, exc: SheetsyncError) -> None:
     first) and an error saying why, in the seller's words."""
     result.status = final_status(errors=False, stopped=exc.status, applied=result.applied, failed=result.failed,
                                  planned=result.changes)
-    result.errors.append(Issue(exc.rule, sheet=None, params=dict(exc.params)))
+    if not any(e.rule == exc.rule and e.params == exc.params for e in result.errors):  # met twice: one error
+        result.errors.append(Issue(exc.rule, sheet=None, params=dict(exc.params)))
 
 
 def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, lang: str,
@@ -556,6 +558,7 @@ def pull(store: Store | str | os.PathLike, *, since: str | None = None, settings
     product modified since `since` (default: the last successful pull)."""
     settings = settings or Settings()
     with _opened(store, settings.lock_timeout) as handle:
+        handle.check_rows(stock=True)  # a pull rewrites only the products modified since: damage elsewhere would stay
         chosen = open_target(target, handle, settings, client)
         with chosen.exclusive():  # the store's write lock: a pull writes the catalog like an import
             return chosen.pull(since, progress)
@@ -606,7 +609,7 @@ def _overlay(catalog: pd.DataFrame, changes: Sequence[Change]) -> pd.DataFrame:
 def authorize(store: Store | str | os.PathLike, *, code: str | None = None, settings: Settings | None = None,
               client: Client | None = None, show: Callable[[str, str, bool], None] | None = None,
               ask: Callable[[str], str] | None = None, wait: float = 300.0, lang: str = "en",
-              env: Mapping[str, str] | None = None) -> Connected:
+              env: Mapping[str, str] | None = None, force: bool = False) -> Connected:
     """Connect the store to an AliExpress seller: the OAuth code flow of ALIEXPRESS.md ("Seller
     authorization"). With `code`, that code is exchanged at once. Otherwise `show(url, redirect,
     receiving)` is given the authorize URL (with a random state); when the app's redirect URI
@@ -614,7 +617,9 @@ def authorize(store: Store | str | os.PathLike, *, code: str | None = None, sett
     `wait` seconds, else `ask(redirect)` returns what the seller pasted (the redirected address or
     the code). The tokens, their expiry, the seller's id and nick are kept in the store, which is
     created if it does not exist yet, and AliExpress becomes its target. The app's key and secret
-    come from the environment (`env`, default os.environ) unless `client` is given."""
+    come from the environment (`env`, default os.environ) unless `client` is given. A store
+    already connected to another seller (another seller id) is refused unless `force`: its catalog,
+    journal and tokens are that seller's, and the next push would send them to the wrong shop."""
     from .targets.aliexpress import auth
     from .targets.aliexpress.catalog import TARGET_KEY
     from .targets.aliexpress.client import Client, Credentials
@@ -639,7 +644,10 @@ def authorize(store: Store | str | os.PathLike, *, code: str | None = None, sett
         code = _authorization_code(client, env, show, ask, wait, lang)
     if existing:  # locked before the exchange: new tokens are never made for a store that cannot keep them
         with _opened(store, settings.lock_timeout) as handle, handle.write_lock():
-            connected = auth.keep_authorization(handle, client.create_token(code), time.time(), TARGET_KEY)
+            answer = client.create_token(code)
+            if not force:
+                auth.refuse_other_seller(handle, answer)
+            connected = auth.keep_authorization(handle, answer, time.time(), TARGET_KEY)
     else:  # made only once the code was accepted: a refused code leaves no empty store behind
         answer = client.create_token(code)
         handle = Store.create(path, bundled_countries(), settings.lock_timeout)
@@ -681,6 +689,7 @@ def status(store: Store | str | os.PathLike, settings: Settings | None = None, r
     last `runs` runs, latest first. Never a secret; makes no call."""
     settings = settings or Settings()
     with _opened(store, settings.lock_timeout) as handle:
+        handle.check_rows(stock=True)  # the counts of a damaged catalog would be a false picture of it
         described = open_target(None, handle, settings, offline=True).describe()
         return {"store": str(handle.path), "store_id": handle.store_id, **described,
                 "products": handle.product_count(), "skus": handle.sku_count(),

@@ -39,6 +39,7 @@ import math
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -156,6 +157,13 @@ class Gateway:
         #                                                      orders change (an order moving between two reads)
         self.page_queries = 0
         self.labels: list[dict[str, Any]] = []               # label PDFs asked for (delivery, boxes, size)
+        # Called (on the server's thread, under no lock) after a page of the product list was made, with
+        # its number: a test changes the list between pages there, as sellers editing during a pull do.
+        self.after_list: Callable[[int], None] | None = None
+        # Called after each write was applied, with how many writes were applied so far, before the write
+        # is answered: a test acts at an exact point of a push (replace the store, send Ctrl-C) there.
+        self.after_write: Callable[[int], None] | None = None
+        self.writes = 0
 
     def calls(self, method: str) -> list[dict[str, str]]:
         return [r for r in self.requests if r.get("method") == method]
@@ -292,6 +300,12 @@ class Handler(BaseHTTPRequestHandler):
             result, wrote = handler(form)
         except _AlreadyAnswered:
             return
+        if wrote:
+            with g.lock:
+                g.writes += 1
+                count = g.writes
+            if g.after_write:
+                g.after_write(count)
         with g.lock:
             drop = wrote and g.drop_after_write > 0
             if drop:
@@ -320,6 +334,8 @@ class Handler(BaseHTTPRequestHandler):
         items = [p for p in g.products.values() if not since or p["modified_time"] >= since]
         items.sort(key=lambda p: str(p["product_id"]))
         chunk = items[(page - 1) * size: page * size]
+        if g.after_list:
+            g.after_list(page)
         return {"success": True, "total_item": len(items), "total_page": -(-len(items) // size),
                 "pop_choice_product_list": [
                     {"product_id": p["product_id"], "title": p["title"], "product_status": "onSelling",
