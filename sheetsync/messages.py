@@ -67,6 +67,8 @@ class Rule(StrEnum):
     CONFLICT = "conflict"
     LARGE_PRICE_CHANGE = "large_price_change"
     LARGE_STOCK_CHANGE = "large_stock_change"
+    LARGE_MEASURE_CHANGE = "large_measure_change"
+    LARGE_DISPLAY_PRICE_CHANGE = "large_display_price_change"
     NOT_IN_EXPORT = "not_in_export"
     TITLE_NOT_SUPPORTED = "title_not_supported"
     SHARED_WAREHOUSE_STOCK = "shared_warehouse_stock"
@@ -283,10 +285,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "SKU {sku_id} 属于商品 {expected}，而不是 {value}。请勿修改编号。"),
     "missing_sku_id": ("This row has data but no SKU ID; sheetsync cannot tell which SKU it is.",
                        "此行有数据但没有 SKU ID，无法判断对应哪个 SKU。"),
-    "no_freight_bracket": ("No freight bracket in the rate card for {weight} kg to {country}, but stock there is "
-                           "{stock}. Set the stock to 0 or add a heavier bracket to the rate card.",
-                           "运费表中没有适用于 {weight} 千克发往 {country} 的区间，但该国库存为 {stock}。"
-                           "请把库存设为 0，或在运费表中增加更重的区间。"),
+    "no_freight_bracket": ("The chargeable weight {weight} kg is above the rate card's heaviest bracket for {countries}, "
+                           "where this SKU has stock, so it cannot be priced there. Check the weight (grams typed as "
+                           "kilograms?) and the package size; or set the stock to 0 there, or add a heavier bracket "
+                           "to the rate card (--rates FILE).",
+                           "计费重量 {weight} 千克超过了运费表中 {countries} 的最重区间，而该 SKU 在这些国家有库存，"
+                           "因此无法计算价格。请检查重量（是否把克当成了千克？）和包裹尺寸；或把这些国家的库存设为 0，"
+                           "或在运费表中增加更重的区间（--rates 文件）。"),
     "no_rate_for_country": ("The rate card has no rows for {country}, but stock there is {stock}. "
                             "Add {country} to the rate card or set the stock to 0.",
                             "运费表中没有 {country}，但该国库存为 {stock}。请在运费表中加入 {country}，或把库存设为 0。"),
@@ -314,14 +319,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "your value.",
                  "{label} 在导出后已被其他人修改：原为“{base}”，现为“{current}”，您的表格为“{value}”。"
                  "请重新导出后再修改，或使用 --force 保留您的值。"),
-    "large_price_change": ("Seller price moves {percent}% (from {base} to {value}), more than the {limit}% "
+    "large_price_change": ("Seller price {direction} {percent}% (from {base} to {value}), more than the {limit}% "
                            "limit. Check for a typo, or import with --allow-large-changes if it is right.",
-                           "供货价变动 {percent}%（从 {base} 到 {value}），超过 {limit}% 的上限。请检查是否输错；"
+                           "供货价{direction} {percent}%（从 {base} 到 {value}），超过 {limit}% 的上限。请检查是否输错；"
                            "如确认无误，请使用 --allow-large-changes 导入。"),
-    "large_stock_change": ("Stock changes by {jump} (from {base} to {value}), more than the limit of {limit}. "
+    "large_stock_change": ("Stock {direction} by {jump} (from {base} to {value}), more than the limit of {limit}. "
                            "Check for a typo, or import with --allow-large-changes if it is right.",
-                           "库存变动 {jump}（从 {base} 到 {value}），超过 {limit} 的上限。请检查是否输错；"
+                           "库存{direction} {jump}（从 {base} 到 {value}），超过 {limit} 的上限。请检查是否输错；"
                            "如确认无误，请使用 --allow-large-changes 导入。"),
+    "large_measure_change": ("{label} {direction} {percent}% (from {base} to {value}): {factor} times or more, which is "
+                             "usually a typo (grams typed into the kilogram column, mm into cm?). Check it, or import "
+                             "with --allow-large-changes if it is right.",
+                             "{label}{direction} {percent}%（从 {base} 到 {value}）：变化达 {factor} 倍或以上，"
+                             "通常是输入错误（把克填进了千克列，或把毫米当成了厘米？）。请检查；"
+                             "如确认无误，请使用 --allow-large-changes 导入。"),
+    "large_display_price_change": ("With this {label} (from {base} to {value}), the display price in {country} "
+                                   "{direction} {percent}% (from {price_before} to {price_after}), more than the "
+                                   "{limit}% limit. Check for a typo, or import with --allow-large-changes if it is "
+                                   "right.",
+                                   "按此{label}（从 {base} 到 {value}），{country} 的前台价{direction} {percent}%"
+                                   "（从 {price_before} 到 {price_after}），超过 {limit}% 的上限。请检查是否输错；"
+                                   "如确认无误，请使用 --allow-large-changes 导入。"),
     "not_in_export": ("SKU {value} was not in the export this file comes from (rows pasted from another "
                       "file?). Export again and copy your edits into the new file.",
                       "SKU {value} 不在本文件对应的导出中（是否从其他文件粘贴？）。请重新导出，并把修改复制到新文件中。"),
@@ -757,6 +775,13 @@ FILE_KINDS: dict[str, tuple[str, str]] = {
 }
 
 
+# Which way a guarded value went (the `direction` of a guardrail's message).
+DIRECTIONS: dict[str, tuple[str, str]] = {
+    "rises": ("rises", "上升"),
+    "drops": ("drops", "下降"),
+}
+
+
 ENDPOINT_PROBLEMS: dict[str, tuple[str, str]] = {
     "spaces": ("it is empty or holds spaces or invisible characters", "为空，或含有空格或不可见字符"),
     "no_scheme": ("it does not start with https://", "没有以 https:// 开头"),
@@ -791,6 +816,8 @@ def message(rule: str, lang: str = "en", **params: object) -> str:
         params = {**params, **{k: params[f"{k}_zh"] for k in ("label", "what") if f"{k}_zh" in params}}
     if params.get("kind") in FILE_KINDS:
         params = {**params, "kind": _pick(FILE_KINDS, str(params["kind"]), lang)}
+    if params.get("direction") in DIRECTIONS:
+        params = {**params, "direction": _pick(DIRECTIONS, str(params["direction"]), lang)}
     if params.get("problem") in ENDPOINT_PROBLEMS:
         params = {**params, "problem": _pick(ENDPOINT_PROBLEMS, str(params["problem"]), lang)}
     return string.Formatter().vformat(template, (), _Lenient(params))
@@ -841,3 +868,43 @@ def status_short(status: str, lang: str = "en") -> str:
 
 def next_step(status: str, lang: str = "en") -> str:
     return _pick(NEXT_STEPS, status if status in NEXT_STEPS else "invalid", lang)
+
+
+# The headers of the report's tables for columns that are not fields (a field's header is its own
+# label, as in the template): row 1 of each table, above the key in row 2.
+REPORT_COLUMNS: dict[str, tuple[str, str]] = {
+    "severity": ("Severity", "级别"),
+    "sheet": ("Sheet", "工作表"),
+    "cell": ("Cell", "单元格"),
+    "row": ("Row", "行号"),
+    "field": ("Field", "字段"),
+    "value": ("Value", "值"),
+    "rule": ("Rule", "规则"),
+    "message": ("Message", "说明"),
+    "base": ("Exported value", "导出时的值"),
+    "current": ("Value now", "当前值"),
+    "before": ("Before", "修改前"),
+    "after": ("After", "修改后"),
+    "result": ("Result", "结果"),
+    "status": ("Status", "状态"),
+    "code": ("Code", "代码"),
+    "chargeable_weight_kg": ("Chargeable weight (kg)", "计费重量(kg)"),
+    "country": ("Country", "国家"),
+    "bracket_up_to_kg": ("Bracket up to (kg)", "区间上限(kg)"),
+    "rate_card_freight": ("Rate card freight", "运费表运费"),
+    "platform_freight": ("Platform freight", "平台运费"),
+    "difference": ("Difference", "差额"),
+}
+
+
+def report_column(key: str, lang: str = "en") -> str:
+    """A report table's header for a column that is not a field; an unknown key as it is."""
+    return _pick(REPORT_COLUMNS, key, lang) if key in REPORT_COLUMNS else key
+
+
+# What a live display-price cell shows where the rate card has no bracket heavy enough.
+PREVIEW_NOT_PRICED: tuple[str, str] = ("n/a", "超重")
+
+
+def preview_not_priced(lang: str = "en") -> str:
+    return PREVIEW_NOT_PRICED[1] if lang == "zh" else PREVIEW_NOT_PRICED[0]
