@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "sheetsync"
 
 LAYERS = {
     0: {"errors", "results", "cells", "config", "messages", "outputs", "amounts"},
-    1: {"fields", "convert", "schema", "pricing", "preview", "diff", "integrity", "seed", "sheetxml"},
+    1: {"fields", "convert", "schema", "pricing", "preview", "diff", "integrity", "seed", "sheetxml", "orders"},
     2: {"xlsx", "template", "read", "store", "report", "mail", "targets"},
     3: {"pipeline", "demo"},
     4: {"cli"},
