@@ -208,7 +208,7 @@ class Rule(StrEnum):
     ORDERS_PLATFORM_NOT_READY = "orders_platform_not_ready"
     ORDERS_STATUS_UNKNOWN = "orders_status_unknown"
     ORDERS_RUN_NOT_REVERTIBLE = "orders_run_not_revertible"
-    ORDERS_NOT_ORDERS_FILE = "orders_not_orders_file"
+    LABELS_FAILED = "labels_failed"
 
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -909,10 +909,9 @@ MESSAGES.update({
                                   "put back by revert. Cancel a delivery in the seller centre.",
                                   "运行 {run_id} 确认或发货了 JIT 采购单：确认和发货不能用 revert 撤销。"
                                   "发货请在卖家后台取消。"),
-    "orders_not_orders_file": ("{path} is a catalog workbook: import it with `sheetsync import`, and export the "
-                               "orders with `sheetsync orders export`.",
-                               "{path} 是商品工作簿：请用 `sheetsync import` 导入；采购单请用 `sheetsync orders export` "
-                               "导出。"),
+    "labels_failed": ("The box labels of delivery {delivery_no} could not be saved: {reason}. The delivery stands; "
+                      "run the same import again to fetch them.",
+                      "发货单 {delivery_no} 的箱唛未能保存：{reason}。发货已生效；再次运行同样的导入即可重新获取。"),
 })
 
 CLI_WORDS.update({

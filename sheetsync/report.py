@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,9 @@ from .fields import SHEET_META, SHEET_PRODUCTS, field_for_key, to_cell_number, t
 from .integrity import MARK_NAME, mark_formula
 from .messages import next_step, report_label, status_words, target_words, with_store
 from .results import ERROR, ImportResult, Issue
+
+if TYPE_CHECKING:
+    from .orders.model import OrdersResult
 from .sheetxml import not_a_value_cell, number_cells, row_template, rows_xml, text_cells, value_cell
 from .xlsx import RowStreamWorksheet, output_workbook, style_index
 
@@ -128,7 +131,7 @@ def _summary(ws: Worksheet, result: ImportResult, store_id: str, lang: str, fmt:
         ws.write(row, 1, value)
 
 
-def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, linked: bool) -> None:
+def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, linked: bool, sheet: str = SHEET_PRODUCTS) -> None:
     """One row per problem; its cell links to the marked cell on the Products copy, for as many
     problems as Excel allows links on one sheet (the rest name the cell as plain text)."""
     _table_header(ws, ERROR_COLUMNS, fmt, [11, 8, 6, 18, 19, 16, 22, 90, 14, 14, 9])
@@ -140,8 +143,8 @@ def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, linked: bool) -> 
             ws.set_row(row, 15 * lines)
         for col, name in enumerate(ERROR_COLUMNS):
             value = issue.severity if name == "severity" else data.get(name)
-            if name == "cell" and value and linked and issue.sheet == SHEET_PRODUCTS and links < EXCEL_MAX_LINKS:
-                ws.write_url(row, col, f"internal:'{SHEET_PRODUCTS}'!{value}", fmt.link, string=value)
+            if name == "cell" and value and linked and issue.sheet == sheet and links < EXCEL_MAX_LINKS:
+                ws.write_url(row, col, f"internal:'{sheet}'!{value}", fmt.link, string=value)
                 links += 1
             elif value is None:
                 continue
@@ -227,7 +230,7 @@ def _marked_up(ws: RowStreamWorksheet, raw: RawSheet, issues: list[Issue], fmt: 
             kinds[col] = f.kind
     marks: dict[tuple[int, int], tuple[str, list[str]]] = {}
     for issue in issues:
-        if issue.sheet == SHEET_PRODUCTS and issue.row is not None and issue.column is not None:
+        if issue.sheet == raw.sheet and issue.row is not None and issue.column is not None:
             severity, notes = marks.get((issue.row, issue.column), (issue.severity, []))
             if issue.severity == ERROR:
                 severity = ERROR
@@ -296,3 +299,63 @@ def _write_value(ws: Worksheet, row: int, col: int, value: Any, cell_format: Any
         ws.write_datetime(row, col, value, cell_format)
     else:
         ws.write_string(row, col, str(value), cell_format)
+
+
+# -- the orders report (issue 14) ------------------------------------------------------------------
+ACTION_COLUMNS = ["order", "action", "result", "delivery_no", "delivery", "code", "message"]
+
+
+def write_orders_report(path: str | Path, result: OrdersResult, raw: RawSheet | None, store_id: str,
+                        lang: str = "en") -> None:
+    """The orders import's report, whole or not at all: Summary, Errors, Actions (one row per
+    order and action: what was sent, how it ended, the delivery number, the platform's code and
+    message) and the seller's Orders sheet marked up, importable as it is once fixed."""
+    with output_workbook(path) as book:
+        fmt = _Formats(book)
+        summary = book.add_worksheet("Summary")
+        errors = book.add_worksheet("Errors")
+        actions = book.add_worksheet("Actions")
+        _orders_summary(summary, result, store_id, lang, fmt)
+        issues = [*result.errors, *result.warnings]
+        sheet = raw.sheet if raw is not None else "Orders"
+        _errors(errors, issues, fmt, linked=raw is not None, sheet=sheet)
+        _table_header(actions, ACTION_COLUMNS, fmt, [19, 20, 16, 18, 40, 14, 60])
+        row = 0
+        for action in [*result.actions, *result.already]:
+            for number in action.orders:
+                row += 1
+                values = (number, action.kind, action.result, action.delivery_no,
+                          action.delivery.shown() if action.delivery else None, action.code, action.message)
+                for col, value in enumerate(values):
+                    if value is not None:
+                        actions.write_string(row, col, str(value))
+        if row:
+            actions.autofilter(0, 0, row, len(ACTION_COLUMNS) - 1)
+        if raw is not None:
+            _marked_up(book.add_worksheet(sheet, worksheet_class=RowStreamWorksheet), raw, issues, fmt)
+            meta = book.add_worksheet(SHEET_META)
+            for number, (key, value) in enumerate(raw.meta.items()):
+                meta.write_string(number, 0, key)
+                meta.write_string(number, 1, value)
+            meta.very_hidden()
+            if raw.export_mark is not None:
+                book.define_name(f"{sheet}!{MARK_NAME}", mark_formula(raw.export_mark))
+        summary.activate()
+
+
+def _orders_summary(ws: Worksheet, result: OrdersResult, store_id: str, lang: str, fmt: _Formats) -> None:
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 90, fmt.wrap)
+    ws.write_string(0, 0, report_label("orders_title", lang), fmt.title)
+    rows = [
+        ("file", result.file), ("time", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
+        ("store", store_id), ("target", target_words(result.target, lang)), ("run_id", result.run_id or "-"),
+        ("status", f"{result.status}: {status_words(result.status, lang, result.target, result.applied)}"),
+        ("exit_code", result.exit_code), ("rows", result.rows), ("orders", result.orders),
+        ("actions", result.changes), ("applied", result.applied), ("already_applied", result.already_applied),
+        ("failed", result.failed), ("errors", len(result.errors)), ("warnings", len(result.warnings)),
+        ("next", with_store(next_step(result.status, lang), result.store)),
+    ]
+    for row, (key, value) in enumerate(rows, start=2):
+        ws.write_string(row, 0, report_label(key, lang), fmt.bold)
+        ws.write(row, 1, value)

@@ -15,7 +15,7 @@ LAYERS = {
     0: {"errors", "results", "cells", "config", "messages", "outputs", "amounts"},
     1: {"fields", "convert", "schema", "pricing", "preview", "diff", "integrity", "seed", "sheetxml", "orders"},
     2: {"xlsx", "template", "read", "store", "report", "mail", "targets"},
-    3: {"pipeline", "demo"},
+    3: {"pipeline", "demo", "orders_pipeline"},
     4: {"cli"},
 }
 EDGES = LAYERS[2] - {"xlsx"}  # xlsx is the writers' shared adapter over XlsxWriter, used by template and report

@@ -4,12 +4,19 @@ and the whole flow through the CLI as a seller types it (`orders export`, edit, 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
 
+import openpyxl
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+import sheetsync
 from sheetsync.cells import CellKind, Mark
+from sheetsync.cli import main
 from sheetsync.orders.fields import CANCELLED, CONFIRMED, IN_TRANSIT, TO_CONFIRM, TO_SHIP
 from sheetsync.orders.model import Delivery, Item, Order
 from sheetsync.orders.plan import plan
@@ -39,7 +46,7 @@ def test_every_order_cell_is_a_value_or_a_rule(value, key):
        st.lists(st.sampled_from([",", " ", "\n", ", ", "\r\n", "；"]), min_size=5, max_size=5))
 def test_tracking_numbers_in_any_separator_are_the_same_set(numbers, separators):
     typed = "".join(n + s for n, s in zip(numbers, separators, strict=False))
-    assert parse_tracking(typed).value == tuple(sorted(set(numbers)))
+    assert parse_tracking(typed).value == tuple(sorted({n.upper() for n in numbers}))
     assert parse_tracking(" ".join(reversed(numbers))).value == parse_tracking(typed).value
 
 
@@ -171,3 +178,242 @@ def test_at_most_99_orders_a_delivery_and_an_overdue_order_warns():
     done = plan(sheet, base, base, NOW)
     assert [len(x.orders) for x in done.actions] == [99, 51]
     assert [(i.rule, i.severity) for i in done.issues] == [("order_overdue", "warning")]
+
+
+# -- the whole flow through the CLI, as a seller types it ----------------------------------------------
+class OrdersBook:
+    """An Orders workbook opened with openpyxl, addressed by order number and field key."""
+
+    def __init__(self, path: Path) -> None:
+        self.wb = openpyxl.load_workbook(path)
+        self.ws = self.wb["Orders"]
+        self.keys = {self.ws.cell(2, c).value: c for c in range(1, self.ws.max_column + 1)}
+        self.rows: dict[str, list[int]] = {}
+        for r in range(3, self.ws.max_row + 1):
+            number = self.ws.cell(r, self.keys["purchase_order_no"]).value
+            if number:
+                self.rows.setdefault(str(number), []).append(r)
+
+    def with_status(self, words: str) -> list[str]:
+        return [n for n, rows in self.rows.items() if self.get(rows[0], "status") == words]
+
+    def get(self, row: int, key: str) -> Any:
+        return self.ws.cell(row, self.keys[key]).value
+
+    def fill(self, number: str, every_row: bool = True, **values: Any) -> str:
+        """Fill an order's cells (on each of its rows, or on its first); the last cell's reference."""
+        for row in self.rows[number] if every_row else self.rows[number][:1]:
+            for key, value in values.items():
+                cell = self.ws.cell(row, self.keys[key])
+                cell.value = value
+        return cell.coordinate
+
+    def coord(self, number: str, key: str, index: int = 0) -> str:
+        return self.ws.cell(self.rows[number][index], self.keys[key]).coordinate
+
+    def save(self, path: Path) -> Path:
+        self.wb.save(path)
+        return path
+
+
+def run(store: Path, *args: str) -> tuple[int, str, dict[str, Any]]:
+    """The CLI as typed; the JSON result when --json was given."""
+    result = CliRunner().invoke(main, ["--store", str(store), *args])
+    data = json.loads(result.output) if "--json" in args and result.output.startswith("{") else {}
+    return result.exit_code, result.output, data
+
+
+@pytest.fixture
+def orders_book(store: Path, tmp_path: Path) -> OrdersBook:
+    code, out, _ = run(store, "orders", "export", str(tmp_path / "orders.xlsx"))
+    assert code == 0 and "Exported 6 orders (9 items)" in out, out
+    return OrdersBook(tmp_path / "orders.xlsx")
+
+
+def express(book: OrdersBook, number: str, tracking: str = "SF1000000001", **more: Any) -> str:
+    return book.fill(number, confirm="yes", delivery_type="express", carrier="SF", tracking_numbers=tracking, **more)
+
+
+def test_the_export_has_the_contract_keys_and_the_catalog_template_look(orders_book, tmp_path):
+    ws = orders_book.ws
+    assert list(orders_book.keys) == ["purchase_order_no", "status", "deadline", "warehouse", "warehouse_address",
+                                      "sku_id", "sku_code", "title", "barcode", "quantity", "confirm",
+                                      "delivery_type", "carrier", "tracking_numbers", "license_plate", "phone",
+                                      "boxes", "delivery_no"]
+    assert ws.cell(1, 1).value == "Order" and ws.freeze_panes == "B3"
+    assert ws.cell(3, orders_book.keys["sku_id"]).data_type == "s"  # identifiers as text
+    assert isinstance(orders_book.get(3, "deadline"), dt.datetime)
+    lists = {str(v.sqref): v.formula1 for v in ws.data_validations.dataValidation if v.type == "list"}
+    assert lists == {"K3:K11": '"yes"', "L3:L11": '"express,truck,other"'}
+    rules = [rule.formula[0] for cf in ws.conditional_formatting for rule in cf.rules]
+    assert rules == ["AND(ISNUMBER($C3),$C3-NOW()<1)"]  # due within 24 h, live
+    assert orders_book.wb["_sheetsync"].sheet_state == "veryHidden"
+    meta = {r[0]: r[1] for r in orders_book.wb["_sheetsync"].iter_rows(values_only=True)}
+    assert meta["kind"] == "orders" and len(meta["signature"]) == 64
+    assert ws.cell(3, orders_book.keys["purchase_order_no"]).fill.fgColor.rgb.endswith("F2F2F2")  # read-only grey
+    assert len(orders_book.with_status("to confirm")) == 3 and len(orders_book.rows["5000100000000102"]) == 3
+
+
+def test_confirm_and_deliver_two_orders_in_one_delivery_and_a_re_run_sends_nothing(store, orders_book, tmp_path):
+    a, b = orders_book.with_status("to confirm")[:2]
+    express(orders_book, a, boxes=1)
+    express(orders_book, b, tracking="sf1000000001\n", boxes=2)
+    edited = orders_book.save(tmp_path / "edited.xlsx")
+    code, _, planned = run(store, "orders", "import", str(edited), "--dry-run", "--json")
+    assert code == 0 and planned["status"] == "dry_run" and planned["changes"] == 4
+    code, out, done = run(store, "orders", "import", str(edited), "--json")
+    assert code == 0 and done["status"] == "applied", out
+    kinds = [(x["action"], x["orders"]) for x in done["actions"]]
+    assert kinds[:2] == [("confirm", [a]), ("confirm", [b])]
+    assert kinds[2] == ("selfdelivery", [a, b]) and len(kinds) == 3  # the same number in any case: one delivery
+    code, out, again = run(store, "orders", "import", str(edited), "--json")
+    assert code == 0 and again["status"] == "unchanged" and again["already_applied"] == 4 and not again["actions"]
+    code, out, _ = run(store, "history")
+    assert code == 0 and done["run_id"] in out
+    again_book = run(store, "orders", "export", str(tmp_path / "again.xlsx"))
+    assert again_book[0] == 0
+    after = OrdersBook(tmp_path / "again.xlsx")
+    assert after.get(after.rows[a][0], "status") == "to ship" and after.get(after.rows[a][0], "delivery_no")
+
+
+def test_orders_sharing_carrier_and_tracking_travel_in_one_delivery(store, orders_book, tmp_path):
+    a, b = orders_book.with_status("to confirm")[:2]
+    express(orders_book, a)
+    express(orders_book, b, tracking="SF1000000001")
+    code, _out, done = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--json")
+    deliveries = [x for x in done["actions"] if x["action"] == "selfdelivery"]
+    assert code == 0 and [x["orders"] for x in deliveries] == [[a, b]] and deliveries[0]["delivery_no"]
+    assert done["changes"] == 4 and done["applied"] == 4
+
+
+def test_a_bad_tracking_number_stops_the_import_naming_the_cell(store, orders_book, tmp_path):
+    number = orders_book.with_status("to confirm")[0]
+    cell = express(orders_book, number, tracking="SF1000000001, ??")
+    code, out, _ = run(store, "orders", "import", str(orders_book.save(tmp_path / "bad.xlsx")))
+    assert code == 1 and f"Orders!{cell} [tracking_format]" in out and '"??"' in out
+    code, _, again = run(store, "orders", "import", str(tmp_path / "bad.xlsx"), "--json")
+    assert again["applied"] == 0 and again["run_id"] is None  # nothing sent, nothing journaled
+
+
+def test_an_edit_on_one_row_applies_to_the_order_rows_that_disagree_are_an_error(store, orders_book, tmp_path):
+    multi = "5000100000000102"
+    orders_book.fill(multi, every_row=False, confirm="yes")
+    code, out, done = run(store, "orders", "import", str(orders_book.save(tmp_path / "one.xlsx")), "--json")
+    assert code == 0 and [x["orders"] for x in done["actions"]] == [[multi]], out
+    second = orders_book.coord(multi, "carrier", 1)
+    orders_book.fill(multi, delivery_type="express", tracking_numbers="YT1234567890", carrier="YTO")
+    orders_book.ws[second].value = "ZTO"
+    code, out, _ = run(store, "orders", "import", str(orders_book.save(tmp_path / "two.xlsx")))
+    assert code == 1 and f"Orders!{second} [order_rows_disagree]" in out
+
+
+def test_a_delivery_needs_the_order_confirmed_and_express_a_carrier(store, orders_book, tmp_path):
+    waiting = orders_book.with_status("to confirm")[0]
+    orders_book.fill(waiting, delivery_type="express", carrier="SF", tracking_numbers="SF1000000001")
+    confirmed = orders_book.with_status("confirmed")[0]
+    carrier = orders_book.fill(confirmed, delivery_type="express", tracking_numbers="SF2000000002")
+    code, _out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--json")
+    rules = {(e["rule"], e["cell"]) for e in data["errors"]}
+    assert code == 1 and ("delivery_needs_confirm", orders_book.coord(waiting, "delivery_type")) in rules
+    assert ("carrier_required", orders_book.coord(confirmed, "carrier")) in rules, carrier
+
+
+def test_truck_delivery_and_a_changed_tracking_updates_the_delivery(store, orders_book, tmp_path):
+    shipped = orders_book.with_status("to ship")[0]
+    orders_book.fill(shipped, tracking_numbers="YT7428813650212 YT7428813650213")
+    confirmed = orders_book.with_status("confirmed")[0]
+    orders_book.fill(confirmed, delivery_type="truck", license_plate="粤B12345", phone="138 0013 8000")
+    code, out, done = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--json")
+    assert code == 0, out
+    kinds = {x["action"]: x for x in done["actions"]}
+    assert kinds["updateSelfdelivery"]["delivery_no"] == orders_book.get(orders_book.rows[shipped][0], "delivery_no")
+    assert kinds["selfdelivery"]["delivery"]["license_plate"] == "粤B12345"
+
+
+def test_a_delivery_made_since_the_export_is_a_conflict_and_nothing_is_sent(store, orders_book, tmp_path):
+    number = orders_book.with_status("to confirm")[0]
+    express(orders_book, number)
+    first = orders_book.save(tmp_path / "first.xlsx")
+    express(orders_book, number, tracking="SF9999999999")
+    second = orders_book.save(tmp_path / "second.xlsx")
+    assert run(store, "orders", "import", str(first))[0] == 0
+    code, out, data = run(store, "orders", "import", str(second), "--json")
+    assert code == 1 and [e["rule"] for e in data["errors"]] == ["order_delivery_conflict"], out
+    assert "SF1000000001" in data["errors"][0]["message"] and data["applied"] == 0
+
+
+def test_the_report_lists_actions_and_marks_the_orders_sheet_which_imports_once_fixed(store, orders_book, tmp_path):
+    number = orders_book.with_status("to confirm")[0]
+    cell = express(orders_book, number, tracking="??")
+    report = tmp_path / "report.xlsx"
+    code, out, _ = run(store, "orders", "import", str(orders_book.save(tmp_path / "bad.xlsx")), "--report", str(report))
+    assert code == 1 and report.exists()
+    wb = openpyxl.load_workbook(report)
+    assert wb.sheetnames[:4] == ["Summary", "Errors", "Actions", "Orders"]
+    assert "tracking_format" in wb["Orders"][cell].comment.text or "Tracking" in wb["Orders"][cell].comment.text
+    assert [c.value for c in wb["Actions"][1]] == ["order", "action", "result", "delivery_no", "delivery", "code",
+                                                  "message"]
+    wb["Orders"][cell].value = "SF1000000001"
+    wb.save(report)
+    code, out, done = run(store, "orders", "import", str(report), "--json")
+    assert code == 0 and done["status"] == "applied", out
+
+
+def test_labels_need_the_platform_on_the_local_store(store, orders_book, tmp_path):
+    express(orders_book, orders_book.with_status("to confirm")[0])
+    code, out, _ = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--labels",
+                       str(tmp_path / "labels"))
+    assert code == 0 and "[labels_need_platform] Box labels come from AliExpress" in out
+    assert not (tmp_path / "labels").exists()
+
+
+def test_the_platform_target_is_refused_for_now_with_a_sentence(store, orders_book, tmp_path):
+    code, out, _ = run(store, "orders", "export", str(tmp_path / "x.xlsx"), "--target", "aliexpress")
+    assert code == 2 and "not available in this version" in out and not (tmp_path / "x.xlsx").exists()
+    code, out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--target",
+                          "aliexpress", "--json")
+    assert code == 2 and data["status"] == "unreadable"
+
+
+def test_a_read_only_edit_is_a_warning_and_ignored(store, orders_book, tmp_path):
+    number = orders_book.with_status("confirmed")[0]
+    cell = orders_book.fill(number, every_row=False, quantity=99)
+    code, _out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--json")
+    assert code == 0 and data["status"] == "unchanged"
+    assert [(w["rule"], w["cell"]) for w in data["warnings"]] == [("read_only_changed", cell)]
+
+
+def test_status_chooses_the_orders_and_an_unknown_one_is_refused(store, tmp_path):
+    code, out, _ = run(store, "orders", "export", str(tmp_path / "c.xlsx"), "--status", "to_confirm")
+    assert code == 0 and "Exported 3 orders" in out
+    code, out, _ = run(store, "orders", "export", str(tmp_path / "d.xlsx"), "--status", "shipped")
+    assert code == 2 and "shipped" in out and "to_confirm" in out
+
+
+def test_chinese_labels_and_statuses(store, tmp_path):
+    assert run(store, "orders", "export", str(tmp_path / "zh.xlsx"), "--lang", "zh")[0] == 0
+    book = OrdersBook(tmp_path / "zh.xlsx")
+    assert book.ws.cell(1, 1).value == "采购单号" and len(book.with_status("待确认")) == 3
+
+
+def test_an_orders_run_is_in_history_and_is_not_reverted(store, orders_book, tmp_path):
+    express(orders_book, orders_book.with_status("to confirm")[0])
+    code, _, done = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--json")
+    assert code == 0
+    code, out, _ = run(store, "history")
+    assert done["run_id"] in out
+    code, out, _ = run(store, "revert", done["run_id"])
+    assert code == 2 and "not put back by revert" in out
+
+
+def test_a_catalog_workbook_is_not_an_orders_workbook(store, exported):
+    code, out, _ = run(store, "orders", "import", str(exported))
+    assert code == 2 and "no sheet named Orders" in out
+
+
+def test_the_python_api(store, tmp_path):
+    done = sheetsync.export_orders(store, tmp_path / "o.xlsx")
+    book = OrdersBook(tmp_path / "o.xlsx")
+    express(book, book.with_status("to confirm")[0])
+    result = sheetsync.import_orders(store, book.save(tmp_path / "e.xlsx"), dry_run=True)
+    assert done.orders == 6 and result.status == "dry_run" and result.exit_code == 0 and result.changes == 2

@@ -86,7 +86,8 @@ def split_tracking(text: str) -> list[str]:
 
 
 def parse_tracking(value: Any, mark: Mark | None = None) -> Converted:
-    """Zero or more tracking numbers, each 6–40 letters, digits or hyphens; the set, sorted."""
+    """Zero or more tracking numbers, each 6–40 letters, digits or hyphens; the set, in capitals
+    and sorted: the same numbers typed in another order or case are the same delivery."""
     if mark is None and isinstance(value, int | float) and not isinstance(value, bool):
         value = shown(value)  # a number typed in a General cell: its digits
     if mark is None and isinstance(value, str):
@@ -99,7 +100,7 @@ def parse_tracking(value: Any, mark: Mark | None = None) -> Converted:
     bad = next((n for n in numbers if not TRACKING.fullmatch(n)), None)
     if bad is not None:
         return _problem("tracking_format", value=bad)
-    return Converted(tuple(sorted(set(numbers))))
+    return Converted(tuple(sorted({number.upper() for number in numbers})))  # carriers' numbers know no case
 
 
 def parse_phone(value: Any, mark: Mark | None = None) -> Converted:
