@@ -934,3 +934,24 @@ REPORT_LABELS.update({
     "orders": ("Orders with actions", "有操作的采购单"),
     "actions": ("Actions (orders)", "操作（采购单）"),
 })
+
+# What to do next after an orders import (the catalog's NEXT_STEPS name its Products sheet and commands).
+ORDERS_NEXT_STEPS: dict[str, tuple[str, str]] = {
+    "applied": ("Nothing to do. Export the orders again (`sheetsync orders export`) before the next round.",
+                "无需操作。下一轮操作前请重新导出采购单（`sheetsync orders export`）。"),
+    "dry_run": ("Run the same command without --dry-run to send the actions.",
+                "去掉 --dry-run 再次运行即可发送这些操作。"),
+    "invalid": ("Open the Orders sheet of this report, fix the red cells (each has a comment), save, and import this "
+                "report file with `sheetsync orders import`.",
+                "打开本报告的 Orders 工作表，修正标红的单元格（每个都有批注），保存后用 `sheetsync orders import` "
+                "导入本报告文件。"),
+    "partial": ("Fix what the platform refused (sheet Actions, with its code and reason), then run the same import "
+                "again: it sends only what is still missing.",
+                "请先修正平台拒绝的内容（见 Actions 工作表中的错误码和原因），然后再次运行同样的导入：只会发送尚未完成的部分。"),
+    "unreadable": ("Export the orders again with `sheetsync orders export`.", "请用 `sheetsync orders export` 重新导出采购单。"),
+}
+
+
+def orders_next_step(status: str, lang: str = "en") -> str:
+    """What to do after an orders import; the catalog's next step where the orders' is the same."""
+    return _pick(ORDERS_NEXT_STEPS, status, lang) if status in ORDERS_NEXT_STEPS else next_step(status, lang)

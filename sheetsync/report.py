@@ -23,7 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 from .cells import Mark, RawSheet
 from .fields import SHEET_META, SHEET_PRODUCTS, field_for_key, to_cell_number, to_cell_numbers, to_display
 from .integrity import MARK_NAME, mark_formula
-from .messages import next_step, report_label, status_words, target_words, with_store
+from .messages import next_step, orders_next_step, report_label, status_words, target_words, with_store
 from .results import ERROR, ImportResult, Issue
 
 if TYPE_CHECKING:
@@ -354,7 +354,7 @@ def _orders_summary(ws: Worksheet, result: OrdersResult, store_id: str, lang: st
         ("exit_code", result.exit_code), ("rows", result.rows), ("orders", result.orders),
         ("actions", result.changes), ("applied", result.applied), ("already_applied", result.already_applied),
         ("failed", result.failed), ("errors", len(result.errors)), ("warnings", len(result.warnings)),
-        ("next", with_store(next_step(result.status, lang), result.store)),
+        ("next", with_store(orders_next_step(result.status, lang), result.store)),
     ]
     for row, (key, value) in enumerate(rows, start=2):
         ws.write_string(row, 0, report_label(key, lang), fmt.bold)

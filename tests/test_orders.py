@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -417,3 +418,29 @@ def test_the_python_api(store, tmp_path):
     express(book, book.with_status("to confirm")[0])
     result = sheetsync.import_orders(store, book.save(tmp_path / "e.xlsx"), dry_run=True)
     assert done.orders == 6 and result.status == "dry_run" and result.exit_code == 0 and result.changes == 2
+
+
+def test_an_overdue_order_is_a_warning_and_still_delivered(store, orders_book, tmp_path):
+    number = orders_book.with_status("to confirm")[0]
+    express(orders_book, number)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+    result = sheetsync.import_orders(store, orders_book.save(tmp_path / "e.xlsx"), now=later)
+    assert result.status == "applied" and [w.rule for w in result.warnings] == ["order_overdue"]
+    assert result.warnings[0].cell == orders_book.coord(number, "deadline")
+
+
+def test_a_store_made_before_orders_gets_their_tables_when_opened(store, tmp_path):
+    with sqlite3.connect(store) as db:
+        for table in ("jit_orders", "jit_order_items", "jit_deliveries", "order_exports"):
+            db.execute(f"DROP TABLE {table}")
+    code, out, _ = run(store, "orders", "export", str(tmp_path / "none.xlsx"))
+    assert code == 0 and "Exported 0 orders (0 items)" in out
+    code, out, data = run(store, "orders", "import", str(tmp_path / "none.xlsx"), "--json")
+    assert code == 0 and data["status"] == "unchanged" and data["rows"] == 0
+
+
+def test_an_orders_workbook_of_another_store_is_refused(store, orders_book, tmp_path):
+    other = tmp_path / "other" / "other.db"
+    sheetsync.init_store(other, sample=True)
+    code, out, _ = run(other, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")))
+    assert code == 2 and "was exported from the store" in out and "did you mean --store" in out

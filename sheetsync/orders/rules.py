@@ -249,6 +249,9 @@ def read_orders(raw: RawSheet, base: Mapping[RowKey, Mapping[str, Any]]) -> Read
                 continue
             per_field.setdefault(key[0], {}).setdefault(f.key, []).append((converted.value, row))
     for number, order in orders.items():
+        for key in (ORDER_KEY, "status", "deadline"):  # an order's own cells, named by its issues
+            if key in columns:
+                order.cells[key] = (order.rows[0], columns[key])
         issues += _agree(order, per_field.get(number, {}), base, columns)
     for order in orders.values():
         if not order.invalid:
