@@ -744,6 +744,8 @@ def _orders_human(result: Any, lang: str) -> str:
                 line += f"  → {action.delivery_no}"
             if result.applied or result.failed:
                 line += f"  ({action.result})"
+            if action.code or action.message:  # what the platform said of a refusal
+                line += f" [{action.code or '-'}] {action.message or ''}".rstrip()
             lines.append(line)
         if len(result.actions) > SHOWN:
             lines.append("    " + cli_words("plan_more", lang, count=len(result.actions) - SHOWN))

@@ -30,6 +30,8 @@ from sheetsync.orders.rules import (
     split_tracking,
     tracking_carriers,
 )
+from sheetsync.store import Store
+from sheetsync.targets.local_orders import LocalOrders
 from tests.strategies import cell_values
 
 NOW = dt.datetime(2026, 12, 8, 4, 0, tzinfo=dt.UTC)
@@ -444,3 +446,69 @@ def test_an_orders_workbook_of_another_store_is_refused(store, orders_book, tmp_
     sheetsync.init_store(other, sample=True)
     code, out, _ = run(other, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")))
     assert code == 2 and "was exported from the store" in out and "did you mean --store" in out
+
+
+class PlatformDouble(LocalOrders):
+    """Stands in for the platform's orders target through the seam it plugs into
+    (`targets.aliexpress.connect_orders`): one action at a time, each committed as it is done, box
+    labels printed, and a delivery refused when `refuse` says so."""
+
+    name = "aliexpress"
+    all_or_nothing = False
+    labels = True
+
+    def __init__(self, store: Store, refuse: bool) -> None:
+        super().__init__(store)
+        self.refuse = refuse
+
+    def exclusive(self):
+        return self.store.write_lock()
+
+    def apply(self, journal, actions):
+        for action in actions:
+            if action.kind == "selfdelivery" and self.refuse:
+                action.result, action.code, action.message = "rejected", "PO_STATUS_ERROR", "order status changed"
+                continue
+            with self.store.transaction():
+                super().apply(journal, [action])
+        return None
+
+    def label(self, delivery_no: str, boxes: int, size: str) -> bytes:
+        return f"%PDF-1.4 {delivery_no} {boxes} {size}".encode()
+
+
+@pytest.fixture
+def platform(monkeypatch):
+    """The platform's orders target, as the double; `platform.refuse = True` refuses deliveries."""
+    import sheetsync.targets.aliexpress as aliexpress
+
+    state = type("State", (), {"refuse": False})()
+    monkeypatch.setattr(aliexpress, "connect_orders",
+                        lambda store, settings, client: PlatformDouble(store, state.refuse), raising=False)
+    return state
+
+
+def test_a_platform_target_plugs_in_and_its_labels_are_saved(store, orders_book, tmp_path, platform):
+    a, b = orders_book.with_status("to confirm")[:2]
+    express(orders_book, a, boxes=1)
+    express(orders_book, b, boxes=2)
+    code, out, done = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--target",
+                          "aliexpress", "--labels", str(tmp_path / "labels"), "--label-size", "100_100", "--json")
+    assert code == 0 and done["target"] == "aliexpress", out
+    number = done["actions"][-1]["delivery_no"]
+    assert done["labels"] == [str(tmp_path / "labels" / f"{number}.pdf")]
+    assert (tmp_path / "labels" / f"{number}.pdf").read_bytes() == f"%PDF-1.4 {number} 3 100_100".encode()
+
+
+def test_a_refused_delivery_is_partial_and_the_re_run_sends_only_what_is_missing(store, orders_book, tmp_path,
+                                                                                  platform):
+    number = orders_book.with_status("to confirm")[0]
+    express(orders_book, number)
+    edited = orders_book.save(tmp_path / "e.xlsx")
+    platform.refuse = True
+    code, out, _ = run(store, "orders", "import", str(edited), "--target", "aliexpress")
+    assert code == 3 and "(rejected)" in out and "PO_STATUS_ERROR" in out
+    platform.refuse = False
+    code, out, done = run(store, "orders", "import", str(edited), "--target", "aliexpress", "--json")
+    assert code == 0 and [x["action"] for x in done["actions"]] == ["selfdelivery"], out
+    assert done["already_applied"] == 1  # the confirmation went through the first time
