@@ -182,6 +182,14 @@ def _base(raw: RawSheet, store: Store) -> tuple[list[dict[str, Any]], str]:
     return rows, meta["export_id"]
 
 
+def _journaled(action: Action) -> str:
+    """An action as the journal keeps it and `history RUN_ID` shows it: yes for a confirmation,
+    the delivery (its number once it has one) for the others."""
+    if action.delivery is None:
+        return "yes"
+    return f"{action.delivery_no}: {action.delivery.shown()}" if action.delivery_no else action.delivery.shown()
+
+
 class _Journal:
     """The orders run's journal in the store (targets.OrdersJournal)."""
 
@@ -189,8 +197,7 @@ class _Journal:
         self.store, self.run_id = store, run_id
 
     def record(self, action: Action) -> None:
-        after = {"delivery_no": action.delivery_no, **action.delivery.as_json()} if action.delivery else "yes"
-        self.store.mark_applied(self.run_id, action.seqs, after)
+        self.store.mark_applied(self.run_id, action.seqs, _journaled(action))
 
 
 def _import(store: Store, target: OrdersTarget, raw: RawSheet, base_rows: list[dict[str, Any]], export_id: str,
@@ -213,8 +220,7 @@ def _import(store: Store, target: OrdersTarget, raw: RawSheet, base_rows: list[d
         return
     entries = [(action, number) for action in planned.actions for number in action.orders]
     result.run_id = store.begin_run(raw.path, export_id, target.name, [
-        Change(number, "", action.kind, None, action.delivery.as_json() if action.delivery else "yes")
-        for action, number in entries])
+        Change(number, "", action.kind, None, _journaled(action)) for action, number in entries])
     for action in planned.actions:
         action.seqs = tuple(i for i, (a, _) in enumerate(entries) if a is action)
     stopped = target.apply(_Journal(store, result.run_id), planned.actions)

@@ -405,6 +405,8 @@ def test_an_orders_run_is_in_history_and_is_not_reverted(store, orders_book, tmp
     assert code == 0
     code, out, _ = run(store, "history")
     assert done["run_id"] in out
+    code, out, _ = run(store, "history", done["run_id"])
+    assert "selfdelivery" in out and ": express SF SF1000000001" in out and "revert" not in out
     code, out, _ = run(store, "revert", done["run_id"])
     assert code == 2 and "not put back by revert" in out
 
