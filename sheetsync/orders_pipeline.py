@@ -221,8 +221,10 @@ def _import(store: Store, target: OrdersTarget, raw: RawSheet, base_rows: list[d
     entries = [(action, number) for action in planned.actions for number in action.orders]
     result.run_id = store.begin_run(raw.path, export_id, target.name, [
         Change(number, "", action.kind, None, _journaled(action)) for action, number in entries])
-    for action in planned.actions:
-        action.seqs = tuple(i for i, (a, _) in enumerate(entries) if a is action)
+    start = 0
+    for action in planned.actions:  # entries are the actions' orders in turn
+        action.seqs = tuple(range(start, start + len(action.orders)))
+        start += len(action.orders)
     stopped = target.apply(_Journal(store, result.run_id), planned.actions)
     for action in planned.actions:
         if action.result == "planned":

@@ -107,3 +107,19 @@ def sample_orders(products: Sequence[dict[str, Any]], skus: Sequence[dict[str, A
         Order("5000100000000106", TO_SHIP, due(30), warehouse, address, items((4, 12)),
               Delivery.of("express", "YTO", ["YT7428813650212"]), "SD26120800001", 2),
     ]
+
+
+def synthetic_orders(count: int, skus: Sequence[dict[str, Any]], now: dt.datetime, items: int = 4,
+                     seed: int = 7) -> list[Order]:
+    """`count` JIT orders of `items` items each over `skus`, half to confirm and half confirmed,
+    due within a week of `now`: the same for the same arguments (benchmarks)."""
+    rng = random.Random(seed)
+    orders = []
+    for n in range(count):
+        picks = rng.sample(range(len(skus)), min(items, len(skus)))
+        orders.append(Order(f"6{n:015d}", TO_CONFIRM if n % 2 == 0 else CONFIRMED,
+                            (now + dt.timedelta(hours=rng.randint(2, 168))).replace(second=0, microsecond=0),
+                            "Cainiao Dongguan JIT warehouse", "Humen Logistics Park, Dongguan",
+                            tuple(Item(skus[i]["sku_id"], skus[i]["sku_code"], f"Synthetic product {i}",
+                                       skus[i]["barcode"], rng.randint(1, 20)) for i in picks)))
+    return orders

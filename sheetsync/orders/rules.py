@@ -248,11 +248,14 @@ def read_orders(raw: RawSheet, base: Mapping[RowKey, Mapping[str, Any]]) -> Read
                 order.invalid = True
                 continue
             per_field.setdefault(key[0], {}).setdefault(f.key, []).append((converted.value, row))
+    first: dict[str, Mapping[str, Any]] = {}  # each order's exported values: those of its first row
+    for key, exported in base.items():
+        first.setdefault(key[0], exported)
     for number, order in orders.items():
         for key in (ORDER_KEY, "status", "deadline"):  # an order's own cells, named by its issues
             if key in columns:
                 order.cells[key] = (order.rows[0], columns[key])
-        issues += _agree(order, per_field.get(number, {}), base, columns)
+        issues += _agree(order, per_field.get(number, {}), first[number], columns)
     for order in orders.values():
         if not order.invalid:
             issues += check_order(order)
@@ -271,11 +274,10 @@ def _marks(raw: RawSheet) -> dict[tuple[int, int], Mark]:
     return found
 
 
-def _agree(order: SheetOrder, cells: Mapping[str, list[tuple[Any, int]]], base: Mapping[RowKey, Mapping[str, Any]],
+def _agree(order: SheetOrder, cells: Mapping[str, list[tuple[Any, int]]], exported: Mapping[str, Any],
            columns: Mapping[str, int]) -> list[Issue]:
     """Each order-level field's value for the whole order: the edit (one row is enough), or the
     exported value; rows whose edits disagree are an error naming both cells."""
-    exported = next(row for key, row in base.items() if key[0] == order.number)
     issues = []
     for key in ORDER_LEVEL:
         was = written(key, exported.get(key))
