@@ -1,84 +1,71 @@
-"""Benchmark: JIT purchase orders against the test gateway, with no latency.
+"""Benchmark: `orders export` and `orders import` of 5,000 JIT orders (20,000 items) on the local
+store, each a separate process timed by wall clock, as a seller runs them.
 
-    python benchmarks/orders.py                          # 5,000 orders of 4 items, deliveries of 20 orders
-    python benchmarks/orders.py --orders 500 --group 99
+    python benchmarks/orders.py                  # 5,000 orders of 4 items
+    python benchmarks/orders.py --orders 1000
 
-The test gateway (tests/ae_server.py) runs on 127.0.0.1 and holds `--orders` JIT orders waiting
-for confirmation, each of `--items` items. Timed, through `AliExpressOrders` over real HTTP with
-every signature checked: reading them all (pageQuery pages of 50, then item.query per order),
-confirming each, creating the self-deliveries (`--group` orders share a tracking number: one
-selfdelivery call per group), reading them all again with their deliveries, and the re-read an
-import makes before acting (orders and deliveries, no items). The client's rate
-limit is lifted, so the figures are sheetsync's own cost and the gateway's; against the platform
-the rate limit sets the pace (calls ÷ limit seconds). Run from the repository's root (it imports
-tests.ae_server).
+The import confirms the half waiting for confirmation and delivers every order by express, 50
+orders to a tracking number (100 deliveries); then the same file again (nothing to send).
+Data is generated here, never committed.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import openpyxl
 
-from sheetsync.targets.aliexpress import Client, Credentials  # noqa: E402
-from sheetsync.targets.aliexpress.orders import AliExpressOrders, DeliveryRequest  # noqa: E402
-from tests.ae_server import APP_KEY, APP_SECRET, Server, make_po, make_po_item  # noqa: E402
+import sheetsync
+from sheetsync.seed import synthetic_catalog, synthetic_orders
+from sheetsync.store import Store
 
 
-def timed(label: str, server: Server, work: Callable[[], Any]) -> Any:
-    before = len(server.gateway.requests)
-    started = time.perf_counter()
-    result = work()
-    seconds = time.perf_counter() - started
-    calls = len(server.gateway.requests) - before
-    print(f"  {label:<44} {seconds:7.2f} s  {calls:6,} calls  {calls / seconds:7,.0f} calls/s")
-    return result
-
-
-def run(orders: int, items: int, group: int) -> None:
-    with Server() as server:
-        g = server.gateway
-        for n in range(orders):
-            no = f"PO{n:07d}"
-            g.po_orders[no] = make_po(no, 10, deadline=f"2026-12-{10 + n % 20:02d} 18:00:00")
-            g.po_items[no] = [make_po_item(no, str(300_000 + n * items + i), 1 + i) for i in range(items)]
-        client = Client(Credentials(APP_KEY, APP_SECRET, g.access_token, g.refresh_token, server.url),
-                        rate_limit=100_000, read_timeout=30.0)
-        adapter = AliExpressOrders(client, "200042")
-        print(f"{orders:,} JIT orders × {items} items, deliveries of {group} orders, "
-              f"{adapter.workers} threads, no latency")
-        found = timed("read (pageQuery + item.query)", server, adapter.read)
-        assert len(found) == orders and sum(len(o.items) for o in found) == orders * items
-        numbers = [o.order_no for o in found]
-        confirmed = timed("confirm each order", server, lambda: adapter.confirm(numbers))
-        assert all(r.status == "applied" for r in confirmed)
-
-        groups = [DeliveryRequest("express", tuple(numbers[at:at + group]), "SF Express", (f"SF{at:010d}",))
-                  for at in range(0, orders, group)]
-        delivered = timed(f"create deliveries ({len(groups):,} selfdelivery calls)", server,
-                          lambda: adapter.deliver(groups))
-        assert all(r.status == "applied" for r in delivered)
-        again = timed("read again (+ querysSelfdelivery)", server, adapter.read)
-        assert all(o.delivery is not None for o in again) and g.bad_signatures == 0
-        brief = timed("re-read before acting (items=False)", server,
-                      lambda: adapter.read([o.order_no for o in found], items=False))
-        assert len(brief) == orders
-        client.close()
+def timed(*args: str) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "sheetsync.cli", *args], capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} exited {done.returncode}: {done.stdout[-400:]} {done.stderr[-400:]}")
+    return elapsed, done.stdout.splitlines()[0]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orders", type=int, default=5_000)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--orders", type=int, default=5000)
     parser.add_argument("--items", type=int, default=4)
-    parser.add_argument("--group", type=int, default=20, help="orders per self-delivery (at most 99)")
-    args = parser.parse_args()
-    run(args.orders, args.items, args.group)
+    options = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="sheetsync-orders-"))
+    try:
+        store = folder / "shop.db"
+        sheetsync.init_store(store)
+        products, skus = synthetic_catalog(2000, ["US"])
+        with Store.open(store) as handle:
+            handle.insert_catalog(products, skus)
+            handle.insert_orders(synthetic_orders(options.orders, skus, dt.datetime.now(dt.UTC), options.items))
+        seconds, line = timed("--store", str(store), "orders", "export", str(folder / "orders.xlsx"))
+        print(f"orders export  {seconds:6.2f} s  {line}")
+        book = openpyxl.load_workbook(folder / "orders.xlsx")
+        ws = book["Orders"]
+        keys = {ws.cell(2, c).value: c for c in range(1, ws.max_column + 1)}
+        numbers: dict[str, int] = {}
+        for row in range(3, ws.max_row + 1):
+            number = numbers.setdefault(str(ws.cell(row, keys["purchase_order_no"]).value), len(numbers))
+            for key, value in (("confirm", "yes"), ("delivery_type", "express"), ("carrier", "SF"),
+                               ("tracking_numbers", f"SF{number // 50:010d}")):
+                ws.cell(row, keys[key]).value = value
+        book.save(folder / "filled.xlsx")
+        for label in ("orders import", "again (no-op)"):
+            seconds, line = timed("--store", str(store), "orders", "import", str(folder / "filled.xlsx"))
+            print(f"{label:<14} {seconds:6.2f} s  {line}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
@@ -35,7 +36,7 @@ from .read import check_package, read_metadata, read_sheet
 from .report import write_report
 from .results import ERROR, WARNING, Change, ImportResult, Issue, PullResult, Status, final_status
 from .schema import prepare_schema, validate
-from .seed import sample_catalog, synthetic_catalog
+from .seed import sample_catalog, sample_orders, synthetic_catalog
 from .store import Store, nearby_stores, peek_store_id, shown_path
 from .targets import Target, open_target
 from .template import ExportMeta, Preview, check_fits, write_workbook
@@ -91,14 +92,17 @@ def _opened(store: Store | str | os.PathLike, lock_timeout: float = 30.0,
 
 def init_store(path: str | os.PathLike, sample: bool = False, synthetic: int = 0,
                settings: Settings | None = None) -> int:
-    """Create a catalog at `path`; load the bundled sample or `synthetic` generated SKUs.
-    Returns the number of SKUs loaded."""
+    """Create a catalog at `path`; load the bundled sample (with a few JIT purchase orders) or
+    `synthetic` generated SKUs. Returns the number of SKUs loaded."""
     countries = bundled_countries()
     store = Store.create(Path(path), countries, (settings or Settings()).lock_timeout)
     try:
         if sample:
             products, skus = sample_catalog(sample_data_dir())
-        elif synthetic:
+            count = store.insert_catalog(products, skus)
+            store.insert_orders(sample_orders(products, skus, datetime.now(UTC)))  # the orders flow offline
+            return count
+        if synthetic:
             products, skus = synthetic_catalog(synthetic, [c.code for c in countries])
         else:
             return 0
@@ -253,7 +257,8 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     result.store = shown_store(_store_file(store))
     for issue in (*result.errors, *result.warnings):
         issue.render(lang, result.store)
-    _follow_up(result, raw, store_id, lang, report_path, opts.email_to, mail, stage, card)
+    _follow_up(result, raw, store_id, lang, report_path, opts.email_to, mail, stage,
+               functools.partial(write_report, card=card))
     return result
 
 
@@ -287,15 +292,15 @@ def _stop(result: ImportResult, exc: SheetsyncError) -> None:
 
 def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, lang: str,
                report: Path | None, email_to: Sequence[str], mail: SmtpSettings | None, stage: Stage,
-               card: RateCard | None) -> None:
+               writer: Callable[..., None]) -> None:
     """The report and the mail, after the work: a failure here is a warning naming the step, and
     the run's own result stands (ARCHITECTURE: exit 4 when it was a success). `report` is the
-    checked output path (None: no report asked for, or its path was refused); `card` the rate card
-    the import priced with, for the report's live preview (None: it was never loaded)."""
+    checked output path (None: no report asked for, or its path was refused); `writer` writes
+    the report (the catalog's with its rate card bound, or the orders')."""
     if report is not None:
         stage("report")
         try:
-            write_report(report, result, raw, store_id, lang, card)
+            writer(report, result, raw, store_id, lang)
             result.report = str(report)
         except (OSError, SheetsyncError) as exc:
             _follow_up_failed(result, "report_failed", _reason(exc, lang), lang)
@@ -304,7 +309,7 @@ def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, lang: 
             path = Path(result.report) if result.report else Path(scratch) / f"{Path(result.file).stem}-report.xlsx"
             try:
                 if not result.report:
-                    write_report(path, result, raw, store_id, lang, card)
+                    writer(path, result, raw, store_id, lang)
                 problem = send_report(result, path, email_to, mail, lang)
             except (OSError, SheetsyncError) as exc:
                 problem = _reason(exc, lang)
@@ -623,6 +628,8 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
             run = handle.run(run_id)
             if run is None:
                 raise ConfigError("unknown_run", run_id=run_id)
+            if run.get("kind") == "orders":
+                raise ConfigError("orders_run_not_revertible", run_id=run_id)
             chosen = open_target(target or run["target"], handle, settings, client)
             result.target = chosen.name
             with _writing(chosen, dry_run, result):
