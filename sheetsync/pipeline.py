@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
@@ -35,7 +36,7 @@ from .read import check_package, read_metadata, read_sheet
 from .report import write_report
 from .results import ERROR, WARNING, Change, ImportResult, Issue, PullResult, Status, final_status
 from .schema import prepare_schema, validate
-from .seed import sample_catalog, synthetic_catalog
+from .seed import sample_catalog, sample_orders, synthetic_catalog
 from .store import Store, nearby_stores, peek_store_id, shown_path
 from .targets import Target, open_target
 from .template import ExportMeta, Preview, check_fits, write_workbook
@@ -91,14 +92,17 @@ def _opened(store: Store | str | os.PathLike, lock_timeout: float = 30.0,
 
 def init_store(path: str | os.PathLike, sample: bool = False, synthetic: int = 0,
                settings: Settings | None = None) -> int:
-    """Create a catalog at `path`; load the bundled sample or `synthetic` generated SKUs.
-    Returns the number of SKUs loaded."""
+    """Create a catalog at `path`; load the bundled sample (with a few JIT purchase orders) or
+    `synthetic` generated SKUs. Returns the number of SKUs loaded."""
     countries = bundled_countries()
     store = Store.create(Path(path), countries, (settings or Settings()).lock_timeout)
     try:
         if sample:
             products, skus = sample_catalog(sample_data_dir())
-        elif synthetic:
+            count = store.insert_catalog(products, skus)
+            store.insert_orders(sample_orders(products, skus, datetime.now(UTC)))  # the orders flow offline
+            return count
+        if synthetic:
             products, skus = synthetic_catalog(synthetic, [c.code for c in countries])
         else:
             return 0
@@ -158,8 +162,9 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         if unknown:
             raise ConfigError("preview_unknown", countries=", ".join(unknown))
         live = Preview(wanted, card, display_prices(frame, card, wanted).prices) if wanted else None
+        secret = handle.secret  # read (and found sound) before the export is recorded
         record = handle.record_export(frame, lang, codes, str(path))
-        signature = integrity.sign(handle.secret, handle.store_id, record.export_id, frame.index)
+        signature = integrity.sign(secret, handle.store_id, record.export_id, frame.index)
         name = Path(path).name
         command = suggested_command(f"import {quoted(name)} --report report.xlsx", shown_store(_store_file(store)))
         meta = ExportMeta(handle.store_id, record.export_id, record.created_at, lang, codes, signature, command)
@@ -252,7 +257,8 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     result.store = shown_store(_store_file(store))
     for issue in (*result.errors, *result.warnings):
         issue.render(lang, result.store)
-    _follow_up(result, raw, store_id, lang, report_path, opts.email_to, mail, stage, card)
+    _follow_up(result, raw, store_id, lang, report_path, opts.email_to, mail, stage,
+               functools.partial(write_report, card=card))
     return result
 
 
@@ -280,20 +286,21 @@ def _stop(result: ImportResult, exc: SheetsyncError) -> None:
     first) and an error saying why, in the seller's words."""
     result.status = final_status(errors=False, stopped=exc.status, applied=result.applied, failed=result.failed,
                                  planned=result.changes)
-    result.errors.append(Issue(exc.rule, sheet=None, params=dict(exc.params)))
+    if not any(e.rule == exc.rule and e.params == exc.params for e in result.errors):  # met twice: one error
+        result.errors.append(Issue(exc.rule, sheet=None, params=dict(exc.params)))
 
 
 def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, lang: str,
                report: Path | None, email_to: Sequence[str], mail: SmtpSettings | None, stage: Stage,
-               card: RateCard | None) -> None:
+               writer: Callable[..., None]) -> None:
     """The report and the mail, after the work: a failure here is a warning naming the step, and
     the run's own result stands (ARCHITECTURE: exit 4 when it was a success). `report` is the
-    checked output path (None: no report asked for, or its path was refused); `card` the rate card
-    the import priced with, for the report's live preview (None: it was never loaded)."""
+    checked output path (None: no report asked for, or its path was refused); `writer` writes
+    the report (the catalog's with its rate card bound, or the orders')."""
     if report is not None:
         stage("report")
         try:
-            write_report(report, result, raw, store_id, lang, card)
+            writer(report, result, raw, store_id, lang)
             result.report = str(report)
         except (OSError, SheetsyncError) as exc:
             _follow_up_failed(result, "report_failed", _reason(exc, lang), lang)
@@ -302,7 +309,7 @@ def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, lang: 
             path = Path(result.report) if result.report else Path(scratch) / f"{Path(result.file).stem}-report.xlsx"
             try:
                 if not result.report:
-                    write_report(path, result, raw, store_id, lang, card)
+                    writer(path, result, raw, store_id, lang)
                 problem = send_report(result, path, email_to, mail, lang)
             except (OSError, SheetsyncError) as exc:
                 problem = _reason(exc, lang)
@@ -601,6 +608,7 @@ def pull(store: Store | str | os.PathLike, *, since: str | None = None, settings
     product modified since `since` (default: the last successful pull)."""
     settings = settings or Settings()
     with _opened(store, settings.lock_timeout) as handle:
+        handle.check_rows(stock=True)  # a pull rewrites only the products modified since: damage elsewhere would stay
         chosen = open_target(target, handle, settings, client)
         with chosen.exclusive():  # the store's write lock: a pull writes the catalog like an import
             return chosen.pull(since, progress)
@@ -620,6 +628,8 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
             run = handle.run(run_id)
             if run is None:
                 raise ConfigError("unknown_run", run_id=run_id)
+            if run.get("kind") == "orders":
+                raise ConfigError("orders_run_not_revertible", run_id=run_id)
             chosen = open_target(target or run["target"], handle, settings, client)
             result.target = chosen.name
             with _writing(chosen, dry_run, result):
@@ -651,7 +661,7 @@ def _overlay(catalog: pd.DataFrame, changes: Sequence[Change]) -> pd.DataFrame:
 def authorize(store: Store | str | os.PathLike, *, code: str | None = None, settings: Settings | None = None,
               client: Client | None = None, show: Callable[[str, str, bool], None] | None = None,
               ask: Callable[[str], str] | None = None, wait: float = 300.0, lang: str = "en",
-              env: Mapping[str, str] | None = None) -> Connected:
+              env: Mapping[str, str] | None = None, force: bool = False) -> Connected:
     """Connect the store to an AliExpress seller: the OAuth code flow of ALIEXPRESS.md ("Seller
     authorization"). With `code`, that code is exchanged at once. Otherwise `show(url, redirect,
     receiving)` is given the authorize URL (with a random state); when the app's redirect URI
@@ -659,7 +669,9 @@ def authorize(store: Store | str | os.PathLike, *, code: str | None = None, sett
     `wait` seconds, else `ask(redirect)` returns what the seller pasted (the redirected address or
     the code). The tokens, their expiry, the seller's id and nick are kept in the store, which is
     created if it does not exist yet, and AliExpress becomes its target. The app's key and secret
-    come from the environment (`env`, default os.environ) unless `client` is given."""
+    come from the environment (`env`, default os.environ) unless `client` is given. A store
+    already connected to another seller (another seller id) is refused unless `force`: its catalog,
+    journal and tokens are that seller's, and the next push would send them to the wrong shop."""
     from .targets.aliexpress import auth
     from .targets.aliexpress.catalog import TARGET_KEY
     from .targets.aliexpress.client import Client, Credentials
@@ -684,7 +696,10 @@ def authorize(store: Store | str | os.PathLike, *, code: str | None = None, sett
         code = _authorization_code(client, env, show, ask, wait, lang)
     if existing:  # locked before the exchange: new tokens are never made for a store that cannot keep them
         with _opened(store, settings.lock_timeout) as handle, handle.write_lock():
-            connected = auth.keep_authorization(handle, client.create_token(code), time.time(), TARGET_KEY)
+            answer = client.create_token(code)
+            if not force:
+                auth.refuse_other_seller(handle, answer)
+            connected = auth.keep_authorization(handle, answer, time.time(), TARGET_KEY)
     else:  # made only once the code was accepted: a refused code leaves no empty store behind
         answer = client.create_token(code)
         handle = Store.create(path, bundled_countries(), settings.lock_timeout)
@@ -726,6 +741,7 @@ def status(store: Store | str | os.PathLike, settings: Settings | None = None, r
     last `runs` runs, latest first. Never a secret; makes no call."""
     settings = settings or Settings()
     with _opened(store, settings.lock_timeout) as handle:
+        handle.check_rows(stock=True)  # the counts of a damaged catalog would be a false picture of it
         described = open_target(None, handle, settings, offline=True).describe()
         return {"store": str(handle.path), "store_id": handle.store_id, **described,
                 "products": handle.product_count(), "skus": handle.sku_count(),

@@ -18,9 +18,9 @@ display-price preview, so fixing it feels like fixing the template.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -32,10 +32,14 @@ from xlsxwriter.worksheet import Worksheet
 from .cells import Mark, RawSheet
 from .fields import SHEET_META, SHEET_PRODUCTS, Field, field_for_key, to_cell_number, to_cell_numbers, to_display
 from .integrity import MARK_NAME, mark_formula
-from .messages import next_step, report_label, status_words, target_words, with_store
+from .messages import next_step, orders_next_step, report_label, status_words, target_words, with_store
+from .orders.fields import ORDER_BY_KEY, SHEET_ORDERS
 from .preview import rate_rows
 from .pricing import RateCard
 from .results import ERROR, ImportResult, Issue
+
+if TYPE_CHECKING:
+    from .orders.model import OrdersResult
 from .sheetlook import (
     FROZEN_COLUMNS,
     ROW_MARK,
@@ -153,10 +157,11 @@ def _summary(ws: Worksheet, result: ImportResult, store_id: str, lang: str, fmt:
         ws.write(row, 1, value)
 
 
-def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, linked: bool, lang: str = "en") -> None:
-    """One row per problem, its severity first; its cell links to the marked cell on the Products
-    copy, for as many problems as Excel allows links on one sheet (the rest name the cell as plain
-    text)."""
+def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, linked: bool, lang: str = "en",
+            sheet: str = SHEET_PRODUCTS) -> None:
+    """One row per problem, its severity first; its cell links to the marked cell on the copy of
+    the seller's sheet (Products, or Orders), for as many problems as Excel allows links on one
+    sheet (the rest name the cell as plain text)."""
     _table_header(ws, ERROR_COLUMNS, fmt, [9, 11, 8, 6, 18, 19, 16, 22, 90, 14, 14], lang)
     links = 0
     for row, issue in enumerate(issues, start=TABLE_HEADER_ROWS):
@@ -166,8 +171,8 @@ def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, linked: bool, lan
             ws.set_row(row, 15 * lines)
         for col, name in enumerate(ERROR_COLUMNS):
             value = issue.severity if name == "severity" else data.get(name)
-            if name == "cell" and value and linked and issue.sheet == SHEET_PRODUCTS and links < EXCEL_MAX_LINKS:
-                ws.write_url(row, col, f"internal:'{SHEET_PRODUCTS}'!{value}", fmt.link, string=value)
+            if name == "cell" and value and linked and issue.sheet == sheet and links < EXCEL_MAX_LINKS:
+                ws.write_url(row, col, f"internal:'{sheet}'!{value}", fmt.link, string=value)
                 links += 1
             elif value is None:
                 continue
@@ -254,15 +259,17 @@ def _freight_check(ws: Worksheet, table: pd.DataFrame, fmt: _Formats, lang: str)
 
 
 def _marked_up(ws: RowStreamWorksheet, raw: RawSheet, issues: list[Issue], fmt: _Formats, lang: str,
-               card: RateCard | None) -> None:
-    """The seller's sheet as read, in the template's look, with bad cells filled and commented,
-    importable as it is. Its preview columns are live again, over the rate card the import used."""
+               card: RateCard | None, field_of: Callable[[object], Field | None] = column_field) -> None:
+    """The seller's sheet as read, in its workbook's look, with bad cells filled and commented,
+    importable as it is. Its preview columns are live again, over the rate card the import used.
+    `field_of` gives a column's field by its key (the Products sheet's by default; the Orders
+    sheet's for the orders report)."""
     width = max([len(r) for r in raw.header] + [max(map(len, raw.rows), default=1)])
     keys = _column_keys(raw, width)
-    columns = [column_field(key) for key in keys]
+    columns = [field_of(key) for key in keys]
     marks: dict[tuple[int, int], tuple[str, list[str]]] = {}
     for issue in issues:
-        if issue.sheet == SHEET_PRODUCTS and issue.row is not None and issue.column is not None:
+        if issue.sheet == raw.sheet and issue.row is not None and issue.column is not None:
             severity, notes = marks.get((issue.row, issue.column), (issue.severity, []))
             if issue.severity == ERROR:
                 severity = ERROR
@@ -351,3 +358,64 @@ def _cached(value: Any) -> float | str:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
     return value if isinstance(value, str) else ""
+
+
+# -- the orders report (issue 14) ------------------------------------------------------------------
+ACTION_COLUMNS = ["order", "action", "result", "delivery_no", "delivery", "code", "message"]
+
+
+def write_orders_report(path: str | Path, result: OrdersResult, raw: RawSheet | None, store_id: str,
+                        lang: str = "en") -> None:
+    """The orders import's report, whole or not at all: Summary, Errors, Actions (one row per
+    order and action: what was sent, how it ended, the delivery number, the platform's code and
+    message) and the seller's Orders sheet marked up in the Orders workbook's look, importable as
+    it is once fixed."""
+    with output_workbook(path) as book:
+        fmt = _Formats(book)
+        summary = book.add_worksheet("Summary")
+        errors = book.add_worksheet("Errors")
+        actions = book.add_worksheet("Actions")
+        _orders_summary(summary, result, store_id, lang, fmt)
+        issues = [*result.errors, *result.warnings]
+        sheet = raw.sheet if raw is not None else SHEET_ORDERS
+        _errors(errors, issues, fmt, linked=raw is not None, lang=lang, sheet=sheet)
+        _table_header(actions, ACTION_COLUMNS, fmt, [19, 20, 16, 18, 40, 14, 60], lang)
+        row = TABLE_HEADER_ROWS - 1
+        for action in [*result.actions, *result.already]:
+            for number in action.orders:
+                row += 1
+                values = (number, action.kind, action.result, action.delivery_no,
+                          action.delivery.shown() if action.delivery else None, action.code, action.message)
+                for col, value in enumerate(values):
+                    if value is not None:
+                        actions.write_string(row, col, str(value))
+        _filter(actions, row - TABLE_HEADER_ROWS + 1, len(ACTION_COLUMNS))
+        if raw is not None:
+            _marked_up(book.add_worksheet(sheet, worksheet_class=RowStreamWorksheet), raw, issues, fmt, lang, None,
+                       lambda key: ORDER_BY_KEY.get(key) if isinstance(key, str) else None)
+            meta = book.add_worksheet(SHEET_META)
+            for number, (key, value) in enumerate(raw.meta.items()):
+                meta.write_string(number, 0, key)
+                meta.write_string(number, 1, value)
+            meta.very_hidden()
+            if raw.export_mark is not None:
+                book.define_name(f"{sheet}!{MARK_NAME}", mark_formula(raw.export_mark))
+        summary.activate()
+
+
+def _orders_summary(ws: Worksheet, result: OrdersResult, store_id: str, lang: str, fmt: _Formats) -> None:
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 90, fmt.wrap)
+    ws.write_string(0, 0, report_label("orders_title", lang), fmt.title)
+    rows = [
+        ("file", result.file), ("time", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
+        ("store", store_id), ("target", target_words(result.target, lang)), ("run_id", result.run_id or "-"),
+        ("status", f"{result.status}: {status_words(result.status, lang, result.target, result.applied)}"),
+        ("exit_code", result.exit_code), ("rows", result.rows), ("orders", result.orders),
+        ("actions", result.changes), ("applied", result.applied), ("already_applied", result.already_applied),
+        ("failed", result.failed), ("errors", len(result.errors)), ("warnings", len(result.warnings)),
+        ("next", with_store(orders_next_step(result.status, lang), result.store)),
+    ]
+    for row, (key, value) in enumerate(rows, start=2):
+        ws.write_string(row, 0, report_label(key, lang), fmt.bold)
+        ws.write(row, 1, value)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ from .fields import (
     Field,
     display_price_field,
     fields_for,
+    needs_quote,
     to_cell_numbers,
 )
 from .integrity import MARK_NAME, mark_formula
@@ -274,3 +276,121 @@ def _write_instructions(ws: Worksheet, fields: list[Field], lang: str, book: xls
         row += 1
         for col, text in enumerate(texts):
             ws.write_string(row, col, text)
+
+
+# -- the JIT orders workbook (issue 14) -------------------------------------------------------------
+@dataclass(frozen=True)
+class OrdersMeta:
+    store_id: str
+    export_id: str
+    exported_at: str
+    lang: str
+    target: str
+    signature: str
+    import_command: str = "sheetsync orders import FILE.xlsx --report report.xlsx"
+
+
+ORDER_INSTRUCTIONS = {
+    "en": [
+        "How to use this sheet",
+        "1. One row per order item; an order's own fields are repeated on each of its rows. Fill them in on one row "
+        "(or all of them alike): an edit on one row applies to the whole order.",
+        "2. Confirm: yes confirms the whole order. Empty leaves it as it is.",
+        "3. To deliver: delivery type express (carrier and tracking numbers), truck (licence plate and phone) or "
+        "other; boxes 1–99 for the labels. Orders with the same carrier and tracking numbers travel in one delivery.",
+        "4. Grey cells are read-only. Deadlines due within 24 hours are highlighted.",
+        "5. Save as .xlsx and run: {command}",
+        "",
+        "Columns",
+    ],
+    "zh": [
+        "使用说明",
+        "1. 每个商品一行；采购单的字段在其每一行重复。只需在一行填写（或各行填写相同）：修改一行即适用于整张采购单。",
+        "2. 确认接单：填 yes 确认整张采购单；留空表示不变。",
+        "3. 发货：发货方式 express（物流商和快递单号）、truck（车牌号和电话）或 other；箱数 1–99 用于箱唛。"
+        "物流商和快递单号相同的采购单合并为一个发货单。",
+        "4. 灰色单元格为只读。24 小时内到期的截止时间标为黄色。",
+        "5. 另存为 .xlsx 后运行：{command}",
+        "",
+        "列说明",
+    ],
+}
+_ORDER_LISTS = {"confirm": ("yes",), "delivery_type": ("express", "truck", "other")}
+
+
+def write_orders_workbook(path: str | Path, fields: Sequence[Field], rows: Sequence[dict[str, Any]],
+                          meta: OrdersMeta, mark_sheet: str) -> None:
+    """Write the Orders workbook, whole or not at all: `rows` hold each column's value as written
+    (text, whole numbers, the deadline as a local date-time), in order. The look is the catalog
+    template's: labels row 1, keys row 2, data from row 3, frozen header, read-only columns grey
+    with an input message, dropdowns, and the hidden signed metadata bound to the sheet by its mark."""
+    with output_workbook(path) as book:
+        lang = meta.lang
+        formats = Formats(book)
+        when = book.add_format({"num_format": "yyyy-mm-dd hh:mm", "locked": True, "bg_color": "#F2F2F2",
+                                "font_color": "#595959"})
+        due = book.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700", "bold": True})
+        ws = book.add_worksheet(mark_sheet)
+        instructions = book.add_worksheet(SHEET_INSTRUCTIONS)
+        meta_ws = book.add_worksheet(SHEET_META)
+        book.define_name(f"{mark_sheet}!{MARK_NAME}", mark_formula(meta.export_id))
+        for col, f in enumerate(fields):
+            ws.set_column(col, col, f.width, when if f.kind == "datetime" else formats.cell(f))
+            ws.write_string(0, col, f.label(lang), formats.label if f.editable else formats.label_readonly)
+            ws.write_comment(0, col, f.help(lang), {"x_scale": 2, "y_scale": 1.2})
+        ws.set_row(0, 32)
+        for col, f in enumerate(fields):
+            ws.write_string(1, col, f.key, formats.key)
+        for number, values in enumerate(rows, start=HEADER_ROWS):
+            for col, f in enumerate(fields):
+                value = values.get(f.key)
+                if value is None or value == "":
+                    continue
+                if f.kind == "datetime":
+                    ws.write_datetime(number, col, value, when)
+                elif isinstance(value, int) and not isinstance(value, bool):
+                    ws.write_number(number, col, value, formats.cell(f))
+                else:
+                    text = str(value)
+                    ws.write_string(number, col, text, formats.cell(f, quoted=needs_quote(text)))
+        last = HEADER_ROWS + max(len(rows), 1) - 1
+        ws.freeze_panes(HEADER_ROWS, 1)
+        ws.autofilter(1, 0, last, len(fields) - 1)
+        for col, f in enumerate(fields):
+            if f.kind == "datetime":  # live: highlighted when due within 24 hours of now, as the sheet stays open
+                letter = xl_col_to_name(col)
+                ws.conditional_format(HEADER_ROWS, col, last, col, {
+                    "type": "formula", "criteria": f"=AND(ISNUMBER(${letter}3),${letter}3-NOW()<1)", "format": due})
+            if not f.editable:
+                ws.data_validation(HEADER_ROWS, col, last, col, {
+                    "validate": "any", "input_title": message("read_only_title", lang)[:32],
+                    "input_message": message("read_only_help", lang)[:255]})
+            elif f.key in _ORDER_LISTS:
+                ws.data_validation(HEADER_ROWS, col, last, col, {
+                    "validate": "list", "source": list(_ORDER_LISTS[f.key]), "error_type": "warning",
+                    "error_title": f.label(lang)[:32], "error_message": f.help(lang)[:255]})
+            elif f.kind == "boxes":
+                ws.data_validation(HEADER_ROWS, col, last, col, {
+                    "validate": "integer", "criteria": "between", "minimum": f.min_value, "maximum": f.max_value,
+                    "error_title": f.label(lang)[:32], "error_message": f.help(lang)[:255]})
+        ws.activate()
+        title = book.add_format({"bold": True, "font_size": 14})
+        bold = book.add_format({"bold": True})
+        instructions.set_column(0, 0, 24)
+        instructions.set_column(1, 1, 22)
+        instructions.set_column(2, 2, 100)
+        lines = [line.replace("{command}", meta.import_command) for line in ORDER_INSTRUCTIONS[lang]]
+        instructions.write_string(0, 0, lines[0], title)
+        for row, line in enumerate(lines[1:], start=1):
+            instructions.write_string(row, 0, line, bold if line == lines[-1] else None)
+        for row, f in enumerate(fields, start=len(lines)):
+            for col, text in enumerate((f.key, f.label(lang), f.help(lang))):
+                instructions.write_string(row, col, text)
+        for row, (key, value) in enumerate([
+            ("template_version", TEMPLATE_VERSION), ("kind", "orders"), ("store_id", meta.store_id),
+            ("export_id", meta.export_id), ("exported_at", meta.exported_at), ("lang", lang),
+            ("target", meta.target), ("signature", meta.signature),
+        ]):
+            meta_ws.write_string(row, 0, key)
+            meta_ws.write_string(row, 1, value)
+        meta_ws.very_hidden()

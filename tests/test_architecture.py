@@ -13,9 +13,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "sheetsync"
 
 LAYERS = {
     0: {"errors", "results", "cells", "config", "messages", "outputs", "amounts"},
-    1: {"fields", "convert", "schema", "pricing", "preview", "diff", "integrity", "seed", "sheetxml"},
+    1: {"fields", "convert", "schema", "pricing", "preview", "diff", "integrity", "seed", "sheetxml", "orders"},
     2: {"xlsx", "sheetlook", "template", "read", "store", "report", "mail", "targets"},
-    3: {"pipeline", "demo"},
+    3: {"pipeline", "demo", "orders_pipeline"},
     4: {"cli"},
 }
 # xlsx and sheetlook are the writers' shared adapters over XlsxWriter (its internals; the look of a
