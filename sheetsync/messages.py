@@ -209,6 +209,7 @@ class Rule(StrEnum):
     ORDERS_STATUS_UNKNOWN = "orders_status_unknown"
     ORDERS_RUN_NOT_REVERTIBLE = "orders_run_not_revertible"
     LABELS_FAILED = "labels_failed"
+    ORDERS_OTHER_TARGET = "orders_other_target"
 
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -909,6 +910,10 @@ MESSAGES.update({
                                   "put back by revert. Cancel a delivery in the seller centre.",
                                   "运行 {run_id} 确认或发货了 JIT 采购单：确认和发货不能用 revert 撤销。"
                                   "发货请在卖家后台取消。"),
+    "orders_other_target": ("{path} lists the orders of {exported}, not of {target}: import it with --target "
+                            "{exported}, or export the orders of {target} with `sheetsync orders export`.",
+                            "{path} 列出的是{exported}的采购单，而不是{target}的：请使用 --target {exported} 导入，"
+                            "或用 `sheetsync orders export` 导出{target}的采购单。"),
     "labels_failed": ("The box labels of delivery {delivery_no} could not be saved: {reason}. The delivery stands; "
                       "run the same import again to fetch them.",
                       "发货单 {delivery_no} 的箱唛未能保存：{reason}。发货已生效；再次运行同样的导入即可重新获取。"),

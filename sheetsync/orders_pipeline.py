@@ -128,7 +128,7 @@ def import_orders(store: Store | str | os.PathLike, path: str | os.PathLike, *, 
                 check_package(Path(path))
                 raw = read_sheet(path, True, ORDERS)
                 lang = lang or raw.lang or settings.lang
-                base, export_id = _base(raw, handle)
+                base, export_id = _base(raw, handle, chosen.name)
                 _import(handle, chosen, raw, base, export_id, dry_run, now, result)
             if labels is not None and not dry_run:
                 _labels(chosen, Path(labels), label_size, result, lang or settings.lang)
@@ -164,7 +164,7 @@ def _acting(target: OrdersTarget, dry_run: bool, result: OrdersResult) -> Iterat
         raise
 
 
-def _base(raw: RawSheet, store: Store) -> tuple[list[dict[str, Any]], str]:
+def _base(raw: RawSheet, store: Store, target: str) -> tuple[list[dict[str, Any]], str]:
     """The rows the file's export wrote, once its metadata is shown to be this store's, signed,
     and bound to the Orders sheet beside it."""
     meta, name = raw.meta, raw.path
@@ -174,6 +174,8 @@ def _base(raw: RawSheet, store: Store) -> tuple[list[dict[str, Any]], str]:
         raise UnreadableWorkbook("template_version", path=name, version=meta["template_version"])
     if meta.get("store_id") != store.store_id:
         _other_store(name, str(meta.get("store_id") or "?"), store)
+    if meta.get("target", target) != target:  # another target's orders: their numbers mean nothing here
+        raise UnreadableWorkbook("orders_other_target", path=name, exported=meta["target"], target=target)
     rows = store.order_export(meta["export_id"])
     if rows is None:
         raise UnreadableWorkbook("unknown_export", path=name, export_id=meta["export_id"])

@@ -490,7 +490,16 @@ def platform(monkeypatch):
     return state
 
 
-def test_a_platform_target_plugs_in_and_its_labels_are_saved(store, orders_book, tmp_path, platform):
+@pytest.fixture
+def platform_book(store: Path, tmp_path: Path, platform) -> OrdersBook:
+    """The orders as the platform lists them (its export names it as their target)."""
+    code, out, _ = run(store, "orders", "export", str(tmp_path / "platform.xlsx"), "--target", "aliexpress")
+    assert code == 0, out
+    return OrdersBook(tmp_path / "platform.xlsx")
+
+
+def test_a_platform_target_plugs_in_and_its_labels_are_saved(store, platform_book, tmp_path, platform):
+    orders_book = platform_book
     a, b = orders_book.with_status("to confirm")[:2]
     express(orders_book, a, boxes=1)
     express(orders_book, b, boxes=2)
@@ -502,8 +511,9 @@ def test_a_platform_target_plugs_in_and_its_labels_are_saved(store, orders_book,
     assert (tmp_path / "labels" / f"{number}.pdf").read_bytes() == f"%PDF-1.4 {number} 3 100_100".encode()
 
 
-def test_a_refused_delivery_is_partial_and_the_re_run_sends_only_what_is_missing(store, orders_book, tmp_path,
+def test_a_refused_delivery_is_partial_and_the_re_run_sends_only_what_is_missing(store, platform_book, tmp_path,
                                                                                   platform):
+    orders_book = platform_book
     number = orders_book.with_status("to confirm")[0]
     express(orders_book, number)
     edited = orders_book.save(tmp_path / "e.xlsx")
@@ -514,3 +524,17 @@ def test_a_refused_delivery_is_partial_and_the_re_run_sends_only_what_is_missing
     code, out, done = run(store, "orders", "import", str(edited), "--target", "aliexpress", "--json")
     assert code == 0 and [x["action"] for x in done["actions"]] == ["selfdelivery"], out
     assert done["already_applied"] == 1  # the confirmation went through the first time
+
+
+def test_an_error_value_where_the_order_number_is_names_its_cell(store, orders_book, tmp_path):
+    number = orders_book.with_status("confirmed")[0]
+    cell = orders_book.coord(number, "purchase_order_no")
+    orders_book.ws[cell].value = "=NA()"  # openpyxl writes no cached value: an uncomputed formula
+    code, _out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--json")
+    assert code == 1 and [(e["rule"], e["cell"]) for e in data["errors"]] == [("formula_without_value", cell)]
+
+
+def test_orders_exported_from_another_target_are_refused(store, orders_book, tmp_path, platform):
+    code, out, _ = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--target",
+                       "aliexpress")
+    assert code == 2 and "lists the orders of local" in out
