@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -538,3 +539,18 @@ def test_orders_exported_from_another_target_are_refused(store, orders_book, tmp
     code, out, _ = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--target",
                        "aliexpress")
     assert code == 2 and "lists the orders of local" in out
+
+
+def test_a_mail_that_cannot_be_sent_keeps_the_import_and_exits_4(store, orders_book, tmp_path, monkeypatch):
+    with socket.socket() as closed:  # a port nothing listens on, on loopback
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("SHEETSYNC_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SHEETSYNC_SMTP_PORT", str(port))
+    monkeypatch.setenv("SHEETSYNC_SMTP_STARTTLS", "0")
+    monkeypatch.setenv("SHEETSYNC_SMTP_FROM", "shop@example.com")
+    express(orders_book, orders_book.with_status("to confirm")[0])
+    code, _out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--email-to",
+                          "boss@example.com", "--json")
+    assert code == 4 and data["status"] == "applied" and data["applied"] == 2
+    assert [w["rule"] for w in data["warnings"]] == ["mail_failed"] and not data["emailed"]
