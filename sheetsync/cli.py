@@ -19,7 +19,7 @@ from .errors import ConfigError, SheetsyncError
 from .fields import BASE_BY_KEY, to_display
 from .messages import cli_words, message, status_short, status_words, suggested_command, target_words, with_store
 from .pricing import COUNTRY_ALIASES, Quote, RateCard, find_country, heaviest_grams, load_rate_card, quote
-from .results import ISSUES_PER_RULE, Change, ImportResult, Issue
+from .results import ISSUES_PER_RULE, Change, ImportResult, Issue, Status
 
 LANG = click.Choice(["en", "zh"])
 INTERNAL_ERROR_EXIT = 70  # a bug in sheetsync, not in the file: see README "Exit codes"
@@ -29,29 +29,81 @@ class _Guarded(click.Group):
     """The one place where what stops a command is printed: a SheetsyncError as its sentence and
     its exit code, and an unexpected exception (a bug) as one clear line with exit 70 instead of a
     traceback, unless SHEETSYNC_DEBUG=1. Imports write in one transaction, so nothing
-    half-written stays behind."""
+    half-written stays behind.
+
+    A command asked for `--json` answers with exactly one JSON document on stdout whatever stops
+    it (a usage error once the command is known, a store or platform fault, a bug): a script
+    reading it never gets an empty or half output. The sentence still goes to stderr."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, _global_options_first(args))
+        args = _global_options_first(args)
+        ctx.meta[_JSON_ASKED] = _asks_json(self, args)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context):
+        as_json = bool(ctx.meta.get(_JSON_ASKED))
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+        except (click.exceptions.Exit, SystemExit):
             raise
+        except click.ClickException as exc:
+            if not as_json:
+                raise
+            _fail_json(str(Status.UNREADABLE), "usage", exc.format_message())
+            exc.show()
+            sys.exit(exc.exit_code)
         except BrokenPipeError:
             raise  # the reader went away (`sheetsync history | head`): click's main exits quietly
+        except (KeyboardInterrupt, click.Abort):
+            # Ctrl-C outside a run that writes (a run that writes answers for itself, journaled)
+            if as_json:
+                _fail_json(str(Status.INTERRUPTED), "interrupted_nothing", message("interrupted_nothing"))
+            click.echo(f"sheetsync: {message('interrupted_nothing')}", err=True)
+            sys.exit(Status.INTERRUPTED.exit_code)
         except SheetsyncError as exc:
             obj = ctx.obj if isinstance(ctx.obj, Context) else None
-            text = exc.message(obj.lang if obj else "en")
-            click.echo(f"sheetsync: {with_store(text, obj.given if obj else None)}", err=True)
+            lang, store = (obj.lang, obj.given) if obj else ("en", None)
+            if as_json:
+                issue = Issue(exc.rule, sheet=None, params=dict(exc.params)).render(lang, store)
+                _fail_json(str(exc.status), issue.rule, issue.message or "", issue.as_json())
+            click.echo(f"sheetsync: {with_store(exc.message(lang), store)}", err=True)
             sys.exit(exc.exit_code)
         except Exception as exc:
             if os.environ.get("SHEETSYNC_DEBUG") == "1":
                 raise
-            click.echo(f"sheetsync: internal error ({exc.__class__.__name__}: {exc}). Nothing was written by the "
-                       "failed step. Please report it with the file; SHEETSYNC_DEBUG=1 shows the details.", err=True)
+            text = (f"internal error ({exc.__class__.__name__}: {exc}). Nothing was written by the failed step. "
+                    "Please report it with the file; SHEETSYNC_DEBUG=1 shows the details.")
+            if as_json:
+                _fail_json("internal_error", "internal_error", text)
+            click.echo(f"sheetsync: {text}", err=True)
             sys.exit(INTERNAL_ERROR_EXIT)
+
+
+_JSON_ASKED = "sheetsync.json"  # ctx.meta key: the command was given --json and has that option
+
+
+def _asks_json(group: click.Group, args: list[str]) -> bool:
+    """Whether `args` (global options already first) run a command that has a --json option and
+    give it: the command is found by its name (and a sub-command's, for a group of commands)."""
+    given = args[:args.index("--")] if "--" in args else args
+    if "--json" not in given:
+        return False
+    command: click.Command = group
+    for arg in given:
+        if not isinstance(command, click.Group):
+            break
+        if arg.startswith("-"):
+            continue
+        found = command.commands.get(arg)
+        if found is None:
+            continue  # the value of a global option
+        command = found
+    return any("--json" in getattr(param, "opts", ()) for param in command.params)
+
+
+def _fail_json(status: str, rule: str, text: str, error: dict[str, Any] | None = None) -> None:
+    """The one JSON document of a command that could not finish: its status and why."""
+    click.echo(_json_text({"status": status, "errors": [error or {"rule": rule, "message": text}]}))
 
 
 GLOBAL_OPTIONS = ("--store", "--config")  # each takes a value
@@ -390,7 +442,8 @@ def pull(obj: Context, target: str, since: str | None, as_json: bool) -> None:
     summary = pipeline.pull(obj.store, since=since, settings=settings, progress=update, target=target)
     close()
     if as_json:
-        click.echo(json.dumps(summary.__dict__))
+        pulled = Status.APPLIED if summary.added or summary.updated else Status.UNCHANGED
+        click.echo(json.dumps({"status": str(pulled), **summary.__dict__}))
     else:
         click.echo(f"Pulled {summary.products} products from AliExpress (since {summary.since or 'the start'}): "
                    f"{summary.added} SKUs added, {summary.updated} updated, {summary.calls} API calls.")
@@ -399,8 +452,9 @@ def pull(obj: Context, target: str, since: str | None, as_json: bool) -> None:
 @main.command()
 @click.option("--code", metavar="CODE", help="Exchange this authorization code at once, without any prompt.")
 @click.option("--no-browser", is_flag=True, help="Print the address to open; do not open a browser.")
+@click.option("--force", is_flag=True, help="Connect the store even though it is connected to another seller.")
 @click.pass_obj
-def auth(obj: Context, code: str | None, no_browser: bool) -> None:
+def auth(obj: Context, code: str | None, no_browser: bool, force: bool) -> None:
     """Connect the store to an AliExpress seller (OAuth). App key and secret from SHEETSYNC_AE_*."""
     settings = obj.settings()
     lang = settings.lang
@@ -418,7 +472,8 @@ def auth(obj: Context, code: str | None, no_browser: bool) -> None:
     def ask(redirect: str) -> str:
         return click.prompt(message("ae_auth_paste", lang, redirect=redirect), prompt_suffix="\n> ")
 
-    connected = pipeline.authorize(obj.store, code=code, settings=settings, show=show, ask=ask, wait=wait, lang=lang)
+    connected = pipeline.authorize(obj.store, code=code, settings=settings, show=show, ask=ask, wait=wait, lang=lang,
+                                   force=force)
     from .targets.aliexpress.auth import local_time, reauthorize_command
 
     if connected.created:
@@ -581,7 +636,7 @@ def freight(obj: Context, weight: str | None, dims: str | None, countries: tuple
     """Quote freight and display price for one parcel (or --check the rate card against the platform).
     Exits 1 when the parcel is too heavy for a country asked for."""
     if check:
-        _freight_check(obj, rates)
+        _freight_check(obj, rates, as_json)
         return
     if weight is None:
         raise click.UsageError("--weight is required (or use --check)")
@@ -617,8 +672,15 @@ def freight(obj: Context, weight: str | None, dims: str | None, countries: tuple
     sys.exit(1 if heavy else 0)
 
 
-def _freight_check(obj: Context, rates: str | None) -> None:
+def _freight_check(obj: Context, rates: str | None, as_json: bool) -> None:
     table = pipeline.freight_disagreements(obj.store, rates, obj.settings())
+    if as_json:
+        click.echo(json.dumps({"disagreements": [
+            {"country": row.country, "bracket_max_kg": _number("weight", int(row.bracket_max_g)),
+             "skus": int(row.skus), "mean_difference": round(float(row.mean_difference) / 100, 2),
+             "largest": round(float(row.largest) / 100, 2)}
+            for row in table.itertuples(index=False)]}, indent=2))
+        return
     if table.empty:
         click.echo("The rate card agrees with the platform's freight everywhere (or nothing was pulled yet).")
         return

@@ -67,6 +67,8 @@ class Rule(StrEnum):
     CONFLICT = "conflict"
     LARGE_PRICE_CHANGE = "large_price_change"
     LARGE_STOCK_CHANGE = "large_stock_change"
+    LARGE_MEASURE_CHANGE = "large_measure_change"
+    LARGE_DISPLAY_PRICE_CHANGE = "large_display_price_change"
     NOT_IN_EXPORT = "not_in_export"
     TITLE_NOT_SUPPORTED = "title_not_supported"
     SHARED_WAREHOUSE_STOCK = "shared_warehouse_stock"
@@ -176,9 +178,19 @@ class Rule(StrEnum):
     AE_AUTH_CONNECTED = "ae_auth_connected"
     AE_AUTH_CREATED = "ae_auth_created"
     AE_AUTH_ENV_OVERRIDES = "ae_auth_env_overrides"
+    # JIT purchase orders on AliExpress (targets/aliexpress/orders.py)
+    AE_ORDER_REJECTED = "ae_order_rejected"
+    AE_ORDER_UNKNOWN = "ae_order_unknown"
+    AE_ORDERS_CHANGING = "ae_orders_changing"
     # a product the platform did not take
     PUSH_REJECTED = "push_rejected"
     PUSH_FAILED = "push_failed"
+    # found by a hostile review: faults met half way, seller mix-ups
+    STORE_REPLACED = "store_replaced"
+    INTERRUPTED = "interrupted"
+    INTERRUPTED_NOTHING = "interrupted_nothing"
+    AE_PAGES_INCONSISTENT = "ae_pages_inconsistent"
+    AE_OTHER_SELLER = "ae_other_seller"
     # JIT purchase orders (the Orders workbook)
     NO_ORDERS_SHEET = "no_orders_sheet"
     CONFIRM_FORMAT = "confirm_format"
@@ -304,10 +316,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "SKU {sku_id} 属于商品 {expected}，而不是 {value}。请勿修改编号。"),
     "missing_sku_id": ("This row has data but no SKU ID; sheetsync cannot tell which SKU it is.",
                        "此行有数据但没有 SKU ID，无法判断对应哪个 SKU。"),
-    "no_freight_bracket": ("No freight bracket in the rate card for {weight} kg to {country}, but stock there is "
-                           "{stock}. Set the stock to 0 or add a heavier bracket to the rate card.",
-                           "运费表中没有适用于 {weight} 千克发往 {country} 的区间，但该国库存为 {stock}。"
-                           "请把库存设为 0，或在运费表中增加更重的区间。"),
+    "no_freight_bracket": ("The chargeable weight {weight} kg is above the rate card's heaviest bracket for {countries}, "
+                           "where this SKU has stock, so it cannot be priced there. Check the weight (grams typed as "
+                           "kilograms?) and the package size; or set the stock to 0 there, or add a heavier bracket "
+                           "to the rate card (--rates FILE).",
+                           "计费重量 {weight} 千克超过了运费表中 {countries} 的最重区间，而该 SKU 在这些国家有库存，"
+                           "因此无法计算价格。请检查重量（是否把克当成了千克？）和包裹尺寸；或把这些国家的库存设为 0，"
+                           "或在运费表中增加更重的区间（--rates 文件）。"),
     "no_rate_for_country": ("The rate card has no rows for {country}, but stock there is {stock}. "
                             "Add {country} to the rate card or set the stock to 0.",
                             "运费表中没有 {country}，但该国库存为 {stock}。请在运费表中加入 {country}，或把库存设为 0。"),
@@ -335,14 +350,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "your value.",
                  "{label} 在导出后已被其他人修改：原为“{base}”，现为“{current}”，您的表格为“{value}”。"
                  "请重新导出后再修改，或使用 --force 保留您的值。"),
-    "large_price_change": ("Seller price moves {percent}% (from {base} to {value}), more than the {limit}% "
+    "large_price_change": ("Seller price {direction} {percent}% (from {base} to {value}), more than the {limit}% "
                            "limit. Check for a typo, or import with --allow-large-changes if it is right.",
-                           "供货价变动 {percent}%（从 {base} 到 {value}），超过 {limit}% 的上限。请检查是否输错；"
+                           "供货价{direction} {percent}%（从 {base} 到 {value}），超过 {limit}% 的上限。请检查是否输错；"
                            "如确认无误，请使用 --allow-large-changes 导入。"),
-    "large_stock_change": ("Stock changes by {jump} (from {base} to {value}), more than the limit of {limit}. "
+    "large_stock_change": ("Stock {direction} by {jump} (from {base} to {value}), more than the limit of {limit}. "
                            "Check for a typo, or import with --allow-large-changes if it is right.",
-                           "库存变动 {jump}（从 {base} 到 {value}），超过 {limit} 的上限。请检查是否输错；"
+                           "库存{direction} {jump}（从 {base} 到 {value}），超过 {limit} 的上限。请检查是否输错；"
                            "如确认无误，请使用 --allow-large-changes 导入。"),
+    "large_measure_change": ("{label} {direction} {percent}% (from {base} to {value}): {factor} times or more, which is "
+                             "usually a typo (grams typed into the kilogram column, mm into cm?). Check it, or import "
+                             "with --allow-large-changes if it is right.",
+                             "{label}{direction} {percent}%（从 {base} 到 {value}）：变化达 {factor} 倍或以上，"
+                             "通常是输入错误（把克填进了千克列，或把毫米当成了厘米？）。请检查；"
+                             "如确认无误，请使用 --allow-large-changes 导入。"),
+    "large_display_price_change": ("With this {label} (from {base} to {value}), the display price in {country} "
+                                   "{direction} {percent}% (from {price_before} to {price_after}), more than the "
+                                   "{limit}% limit. Check for a typo, or import with --allow-large-changes if it is "
+                                   "right.",
+                                   "按此{label}（从 {base} 到 {value}），{country} 的前台价{direction} {percent}%"
+                                   "（从 {price_before} 到 {price_after}），超过 {limit}% 的上限。请检查是否输错；"
+                                   "如确认无误，请使用 --allow-large-changes 导入。"),
     "not_in_export": ("SKU {value} was not in the export this file comes from (rows pasted from another "
                       "file?). Export again and copy your edits into the new file.",
                       "SKU {value} 不在本文件对应的导出中（是否从其他文件粘贴？）。请重新导出，并把修改复制到新文件中。"),
@@ -432,6 +460,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ae_auth_created": ("Created the store {store}.", "已创建店铺 {store}。"),
     "ae_auth_env_overrides": ("SHEETSYNC_AE_ACCESS_TOKEN is set in the environment and overrides the tokens kept in the store: unset it to use this authorization.",
                               "环境变量 SHEETSYNC_AE_ACCESS_TOKEN 已设置，会覆盖店铺中保存的令牌：请删除该变量以使用本次授权。"),
+    "ae_order_rejected": ("AliExpress refused {method} for purchase order {orders} ({code}): {detail}. Nothing was changed for this order; sending it again unchanged gets the same answer.",
+                          "速卖通拒绝了采购单 {orders} 的 {method}（{code}）：{detail}。该采购单未做任何修改；原样再次发送会得到同样的结果。"),
+    "ae_order_unknown": ("The answer of AliExpress to {method} for purchase order {orders} was lost ({detail}), so it is not known whether it was done. sheetsync reads these orders again before doing anything else, and never sends it a second time blindly.",
+                         "速卖通对采购单 {orders} 的 {method} 的回应丢失（{detail}），无法确定是否已完成。sheetsync 会先重新读取这些采购单，绝不盲目重复发送。"),
+    "ae_orders_changing": ("The purchase orders with status {status} kept changing while sheetsync read them page by page ({detail}). Run the same command again in a moment.",
+                           "sheetsync 分页读取状态为 {status} 的采购单时，列表一直在变化（{detail}）。请稍后再次运行同样的命令。"),
     "push_rejected": ("{target} rejected product {product_id} (SKUs {skus}): {detail}. Fix this product's values in the sheet and import again: sending them unchanged gets the same answer.",
                       "{target}拒绝了商品 {product_id}（SKU {skus}）：{detail}。请在表格中修正该商品的值后重新导入：原样再次发送会得到同样的结果。"),
     "push_failed": ("Product {product_id} (SKUs {skus}) could not be written to {target}: {detail}. Run the same import again: it sends only what is still missing.",
@@ -601,6 +635,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "无法写入 {path}：{reason}。请选择一个可写入的文件夹，然后再次运行同样的命令；原有的 {path} 保持原样。"),
     "output_failed": ("{path} could not be written: {reason}. Run the same command again, or choose another folder; any previous {path} was left as it was.",
                       "无法写入 {path}：{reason}。请再次运行同样的命令，或另选文件夹；原有的 {path} 保持原样。"),
+    "store_replaced": ("The catalog {path} was replaced or deleted by another program (a sync or backup tool, "
+                       "a copy) while sheetsync was using it, so sheetsync stopped and recorded nothing more in it. "
+                       "Put the right catalog back at {path} (or give it with --store) and run the same command "
+                       "again: what was already written is recognised and not written twice.",
+                       "商品目录 {path} 在 sheetsync 使用期间被其他程序（同步或备份工具、复制操作）替换或删除，"
+                       "因此 sheetsync 已停止，没有再向其中记录任何内容。请把正确的商品目录放回 {path}（或用 --store "
+                       "指定），然后再次运行同样的命令：已写入的内容会被识别，不会重复写入。"),
+    "interrupted": ("Stopped by Ctrl-C: {applied} of {changes} changes were written to {target} before the stop "
+                    "and are recorded in run {run_id}; the rest were not sent. Run the same import again to finish: "
+                    "what was written is recognised and not sent twice.",
+                    "已按 Ctrl-C 停止：停止前 {changes} 处修改中有 {applied} 处已写入{target}，并记录在运行 {run_id} 中；"
+                    "其余未发送。再次运行同样的导入即可完成：已写入的内容会被识别，不会重复发送。"),
+    "interrupted_nothing": ("Stopped by Ctrl-C; nothing was written.", "已按 Ctrl-C 停止；未写入任何内容。"),
+    "ae_pages_inconsistent": ("AliExpress answered the product list inconsistently ({detail}), so the pull was "
+                              "refused: nothing was changed in the catalog and the next pull starts from the same "
+                              "point. Run `sheetsync pull` again in a few minutes (the list may have changed while "
+                              "it was read).",
+                              "速卖通返回的商品列表前后不一致（{detail}），本次拉取已被拒绝：商品目录未做任何修改，"
+                              "下次拉取仍从同一时间点开始。请几分钟后再次运行 `sheetsync pull`（读取期间列表可能发生了变化）。"),
+    "ae_other_seller": ("The catalog {path} is connected to the AliExpress seller {old} (seller id {old_id}), but "
+                        "this authorization is for the seller {new} (seller id {new_id}); nothing was changed. "
+                        "Sign in as {old} to renew this catalog's connection, or give another catalog with --store "
+                        "for {new}; to connect this catalog to {new} anyway, run `sheetsync auth --force`.",
+                        "商品目录 {path} 已连接速卖通卖家 {old}（卖家 ID {old_id}），但本次授权属于卖家 {new}"
+                        "（卖家 ID {new_id}）；未做任何修改。要续期本目录的连接，请以 {old} 登录；要为 {new} 使用"
+                        "另一个目录，请用 --store 指定；如确要把本目录改连 {new}，请运行 `sheetsync auth --force`。"),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
@@ -620,6 +680,9 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
                     "未导入：店铺或平台暂时无法使用（见下文）。未写入任何内容。"),
     "partial": ("Partly applied: some changes could not be written to {target} (see below). Fix the values of any product it rejected, then run the same import again to finish.",
                 "部分应用：部分修改未能写入{target}（见下文）。请先修正被拒绝商品的值，然后再次运行同样的导入以完成。"),
+    "interrupted": ("Interrupted (Ctrl-C): what was written to {target} before the stop is kept and recorded "
+                    "(see below); run the same command again to finish.",
+                    "已中断（Ctrl-C）：停止前写入{target}的内容已保留并记录（见下文）；再次运行同样的命令即可完成。"),
 }
 
 # How a target is named in a sentence: the local catalog is named as "only" so that a seller whose
@@ -643,6 +706,8 @@ NEXT_STEPS: dict[str, tuple[str, str]] = {
     "unreadable": ("Export a fresh template with `sheetsync export`.", "请用 `sheetsync export` 重新导出模板。"),
     "unavailable": ("Fix what the error names (the store, the connection or the credentials) and run the same command again.",
                     "请先解决错误中指出的问题（店铺、网络连接或凭证），然后再次运行同样的命令。"),
+    "interrupted": ("Run the same import again: it sends only what the stop left unwritten.",
+                    "再次运行同样的导入：只会发送停止时尚未写入的部分。"),
 }
 
 
@@ -698,6 +763,7 @@ STATUS_SHORT: dict[str, tuple[str, str]] = {
     "unavailable": ("unavailable", "无法使用"),
     "partial": ("partial", "部分应用"),
     "running": ("running", "进行中"),
+    "interrupted": ("interrupted", "已中断"),
 }
 
 
@@ -740,6 +806,13 @@ FILE_KINDS: dict[str, tuple[str, str]] = {
 }
 
 
+# Which way a guarded value went (the `direction` of a guardrail's message).
+DIRECTIONS: dict[str, tuple[str, str]] = {
+    "rises": ("rises", "上升"),
+    "drops": ("drops", "下降"),
+}
+
+
 ENDPOINT_PROBLEMS: dict[str, tuple[str, str]] = {
     "spaces": ("it is empty or holds spaces or invisible characters", "为空，或含有空格或不可见字符"),
     "no_scheme": ("it does not start with https://", "没有以 https:// 开头"),
@@ -774,6 +847,8 @@ def message(rule: str, lang: str = "en", **params: object) -> str:
         params = {**params, **{k: params[f"{k}_zh"] for k in ("label", "what", "state") if f"{k}_zh" in params}}
     if params.get("kind") in FILE_KINDS:
         params = {**params, "kind": _pick(FILE_KINDS, str(params["kind"]), lang)}
+    if params.get("direction") in DIRECTIONS:
+        params = {**params, "direction": _pick(DIRECTIONS, str(params["direction"]), lang)}
     if params.get("problem") in ENDPOINT_PROBLEMS:
         params = {**params, "problem": _pick(ENDPOINT_PROBLEMS, str(params["problem"]), lang)}
     return string.Formatter().vformat(template, (), _Lenient(params))
@@ -824,6 +899,50 @@ def status_short(status: str, lang: str = "en") -> str:
 
 def next_step(status: str, lang: str = "en") -> str:
     return _pick(NEXT_STEPS, status if status in NEXT_STEPS else "invalid", lang)
+
+
+# The headers of the report's tables for columns that are not fields (a field's header is its own
+# label, as in the template): row 1 of each table, above the key in row 2.
+REPORT_COLUMNS: dict[str, tuple[str, str]] = {
+    "severity": ("Severity", "级别"),
+    "sheet": ("Sheet", "工作表"),
+    "cell": ("Cell", "单元格"),
+    "row": ("Row", "行号"),
+    "field": ("Field", "字段"),
+    "value": ("Value", "值"),
+    "rule": ("Rule", "规则"),
+    "message": ("Message", "说明"),
+    "base": ("Exported value", "导出时的值"),
+    "current": ("Value now", "当前值"),
+    "before": ("Before", "修改前"),
+    "after": ("After", "修改后"),
+    "result": ("Result", "结果"),
+    "status": ("Status", "状态"),
+    "code": ("Code", "代码"),
+    "chargeable_weight_kg": ("Chargeable weight (kg)", "计费重量(kg)"),
+    "country": ("Country", "国家"),
+    "bracket_up_to_kg": ("Bracket up to (kg)", "区间上限(kg)"),
+    "rate_card_freight": ("Rate card freight", "运费表运费"),
+    "platform_freight": ("Platform freight", "平台运费"),
+    "difference": ("Difference", "差额"),
+    "order": ("Order", "采购单号"),
+    "action": ("Action", "操作"),
+    "delivery_no": ("Delivery number", "发货单号"),
+    "delivery": ("Delivery", "发货信息"),
+}
+
+
+def report_column(key: str, lang: str = "en") -> str:
+    """A report table's header for a column that is not a field; an unknown key as it is."""
+    return _pick(REPORT_COLUMNS, key, lang) if key in REPORT_COLUMNS else key
+
+
+# What a live display-price cell shows where the rate card has no bracket heavy enough.
+PREVIEW_NOT_PRICED: tuple[str, str] = ("n/a", "超重")
+
+
+def preview_not_priced(lang: str = "en") -> str:
+    return PREVIEW_NOT_PRICED[1] if lang == "zh" else PREVIEW_NOT_PRICED[0]
 
 
 # -- JIT purchase orders (the Orders workbook) -----------------------------------------------------

@@ -104,6 +104,44 @@ _TABLES = frozenset(re.findall(r"CREATE TABLE (\w+)", _SCHEMA))
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
+# The first row that is not what sheetsync writes (another program's edit, a half-restored copy):
+# a value of the wrong type (NULL or text where a number belongs, a number where text does), a
+# SKU of no product. Checked before the catalog is used, so a damaged row is named instead of being
+# exported, imported against or met as a crash deep inside a command. One scan in SQLite, about
+# 80 ms at 100k SKUs; the stock's contents are checked where they are parsed (`_stock_matrix`),
+# since SQLite's JSON functions would cost 0.4 s more.
+_DAMAGED_ROW = """
+SELECT 'countries', code, CASE
+    WHEN typeof(code) != 'text' THEN 'code' WHEN typeof(name_en) != 'text' THEN 'name_en'
+    WHEN typeof(name_zh) != 'text' THEN 'name_zh' WHEN typeof(position) != 'integer' THEN 'position' END AS bad
+  FROM countries WHERE bad IS NOT NULL
+UNION ALL
+SELECT 'products', product_id, CASE
+    WHEN typeof(product_id) != 'text' THEN 'product_id' WHEN typeof(title) != 'text' THEN 'title'
+    WHEN typeof(currency) != 'text' THEN 'currency' WHEN typeof(position) != 'integer' THEN 'position' END AS bad
+  FROM products WHERE bad IS NOT NULL
+UNION ALL
+SELECT 'skus', sku_id, CASE
+    WHEN typeof(sku_id) != 'text' THEN 'sku_id' WHEN typeof(product_id) != 'text' THEN 'product_id'
+    WHEN typeof(position) != 'integer' THEN 'position'
+    WHEN typeof(sku_code) != 'text' THEN 'sku_code' WHEN typeof(variant) != 'text' THEN 'variant'
+    WHEN typeof(barcode) != 'text' THEN 'barcode' WHEN typeof(seller_price) != 'integer' THEN 'seller_price'
+    WHEN typeof(weight_kg) != 'integer' THEN 'weight_kg' WHEN typeof(length_cm) != 'integer' THEN 'length_cm'
+    WHEN typeof(width_cm) != 'integer' THEN 'width_cm' WHEN typeof(height_cm) != 'integer' THEN 'height_cm'
+    WHEN typeof(logistics_attribute) != 'text' THEN 'logistics_attribute'
+    WHEN typeof(stock) != 'text' THEN 'stock'
+    WHEN NOT EXISTS (SELECT 1 FROM products p WHERE p.product_id = skus.product_id) THEN 'product_id' END AS bad
+  FROM skus WHERE bad IS NOT NULL
+LIMIT 1
+"""
+_DAMAGED_STOCK = """
+SELECT 'skus', sku_id, 'stock' FROM skus
+ WHERE NOT json_valid(stock) OR json_type(stock) != 'array'
+    OR json_array_length(stock) != (SELECT COUNT(*) FROM countries)
+    OR EXISTS (SELECT 1 FROM json_each(skus.stock) WHERE type != 'integer' OR value < 0)
+LIMIT 1
+"""
+
 # Files SQLite keeps beside the catalog while it is in use (WAL mode; a rollback journal otherwise).
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 # The file beside the catalog that sheetsync's write lock is taken on (Store.write_lock).
@@ -242,6 +280,15 @@ class StoreConnection:
         self._guarded(self._db.close)
 
 
+class _Damaged(ValueError):
+    """A value read from the store that is not what sheetsync wrote. `Store.decoded` names it,
+    with this exception's text when it says where (`located`)."""
+
+    def __init__(self, detail: str, located: bool = False) -> None:
+        super().__init__(detail)
+        self.located = located
+
+
 class Rows:
     """A statement's result rows; fetching goes through the same fault names (a damaged page
     may only be met on the thousandth row)."""
@@ -299,6 +346,15 @@ def _owner_only(path: Path) -> None:
             continue
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file at `path` (device and inode, the file index on Windows), None where there is none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 def _header(path: Path) -> bytes:
     with path.open("rb") as file:
         return file.read(len(_SQLITE_HEADER))
@@ -322,6 +378,7 @@ class Store:
         self._writes = 0  # write blocks entered through this handle: a cached catalog is stale after one
         self._catalog: tuple[tuple[int, int], pd.DataFrame] | None = None
         self._lock: FileLock | None = None
+        self._identity = _identity(path)  # the file opened: another program may put another in its place
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -416,6 +473,33 @@ class Store:
         with suppress(StoreUnavailable):
             self.close()
 
+    @contextmanager
+    def decoded(self, what: str) -> Iterator[None]:
+        """Decode values kept in the store (JSON, numbers, dates, hex) inside this block: a value
+        another program or a damaged copy left in a shape sheetsync never writes is named as a
+        damaged catalog (`what` says where), exit 2, instead of escaping as a crash (exit 70).
+        Only decoding goes inside, so a bug elsewhere still surfaces as a bug."""
+        try:
+            yield
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+            detail = str(exc) if isinstance(exc, _Damaged) and exc.located else \
+                f"{what} does not hold what sheetsync wrote there"
+            raise StoreUnavailable("store_corrupt", path=str(self.path), detail=detail) from exc
+
+    def check_rows(self, stock: bool = False) -> None:
+        """Refuse a catalog with a damaged row (`_DAMAGED_ROW`), naming the table, the row and the
+        column, before any of it is used. `stock`: also check each SKU's stock in SQL, for a
+        command that does not parse it (loading the catalog does, in `_stock_matrix`)."""
+        row = self.db.execute(_DAMAGED_ROW).fetchone()
+        if row is None and stock:
+            row = self.db.execute(_DAMAGED_STOCK).fetchone()
+        if row is None:
+            self.secret  # noqa: B018  (decoded here: every export is signed with it)
+            return
+        table, key, column = row
+        raise StoreUnavailable("store_corrupt", path=str(self.path),
+                               detail=f"the {table} row {key!s} has no valid {column}")
+
     def __enter__(self) -> Store:
         return self
 
@@ -438,6 +522,7 @@ class Store:
         try:
             yield
             self._writes += 1
+            self.check_same_file()
             self.db.execute("COMMIT")
         except BaseException:
             self._writes += 1
@@ -447,6 +532,16 @@ class Store:
                 with suppress(StoreUnavailable):
                     self.db.execute("ROLLBACK")
             raise
+
+    def check_same_file(self) -> None:
+        """Refuse to commit into a file that is no longer the catalog at the store's path: another
+        program (a sync or backup tool, a copy made over it) deleted it or put another file in its
+        place while this command had it open. SQLite would go on writing into the open, now
+        nameless file, and the seller's catalog would never see the changes (nor their journal),
+        so they would be sent again by a platform push that trusted it. Checked before every
+        commit: one stat."""
+        if self._identity is not None and _identity(self.path) != self._identity:
+            raise StoreUnavailable("store_replaced", path=str(self.path))
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:
@@ -495,7 +590,8 @@ class Store:
 
     @property
     def secret(self) -> bytes:
-        return bytes.fromhex(self.meta("secret") or "")
+        with self.decoded("the signing secret"):
+            return bytes.fromhex(self.meta("secret") or "")
 
     def set_countries(self, countries: Sequence[Country]) -> None:
         """Replace the supported countries; every SKU's stock array follows the new order (0 for a
@@ -505,6 +601,7 @@ class Store:
             self._set_countries(countries)
             new = [c.code for c in countries]
             if old != new:
+                self.check_rows()
                 rows = self.db.execute("SELECT sku_id, stock FROM skus").fetchall()
                 self.db.executemany("UPDATE skus SET stock = ? WHERE sku_id = ?", [
                     (_stock_text(dict(zip(old, json.loads(stock), strict=False)), new), sku) for sku, stock in rows])
@@ -598,6 +695,7 @@ class Store:
         return self._load_catalog(sku_ids)
 
     def _load_catalog(self, sku_ids: Iterable[str] | None) -> pd.DataFrame:
+        self.check_rows()
         countries = [c.code for c in self.countries()]
         query = (f"SELECT s.sku_id, s.product_id, p.title, p.currency, {', '.join('s.' + c for c in SKU_COLUMNS)}, "
                  "s.stock FROM skus s JOIN products p USING (product_id) ORDER BY p.position, s.position")
@@ -605,7 +703,9 @@ class Store:
         cursor = self.db.execute(query)
         # A chunk of rows at a time: the rows as Python tuples and their stock texts never all
         # exist at once (at 100k SKUs that was ~100 MB more at the import's peak).
-        parts = [_catalog_part(rows, countries, wanted) for rows in iter(lambda: cursor.fetchmany(_FETCH_ROWS), [])]
+        with self.decoded("a SKU's stock"):
+            parts = [_catalog_part(rows, countries, wanted)
+                     for rows in iter(lambda: cursor.fetchmany(_FETCH_ROWS), [])]
         frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts or [_catalog_part([], countries)])[0]
         frame = frame.set_index("sku_id", drop=False)
         frame.index.name = None
@@ -625,13 +725,20 @@ class Store:
     def export_record(self, export_id: str) -> ExportRecord | None:
         row = self.db.execute("SELECT export_id, created_at, lang, countries FROM exports WHERE export_id = ?",
                               (export_id,)).fetchone()
-        return ExportRecord(row[0], row[1], row[2], json.loads(row[3])) if row else None
+        if row is None:
+            return None
+        with self.decoded(f"the record of export {export_id}"):
+            countries = json.loads(row[3])
+            if not isinstance(countries, list):
+                raise _Damaged(row[3])
+        return ExportRecord(row[0], row[1], row[2], countries)
 
     def snapshot_frame(self, export_id: str) -> pd.DataFrame:
         rows = self.db.execute("SELECT field, kind, data FROM export_columns WHERE export_id = ?",
                                (export_id,)).fetchall()
-        frame = pd.DataFrame({field: np.frombuffer(data, dtype="<i8").astype(np.int64) if kind == "i8"
-                              else json.loads(data) for field, kind, data in rows})
+        with self.decoded(f"the snapshot of export {export_id}"):
+            frame = pd.DataFrame({field: np.frombuffer(data, dtype="<i8").astype(np.int64) if kind == "i8"
+                                  else _json_list(data) for field, kind, data in rows})
         if frame.empty:
             return frame
         frame = frame.set_index("sku_id", drop=False)
@@ -684,7 +791,9 @@ class Store:
     def run_changes(self, run_id: str) -> list[Change]:
         rows = self.db.execute("SELECT sku_id, product_id, field, before, after, state FROM run_changes "
                                "WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
-        return [Change(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4]), result=r[5]) for r in rows]
+        with self.decoded(f"the journal of run {run_id}"):
+            return [Change(_text(r[0]), _text(r[1]), _text(r[2]), json.loads(r[3]), json.loads(r[4]),
+                           result=_text(r[5])) for r in rows]
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         return next((r for r in self.runs() if r["run_id"] == run_id), None)
@@ -692,8 +801,16 @@ class Store:
     def runs(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT run_id, started_at, finished_at, file, target, status, counts FROM runs "
                                "ORDER BY started_at, run_id").fetchall()
-        return [{"run_id": r[0], "started_at": r[1], "finished_at": r[2], "file": r[3], "target": r[4],
-                 "status": r[5], **json.loads(r[6])} for r in rows]
+        runs = []
+        for r in rows:
+            with self.decoded(f"the journal's run {r[0]}"):
+                counts = json.loads(r[6])
+                if not isinstance(counts, dict) or not all(isinstance(key, str) for key in counts):
+                    raise _Damaged(r[6])
+                datetime.fromisoformat(_text(r[1]))  # history shows it in local time
+                runs.append({"run_id": _text(r[0]), "started_at": r[1], "finished_at": r[2], "file": _text(r[3]),
+                             "target": _text(r[4]), "status": _text(r[5]), **counts})
+        return runs
 
     # -- JIT purchase orders (the local orders target and the Orders workbook) ----------------
     def insert_orders(self, orders: Sequence[Order]) -> int:
@@ -819,6 +936,21 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
+def _text(value: object) -> str:
+    """A stored value that must be text (NOT NULL TEXT in the schema, but another program may have
+    written anything)."""
+    if not isinstance(value, str):
+        raise _Damaged(repr(value))
+    return value
+
+
+def _json_list(data: str | bytes) -> list[Any]:
+    values = json.loads(data)
+    if not isinstance(values, list):
+        raise _Damaged("not a list")
+    return values
+
+
 def _write_change(db: StoreConnection, change: Change) -> None:
     if change.field == "title":
         db.execute("UPDATE products SET title = ? WHERE product_id = ?", (change.after, change.product_id))
@@ -838,20 +970,44 @@ def _catalog_part(rows: list[tuple], countries: list[str], wanted: set[str] | No
                                                     "stock"])
     if wanted is not None:
         part = part[part["sku_id"].isin(wanted)].reset_index(drop=True)
-    matrix = _stock_matrix(part.pop("stock").tolist(), len(countries))
+    matrix = _stock_matrix(part.pop("stock").tolist(), len(countries), part["sku_id"].tolist())
     stock = pd.DataFrame(matrix, columns=[f"stock_{c}" for c in countries])
     return pd.concat([part, stock], axis=1)[[f.key for f in BASE_FIELDS] + list(stock.columns)]
 
 
-def _stock_matrix(texts: list[str], width: int, chunk: int = 20_000) -> np.ndarray:
+def _stock_matrix(texts: list[str], width: int, sku_ids: list[str], chunk: int = 20_000) -> np.ndarray:
     """Stock arrays → an int64 matrix (SKU × country), parsed a chunk of SKUs per JSON call: few
-    calls, and never millions of Python ints alive at once."""
+    calls, and never millions of Python ints alive at once. Each SKU's stock must be a JSON array
+    of `width` whole numbers 0 and up: anything else (another program's edit) is named with its
+    SKU, never cast (a float or a text makes another dtype, a wrong length another shape)."""
     matrix = np.zeros((len(texts), width), dtype=np.int64)
     for start in range(0, len(texts), chunk):
-        part = json.loads("[" + ",".join(texts[start:start + chunk]) + "]")
-        if part:
-            matrix[start:start + len(part)] = np.array(part, dtype=np.int64).reshape(len(part), width)
+        some = texts[start:start + chunk]
+        try:
+            part = json.loads("[" + ",".join(some) + "]")
+        except ValueError:
+            part = None
+        values = np.array(part, dtype=object if part is None else None) if part else np.zeros((0, width))
+        if part is None or (width and (values.dtype.kind not in "iu" or values.shape != (len(some), width)
+                                       or (values < 0).any())):
+            _raise_bad_stock(some, width, sku_ids[start:start + chunk])
+        if width:
+            matrix[start:start + len(some)] = values
     return matrix
+
+
+def _raise_bad_stock(texts: list[str], width: int, sku_ids: list[str]) -> NoReturn:
+    """The first SKU whose stock is not `width` whole numbers 0 and up (a slow look, only once a
+    chunk is known to hold one)."""
+    for text, sku_id in zip(texts, sku_ids, strict=True):
+        try:
+            stock = json.loads(text)
+        except ValueError:
+            stock = None
+        if not (isinstance(stock, list) and len(stock) == width
+                and all(type(q) is int and q >= 0 for q in stock)):
+            raise _Damaged(f"the skus row {sku_id} has no valid stock", located=True)
+    raise _Damaged("a SKU's stock")
 
 
 def _column_data(column: pd.Series) -> tuple[str, bytes | str]:
