@@ -217,7 +217,6 @@ class Rule(StrEnum):
     ORDER_DELIVERY_CONFLICT = "order_delivery_conflict"
     ORDER_OVERDUE = "order_overdue"
     LABELS_NEED_PLATFORM = "labels_need_platform"
-    ORDERS_PLATFORM_NOT_READY = "orders_platform_not_ready"
     ORDERS_STATUS_UNKNOWN = "orders_status_unknown"
     ORDERS_RUN_NOT_REVERTIBLE = "orders_run_not_revertible"
     LABELS_FAILED = "labels_failed"
@@ -1019,10 +1018,6 @@ MESSAGES.update({
                              "aliexpress to get them.",
                              "箱唛由速卖通生成：本地店铺只记录发货，因此没有在 {folder} 中保存箱唛。请连接店铺"
                              "（`sheetsync auth`）并使用 --target aliexpress 导入以获取箱唛。"),
-    "orders_platform_not_ready": ("JIT purchase orders on AliExpress are not available in this version of sheetsync "
-                                  "yet; nothing was read or sent. Use the local store: --target local.",
-                                  "此版本的 sheetsync 尚不支持速卖通 JIT 采购单；未读取或发送任何内容。"
-                                  "请使用本地店铺：--target local。"),
     "orders_status_unknown": ("Unknown order status {value}; use one or more of: {allowed}.",
                               "未知的采购单状态 {value}；请使用以下一个或多个：{allowed}。"),
     "orders_run_not_revertible": ("Run {run_id} confirmed or delivered JIT orders: a confirmation or a delivery is not "

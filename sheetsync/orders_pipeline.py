@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from .targets import OrdersTarget, open_orders_target
 from .template import OrdersMeta, write_orders_workbook
 
 LABEL_SIZES = ("A4", "100_100")
+_FILE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,10 @@ def _labels(target: OrdersTarget, folder: Path, size: str, result: OrdersResult,
         return
     for action in [*result.actions, *result.already]:
         if action.kind == "confirm" or not action.delivery_no or action.result not in ("applied", "already_applied"):
+            continue
+        if not _FILE_NAME.fullmatch(action.delivery_no):  # a number from the platform never becomes a path
+            result.warnings.append(Issue("labels_failed", WARNING, sheet=None, params={
+                "reason": "it cannot name a file", "delivery_no": action.delivery_no[:64]}))
             continue
         path = folder / f"{action.delivery_no}.pdf"
         try:

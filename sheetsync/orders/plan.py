@@ -105,7 +105,7 @@ def plan(sheet: Sequence[SheetOrder], base: Mapping[str, Order], current: Mappin
         else:
             updates.setdefault((now_is.delivery_no, wanted), []).append((order.number, boxes))
         touched.add(order.number)
-        if now_is.deadline < now:
+        if now_is.deadline is not None and now_is.deadline < now:
             result.issues.append(order.issue("order_overdue", "deadline", WARNING,
                                              deadline=now_is.deadline.astimezone().strftime("%Y-%m-%d %H:%M")))
     result.issues += _split_deliveries(updates, {o.number: o for o in sheet})
