@@ -221,6 +221,7 @@ class Rule(StrEnum):
     ORDERS_RUN_NOT_REVERTIBLE = "orders_run_not_revertible"
     LABELS_FAILED = "labels_failed"
     ORDERS_OTHER_TARGET = "orders_other_target"
+    ORDERS_NOT_SHEETSYNC = "orders_not_sheetsync"
 
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -1024,6 +1025,13 @@ MESSAGES.update({
                                   "put back by revert. Cancel a delivery in the seller centre.",
                                   "运行 {run_id} 确认或发货了 JIT 采购单：确认和发货不能用 revert 撤销。"
                                   "发货请在卖家后台取消。"),
+    "orders_not_sheetsync": ("{path} is not an Orders workbook as this store's sheetsync exported it (its hidden "
+                             "_sheetsync sheet is missing, damaged, from another file, or from an export this store "
+                             "has no record of). Export the orders again with `sheetsync orders export` and fill them "
+                             "in there.",
+                             "{path} 不是本店铺 sheetsync 导出的采购单工作簿（隐藏的 _sheetsync 工作表缺失、损坏、"
+                             "来自其他文件，或本店铺没有该导出记录）。请用 `sheetsync orders export` 重新导出采购单，"
+                             "并在新文件中填写。"),
     "orders_other_target": ("{path} lists the orders of {exported}, not of {target}: import it with --target "
                             "{exported}, or export the orders of {target} with `sheetsync orders export`.",
                             "{path} 列出的是{exported}的采购单，而不是{target}的：请使用 --target {exported} 导入，"

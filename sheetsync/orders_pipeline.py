@@ -171,7 +171,7 @@ def _base(raw: RawSheet, store: Store, target: str) -> tuple[list[dict[str, Any]
     and bound to the Orders sheet beside it."""
     meta, name = raw.meta, raw.path
     if not meta.get("export_id"):
-        raise UnreadableWorkbook("not_sheetsync", path=name)
+        raise UnreadableWorkbook("orders_not_sheetsync", path=name)
     if meta.get("template_version", TEMPLATE_VERSION) > TEMPLATE_VERSION:
         raise UnreadableWorkbook("template_version", path=name, version=meta["template_version"])
     if meta.get("store_id") != store.store_id:
@@ -180,9 +180,12 @@ def _base(raw: RawSheet, store: Store, target: str) -> tuple[list[dict[str, Any]
         raise UnreadableWorkbook("orders_other_target", path=name, exported=meta["target"], target=target)
     rows = store.order_export(meta["export_id"])
     if rows is None:
-        raise UnreadableWorkbook("unknown_export", path=name, export_id=meta["export_id"])
+        raise UnreadableWorkbook("orders_not_sheetsync", path=name)
     wanted = integrity.expected(store.secret, store.store_id, meta["export_id"], _keys(rows))
-    integrity.check(wanted, meta.get("signature"), raw.export_mark, name)
+    try:
+        integrity.check(wanted, meta.get("signature"), raw.export_mark, name)
+    except UnreadableWorkbook as refused:  # the catalog's sentences name the catalog's commands
+        raise UnreadableWorkbook("orders_not_sheetsync", path=name) from refused
     return rows, meta["export_id"]
 
 

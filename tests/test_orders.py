@@ -629,3 +629,9 @@ def test_on_the_platform_a_refusal_is_partial_named_and_finished_by_the_re_run(g
     code, out, done = gateway_cli(store, env, "orders", "import", str(tmp_path / "e.xlsx"), "--json")
     assert code == 0 and [(a["action"], a["orders"]) for a in done["actions"]] == [("selfdelivery", ["PO1004"])]
     assert done["already_applied"] == 2 and len(g.calls(po.CONFIRM)) == 1
+
+
+def test_a_forged_or_unbound_orders_workbook_is_refused_naming_the_orders_commands(store, orders_book, tmp_path):
+    orders_book.wb["_sheetsync"].cell(8, 2).value = "0" * 64  # the signature
+    code, out, _ = run(store, "orders", "import", str(orders_book.save(tmp_path / "forged.xlsx")))
+    assert code == 2 and "is not an Orders workbook" in out and "sheetsync --store" in out and "orders export" in out
