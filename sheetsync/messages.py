@@ -217,10 +217,11 @@ class Rule(StrEnum):
     ORDER_DELIVERY_CONFLICT = "order_delivery_conflict"
     ORDER_OVERDUE = "order_overdue"
     LABELS_NEED_PLATFORM = "labels_need_platform"
-    ORDERS_PLATFORM_NOT_READY = "orders_platform_not_ready"
     ORDERS_STATUS_UNKNOWN = "orders_status_unknown"
     ORDERS_RUN_NOT_REVERTIBLE = "orders_run_not_revertible"
     LABELS_FAILED = "labels_failed"
+    ORDERS_OTHER_TARGET = "orders_other_target"
+    ORDERS_NOT_SHEETSYNC = "orders_not_sheetsync"
 
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -1021,16 +1022,23 @@ MESSAGES.update({
                              "aliexpress to get them.",
                              "箱唛由速卖通生成：本地店铺只记录发货，因此没有在 {folder} 中保存箱唛。请连接店铺"
                              "（`sheetsync auth`）并使用 --target aliexpress 导入以获取箱唛。"),
-    "orders_platform_not_ready": ("JIT purchase orders on AliExpress are not available in this version of sheetsync "
-                                  "yet; nothing was read or sent. Use the local store: --target local.",
-                                  "此版本的 sheetsync 尚不支持速卖通 JIT 采购单；未读取或发送任何内容。"
-                                  "请使用本地店铺：--target local。"),
     "orders_status_unknown": ("Unknown order status {value}; use one or more of: {allowed}.",
                               "未知的采购单状态 {value}；请使用以下一个或多个：{allowed}。"),
     "orders_run_not_revertible": ("Run {run_id} confirmed or delivered JIT orders: a confirmation or a delivery is not "
                                   "put back by revert. Cancel a delivery in the seller centre.",
                                   "运行 {run_id} 确认或发货了 JIT 采购单：确认和发货不能用 revert 撤销。"
                                   "发货请在卖家后台取消。"),
+    "orders_not_sheetsync": ("{path} is not an Orders workbook as this store's sheetsync exported it (its hidden "
+                             "_sheetsync sheet is missing, damaged, from another file, or from an export this store "
+                             "has no record of). Export the orders again with `sheetsync orders export` and fill them "
+                             "in there.",
+                             "{path} 不是本店铺 sheetsync 导出的采购单工作簿（隐藏的 _sheetsync 工作表缺失、损坏、"
+                             "来自其他文件，或本店铺没有该导出记录）。请用 `sheetsync orders export` 重新导出采购单，"
+                             "并在新文件中填写。"),
+    "orders_other_target": ("{path} lists the orders of {exported}, not of {target}: import it with --target "
+                            "{exported}, or export the orders of {target} with `sheetsync orders export`.",
+                            "{path} 列出的是{exported}的采购单，而不是{target}的：请使用 --target {exported} 导入，"
+                            "或用 `sheetsync orders export` 导出{target}的采购单。"),
     "labels_failed": ("The box labels of delivery {delivery_no} could not be saved: {reason}. The delivery stands; "
                       "run the same import again to fetch them.",
                       "发货单 {delivery_no} 的箱唛未能保存：{reason}。发货已生效；再次运行同样的导入即可重新获取。"),
