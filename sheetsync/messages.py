@@ -1030,15 +1030,15 @@ MESSAGES.update({
                                   "发货请在卖家后台取消。"),
     "orders_not_sheetsync": ("{path} is not an Orders workbook as this store's sheetsync exported it (its hidden "
                              "_sheetsync sheet is missing, damaged, from another file, or from an export this store "
-                             "has no record of). Export the orders again with `sheetsync orders export` and fill them "
+                             "has no record of). Export the orders again with `sheetsync orders export orders.xlsx` and fill them "
                              "in there.",
                              "{path} 不是本店铺 sheetsync 导出的采购单工作簿（隐藏的 _sheetsync 工作表缺失、损坏、"
-                             "来自其他文件，或本店铺没有该导出记录）。请用 `sheetsync orders export` 重新导出采购单，"
+                             "来自其他文件，或本店铺没有该导出记录）。请用 `sheetsync orders export orders.xlsx` 重新导出采购单，"
                              "并在新文件中填写。"),
     "orders_other_target": ("{path} lists the orders of {exported}, not of {target}: import it with --target "
-                            "{exported}, or export the orders of {target} with `sheetsync orders export`.",
+                            "{exported}, or export the orders of {target} with `sheetsync orders export orders.xlsx`.",
                             "{path} 列出的是{exported}的采购单，而不是{target}的：请使用 --target {exported} 导入，"
-                            "或用 `sheetsync orders export` 导出{target}的采购单。"),
+                            "或用 `sheetsync orders export orders.xlsx` 导出{target}的采购单。"),
     "labels_failed": ("The box labels of delivery {delivery_no} could not be saved: {reason}. The delivery stands; "
                       "run the same import again to fetch them.",
                       "发货单 {delivery_no} 的箱唛未能保存：{reason}。发货已生效；再次运行同样的导入即可重新获取。"),
