@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -372,12 +373,20 @@ def test_labels_need_the_platform_on_the_local_store(store, orders_book, tmp_pat
     assert not (tmp_path / "labels").exists()
 
 
-def test_the_platform_target_is_refused_for_now_with_a_sentence(store, orders_book, tmp_path):
+def test_the_platform_target_needs_a_connected_store_and_says_so(store, orders_book, tmp_path, monkeypatch):
+    """--target aliexpress reaches the platform's orders target (tests/test_orders_aliexpress.py);
+    on a store not connected to a seller it stops before anything is read or sent, saying how to
+    connect it."""
+    for key in [k for k in os.environ if k.startswith("SHEETSYNC_AE_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("SHEETSYNC_AE_APP_KEY", "500123")
+    monkeypatch.setenv("SHEETSYNC_AE_APP_SECRET", "not-a-secret")
     code, out, _ = run(store, "orders", "export", str(tmp_path / "x.xlsx"), "--target", "aliexpress")
-    assert code == 2 and "not available in this version" in out and not (tmp_path / "x.xlsx").exists()
+    assert code == 2 and "not connected to an AliExpress seller" in out and "auth" in out
+    assert not (tmp_path / "x.xlsx").exists()
     code, out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--target",
                           "aliexpress", "--json")
-    assert code == 2 and data["status"] == "unreadable"
+    assert code == 2 and data["status"] == "unreadable" and data["run_id"] is None
 
 
 def test_a_read_only_edit_is_a_warning_and_ignored(store, orders_book, tmp_path):
