@@ -247,20 +247,33 @@ def _labels(target: OrdersTarget, folder: Path, size: str, result: OrdersResult,
     if not target.labels:
         result.warnings.append(Issue("labels_need_platform", WARNING, sheet=None, params={"folder": str(folder)}))
         return
-    for action in [*result.actions, *result.already]:
-        if action.kind == "confirm" or not action.delivery_no or action.result not in ("applied", "already_applied"):
-            continue
-        path = folder / f"{action.delivery_no}.pdf"
+    for delivery_no, boxes in _deliveries(result).items():
+        path = folder / f"{delivery_no}.pdf"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            pdf = target.label(str(action.delivery_no), action.boxes or 1, size)
+            pdf = target.label(delivery_no, boxes or 1, size)
             with replacing(path) as stream:
                 stream.write(pdf)
             result.labels.append(str(path))
         except (OSError, SheetsyncError) as exc:
             result.follow_up_failed = True  # rendered with the run's other issues
             result.warnings.append(Issue("labels_failed", WARNING, sheet=None,
-                                         params={"reason": _reason(exc, lang), "delivery_no": action.delivery_no}))
+                                         params={"reason": _reason(exc, lang), "delivery_no": delivery_no}))
+
+
+def _deliveries(result: OrdersResult) -> dict[str, int | None]:
+    """Each delivery the sheet's orders travel in (made now, or already: a re-run fetches the
+    labels a first run could not), once, with the boxes of its orders together (None: none given).
+    An action made now carries its orders' boxes; a delivery found made already has an
+    already-applied action per order, each with that order's boxes."""
+    boxes: dict[str, int | None] = {}
+    for action in [*result.actions, *result.already]:
+        if action.kind == "confirm" or not action.delivery_no or action.result not in ("applied", "already_applied"):
+            continue
+        number = str(action.delivery_no)
+        before = boxes.get(number)
+        boxes[number] = before if not action.boxes else (before or 0) + action.boxes
+    return boxes
 
 
 __all__ = ["LABEL_SIZES", "OrdersExport", "export_orders", "import_orders", "status_codes"]

@@ -268,3 +268,61 @@ def test_a_dry_run_reads_the_platform_and_sends_nothing(server, shop, book, tmp_
     code, out, done = importing(shop, book.save(tmp_path / "e.xlsx"), "--dry-run", "--json")
     assert code == 0 and done["status"] == "dry_run" and done["changes"] == 2, out
     assert writes(server) == [] and server.gateway.calls(po.PAGE_QUERY)
+
+
+def test_a_lost_answer_the_reread_shows_not_done_is_failed_and_the_rerun_sends_it(server, shop, book, tmp_path):
+    g = server.gateway
+    express(book, "PO1004", "SF2000000011", confirm=False)
+    edited = book.save(tmp_path / "e.xlsx")
+    g.answers[po.SELF_DELIVERY] = [b"<html>gateway error</html>"]  # unreadable, and nothing was made
+    code, out, done = importing(shop, edited, "--json")
+    [action] = done["actions"]
+    assert code == 3 and done["status"] == "partial" and action["result"] == "failed", out
+    assert "was not done, and it was not sent a second time" in action["message"]
+    assert len(g.calls(po.SELF_DELIVERY)) == 1 and "self_delivery_no" not in g.po_orders["PO1004"]
+    code, out, done = importing(shop, edited, "--json")
+    assert code == 0 and [(a["action"], a["result"]) for a in done["actions"]] == [("selfdelivery", "applied")]
+    assert len(g.calls(po.SELF_DELIVERY)) == 2 and g.po_orders["PO1004"]["self_delivery_no"]
+
+
+def test_the_quota_used_up_half_way_stops_the_run_and_the_rerun_sends_only_the_rest(server, shop, book, tmp_path):
+    g = server.gateway
+    express(book, "PO1004", "SF2000000012", confirm=False)
+    express(book, "PO1005", "SF2000000013", confirm=False)
+    edited = book.save(tmp_path / "e.xlsx")
+    g.writes_before_quota = 1
+    code, out, done = importing(shop, edited, "--json")
+    assert code == 3 and done["applied"] == 1 and done["failed"] == 1, out
+    assert [e["rule"] for e in done["errors"]] == ["quota_exceeded"]
+    g.writes_before_quota, g.quota_used = None, False  # the next day
+    code, out, again = importing(shop, edited, "--json")
+    assert code == 0 and again["applied"] == 1 and again["already_applied"] == 1, out
+    assert len({p["purchase_order_no_list"][0] for p in sent(server, po.SELF_DELIVERY)}) == 2
+    assert len(g.po_deliveries) == 3  # SD00000001 and one for each order: none twice
+
+
+def test_a_delivery_number_that_cannot_name_a_file_gets_no_label(server, shop, book, tmp_path):
+    g = server.gateway
+    express(book, "PO1004", "SF2000000014", confirm=False)
+    answer = {"aliexpress_ascp_po_selfdelivery_response": {"result": {"success": True, "data": "../../evil"}}}
+    g.answers[po.SELF_DELIVERY] = [answer]
+    labels = tmp_path / "labels"
+    code, out, done = importing(shop, book.save(tmp_path / "e.xlsx"), "--labels", str(labels), "--json")
+    assert code == 4 and [w["rule"] for w in done["warnings"]] == ["labels_failed"], out
+    assert "cannot name a file" in done["warnings"][0]["message"] and not g.calls(po.PRINT_LABELS)
+    assert not list(tmp_path.parent.glob("evil*")) and not (labels.exists() and list(labels.iterdir()))
+
+
+def test_labels_asked_for_on_a_rerun_are_fetched_once_per_delivery_with_the_sheets_boxes(
+        server, shop, book, tmp_path):
+    g = server.gateway
+    express(book, "PO1001", "SF2000000015", boxes=2)
+    express(book, "PO1002", "SF2000000015", boxes=3)
+    edited = book.save(tmp_path / "e.xlsx")
+    code, out, done = importing(shop, edited, "--json")  # the labels forgotten
+    assert code == 0 and not done["labels"], out
+    number = g.po_orders["PO1001"]["self_delivery_no"]
+    labels = tmp_path / "labels"
+    code, out, again = importing(shop, edited, "--labels", str(labels), "--json")
+    assert code == 0 and again["status"] == "unchanged" and again["labels"] == [str(labels / f"{number}.pdf")], out
+    assert g.labels == [{"delivery": number, "boxes": "5", "size": "A4"}] and writes(server).count(po.CONFIRM) == 2

@@ -85,7 +85,8 @@ def plan(sheet: Sequence[SheetOrder], base: Mapping[str, Order], current: Mappin
             continue
         if now_is.delivery == wanted:
             result.already.append(Action("selfdelivery" if was.delivery is None else "updateSelfdelivery",
-                                         (order.number,), wanted, now_is.delivery_no, result="already_applied"))
+                                         (order.number,), wanted, now_is.delivery_no, order.values.get("boxes"),
+                                         result="already_applied"))
             continue
         if now_is.delivery != was.delivery:
             result.issues.append(order.issue("order_delivery_conflict", "delivery_type",
