@@ -219,6 +219,7 @@ class Rule(StrEnum):
     LABELS_NEED_PLATFORM = "labels_need_platform"
     DELIVERY_WAITS_FOR_CONFIRM = "delivery_waits_for_confirm"
     AE_ORDER_NOT_DONE = "ae_order_not_done"
+    LABELS_BOXES_RANGE = "labels_boxes_range"
     ORDERS_STATUS_UNKNOWN = "orders_status_unknown"
     ORDERS_RUN_NOT_REVERTIBLE = "orders_run_not_revertible"
     LABELS_FAILED = "labels_failed"
@@ -1028,6 +1029,10 @@ MESSAGES.update({
                           "done, and it was not sent a second time. Run the same import again to send it.",
                           "速卖通的应答丢失（{code}）；重新读取采购单表明该操作未完成，且未重复发送。"
                           "再次运行同样的导入即可发送。"),
+    "labels_boxes_range": ("delivery {delivery_no} has {boxes} boxes, and AliExpress prints the labels of 1 to 99 "
+                           "boxes a delivery; print them in the seller centre",
+                           "发货单 {delivery_no} 共 {boxes} 箱，而速卖通每个发货单只能打印 1 到 99 箱的箱唛；"
+                           "请在卖家后台打印"),
     "orders_status_unknown": ("Unknown order status {value}; use one or more of: {allowed}.",
                               "未知的采购单状态 {value}；请使用以下一个或多个：{allowed}。"),
     "orders_run_not_revertible": ("Run {run_id} confirmed or delivered JIT orders: a confirmation or a delivery is not "

@@ -326,3 +326,12 @@ def test_labels_asked_for_on_a_rerun_are_fetched_once_per_delivery_with_the_shee
     code, out, again = importing(shop, edited, "--labels", str(labels), "--json")
     assert code == 0 and again["status"] == "unchanged" and again["labels"] == [str(labels / f"{number}.pdf")], out
     assert g.labels == [{"delivery": number, "boxes": "5", "size": "A4"}] and writes(server).count(po.CONFIRM) == 2
+
+
+def test_more_boxes_than_the_platform_prints_for_one_delivery_is_a_warning_not_a_crash(server, shop, book, tmp_path):
+    express(book, "PO1001", "SF2000000016", boxes=60)
+    express(book, "PO1002", "SF2000000016", boxes=60)  # one delivery of 120 boxes
+    labels = tmp_path / "labels"
+    code, out, done = importing(shop, book.save(tmp_path / "e.xlsx"), "--labels", str(labels), "--json")
+    assert code == 4 and done["applied"] == 4 and [w["rule"] for w in done["warnings"]] == ["labels_failed"], out
+    assert "has 120 boxes" in done["warnings"][0]["message"] and not server.gateway.calls(po.PRINT_LABELS)

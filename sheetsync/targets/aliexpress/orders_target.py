@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from ...errors import ConfigError, SheetsyncError
 from ...messages import message
+from ...orders.fields import BOXES_MAX as MAX_BOXES
 from ...orders.model import Action, Delivery, Item, Order
 from ...orders.rules import parse
 from .orders import (
@@ -186,9 +187,12 @@ class AliExpressOrdersTarget:
     def label(self, delivery_no: str, boxes: int, size: str) -> bytes:
         """The box labels of a delivery as a PDF. A delivery number that could not be a plain
         file name is a wrong answer, refused before anything is fetched: the pipeline saves the
-        labels as DIR/<delivery number>.pdf."""
+        labels as DIR/<delivery number>.pdf. More boxes than the platform prints for one delivery
+        (its orders' boxes together) are refused with a sentence: the pipeline's warning."""
         if not _SAFE_NAME.fullmatch(delivery_no):
             raise _bad(PRINT_LABELS, f"the delivery number {delivery_no[:64]!r} cannot name a file")
+        if not 1 <= boxes <= MAX_BOXES:  # the boxes of a delivery's orders together can be more
+            raise ConfigError("labels_boxes_range", delivery_no=delivery_no, boxes=boxes)
         return self.adapter.label_pdf(delivery_no, boxes, size)
 
 
