@@ -335,3 +335,22 @@ def test_more_boxes_than_the_platform_prints_for_one_delivery_is_a_warning_not_a
     code, out, done = importing(shop, book.save(tmp_path / "e.xlsx"), "--labels", str(labels), "--json")
     assert code == 4 and done["applied"] == 4 and [w["rule"] for w in done["warnings"]] == ["labels_failed"], out
     assert "has 120 boxes" in done["warnings"][0]["message"] and not server.gateway.calls(po.PRINT_LABELS)
+
+
+def test_more_than_99_orders_under_one_tracking_number_travel_in_deliveries_of_at_most_99(server, shop, tmp_path):
+    g = server.gateway
+    numbers = [f"PO3{n:03d}" for n in range(120)]
+    for no in numbers:
+        g.po_orders[no] = make_po(no, 15, deadline="2026-12-20 18:00:00")
+        g.po_items[no] = [make_po_item(no, "2003", 1, title="Item 2003")]
+    code, out, _ = run(shop, "orders", "export", str(tmp_path / "o.xlsx"), "--target", "aliexpress", "--status",
+                       "to_ship")
+    assert code == 0 and "Exported 123 orders" in out, out  # and PO1004, PO1005, PO1006
+    book = OrdersBook(tmp_path / "o.xlsx")
+    for no in numbers:
+        express(book, no, "SF3000000001", confirm=False)
+    code, out, done = importing(shop, book.save(tmp_path / "e.xlsx"), "--json")
+    assert code == 0 and done["applied"] == 120, out
+    lists = sorted((p["purchase_order_no_list"] for p in sent(server, po.SELF_DELIVERY)), key=len, reverse=True)
+    assert [len(x) for x in lists] == [99, 21] and sorted(lists[0] + lists[1]) == numbers
+    assert {g.po_orders[no]["self_delivery_no"] for no in numbers} == {a["delivery_no"] for a in done["actions"]}
