@@ -1025,9 +1025,9 @@ MESSAGES.update({
                                    "delivery is sent then.",
                                    "未发送：此发货中的采购单 {order} 未能在本次导入中确认（见上方的确认结果）。"
                                    "确认后再次运行同样的导入即可发送此发货。"),
-    "ae_order_not_done": ("The answer of AliExpress was lost ({code}); reading the orders again shows it was not "
-                          "done, and it was not sent a second time. Run the same import again to send it.",
-                          "速卖通的应答丢失（{code}）；重新读取采购单表明该操作未完成，且未重复发送。"
+    "ae_order_not_done": ("The answer of AliExpress was lost or unreadable ({code}); reading the orders again shows "
+                          "it was not done, and it was not sent a second time. Run the same import again to send it.",
+                          "速卖通的应答丢失或无法读取（{code}）；重新读取采购单表明该操作未完成，且未重复发送。"
                           "再次运行同样的导入即可发送。"),
     "labels_boxes_range": ("delivery {delivery_no} has {boxes} boxes, and AliExpress prints the labels of 1 to 99 "
                            "boxes a delivery; print them in the seller centre",
