@@ -354,3 +354,10 @@ def test_more_than_99_orders_under_one_tracking_number_travel_in_deliveries_of_a
     lists = sorted((p["purchase_order_no_list"] for p in sent(server, po.SELF_DELIVERY)), key=len, reverse=True)
     assert [len(x) for x in lists] == [99, 21] and sorted(lists[0] + lists[1]) == numbers
     assert {g.po_orders[no]["self_delivery_no"] for no in numbers} == {a["delivery_no"] for a in done["actions"]}
+
+
+def test_an_order_without_a_deadline_is_a_wrong_answer_named_not_an_order_without_hurry(server, shop, tmp_path):
+    server.gateway.po_orders["PO1003"]["gmt_expiration"] = ""
+    code, out, _ = run(shop, "orders", "export", str(tmp_path / "o.xlsx"), "--target", "aliexpress")
+    assert code == 2 and "PO1003" in out and "gmt_expiration" in out and po.PAGE_QUERY in out, out
+    assert not (tmp_path / "o.xlsx").exists()
