@@ -129,7 +129,7 @@ def import_orders(store: Store | str | os.PathLike, path: str | os.PathLike, *, 
                 raw = read_sheet(path, True, ORDERS)
                 lang = lang or raw.lang or settings.lang
                 base, export_id = _base(raw, handle)
-                _import(handle, chosen, raw, base, export_id, dry_run, now, result)
+                _import(handle, chosen, raw, base, export_id, dry_run, now, result, lang)
             if labels is not None and not dry_run:
                 _labels(chosen, Path(labels), label_size, result, lang or settings.lang)
     except SheetsyncError as exc:
@@ -191,17 +191,17 @@ def _journaled(action: Action) -> str:
 
 
 class _Journal:
-    """The orders run's journal in the store (targets.OrdersJournal)."""
+    """The orders run's journal in the store (targets.OrdersJournal), and the run's language."""
 
-    def __init__(self, store: Store, run_id: str) -> None:
-        self.store, self.run_id = store, run_id
+    def __init__(self, store: Store, run_id: str, lang: str = "en") -> None:
+        self.store, self.run_id, self.lang = store, run_id, lang
 
     def record(self, action: Action) -> None:
         self.store.mark_applied(self.run_id, action.seqs, _journaled(action))
 
 
 def _import(store: Store, target: OrdersTarget, raw: RawSheet, base_rows: list[dict[str, Any]], export_id: str,
-            dry_run: bool, now: dt.datetime, result: OrdersResult) -> None:
+            dry_run: bool, now: dt.datetime, result: OrdersResult, lang: str = "en") -> None:
     """Read the sheet into orders, re-read those it edits, plan, and act when nothing is wrong."""
     read = read_orders(raw, {row_key(row): row for row in base_rows})
     result.rows = read.rows
@@ -225,7 +225,7 @@ def _import(store: Store, target: OrdersTarget, raw: RawSheet, base_rows: list[d
     for action in planned.actions:  # entries are the actions' orders in turn
         action.seqs = tuple(range(start, start + len(action.orders)))
         start += len(action.orders)
-    stopped = target.apply(_Journal(store, result.run_id), planned.actions)
+    stopped = target.apply(_Journal(store, result.run_id, lang), planned.actions)
     for action in planned.actions:
         if action.result == "planned":
             action.result = "failed"

@@ -361,3 +361,12 @@ def test_an_order_without_a_deadline_is_a_wrong_answer_named_not_an_order_withou
     code, out, _ = run(shop, "orders", "export", str(tmp_path / "o.xlsx"), "--target", "aliexpress")
     assert code == 2 and "PO1003" in out and "gmt_expiration" in out and po.PAGE_QUERY in out, out
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_a_sentence_the_target_gives_an_action_is_in_the_runs_language(server, shop, book, tmp_path):
+    express(book, "PO1002", "SF2000000017")
+    server.gateway.po_reject["PO1002"] = ("PO_EXPIRED", "the purchase order has expired")
+    code, out, _ = importing(shop, book.save(tmp_path / "e.xlsx"), "--lang", "zh")
+    assert code == 3 and "(not_applied) [-] 未发送：此发货中的采购单 PO1002 未能在本次导入中确认" in out, out
+    assert [p["purchase_order_no"] for p in sent(server, po.CONFIRM)] == ["PO1002"]
+    assert not sent(server, po.SELF_DELIVERY)

@@ -102,6 +102,8 @@ def open_target(name: str | None, store: Store, settings: Settings, client: obje
 class OrdersJournal(Protocol):
     """The orders run's journal, kept by the pipeline in the store."""
 
+    lang: str  # the run's language: a sentence a target gives an action (its `message`) is in it
+
     def record(self, action: Action) -> None:
         """The target has done this action (its `result` applied, a created delivery's number in
         `delivery_no`): mark its orders applied in the journal at once, so a run that dies later

@@ -102,7 +102,8 @@ class AliExpressOrdersTarget:
                 waiting = [number for number in action.orders if number in unconfirmed]
                 if waiting:
                     action.result = "not_applied"
-                    action.message = message("delivery_waits_for_confirm", self.lang, order=", ".join(waiting))
+                    action.message = message("delivery_waits_for_confirm", _lang(journal, self.lang),
+                                             order=", ".join(waiting))
                 else:
                     ready.append(action)
             self._run(journal, ready, lambda took: self.adapter.deliver([_request(a) for a in ready], took))
@@ -160,7 +161,7 @@ class AliExpressOrdersTarget:
             action.result, action.code, action.message = "rejected", result.code, result.message
         elif result.status == "not_applied":  # a lost answer, and a re-read shows it was not done
             action.result, action.code = "failed", result.code
-            action.message = message("ae_order_not_done", self.lang, code=result.code or "-")
+            action.message = message("ae_order_not_done", _lang(journal, self.lang), code=result.code or "-")
         else:  # still unknown after a re-read: never resent; the seller checks the order
             action.result, action.code, action.message = "failed", result.code, result.message
 
@@ -232,6 +233,11 @@ def _request(action: Action) -> DeliveryRequest:
         raise ValueError(f"a {action.kind} action without a delivery")  # the plan never makes one
     return DeliveryRequest(delivery.delivery_type, tuple(action.orders), delivery.carrier or None,
                            tuple(delivery.tracking), delivery.license_plate or None, delivery.phone or None)
+
+
+def _lang(journal: OrdersJournal, default: str) -> str:
+    """The run's language, as the journal carries it."""
+    return getattr(journal, "lang", None) or default
 
 
 def _settled(result: ActionResult, status: str) -> ActionResult:
