@@ -123,6 +123,7 @@ class AliExpressTarget:
         self.keep_tokens: Callable[[], None] = lambda: None  # keeps tokens a worker refreshed (connect sets it)
         self.workers = workers_for(client.limiter.per_second) if client is not None else 1
         self._stop = threading.Event()  # set when the platform became unusable: workers send nothing more
+        self._halt = threading.Event()  # the journal's stop (Ctrl-C) during an apply: the same for workers
 
     # -- the Target protocol -------------------------------------------------------------------
     def exclusive(self) -> AbstractContextManager[Any]:
@@ -201,8 +202,10 @@ class AliExpressTarget:
     def apply(self, journal: Journal, changes: list[Change], already: list[Change]) -> Applied:
         """One product per call, journaled as soon as the platform holds it. A platform that
         becomes unusable half way (quota, credentials) stops the push: what was written stays
-        journaled, the rest is marked failed, and the next run sends only that."""
+        journaled, the rest is marked failed, and the next run sends only that. Ctrl-C (the
+        journal's `stop`) stops it the same way, the rest marked not applied."""
         journal.mirror(already)  # an interrupted run may have written them on the platform only
+        self._halt = journal.stop
         applied = Applied()
         countries, warehouse_of = self.countries, self.warehouse_of
         groups = _by_product(changes)
@@ -248,8 +251,8 @@ class AliExpressTarget:
                 results[product_id] = [PushResult(product_id, sku, outcome.status, outcome.code, outcome.message)
                                        for sku in wanted_of[product_id]]
         for change in changes:
-            if change.result == "planned":
-                change.result = "failed"
+            if change.result == "planned":  # not sent: stopped by Ctrl-C, or by the platform
+                change.result = "not_applied" if self._halt.is_set() else "failed"
         applied.results = [push for product_id in groups for push in results.get(product_id, [])]
         return applied
 
@@ -364,7 +367,7 @@ class AliExpressTarget:
         `base_of` holds each value's base ((sku_id, field) → value), to settle an unknown outcome.
         Runs on a worker: touches no store. Returns the outcome and the product as the platform
         now holds it (None when unknown); None when the push had stopped before it was sent."""
-        if self._stop.is_set():
+        if self._stop.is_set() or self._halt.is_set():
             return None
         raw = self._read.get(product_id)
         if raw is None:
