@@ -634,7 +634,7 @@ def _run_lines(obj: Context, run: dict[str, Any], changes: list[Change], lang: s
     lines += _change_table(changes, "plan_changed", lang, marked=True,
                            more=lambda count: cli_words("plan_more_json", lang, count=count,
                                                         command=obj.command(f"history {run['run_id']} --json")))
-    if any(change.result == "applied" for change in changes):
+    if any(change.result == "applied" for change in changes) and run.get("kind") != "orders":
         lines.append("  " + cli_words("history_revert_hint", lang,
                                       command=obj.command(f"revert {run['run_id']} --dry-run")))
     return lines
@@ -776,6 +776,101 @@ def _quote_json(q: Quote) -> dict[str, Any]:
     return {"country": q.country, "chargeable_kg": _number("weight", q.chargeable_grams),
             "freight": _number("money", q.freight_cents), "display": _number("money", q.display_cents),
             "currency": q.currency, "too_heavy": q.freight_cents is None}
+
+
+# -- JIT purchase orders (issue 14) -----------------------------------------------------------------
+@main.group()
+def orders() -> None:
+    """JIT purchase orders: export them to a workbook, confirm and deliver them in bulk."""
+
+
+@orders.command(name="export")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--target", type=click.Choice(["local", "aliexpress"]), help="Where the orders are read (default: "
+              "the store's own).")
+@click.option("--status", "statuses", metavar="NAME,NAME", help="Which orders: to_confirm, to_ship, in_transit, "
+              "received, cancelled or all (default to_confirm,to_ship).")
+@click.option("--lang", type=LANG, help="Labels and instructions language (default from config, else en).")
+@click.pass_obj
+def orders_export(obj: Context, out: str, target: str | None, statuses: str | None, lang: str | None) -> None:
+    """Write the JIT purchase orders to an .xlsx workbook to fill in."""
+    from . import orders_pipeline
+
+    settings = obj.settings(lang)
+    names = [part.strip() for part in re.split(r"[,，]", statuses) if part.strip()] if statuses else None
+    done = orders_pipeline.export_orders(obj.store, out, target=target, statuses=names, lang=lang or settings.lang,
+                                         settings=settings)
+    click.echo(cli_words("orders_exported", obj.lang, orders=done.orders, rows=done.rows, path=out,
+                         export_id=done.export_id))
+
+
+@orders.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check and plan, send nothing.")
+@click.option("--target", type=click.Choice(["local", "aliexpress"]), help="Where the orders are confirmed and "
+              "delivered (default: the store's own).")
+@click.option("--labels", type=click.Path(file_okay=False), help="Save each delivery's box labels in this folder "
+              "(AliExpress prints them).")
+@click.option("--label-size", type=click.Choice(["A4", "100_100"]), default="A4", show_default=True)
+@click.option("--report", type=click.Path(dir_okay=False), help="Write the report workbook here.")
+@click.option("--lang", type=LANG, help="Language of messages (default: the workbook's).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--email-to", "email_to", multiple=True, metavar="ADDR",
+              help="Email the report to ADDR (repeatable); SMTP settings from SHEETSYNC_SMTP_*.")
+@click.pass_obj
+def orders_import(obj: Context, file: str, dry_run: bool, target: str | None, labels: str | None, label_size: str,
+                  report: str | None, lang: str | None, as_json: bool, email_to: tuple[str, ...]) -> None:
+    """Confirm and deliver the orders an edited Orders workbook asks for."""
+    from . import orders_pipeline
+
+    settings = obj.settings(lang)
+    result = orders_pipeline.import_orders(obj.store, file, dry_run=dry_run, report=report, labels=labels,
+                                           label_size=label_size, lang=lang, target=target, email_to=email_to,
+                                           settings=settings)
+    shown = lang or settings.lang
+    if as_json:
+        click.echo(_json_text(result.as_json()))
+    else:
+        click.echo(_orders_human(result, shown))
+    sys.exit(result.exit_code)
+
+
+def _orders_human(result: Any, lang: str) -> str:
+    """An orders import in lines: the headline, the counts, each action (order, what, delivery,
+    how it ended), then errors and warnings with their cells."""
+    lines = [f"{result.file}: {status_words(result.status, lang, result.target, result.applied)}"]
+    if result.status not in ("unreadable", "unavailable") or result.rows:
+        lines.append("  " + cli_words("orders_counts", lang, rows=result.rows, orders=result.orders,
+                                      changes=result.changes, applied=result.applied,
+                                      already_applied=result.already_applied, failed=result.failed))
+    if result.actions:
+        heading = ("orders_plan_done" if result.applied or result.failed else
+                   "orders_plan_would" if result.status == "dry_run" else "orders_plan_blocked")
+        lines.append("  " + cli_words(heading, lang))
+        for action in result.actions[:SHOWN]:
+            what = action.delivery.shown() if action.delivery else ""
+            line = f"    {action.kind:<18}  {', '.join(action.orders)}  {what}".rstrip()
+            if action.delivery_no:
+                line += f"  → {action.delivery_no}"
+            if result.applied or result.failed:
+                line += f"  ({action.result})"
+            if action.code or action.message:  # what the platform said of a refusal
+                line += f" [{action.code or '-'}] {action.message or ''}".rstrip()
+            lines.append(line)
+        if len(result.actions) > SHOWN:
+            lines.append("    " + cli_words("plan_more", lang, count=len(result.actions) - SHOWN))
+    if result.already_applied:
+        lines.append("  " + cli_words("orders_already", lang, count=result.already_applied))
+    lines += _issue_lines(result.errors, "error", lang)
+    if len(result.errors) > SHOWN:
+        lines.append("  " + cli_words("more_errors", lang, count=len(result.errors) - SHOWN))
+    lines += _issue_lines(result.warnings, "warning", lang)
+    lines += ["  " + cli_words("orders_label_saved", lang, path=path) for path in result.labels]
+    if result.report:
+        lines.append("  " + cli_words("report", lang, path=result.report))
+    if result.emailed:
+        lines.append("  " + cli_words("emailed", lang))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

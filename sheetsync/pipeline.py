@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
@@ -25,7 +26,7 @@ import pandas as pd
 from . import integrity
 from .cells import RawSheet, cell_ref
 from .config import Settings, bundled_countries, reference_file, sample_data_dir, shown_store
-from .diff import Guardrails, decide_all, edits
+from .diff import PRICE_INPUTS, Guardrails, decide_all, display_price_guardrail, edits
 from .errors import ConfigError, Interrupted, SheetsyncError, UnreadableWorkbook
 from .fields import TEMPLATE_VERSION, field_for_key
 from .mail import SmtpSettings, check_mail, send_report
@@ -36,7 +37,7 @@ from .read import check_package, read_metadata, read_sheet
 from .report import write_report
 from .results import ERROR, WARNING, Change, ImportResult, Issue, PullResult, Status, final_status
 from .schema import prepare_schema, validate
-from .seed import sample_catalog, synthetic_catalog
+from .seed import sample_catalog, sample_orders, synthetic_catalog
 from .store import Store, nearby_stores, peek_store_id, shown_path
 from .targets import Applied, Target, open_target
 from .template import ExportMeta, Preview, check_fits, write_workbook
@@ -92,14 +93,17 @@ def _opened(store: Store | str | os.PathLike, lock_timeout: float = 30.0,
 
 def init_store(path: str | os.PathLike, sample: bool = False, synthetic: int = 0,
                settings: Settings | None = None) -> int:
-    """Create a catalog at `path`; load the bundled sample or `synthetic` generated SKUs.
-    Returns the number of SKUs loaded."""
+    """Create a catalog at `path`; load the bundled sample (with a few JIT purchase orders) or
+    `synthetic` generated SKUs. Returns the number of SKUs loaded."""
     countries = bundled_countries()
     store = Store.create(Path(path), countries, (settings or Settings()).lock_timeout)
     try:
         if sample:
             products, skus = sample_catalog(sample_data_dir())
-        elif synthetic:
+            count = store.insert_catalog(products, skus)
+            store.insert_orders(sample_orders(products, skus, datetime.now(UTC)))  # the orders flow offline
+            return count
+        if synthetic:
             products, skus = synthetic_catalog(synthetic, [c.code for c in countries])
         else:
             return 0
@@ -229,6 +233,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     store_id, lang = "", opts.lang
     mail: SmtpSettings | None = None
     report_path: Path | None = None
+    card: RateCard | None = None
     try:
         if opts.report is not None:
             report_path = check_output(opts.report, store=_store_file(store), inputs=[path, opts.rates])
@@ -254,7 +259,8 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     result.store = shown_store(_store_file(store))
     for issue in (*result.errors, *result.warnings):
         issue.render(lang, result.store)
-    _follow_up(result, raw, store_id, lang, report_path, opts.email_to, mail, stage)
+    _follow_up(result, raw, store_id, lang, report_path, opts.email_to, mail, stage,
+               functools.partial(write_report, card=card))
     return result
 
 
@@ -287,14 +293,16 @@ def _stop(result: ImportResult, exc: SheetsyncError) -> None:
 
 
 def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, lang: str,
-               report: Path | None, email_to: Sequence[str], mail: SmtpSettings | None, stage: Stage) -> None:
+               report: Path | None, email_to: Sequence[str], mail: SmtpSettings | None, stage: Stage,
+               writer: Callable[..., None]) -> None:
     """The report and the mail, after the work: a failure here is a warning naming the step, and
     the run's own result stands (ARCHITECTURE: exit 4 when it was a success). `report` is the
-    checked output path (None: no report asked for, or its path was refused)."""
+    checked output path (None: no report asked for, or its path was refused); `writer` writes
+    the report (the catalog's with its rate card bound, or the orders')."""
     if report is not None:
         stage("report")
         try:
-            write_report(report, result, raw, store_id, lang)
+            writer(report, result, raw, store_id, lang)
             result.report = str(report)
         except (OSError, SheetsyncError) as exc:
             _follow_up_failed(result, "report_failed", _reason(exc, lang), lang)
@@ -303,7 +311,7 @@ def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, lang: 
             path = Path(result.report) if result.report else Path(scratch) / f"{Path(result.file).stem}-report.xlsx"
             try:
                 if not result.report:
-                    write_report(path, result, raw, store_id, lang)
+                    writer(path, result, raw, store_id, lang)
                 problem = send_report(result, path, email_to, mail, lang)
             except (OSError, SheetsyncError) as exc:
                 problem = _reason(exc, lang)
@@ -391,7 +399,7 @@ def _import(store: Store, target: Target, loaded: _Loaded, card: RateCard, opts:
     merged = _merged(checked.frame, catalog, checked.invalid_skus)
     pricing = display_prices(merged, card, countries)
     pricing_issues, unpriced = _pricing_issues(pricing.problems, checked.frame)
-    result.display_prices = _display_table(pricing, merged)
+    result.display_prices = _display_table(pricing, merged, checked.frame["_row"])
     platform = store.platform_prices()
     if platform:
         result.freight_check = freight_check(catalog, card, countries, platform)
@@ -403,7 +411,28 @@ def _import(store: Store, target: Target, loaded: _Loaded, card: RateCard, opts:
              locate=functools.partial(_locate, raw=raw, rows=dict(zip(checked.frame.index,
                                                                        checked.frame["_row"].tolist(), strict=True))),
              describe=functools.partial(_describe, catalog=catalog, raw=raw), file=raw.path,
-             export_id=raw.meta["export_id"], stage=stage, stop=stop)
+             export_id=raw.meta["export_id"], stage=stage, stop=stop,
+             display_rails=functools.partial(_display_rails, after=merged, prices=pricing.prices, card=card,
+                                             countries=countries, rails=rails))
+
+
+def _display_rails(changes: Sequence[Change], issues: Sequence[Issue], *, after: pd.DataFrame,
+                   prices: pd.DataFrame, card: RateCard, countries: list[str], rails: Guardrails) -> list[Issue]:
+    """The display-price guardrail over the changes a run will write: each touched SKU priced
+    again with the base values of its seller price, weight and size (and its stock as it will be),
+    so the move compared is the one those edits cause, country by country. Only the SKUs whose
+    price, weight or size changed are priced again."""
+    inputs = [c for c in changes if c.field in PRICE_INPUTS and c.sku_id in after.index]
+    if not inputs:
+        return []
+    skus = list(dict.fromkeys(c.sku_id for c in inputs))
+    before = after.loc[skus].copy()
+    for key in PRICE_INPUTS:  # a column at a time: a bulk edit may touch every SKU
+        touched = [c for c in inputs if c.field == key]
+        if touched:
+            before.loc[[c.sku_id for c in touched], key] = [c.base for c in touched]
+    was = display_prices(before, card, countries).prices
+    return display_price_guardrail(inputs, was, prices.loc[skus], rails, issues)
 
 
 class _Journal:
@@ -427,13 +456,17 @@ def _execute(store: Store, target: Target, found_edits: list[Change], after: pd.
              invalid: set[str] = frozenset(), locate: Callable[[Issue], None] = lambda issue: None,
              describe: Callable[[Sequence[Change]], None] = lambda changes: None, file: str,
              export_id: str | None, stage: Stage = _no_stage, note: dict[str, Any] | None = None,
+             display_rails: Callable[[Sequence[Change], Sequence[Issue]], list[Issue]] | None = None,
              stop: threading.Event | None = None) -> None:
     """The path every run takes, an import, a dry run and a revert alike: read what the edits
-    touch from the target, decide each edit by the change rule, let the target refuse what it
-    cannot store, and only then (no errors, not a dry run) journal and apply. `stop`, once set
-    (Ctrl-C, by the caller), lets the target finish and journal what it has in flight and send
-    nothing more; the run then ends `interrupted` when changes were left unsent."""
+    touch from the target, decide each edit by the change rule (and the guardrails, the display
+    price's included when `display_rails` is given), let the target refuse what it cannot store,
+    and only then (no errors, not a dry run) journal and apply. `stop`, once set (Ctrl-C, by the
+    caller), lets the target finish and journal what it has in flight and send nothing more; the
+    run then ends `interrupted` when changes were left unsent."""
     decision = decide_all(found_edits, target.read(found_edits), force=opts.force, guardrails=rails)
+    if display_rails is not None:
+        decision.issues.extend(display_rails(decision.changes, decision.issues))
     issues = [*found, *decision.issues, *target.check(decision.changes, after)]
     for issue in issues:
         locate(issue)
@@ -483,22 +516,32 @@ def _execute(store: Store, target: Target, found_edits: list[Change], after: pd.
 
 
 def _pricing_issues(problems: list[PricingProblem], sheet: pd.DataFrame) -> tuple[list[Issue], set[str]]:
-    """One issue per SKU and country that cannot be priced, except a country missing from the rate
-    card altogether: that is one issue, at its first SKU's cell and with the count, since a store
-    selling in 47 countries with a 33-country card would otherwise get a million identical lines.
+    """One issue per SKU and country that cannot be priced, except:
+    - a country missing from the rate card altogether: one issue, at its first SKU's cell and with
+      the count, since a store selling in 47 countries with a 33-country card would otherwise get a
+      million identical lines;
+    - a SKU too heavy for the heaviest bracket: one issue on its weight cell, naming every country
+      concerned, since the weight (or the size) is what to fix, not the stock of each country.
     Returns the issues and every SKU that has one (all of them stay out of --skip-invalid)."""
     row_of = dict(zip(sheet.index, sheet["_row"].tolist(), strict=True)) if problems else {}
     missing: dict[str, list[PricingProblem]] = {}
+    heavy: dict[str, list[PricingProblem]] = {}
     issues = []
     for problem in problems:
         if problem.rule == "no_rate_for_country":
             missing.setdefault(problem.country, []).append(problem)
-            continue
-        issues.append(_pricing_issue(problem, problem.rule, row_of, sheet))
+        elif problem.rule == "no_freight_bracket":
+            heavy.setdefault(problem.sku_id, []).append(problem)
+        else:
+            issues.append(_pricing_issue(problem, problem.rule, row_of, sheet))
     for country_problems in missing.values():
         first = country_problems[0]
         rule = "no_rate_for_country" if len(country_problems) == 1 else "no_rate_for_country_skus"
         issues.append(_pricing_issue(first, rule, row_of, sheet, count=len(country_problems)))
+    for sku, sku_problems in heavy.items():
+        issues.append(Issue("no_freight_bracket", field="weight_kg", sku_id=sku, row=int(row_of[sku]),
+                            params={"weight": sku_problems[0].params["weight"],
+                                    "countries": ", ".join(p.country for p in sku_problems)}))
     return issues, {problem.sku_id for problem in problems}
 
 
@@ -518,10 +561,14 @@ def _merged(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[str]) -> pd
                          for key in catalog.columns}, index=valid.index)
 
 
-def _display_table(pricing: Pricing, merged: pd.DataFrame) -> pd.DataFrame:
-    """The report's Display prices: seller price, chargeable weight and a column per country."""
+def _display_table(pricing: Pricing, merged: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
+    """The report's Display prices: the SKU as the seller knows it (code, title, row in the sheet),
+    seller price, chargeable weight and a column per country."""
     table = pd.DataFrame(index=pricing.prices.index)
     table["sku_id"] = table.index
+    for key in ("sku_code", "title"):
+        table[key] = merged[key].reindex(table.index).to_numpy()
+    table["row"] = rows.reindex(table.index).to_numpy()
     table["seller_price"] = merged["seller_price"].reindex(table.index).to_numpy()
     table["chargeable_weight_kg"] = pricing.chargeable_grams.to_numpy()
     failed = {p.sku_id for p in pricing.problems}
@@ -549,6 +596,7 @@ def _describe(changes: Sequence[Change], catalog: pd.DataFrame, raw: RawSheet | 
     once per SKU and field: a plan may hold a change for every cell of 100k SKUs."""
     skus = list(dict.fromkeys(change.sku_id for change in changes))
     codes = dict(zip(skus, catalog["sku_code"].reindex(skus).tolist(), strict=True)) if skus else {}
+    titles = dict(zip(skus, catalog["title"].reindex(skus).tolist(), strict=True)) if skus else {}
     kinds: dict[str, str | None] = {}
     for change in changes:
         if change.field not in kinds:
@@ -557,6 +605,8 @@ def _describe(changes: Sequence[Change], catalog: pd.DataFrame, raw: RawSheet | 
         change.kind = kinds[change.field]
         code = codes.get(change.sku_id)
         change.sku_code = code if isinstance(code, str) and code else None
+        title = titles.get(change.sku_id)
+        change.title = title if isinstance(title, str) and title else None
         if raw is not None and change.row is not None and change.field in raw.columns:
             change.sheet, change.cell = raw.sheet, cell_ref(raw.columns[change.field], change.row)
 
@@ -592,6 +642,8 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
             run = handle.run(run_id)
             if run is None:
                 raise ConfigError("unknown_run", run_id=run_id)
+            if run.get("kind") == "orders":
+                raise ConfigError("orders_run_not_revertible", run_id=run_id)
             chosen = open_target(target or run["target"], handle, settings, client)
             result.target = chosen.name
             with _writing(chosen, dry_run, result):

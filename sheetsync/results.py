@@ -168,6 +168,7 @@ class Change:
     sheet: str | None = None  # the sheet and cell it came from (Products, H3): the plan names them
     cell: str | None = None
     sku_code: str | None = None  # the seller's own code for the SKU: what a seller recognises, not the id
+    title: str | None = None  # the SKU's product title, beside its code in the report's Changes
     kind: str | None = None  # the field's kind (money, weight, ...): how its canonical value is shown
 
     def sheet_order(self) -> tuple[int, int, str]:

@@ -33,6 +33,7 @@ from filelock import FileLock, Timeout
 from .config import Country
 from .errors import ConfigError, StoreBusy, StoreUnavailable
 from .fields import BASE_FIELDS
+from .orders.model import Delivery, Item, Order
 from .outputs import is_special
 from .results import Change
 
@@ -46,6 +47,23 @@ SKU_COLUMNS = ("sku_code", "variant", "barcode", "seller_price", "weight_kg", "l
 # Added after the first catalogs were made: created by Store.open in those as well.
 _PLATFORM_PRICES = """CREATE TABLE IF NOT EXISTS platform_prices (sku_id TEXT NOT NULL, country TEXT NOT NULL,
     freight INTEGER, price INTEGER, PRIMARY KEY (sku_id, country)) WITHOUT ROWID"""
+
+# JIT purchase orders (issue 14), added after the first catalogs were made: created by Store.open
+# in those as well. An order's items, its delivery (one delivery carries up to 99 orders), and the
+# Orders workbooks exported (each row as written: the `base` of the orders' change rule).
+_ORDERS = (
+    """CREATE TABLE IF NOT EXISTS jit_orders (purchase_order_no TEXT PRIMARY KEY, status INTEGER NOT NULL,
+        deadline TEXT NOT NULL, warehouse TEXT NOT NULL DEFAULT '', warehouse_address TEXT NOT NULL DEFAULT '',
+        delivery_no TEXT, position INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS jit_order_items (purchase_order_no TEXT NOT NULL, sku_id TEXT NOT NULL,
+        sku_code TEXT NOT NULL DEFAULT '', title TEXT NOT NULL DEFAULT '', barcode TEXT NOT NULL DEFAULT '',
+        quantity INTEGER NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (purchase_order_no, sku_id)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS jit_deliveries (delivery_no TEXT PRIMARY KEY, delivery_type TEXT NOT NULL,
+        carrier TEXT NOT NULL DEFAULT '', tracking TEXT NOT NULL DEFAULT '[]', license_plate TEXT NOT NULL DEFAULT '',
+        phone TEXT NOT NULL DEFAULT '', boxes INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS order_exports (export_id TEXT PRIMARY KEY, created_at TEXT NOT NULL,
+        lang TEXT NOT NULL, target TEXT NOT NULL, path TEXT NOT NULL, rows TEXT NOT NULL)""",
+)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -377,7 +395,7 @@ class Store:
             store = cls(path, StoreConnection(path, lock_timeout))
             try:
                 store.db.execute("PRAGMA journal_mode = WAL")
-                store.db.executescript(f"BEGIN; {_SCHEMA} {_PLATFORM_PRICES}; COMMIT;")
+                store.db.executescript(f"BEGIN; {_SCHEMA} {_PLATFORM_PRICES}; {'; '.join(_ORDERS)}; COMMIT;")
                 with store.transaction():
                     store.db.executemany("INSERT INTO meta VALUES (?, ?)", [
                         ("schema_version", str(SCHEMA_VERSION)),
@@ -426,6 +444,8 @@ class Store:
             store.db.execute("PRAGMA journal_mode = WAL")
             _owner_only(path)
             store.db.execute(_PLATFORM_PRICES)
+            for statement in _ORDERS:
+                store.db.execute(statement)
         except BaseException:
             store._close_quietly()
             raise
@@ -791,6 +811,87 @@ class Store:
                 runs.append({"run_id": _text(r[0]), "started_at": r[1], "finished_at": r[2], "file": _text(r[3]),
                              "target": _text(r[4]), "status": _text(r[5]), **counts})
         return runs
+
+    # -- JIT purchase orders (the local orders target and the Orders workbook) ----------------
+    def insert_orders(self, orders: Sequence[Order]) -> int:
+        """Add JIT purchase orders with their items and deliveries (the sample; a test's orders)."""
+        with self.transaction():
+            start = self.db.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM jit_orders").fetchone()[0]
+            for i, order in enumerate(orders):
+                self.db.execute("INSERT INTO jit_orders VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                (order.purchase_order_no, order.status, order.deadline.astimezone(UTC).isoformat(),
+                                 order.warehouse, order.warehouse_address, order.delivery_no, start + i))
+                self.db.executemany("INSERT INTO jit_order_items VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                    ((order.purchase_order_no, it.sku_id, it.sku_code, it.title, it.barcode,
+                                      it.quantity, n) for n, it in enumerate(order.items)))
+                if order.delivery is not None and order.delivery_no:
+                    self._put_delivery(order.delivery_no, order.delivery, order.boxes, insert=True)
+        return len(orders)
+
+    def jit_orders(self, statuses: Iterable[int] | None = None,
+                   numbers: Iterable[str] | None = None) -> list[Order]:
+        """The orders with these statuses (None: all), or these numbers, in the order they came."""
+        sql = ("SELECT o.purchase_order_no, o.status, o.deadline, o.warehouse, o.warehouse_address, o.delivery_no, "
+               "d.delivery_type, d.carrier, d.tracking, d.license_plate, d.phone, d.boxes FROM jit_orders o "
+               "LEFT JOIN jit_deliveries d ON d.delivery_no = o.delivery_no")
+        rows = self.db.execute(sql + " ORDER BY o.position").fetchall()
+        wanted_status = None if statuses is None else set(statuses)
+        wanted_number = None if numbers is None else set(numbers)
+        rows = [r for r in rows if (wanted_status is None or r[1] in wanted_status)
+                and (wanted_number is None or r[0] in wanted_number)]
+        items: dict[str, list[Item]] = {}
+        for r in self.db.execute("SELECT purchase_order_no, sku_id, sku_code, title, barcode, quantity "
+                                 "FROM jit_order_items ORDER BY purchase_order_no, position"):
+            items.setdefault(r[0], []).append(Item(r[1], r[2], r[3], r[4], r[5]))
+        return [Order(r[0], r[1], datetime.fromisoformat(r[2]), r[3], r[4], tuple(items.get(r[0], ())),
+                      Delivery.of(r[6], r[7], json.loads(r[8]), r[9], r[10]) if r[6] else None, r[5], r[11])
+                for r in rows]
+
+    def confirm_order(self, number: str) -> None:
+        """Confirm a whole order waiting for confirmation (a JIT order is never confirmed in part)."""
+        self.db.execute("UPDATE jit_orders SET status = 15 WHERE purchase_order_no = ? AND status = 10", (number,))
+
+    def record_delivery(self, numbers: Sequence[str], delivery: Delivery, boxes: int | None) -> str:
+        """A new self-delivery for these orders, with a number of its own: the orders are to ship."""
+        delivery_no = "SD" + datetime.now(UTC).strftime("%y%m%d") + f"{secrets.randbelow(10**7):07d}"
+        self._put_delivery(delivery_no, delivery, boxes, insert=True)
+        self.db.executemany("UPDATE jit_orders SET delivery_no = ?, status = 17 WHERE purchase_order_no = ?",
+                            [(delivery_no, n) for n in numbers])
+        return delivery_no
+
+    def update_delivery(self, delivery_no: str, delivery: Delivery, boxes: int | None) -> None:
+        self._put_delivery(delivery_no, delivery, boxes, insert=False)
+
+    def _put_delivery(self, delivery_no: str, delivery: Delivery, boxes: int | None, insert: bool) -> None:
+        values = (delivery.delivery_type, delivery.carrier, json.dumps(list(delivery.tracking)),
+                  delivery.license_plate, delivery.phone, boxes)
+        if insert:
+            self.db.execute("INSERT INTO jit_deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (delivery_no, *values, now_iso(), now_iso()))
+        else:
+            self.db.execute("UPDATE jit_deliveries SET delivery_type = ?, carrier = ?, tracking = ?, "
+                            "license_plate = ?, phone = ?, boxes = COALESCE(?, boxes), updated_at = ? "
+                            "WHERE delivery_no = ?",
+                            (*values, now_iso(), delivery_no))
+
+    def record_order_export(self, lang: str, target: str, path: str, rows: Sequence[dict[str, Any]]) -> ExportRecord:
+        """Keep an Orders workbook's rows as written: the `base` of the orders' change rule."""
+        record = ExportRecord(uuid.uuid4().hex, now_iso(), lang, [])
+        with self.transaction():
+            self.db.execute("INSERT INTO order_exports VALUES (?, ?, ?, ?, ?, ?)",
+                            (record.export_id, record.created_at, lang, target, path, json.dumps(rows, default=str)))
+        return record
+
+    def order_export(self, export_id: str) -> list[dict[str, Any]] | None:
+        row = self.db.execute("SELECT rows FROM order_exports WHERE export_id = ?", (export_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def mark_applied(self, run_id: str, seqs: Sequence[int], after: Any) -> None:
+        """Journal entries the target has confirmed (an order confirmed, an order in a delivery),
+        with what they became (the delivery and its number)."""
+        with self.transaction():
+            self.db.executemany("UPDATE run_changes SET state = 'applied', after = ? WHERE run_id = ? AND seq = ?",
+                                [(json.dumps(after), run_id, seq) for seq in seqs])
 
 
 def nearby_stores(folders: Sequence[Path] = (), exclude: Path | None = None) -> list[Path]:
