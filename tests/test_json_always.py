@@ -42,6 +42,8 @@ def only_error(document: dict[str, Any]) -> dict[str, Any]:
     ["freight", "--json", "--weight", "abc"],                 # a value refused by the command
     ["freight", "--json", "--weight", "1", "--dims", "1x2"],
     ["pull", "--json", "--target", "shopify"],
+    ["orders", "import", "--json"],                           # a command of a group of commands
+    ["orders", "import", "--json", "--label-size", "A3", "x.xlsx"],
 ])
 def test_a_usage_error_is_one_json_document(args, store):
     code, document, stderr = run("--store", store, *args)
