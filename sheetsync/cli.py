@@ -57,10 +57,11 @@ class _Guarded(click.Group):
         except BrokenPipeError:
             raise  # the reader went away (`sheetsync history | head`): click's main exits quietly
         except (KeyboardInterrupt, click.Abort):
-            # Ctrl-C outside a run that writes (a run that writes answers for itself, journaled)
+            # Ctrl-C where no run was writing (an import or a revert that was answers for itself,
+            # journaled, with its result)
             if as_json:
-                _fail_json(str(Status.INTERRUPTED), "interrupted_nothing", message("interrupted_nothing"))
-            click.echo(f"sheetsync: {message('interrupted_nothing')}", err=True)
+                _fail_json(str(Status.INTERRUPTED), "stopped_by_ctrl_c", message("stopped_by_ctrl_c"))
+            click.echo(f"sheetsync: {message('stopped_by_ctrl_c')}", err=True)
             sys.exit(Status.INTERRUPTED.exit_code)
         except SheetsyncError as exc:
             obj = ctx.obj if isinstance(ctx.obj, Context) else None

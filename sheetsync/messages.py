@@ -188,7 +188,7 @@ class Rule(StrEnum):
     # found by a hostile review: faults met half way, seller mix-ups
     STORE_REPLACED = "store_replaced"
     INTERRUPTED = "interrupted"
-    INTERRUPTED_NOTHING = "interrupted_nothing"
+    STOPPED_BY_CTRL_C = "stopped_by_ctrl_c"
     INTERRUPT_STOPPING = "interrupt_stopping"
     AE_PAGES_INCONSISTENT = "ae_pages_inconsistent"
     AE_OTHER_SELLER = "ae_other_seller"
@@ -650,7 +650,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "interrupt_stopping": ("Stopping (Ctrl-C): nothing more is sent; the changes already on their way are being "
                            "recorded. Press Ctrl-C again to stop at once.",
                            "正在停止（Ctrl-C）：不再发送新的修改；正在记录已发出的修改。再按一次 Ctrl-C 立即停止。"),
-    "interrupted_nothing": ("Stopped by Ctrl-C; nothing was written.", "已按 Ctrl-C 停止；未写入任何内容。"),
+    "stopped_by_ctrl_c": ("Stopped by Ctrl-C before the command finished; nothing more was done. Run the same "
+                          "command again to finish it.",
+                          "已按 Ctrl-C 在命令完成前停止；之后未再执行任何操作。再次运行同样的命令即可完成。"),
     "ae_pages_inconsistent": ("AliExpress answered the product list inconsistently ({detail}), so the pull was "
                               "refused: nothing was changed in the catalog and the next pull starts from the same "
                               "point. Run `sheetsync pull` again in a few minutes (the list may have changed while "

@@ -92,7 +92,7 @@ def test_ctrl_c_outside_a_run_that_writes_is_one_json_document(store, monkeypatc
 
     monkeypatch.setattr(pipeline, "history", interrupted)
     code, document, _ = run("--store", store, "history", "--json")
-    assert (code, document["status"], only_error(document)["rule"]) == (130, "interrupted", "interrupted_nothing")
+    assert (code, document["status"], only_error(document)["rule"]) == (130, "interrupted", "stopped_by_ctrl_c")
 
 
 def test_freight_check_with_json_is_json(store):
