@@ -610,7 +610,7 @@ def ctrl_c_while_applying(store: Path, work: Path) -> Iterator[object]:
     begin_run = Store.begin_run
 
     def interrupted(*args: Any, **kwargs: Any) -> str:
-        os.kill(os.getpid(), signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)
         return begin_run(*args, **kwargs)
 
     with patch.object(Store, "begin_run", interrupted) as stopped:

@@ -300,7 +300,7 @@ def test_ctrl_c_during_a_local_import_writes_nothing_and_is_journaled(store, tmp
     begin_run = Store.begin_run
 
     def interrupted_run(self, *args, **kwargs):
-        os.kill(os.getpid(), signal.SIGINT)  # handled before the next line: the handler only asks to stop
+        signal.raise_signal(signal.SIGINT)  # handled before the next line: the handler only asks to stop
         return begin_run(self, *args, **kwargs)
 
     monkeypatch.setattr(Store, "begin_run", interrupted_run)
@@ -322,7 +322,7 @@ def test_ctrl_c_before_the_writing_stops_at_once(store, tmp_path, monkeypatch):
     path = exported_with_edits(store, tmp_path, {})
 
     def interrupted(*args, **kwargs):
-        os.kill(os.getpid(), signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)
 
     monkeypatch.setattr(pipeline, "_check_meta", interrupted)
     run = CliRunner().invoke(main, ["--store", str(store), "import", str(path), "--json"])
