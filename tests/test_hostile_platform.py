@@ -329,3 +329,29 @@ def test_ctrl_c_before_the_writing_stops_at_once(store, tmp_path, monkeypatch):
     assert run.exit_code == 130 and json.loads(run.stdout)["status"] == "interrupted"
     monkeypatch.undo()
     assert json.loads(CliRunner().invoke(main, ["--store", str(store), "history", "--json"]).stdout)["runs"] == []
+
+
+def test_the_store_replaced_while_a_refreshed_token_is_kept_still_reports_what_was_written(pulled, server,
+                                                                                           tmp_path):
+    """The token expires as the store is replaced: a worker renews it and the main thread cannot
+    keep it in the store. The push stops there and says what AliExpress took (exit 3), never that
+    nothing was written."""
+    g = server.gateway
+    path = exported_with_edits(pulled, tmp_path, {key: float(value) for key, value in MANY.items()})
+    backup = tmp_path / "backup.db"
+    shutil.copy(pulled, backup)
+
+    def after_write(count: int) -> None:
+        if count == 1:
+            os.replace(backup, pulled)
+            g.expired = True
+
+    g.after_write = after_write
+    run = cli(pulled, "import", path, "--json", env=env_for(server))
+    g.after_write = None
+    result = json.loads(run.stdout)
+    # what the platform holds now (the calls refused for the expired token were sent again, renewed)
+    took = [pid for pid, product in g.products.items() if product["product_sku_list"][0]["base_price"] != "5.00"]
+    assert (run.exit_code, result["status"]) == (3, "partial"), run.output
+    assert [e["rule"] for e in result["errors"]] == ["store_replaced"]
+    assert 1 <= result["applied"] <= len(took) < len(MANY)

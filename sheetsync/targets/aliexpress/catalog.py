@@ -212,12 +212,28 @@ class AliExpressTarget:
         wanted_of = {product_id: _wanted(group) for product_id, group in groups.items()}
         results: dict[str, list[PushResult]] = {}
         lost: StoreUnavailable | None = None  # the store could not journal a product the platform took
+
+        def store_lost(exc: StoreUnavailable) -> None:
+            # The platform holds what was sent; the store can no longer say so (replaced, deleted,
+            # full). Nothing more is sent: every product written from here on would be one more
+            # the journal misses. The next run finds the ones sent applied.
+            nonlocal lost
+            lost = exc
+            applied.stopped = applied.stopped or exc
+            self._stop.set()
+            for other in futures:
+                other.cancel()
+
         with self._pool() as pool:
             futures = {pool.submit(self._write, product_id, wanted_of[product_id],
                                    {(c.sku_id, c.field): c.base for c in group}, countries, warehouse_of): product_id
                        for product_id, group in groups.items()}
             for future in as_completed(futures):
-                self.keep_tokens()
+                if lost is None:
+                    try:
+                        self.keep_tokens()
+                    except StoreUnavailable as exc:
+                        store_lost(exc)
                 if future.cancelled():
                     continue
                 product_id, group = futures[future], groups[futures[future]]
@@ -240,14 +256,7 @@ class AliExpressTarget:
                     try:
                         journal.record(group)
                     except StoreUnavailable as exc:
-                        # The platform holds this product; the store can no longer say so (replaced,
-                        # deleted, full). Nothing more is sent: every product written from here on
-                        # would be one more the journal misses. The next run finds them applied.
-                        lost = exc
-                        applied.stopped = applied.stopped or exc
-                        self._stop.set()
-                        for other in futures:
-                            other.cancel()
+                        store_lost(exc)
                 results[product_id] = [PushResult(product_id, sku, outcome.status, outcome.code, outcome.message)
                                        for sku in wanted_of[product_id]]
         for change in changes:
