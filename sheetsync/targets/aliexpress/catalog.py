@@ -224,41 +224,44 @@ class AliExpressTarget:
             for other in futures:
                 other.cancel()
 
-        with self._pool() as pool:
-            futures = {pool.submit(self._write, product_id, wanted_of[product_id],
-                                   {(c.sku_id, c.field): c.base for c in group}, countries, warehouse_of): product_id
-                       for product_id, group in groups.items()}
-            for future in as_completed(futures):
-                if lost is None:
+        try:
+            with self._pool() as pool:
+                futures = {pool.submit(self._write, product_id, wanted_of[product_id],
+                                       {(c.sku_id, c.field): c.base for c in group}, countries, warehouse_of):
+                           product_id for product_id, group in groups.items()}
+                for future in as_completed(futures):
+                    if lost is None:
+                        try:
+                            self.keep_tokens()
+                        except StoreUnavailable as exc:
+                            store_lost(exc)
+                    if future.cancelled():
+                        continue
+                    product_id, group = futures[future], groups[futures[future]]
                     try:
-                        self.keep_tokens()
-                    except StoreUnavailable as exc:
-                        store_lost(exc)
-                if future.cancelled():
-                    continue
-                product_id, group = futures[future], groups[futures[future]]
-                try:
-                    written = future.result()
-                except TargetUnavailable as exc:
-                    applied.stopped = applied.stopped or exc
-                    self._stop.set()  # what has not started is not sent; what is in flight is still recorded
-                    for other in futures:
-                        other.cancel()
-                    continue
-                if written is None:  # not sent: the push had stopped
-                    continue
-                outcome, sent = written
-                if sent is not None:
-                    self._read[product_id] = sent
-                for change in group:
-                    change.result = outcome.status
-                if outcome.status == "applied" and lost is None:
-                    try:
-                        journal.record(group)
-                    except StoreUnavailable as exc:
-                        store_lost(exc)
-                results[product_id] = [PushResult(product_id, sku, outcome.status, outcome.code, outcome.message)
-                                       for sku in wanted_of[product_id]]
+                        written = future.result()
+                    except TargetUnavailable as exc:
+                        applied.stopped = applied.stopped or exc
+                        self._stop.set()  # what has not started is not sent; what is in flight is still recorded
+                        for other in futures:
+                            other.cancel()
+                        continue
+                    if written is None:  # not sent: the push had stopped
+                        continue
+                    outcome, sent = written
+                    if sent is not None:
+                        self._read[product_id] = sent
+                    for change in group:
+                        change.result = outcome.status
+                    if outcome.status == "applied" and lost is None:
+                        try:
+                            journal.record(group)
+                        except StoreUnavailable as exc:
+                            store_lost(exc)
+                    results[product_id] = [PushResult(product_id, sku, outcome.status, outcome.code, outcome.message)
+                                           for sku in wanted_of[product_id]]
+        except StoreUnavailable as exc:  # a token a worker renewed, kept as the pool closes
+            applied.stopped = applied.stopped or exc
         for change in changes:
             if change.result == "planned":  # not sent: stopped by Ctrl-C, or by the platform
                 change.result = "not_applied" if self._halt.is_set() else "failed"
