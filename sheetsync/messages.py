@@ -963,8 +963,8 @@ MESSAGES.update({
                         "an orders export wrote (`sheetsync orders export orders.xlsx`), keeping its Orders sheet.",
                         "{path} 中没有带 sheetsync 列的 Orders 工作表。请导入采购单导出生成的文件"
                         "（`sheetsync orders export orders.xlsx`），并保留 Orders 工作表。"),
-    "confirm_format": ("Confirm takes yes, or stays empty to leave order {order} as it is (found \"{value}\").",
-                       "确认接单只能填 yes，或留空表示采购单 {order} 不变（当前为“{value}”）。"),
+    "confirm_format": ("Confirm takes yes, or no (or an empty cell) to leave order {order} as it is (found \"{value}\").",
+                       "确认接单只能填 yes，或填 no（或留空）表示采购单 {order} 不变（当前为“{value}”）。"),
     "delivery_type_format": ("Delivery type must be express, truck or other (found \"{value}\").",
                              "发货方式必须是 express、truck 或 other（当前为“{value}”）。"),
     "delivery_type_required": ("Order {order} has delivery details but no delivery type: choose express, truck or "

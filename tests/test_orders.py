@@ -79,7 +79,8 @@ def test_an_error_value_is_never_an_empty_confirm_or_tracking():
 
 
 @pytest.mark.parametrize(("value", "expected"), [("yes", True), ("YES ", True), (True, True), ("是", True),
-                                                 ("", False), (None, False), ("no", False)])
+                                                 ("", None), (None, None), ("no", False), ("N", False),
+                                                 ("否", False), (False, False), ("false", False)])
 def test_confirm_words(value, expected):
     assert parse("confirm", value).value is expected
 
@@ -309,6 +310,20 @@ def test_an_edit_on_one_row_applies_to_the_order_rows_that_disagree_are_an_error
     orders_book.ws[second].value = "ZTO"
     code, out, _ = run(store, "orders", "import", str(orders_book.save(tmp_path / "two.xlsx")))
     assert code == 1 and f"Orders!{second} [order_rows_disagree]" in out
+
+
+def test_rows_saying_yes_and_no_disagree_and_no_everywhere_leaves_the_order(store, orders_book, tmp_path):
+    """Review finding 1: no (否, FALSE) is a value, "do not confirm", not an empty cell that a yes
+    on another row of the order overrides."""
+    multi = "5000100000000102"
+    first, second = orders_book.coord(multi, "confirm", 0), orders_book.coord(multi, "confirm", 1)
+    orders_book.ws[first].value, orders_book.ws[second].value = "yes", "no"
+    code, out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "yes-no.xlsx")), "--json")
+    assert code == 1 and [(e["rule"], e["cell"]) for e in data["errors"]] == [("order_rows_disagree", second)], out
+    assert '"no" here, "yes" in ' + first in data["errors"][0]["message"] and not data["applied"]
+    orders_book.ws[first].value, orders_book.ws[second].value = "否", False
+    code, out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "no.xlsx")), "--json")
+    assert code == 0 and data["status"] == "unchanged" and not data["actions"] and not data["errors"], out
 
 
 def test_a_delivery_needs_the_order_confirmed_and_express_a_carrier(store, orders_book, tmp_path):

@@ -33,7 +33,7 @@ TRACKING = re.compile(r"[A-Za-z0-9-]{6,40}")
 _SEPARATORS = re.compile(r"[\s,，;；、]+")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{4,24}")
 _YES = frozenset({"yes", "y", "是", "确认", "true"})
-_NO = frozenset({"", "no", "n", "否"})
+_NO = frozenset({"no", "n", "否", "不", "false"})
 _DELIVERY_WORDS = {"express": "express", "快递": "express", "truck": "truck", "卡车": "truck", "other": "other",
                    "其他": "other"}
 
@@ -52,15 +52,17 @@ def _text(value: Any, mark: Mark | None) -> Converted:
 
 
 def parse_confirm(value: Any, mark: Mark | None = None) -> Converted:
-    """yes (or TRUE, 是) confirms; empty (or no) leaves the order as it is."""
-    if value is True:
-        return Converted(True)
-    if value is False:
-        return Converted(False)
+    """yes (or TRUE, 是) confirms: True; no (or FALSE, 否) says "do not confirm": False; empty is
+    None. No and empty leave the order as it is, but no is a value the seller typed, so rows of one
+    order saying yes and no disagree instead of the yes winning silently."""
+    if value is True or value is False:
+        return Converted(value)
     text = _text(value, mark)
     if text.problem:
         return text
     word = str(text.value).strip().lower()
+    if word == "":
+        return Converted(None)
     if word in _YES:
         return Converted(True)
     if word in _NO:
@@ -295,15 +297,17 @@ def _agree(order: SheetOrder, cells: Mapping[str, list[tuple[Any, int]]], export
         edits = [(value, row) for value, row in cells.get(key, []) if value != was]
         if not edits:
             continue
-        order.edited.add(key)
         value, row = edits[0]
-        order.values[key], order.cells[key] = value, (row, columns[key])
         other = next(((v, r) for v, r in edits if v != value), None)
         if other is not None:
             order.invalid = True
             issues.append(_cell_issue("order_rows_disagree", ERROR, other[1], columns[key], key, _shown(other[0]),
                                       {"other": _shown(value), "other_cell": cell_ref(columns[key], row)},
                                       order=order.number))
+        if key == "confirm" and value is False:
+            continue  # no on every row that says anything: the order left as it is, as by empty cells
+        order.edited.add(key)
+        order.values[key], order.cells[key] = value, (row, columns[key])
     return issues
 
 
@@ -311,7 +315,7 @@ def _shown(value: Any) -> str:
     if isinstance(value, tuple):
         return ", ".join(value)
     if isinstance(value, bool):
-        return "yes" if value else ""
+        return "yes" if value else "no"
     return shown(value)
 
 
