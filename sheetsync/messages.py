@@ -224,6 +224,7 @@ class Rule(StrEnum):
     ORDERS_STATUS_UNKNOWN = "orders_status_unknown"
     ORDERS_RUN_NOT_REVERTIBLE = "orders_run_not_revertible"
     LABELS_FAILED = "labels_failed"
+    BOXES_UNUSED = "boxes_unused"
     ORDERS_OTHER_TARGET = "orders_other_target"
     ORDERS_NOT_SHEETSYNC = "orders_not_sheetsync"
 
@@ -1040,6 +1041,11 @@ MESSAGES.update({
                           "it was not done, and it was not sent a second time. Run the same import again to send it.",
                           "速卖通的应答丢失或无法读取（{code}）；重新读取采购单表明该操作未完成，且未重复发送。"
                           "再次运行同样的导入即可发送。"),
+    "boxes_unused": ("Boxes {value} of order {order} changed nothing: the number of boxes only counts the box labels "
+                     "of a delivery this import creates or changes, printed with --labels DIR; AliExpress's "
+                     "delivery does not carry it, so it is not sent otherwise.",
+                     "采购单 {order} 的箱数 {value} 没有产生任何作用：箱数只用于打印本次导入创建或修改的发货单的箱唛"
+                     "（--labels DIR）；速卖通的发货单不包含箱数，因此其他情况下不会发送。"),
     "labels_boxes_range": ("delivery {delivery_no} has {boxes} boxes, and AliExpress prints the labels of 1 to 99 "
                            "boxes a delivery; print them in the seller centre",
                            "发货单 {delivery_no} 共 {boxes} 箱，而速卖通每个发货单只能打印 1 到 99 箱的箱唛；"

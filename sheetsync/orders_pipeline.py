@@ -32,7 +32,7 @@ from .mail import SmtpSettings, check_mail
 from .messages import quoted, suggested_command
 from .orders.fields import DEFAULT_STATUSES, ORDER_FIELDS, ORDERS, SHEET_ORDERS, STATUS_GROUPS
 from .orders.model import Action, OrdersResult
-from .orders.plan import plan
+from .orders.plan import plan, unused_boxes
 from .orders.rules import read_orders
 from .orders.sheet import exported_orders, row_key, snapshot, written_rows
 from .outputs import check_output, replacing
@@ -131,7 +131,8 @@ def import_orders(store: Store | str | os.PathLike, path: str | os.PathLike, *, 
                 raw = read_sheet(path, True, ORDERS)
                 lang = lang or raw.lang or settings.lang
                 base, export_id = _base(raw, handle, chosen.name)
-                _import(handle, chosen, raw, base, export_id, dry_run, now, result, lang)
+                kept = labels is not None or not chosen.labels  # see orders.plan.unused_boxes
+                _import(handle, chosen, raw, base, export_id, dry_run, now, result, lang, kept)
             if labels is not None and not dry_run:
                 _labels(chosen, Path(labels), label_size, result, lang or settings.lang)
     except SheetsyncError as exc:
@@ -208,14 +209,15 @@ class _Journal:
 
 
 def _import(store: Store, target: OrdersTarget, raw: RawSheet, base_rows: list[dict[str, Any]], export_id: str,
-            dry_run: bool, now: dt.datetime, result: OrdersResult, lang: str = "en") -> None:
-    """Read the sheet into orders, re-read those it edits, plan, and act when nothing is wrong."""
+            dry_run: bool, now: dt.datetime, result: OrdersResult, lang: str = "en", boxes_kept: bool = True) -> None:
+    """Read the sheet into orders, re-read those it edits, plan, and act when nothing is wrong.
+    `boxes_kept`: this run uses a delivery's boxes (labels asked for, or a target that records them)."""
     read = read_orders(raw, {row_key(row): row for row in base_rows})
     result.rows = read.rows
     edited = [number for number, order in read.orders.items() if order.edited]
     current = target.read(edited) if edited else {}
     planned = plan(list(read.orders.values()), exported_orders(base_rows), current, now)
-    issues = [*read.issues, *planned.issues]
+    issues = [*read.issues, *planned.issues, *unused_boxes(list(read.orders.values()), planned, boxes_kept)]
     result.errors = sorted((i for i in issues if i.severity == ERROR), key=_order)
     result.warnings = sorted((i for i in issues if i.severity == WARNING), key=_order)
     result.actions, result.already = planned.actions, planned.already

@@ -418,6 +418,19 @@ def test_a_read_only_edit_is_a_warning_and_ignored(store, orders_book, tmp_path)
     assert [(w["rule"], w["cell"]) for w in data["warnings"]] == [("read_only_changed", cell)]
 
 
+def test_boxes_that_change_nothing_are_a_warning_naming_the_cell(store, orders_book, tmp_path):
+    """Review finding 2: the platform's deliveries carry no box count (ALIEXPRESS.md), so boxes
+    count the labels only; an edit of them nothing uses is said, not dropped in silence."""
+    shipped = orders_book.with_status("to ship")[0]  # already in a delivery: its boxes alone change nothing
+    moved = orders_book.fill(shipped, every_row=False, boxes=5)
+    confirmed = orders_book.with_status("confirmed")[0]  # no delivery type: nothing to count boxes for
+    alone = orders_book.fill(confirmed, boxes=3)
+    code, out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "boxes.xlsx")), "--json")
+    assert code == 0 and data["status"] == "unchanged" and not data["errors"], out
+    assert {(w["rule"], w["cell"]) for w in data["warnings"]} == {("boxes_unused", alone), ("boxes_unused", moved)}
+    assert "--labels" in data["warnings"][0]["message"] and "not sent" in data["warnings"][0]["message"]
+
+
 def test_status_chooses_the_orders_and_an_unknown_one_is_refused(store, tmp_path):
     code, out, _ = run(store, "orders", "export", str(tmp_path / "c.xlsx"), "--status", "to_confirm")
     assert code == 0 and "Exported 3 orders" in out

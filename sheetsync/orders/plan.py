@@ -122,6 +122,17 @@ def plan(sheet: Sequence[SheetOrder], base: Mapping[str, Order], current: Mappin
     return result
 
 
+def unused_boxes(sheet: Sequence[SheetOrder], planned: Plan, kept: bool) -> list[Issue]:
+    """A boxes edit that nothing uses, as a warning on its cell rather than silence. The platform's
+    selfdelivery and updateSelfdelivery carry no box count (ALIEXPRESS.md): boxes only count the
+    labels printed for a delivery this run makes, changes or finds made. `kept`: the run uses the
+    boxes of such a delivery (labels asked for, or a target that records them with the delivery)."""
+    carried = {number for action in [*planned.actions, *planned.already] if action.kind != "confirm"
+               for number in action.orders}
+    return [order.issue("boxes_unused", "boxes", WARNING, value=order.values.get("boxes")) for order in sheet
+            if "boxes" in order.edited and not order.invalid and not (kept and order.number in carried)]
+
+
 def _boxes(members: Sequence[tuple[str, int | None]]) -> int | None:
     """The boxes of a delivery: those of its orders together (none given: None)."""
     given = [boxes for _, boxes in members if boxes]
