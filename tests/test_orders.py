@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -429,6 +430,26 @@ def test_boxes_that_change_nothing_are_a_warning_naming_the_cell(store, orders_b
     assert code == 0 and data["status"] == "unchanged" and not data["errors"], out
     assert {(w["rule"], w["cell"]) for w in data["warnings"]} == {("boxes_unused", alone), ("boxes_unused", moved)}
     assert "--labels" in data["warnings"][0]["message"] and "not sent" in data["warnings"][0]["message"]
+
+
+@pytest.mark.skipif(not hasattr(time, "tzset"), reason="the process's time zone is set with time.tzset")
+def test_a_deadline_at_midnight_read_back_as_a_date_is_not_a_read_only_edit(store, tmp_path, monkeypatch):
+    """Review finding 3: the reader gives a date for a date-time at exactly midnight (here 16:00
+    UTC in Shanghai); the untouched export is the same moment, not an edit of a read-only cell."""
+    with sqlite3.connect(store) as db:
+        db.execute("UPDATE jit_orders SET deadline = '2026-12-09T16:00:00+00:00' WHERE purchase_order_no = ?",
+                   ("5000100000000104",))
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        assert run(store, "orders", "export", str(tmp_path / "o.xlsx"))[0] == 0
+        book = OrdersBook(tmp_path / "o.xlsx")
+        assert book.get(book.rows["5000100000000104"][0], "deadline") == dt.datetime(2026, 12, 10)
+        code, out, data = run(store, "orders", "import", str(tmp_path / "o.xlsx"), "--json")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert code == 0 and data["status"] == "unchanged" and not data["warnings"], out
 
 
 def test_status_chooses_the_orders_and_an_unknown_one_is_refused(store, tmp_path):

@@ -192,10 +192,14 @@ def _cell_issue(rule: str, severity: str, row: int, column: int, key: str, value
 
 
 def _same_written(value: Any, mark: Mark | None, base: Any) -> bool:
-    """A read-only cell left as exported (numbers and dates as the spreadsheet holds them)."""
+    """A read-only cell left as exported (numbers and dates as the spreadsheet holds them). A
+    date-time is compared as the moment it is, to the minute: the reader gives a date for a
+    date-time at exactly midnight, which is the same moment as the exported one."""
     if mark is not None:
         return False
-    if isinstance(value, dt.datetime) and isinstance(base, str):
+    if isinstance(value, dt.date) and isinstance(base, str):
+        if not isinstance(value, dt.datetime):
+            value = dt.datetime.combine(value, dt.time())
         rounded = (value + dt.timedelta(seconds=30)).replace(second=0, microsecond=0)
         return rounded.isoformat(timespec="minutes") == base[:16]
     return shown(value) == shown(base)
