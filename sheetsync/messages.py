@@ -225,6 +225,7 @@ class Rule(StrEnum):
     ORDERS_RUN_NOT_REVERTIBLE = "orders_run_not_revertible"
     LABELS_FAILED = "labels_failed"
     BOXES_UNUSED = "boxes_unused"
+    TRACKING_IN_OTHER_DELIVERY = "tracking_in_other_delivery"
     ORDERS_OTHER_TARGET = "orders_other_target"
     ORDERS_NOT_SHEETSYNC = "orders_not_sheetsync"
 
@@ -1046,6 +1047,13 @@ MESSAGES.update({
                      "delivery does not carry it, so it is not sent otherwise.",
                      "采购单 {order} 的箱数 {value} 没有产生任何作用：箱数只用于打印本次导入创建或修改的发货单的箱唛"
                      "（--labels DIR）；速卖通的发货单不包含箱数，因此其他情况下不会发送。"),
+    "tracking_in_other_delivery": ("Tracking number {value} ({carrier}) of order {order} is already that of delivery "
+                                   "{delivery_no} (order {other_order}): this import makes a separate delivery with "
+                                   "the same number. Check the number; goods travelling in one parcel belong in one "
+                                   "delivery (AliExpress's seller centre adds orders to an existing one).",
+                                   "采购单 {order} 的快递单号 {value}（{carrier}）已用于发货单 {delivery_no}（采购单 "
+                                   "{other_order}）：本次导入会用同一单号另建一个发货单。请检查单号；同一包裹中的货物"
+                                   "应属于同一个发货单（可在速卖通卖家后台把采购单加入已有发货单）。"),
     "labels_boxes_range": ("delivery {delivery_no} has {boxes} boxes, and AliExpress prints the labels of 1 to 99 "
                            "boxes a delivery; print them in the seller centre",
                            "发货单 {delivery_no} 共 {boxes} 箱，而速卖通每个发货单只能打印 1 到 99 箱的箱唛；"

@@ -452,6 +452,23 @@ def test_a_deadline_at_midnight_read_back_as_a_date_is_not_a_read_only_edit(stor
     assert code == 0 and data["status"] == "unchanged" and not data["warnings"], out
 
 
+def test_a_tracking_number_of_another_delivery_is_a_warning_naming_it(store, orders_book, tmp_path):
+    """Review finding 4: a new delivery with the carrier and tracking number of an existing one is
+    sent (the platform is not known to refuse it) with a warning naming that delivery and order."""
+    shipped = orders_book.with_status("to ship")[0]
+    row = orders_book.rows[shipped][0]
+    delivery_no, carrier = orders_book.get(row, "delivery_no"), orders_book.get(row, "carrier")
+    tracking = orders_book.get(row, "tracking_numbers").split(",")[0].strip()
+    waiting = orders_book.with_status("to confirm")[0]
+    cell = orders_book.fill(waiting, confirm="yes", delivery_type="express", carrier=carrier.lower(),
+                            tracking_numbers=tracking)
+    code, out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "twice.xlsx")), "--json")
+    assert code == 0 and data["status"] == "applied", out
+    [warning] = data["warnings"]
+    assert (warning["rule"], warning["cell"]) == ("tracking_in_other_delivery", cell)
+    assert delivery_no in warning["message"] and shipped in warning["message"] and tracking in warning["message"]
+
+
 def test_status_chooses_the_orders_and_an_unknown_one_is_refused(store, tmp_path):
     code, out, _ = run(store, "orders", "export", str(tmp_path / "c.xlsx"), "--status", "to_confirm")
     assert code == 0 and "Exported 3 orders" in out

@@ -118,8 +118,34 @@ def plan(sheet: Sequence[SheetOrder], base: Mapping[str, Order], current: Mappin
     for (delivery_no, delivery), members in updates.items():
         result.actions.append(Action("updateSelfdelivery", tuple(n for n, _ in members), delivery, delivery_no,
                                      boxes=_boxes(members)))
+    result.issues += _tracking_reused(result.actions, base, current, {o.number: o for o in sheet})
     result.orders = len(touched)
     return result
+
+
+def _tracking_reused(actions: Sequence[Action], base: Mapping[str, Order], current: Mapping[str, Order | None],
+                     orders: Mapping[str, SheetOrder]) -> list[Issue]:
+    """A delivery sent with a carrier and tracking number that another delivery already has (as
+    re-read, else as exported): a warning naming that delivery and its order. ALIEXPRESS.md says
+    nothing of the platform refusing it, and a seller may mean it, but usually a number was pasted
+    twice or the order belongs in that delivery."""
+    known: dict[tuple[str, str], tuple[str, str]] = {}  # (carrier, tracking number) → (delivery, order)
+    for number, exported in base.items():
+        held = current.get(number) or exported
+        if held.delivery is not None and held.delivery_no:
+            for tracking in held.delivery.tracking:
+                known.setdefault((held.delivery.carrier.casefold(), tracking), (held.delivery_no, number))
+    issues = []
+    for action in actions:
+        if action.delivery is None:
+            continue
+        for tracking in action.delivery.tracking:
+            other = known.get((action.delivery.carrier.casefold(), tracking))
+            if other is not None and other[0] != action.delivery_no and other[1] not in action.orders:
+                issues.append(orders[action.orders[0]].issue(
+                    "tracking_in_other_delivery", "tracking_numbers", WARNING, value=tracking,
+                    carrier=action.delivery.carrier, delivery_no=other[0], other_order=other[1]))
+    return issues
 
 
 def unused_boxes(sheet: Sequence[SheetOrder], planned: Plan, kept: bool) -> list[Issue]:
