@@ -338,15 +338,9 @@ def _human(result: ImportResult, lang: str) -> str:
                                       changes=result.changes, applied=result.applied,
                                       already_applied=result.already_applied, failed=result.failed))
     lines += _plan_lines(result, lang)
-    lines += _issue_lines(result.errors, "error", lang)
-    if len(result.errors) > SHOWN:
-        lines.append("  " + cli_words("more_errors", lang, count=len(result.errors) - SHOWN))
-    for rule, count in sorted(result.more_issues.items()):
-        lines.append("  " + cli_words("more_rule", lang, count=count, rule=rule, limit=ISSUES_PER_RULE))
+    lines += _error_lines(result, lang)
     lines += _push_lines(result, lang)
-    lines += _issue_lines(result.warnings, "warning", lang)
-    if len(result.warnings) > SHOWN:
-        lines.append("  " + cli_words("more_warnings", lang, count=len(result.warnings) - SHOWN))
+    lines += _warning_lines(result, lang)
     if result.report:
         lines.append("  " + cli_words("report", lang, path=result.report))
     if result.emailed:
@@ -365,6 +359,24 @@ def _issue_lines(issues: list[Issue], severity: str, lang: str) -> list[str]:
     for issue in issues[:SHOWN]:
         where = f"{issue.sheet}!{issue.cell} " if issue.cell else (f"{issue.sheet} " if issue.sheet else "")
         lines.append(f"  {word} {where}[{issue.rule}] {issue.message}".rstrip())
+    return lines
+
+
+def _error_lines(result: ImportResult, lang: str) -> list[str]:
+    """The errors shown, and how many more there are: beyond those shown, and beyond each rule's
+    cap (`results.IssueLog`), for a catalog and an orders import alike."""
+    lines = _issue_lines(result.errors, "error", lang)
+    if len(result.errors) > SHOWN:
+        lines.append("  " + cli_words("more_errors", lang, count=len(result.errors) - SHOWN))
+    for rule, count in sorted(result.more_issues.items()):
+        lines.append("  " + cli_words("more_rule", lang, count=count, rule=rule, limit=ISSUES_PER_RULE))
+    return lines
+
+
+def _warning_lines(result: ImportResult, lang: str) -> list[str]:
+    lines = _issue_lines(result.warnings, "warning", lang)
+    if len(result.warnings) > SHOWN:
+        lines.append("  " + cli_words("more_warnings", lang, count=len(result.warnings) - SHOWN))
     return lines
 
 
@@ -863,10 +875,8 @@ def _orders_human(result: OrdersResult, lang: str) -> str:
             lines.append("    " + cli_words("plan_more", lang, count=len(result.actions) - SHOWN))
     if result.already_applied:
         lines.append("  " + cli_words("orders_already", lang, count=result.already_applied))
-    lines += _issue_lines(result.errors, "error", lang)
-    if len(result.errors) > SHOWN:
-        lines.append("  " + cli_words("more_errors", lang, count=len(result.errors) - SHOWN))
-    lines += _issue_lines(result.warnings, "warning", lang)
+    lines += _error_lines(result, lang)
+    lines += _warning_lines(result, lang)
     lines += ["  " + cli_words("orders_label_saved", lang, path=path) for path in result.labels]
     if result.report:
         lines.append("  " + cli_words("report", lang, path=result.report))

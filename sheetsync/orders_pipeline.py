@@ -39,7 +39,7 @@ from .outputs import check_output, replacing
 from .pipeline import _follow_up, _opened, _order, _other_store, _reason, _stop, _store_file
 from .read import check_package, read_sheet
 from .report import write_orders_report
-from .results import ERROR, WARNING, Change, Issue, Status, final_status
+from .results import ERROR, WARNING, Change, Issue, IssueLog, Status, final_status
 from .store import Store
 from .targets import OrdersTarget, open_orders_target
 from .template import OrdersMeta, write_orders_workbook
@@ -217,9 +217,11 @@ def _import(store: Store, target: OrdersTarget, raw: RawSheet, base_rows: list[d
     edited = [number for number, order in read.orders.items() if order.edited]
     current = target.read(edited) if edited else {}
     planned = plan(list(read.orders.values()), exported_orders(base_rows), current, now)
-    issues = [*read.issues, *planned.issues, *unused_boxes(list(read.orders.values()), planned, boxes_kept)]
-    result.errors = sorted((i for i in issues if i.severity == ERROR), key=_order)
-    result.warnings = sorted((i for i in issues if i.severity == WARNING), key=_order)
+    log = IssueLog()  # the catalog's cap per rule: a sheet of bad rows lists each rule's first ones, counts the rest
+    log.extend([*read.issues, *planned.issues, *unused_boxes(list(read.orders.values()), planned, boxes_kept)])
+    result.errors = sorted((i for i in log.items if i.severity == ERROR), key=_order)
+    result.warnings = sorted((i for i in log.items if i.severity == WARNING), key=_order)
+    result.more_issues = dict(log.more)
     result.actions, result.already = planned.actions, planned.already
     result.changes, result.already_applied, result.orders = planned.changes, planned.already_applied, planned.orders
     if dry_run or result.errors or not planned.actions:

@@ -33,6 +33,7 @@ from sheetsync.orders.rules import (
     split_tracking,
     tracking_carriers,
 )
+from sheetsync.results import ISSUES_PER_RULE
 from sheetsync.targets.aliexpress import orders as po
 from tests.strategies import cell_values
 
@@ -467,6 +468,20 @@ def test_a_tracking_number_of_another_delivery_is_a_warning_naming_it(store, ord
     [warning] = data["warnings"]
     assert (warning["rule"], warning["cell"]) == ("tracking_in_other_delivery", cell)
     assert delivery_no in warning["message"] and shipped in warning["message"] and tracking in warning["message"]
+
+
+def test_errors_of_a_rule_beyond_the_catalog_cap_are_counted_not_listed(store, orders_book, tmp_path):
+    """Review finding 5: the orders import caps each rule's issues as the catalog import does
+    (results.IssueLog), so a sheet of pasted rows does not list every one of them."""
+    ws, extra = orders_book.ws, ISSUES_PER_RULE + 7
+    for n in range(extra):
+        ws.cell(12 + n, orders_book.keys["purchase_order_no"]).value = f"77{n:014d}"
+        ws.cell(12 + n, orders_book.keys["sku_id"]).value = "1"
+    path = orders_book.save(tmp_path / "pasted.xlsx")
+    code, out, data = run(store, "orders", "import", str(path), "--json")
+    assert code == 1 and len(data["errors"]) == ISSUES_PER_RULE and data["more_issues"] == {"order_not_in_export": 7}
+    code, out, _ = run(store, "orders", "import", str(path))
+    assert code == 1 and f"… and 7 more [order_not_in_export] beyond the first {ISSUES_PER_RULE}" in out, out[-500:]
 
 
 def test_status_chooses_the_orders_and_an_unknown_one_is_refused(store, tmp_path):
