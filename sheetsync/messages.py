@@ -61,6 +61,7 @@ class Rule(StrEnum):
     RATE_CURRENCY_MISMATCH = "rate_currency_mismatch"
     READ_ONLY_CHANGED = "read_only_changed"
     UNKNOWN_COLUMN = "unknown_column"
+    KEY_CELL_BROKEN = "key_cell_broken"
     DUPLICATE_COLUMN = "duplicate_column"
     UNSUPPORTED_COUNTRY = "unsupported_country"
     MISSING_ID_COLUMN = "missing_id_column"
@@ -345,6 +346,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "请使用 {currency} 的运费表。"),
     "read_only_changed": ("{label} is read-only; your change from \"{base}\" to \"{value}\" was ignored.",
                           "{label} 为只读；您从“{base}”改为“{value}”的修改已被忽略。"),
+    "key_cell_broken": ("The key cell {cell} under \"{label}\" holds {value} instead of {key}: sheetsync finds each "
+                        "column by its key in row 2, so this column could not be read. Type {key} back into {cell} "
+                        "(or copy row 2 from a fresh export) and import again.",
+                        "“{label}”下方的键单元格 {cell} 的内容是 {value}，而不是 {key}：sheetsync 按第 2 行的键识别"
+                        "每一列，因此无法读取此列。请在 {cell} 中重新填写 {key}（或从新导出的文件复制第 2 行）后再导入。"),
     "unknown_column": ("Column \"{value}\" is not a sheetsync column and was ignored.",
                        "列“{value}”不是 sheetsync 的列，已忽略。"),
     "duplicate_column": ("Column {value} appears twice (columns {columns}); delete one of them.",

@@ -35,7 +35,7 @@ from defusedxml import ElementTree as SafeET
 
 from .cells import CellKind, Cells, Mark, RawSheet, cell_ref, column_index, column_letter
 from .errors import UnreadableWorkbook
-from .fields import PRODUCTS, SHEET_META, SHEET_PRODUCTS, SheetSpec
+from .fields import PRODUCTS, SHEET_META, SHEET_PRODUCTS, Field, SheetSpec
 from .integrity import MARK_NAME
 from .outputs import is_special
 from .results import WARNING, Issue
@@ -573,7 +573,8 @@ def read_sheet(path: str | Path, checked: bool = False, spec: SheetSpec = PRODUC
     header_rows, keys, lang = _find_header(values, spec)
     if not header_rows:
         raise UnreadableWorkbook(spec.missing_rule, path=name)
-    columns, issues = _map_columns(keys, header_rows, spec)
+    broken = _broken_keys(values, header_rows, keys, spec)
+    columns, issues = _map_columns({i: k for i, k in keys.items() if i not in broken}, header_rows, spec)
     rows, numbers = [], []
     key_column = columns.get(spec.key, 0)
     for offset, row in enumerate(values[header_rows:]):
@@ -582,10 +583,38 @@ def read_sheet(path: str | Path, checked: bool = False, spec: SheetSpec = PRODUC
                 v != "" and v is not None and not (type(v) is str and v.isspace()) for v in row):
             rows.append(row)
             numbers.append(header_rows + offset + 1)
-    return RawSheet(name, sheet_name, columns, rows, numbers, header_rows, values[:header_rows], meta,
-                    saved_by(path), issues,
-                    meta.get("lang", lang) if meta.get("lang") in ("en", "zh") else lang,
-                    merged, _mark_scanner(path, part), export_mark(path, sheet_name))
+    raw = RawSheet(name, sheet_name, columns, rows, numbers, header_rows, values[:header_rows], meta,
+                   saved_by(path), issues,
+                   meta.get("lang", lang) if meta.get("lang") in ("en", "zh") else lang,
+                   merged, _mark_scanner(path, part), export_mark(path, sheet_name))
+    marks = raw.value_marks([(header_rows, i) for i in broken if values[header_rows - 1][i] in ("", None)])
+    for index, f in broken.items():
+        mark = marks.get((header_rows, index))
+        found = mark.shown if mark else keys.get(index, "")
+        raw.header_issues.append(Issue("key_cell_broken", sheet=spec.name, cell=cell_ref(index, header_rows),
+                                       row=header_rows, column=index, field=f.key, value=found or "(empty)",
+                                       params={"key": f.key, "label": f.label_en, "label_zh": f.label_zh}))
+    return raw
+
+
+def _broken_keys(values: list[list[Any]], header_rows: int, keys: dict[int, str],
+                 spec: SheetSpec) -> dict[int, Field]:
+    """The key cells (row 2) under a label of this sheet (row 1) that no longer hold its key: an
+    error value such as #REF!, a formula, a number or other text pasted over it. Columns are
+    found by their keys, so such a column would be left unread, its edits lost without a word, or
+    the order's other cells blamed: the cell is named instead (an error for every kind of sheet)."""
+    if header_rows < 2:
+        return {}
+    labels = {}
+    for f in spec.fields:
+        labels[f.label_en.strip().lower()] = f
+        labels[f.label_zh.strip().lower()] = f
+    broken = {}
+    for index, label in enumerate(values[header_rows - 2]):
+        f = labels.get(str(label).strip().lower()) if isinstance(label, str) else None
+        if f is not None and keys.get(index) != f.key:
+            broken[index] = f
+    return broken
 
 
 def _parse(path: Path, spec: SheetSpec = PRODUCTS) -> tuple[str, list[list[Any]], list[Any], dict[str, str]]:

@@ -484,6 +484,27 @@ def test_errors_of_a_rule_beyond_the_catalog_cap_are_counted_not_listed(store, o
     assert code == 1 and f"… and 7 more [order_not_in_export] beyond the first {ISSUES_PER_RULE}" in out, out[-500:]
 
 
+@pytest.mark.parametrize(("typed", "shown"), [("#REF!", "#REF!"), (42, "42"), ('=LOWER("CARRIER")', "=LOWER")])
+def test_a_broken_key_cell_is_named_not_blamed_on_the_orders(store, orders_book, tmp_path, typed, shown):
+    """Review finding 6: a key cell of row 2 replaced by an error value, a number or a formula is
+    named (key_cell_broken, the one reader's rule for Products and Orders), not reported as the
+    order's missing carrier."""
+    express(orders_book, orders_book.with_status("to confirm")[0])
+    key = orders_book.ws.cell(2, orders_book.keys["carrier"])
+    key.value = typed
+    code, out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "key.xlsx")), "--json")
+    assert code == 1 and [(e["rule"], e["cell"]) for e in data["errors"]] == [("key_cell_broken", key.coordinate)], out
+    assert shown in data["errors"][0]["message"] and "carrier" in data["errors"][0]["message"]
+
+
+def test_a_broken_key_cell_of_the_products_sheet_is_named_too(store, workbook, tmp_path):
+    key = workbook.ws.cell(2, workbook.keys["seller_price"])
+    key.value = "#REF!"
+    workbook.set(workbook.sku_ids[0], "seller_price", 99)
+    code, out, data = run(store, "import", str(workbook.save(tmp_path / "key.xlsx")), "--json")
+    assert code == 1 and [(e["rule"], e["cell"]) for e in data["errors"]] == [("key_cell_broken", key.coordinate)], out
+
+
 def test_status_chooses_the_orders_and_an_unknown_one_is_refused(store, tmp_path):
     code, out, _ = run(store, "orders", "export", str(tmp_path / "c.xlsx"), "--status", "to_confirm")
     assert code == 0 and "Exported 3 orders" in out
