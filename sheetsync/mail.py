@@ -18,7 +18,7 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from .errors import ConfigError
-from .messages import status_words
+from .messages import say, status_words, value_word
 from .results import ImportResult
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -80,30 +80,31 @@ def check_mail(settings: SmtpSettings | None, recipients: Sequence[str]) -> None
 def summary_text(result: ImportResult, lang: str = "en", first_errors: int = 10) -> str:
     """The body: status in words, counts, the first errors, and where the details are."""
     lines = [
-        f"sheetsync import of {Path(result.file).name}",
+        say("mail_title", lang, file=Path(result.file).name),
         "",
         status_words(result.status, lang, result.target, result.applied),
         "",
-        f"Rows: {result.rows}   SKUs changed: {result.changed_skus}   Changes: {result.changes}",
-        f"Applied: {result.applied}   Already applied: {result.already_applied}   Failed: {result.failed}",
-        f"Errors: {len(result.errors)}   Warnings: {len(result.warnings)}",
+        say("mail_counts", lang, rows=result.rows, changed_skus=result.changed_skus, changes=result.changes),
+        say("mail_applied", lang, applied=result.applied, already_applied=result.already_applied,
+            failed=result.failed),
+        say("mail_issues", lang, errors=len(result.errors), warnings=len(result.warnings)),
     ]
     if result.errors:
-        lines += ["", "First errors:"]
+        lines += ["", say("mail_first_errors", lang)]
         for issue in result.errors[:first_errors]:
             where = f"{issue.sheet}!{issue.cell}" if issue.cell else (issue.sheet or "-")
             lines.append(f"- {where}: {issue.message}")
         if len(result.errors) > first_errors:
-            lines.append(f"- … {len(result.errors) - first_errors} more in the attached report")
-    lines += ["", "The attached report marks every problem in its Products sheet; fix the red cells there and "
-              "import the report file itself."]
+            lines.append(say("mail_more_errors", lang, count=len(result.errors) - first_errors))
+    lines += ["", say("mail_closing", lang)]
     return "\n".join(lines)
 
 
 def build_message(result: ImportResult, report: Path, recipients: Sequence[str], sender: str,
                   lang: str = "en") -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = f"sheetsync: {Path(result.file).name} — {result.status}"
+    message["Subject"] = say("mail_subject", lang, file=Path(result.file).name,
+                             status=value_word("status", result.status, lang))
     message["From"] = sender
     message["To"] = ", ".join(recipients)
     message["Message-ID"] = make_msgid(domain="sheetsync")

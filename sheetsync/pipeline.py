@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 Progress = Callable[[int], None]
 Stage = Callable[[str], None]
 IMPORT_STAGES = ("read", "validate", "price", "plan", "apply", "report")
+REVERT_FILE = "revert "  # a revert's `file`, before the run it puts back: journaled, and in --json
 
 
 @dataclass(frozen=True)
@@ -247,7 +248,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
                 _import(handle, target, loaded, card, opts, settings, result, stage)
     except SheetsyncError as exc:
         _stop(result, exc)
-    lang = lang or settings.lang
+    lang = result.lang = lang or settings.lang
     result.store = shown_store(_store_file(store))
     for issue in (*result.errors, *result.warnings):
         issue.render(lang, result.store)
@@ -569,7 +570,7 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
     shows what would be put back. The revert is itself a run, with its own journal. The target
     is the run's own unless `target` says otherwise."""
     settings = settings or Settings()
-    result = ImportResult(Status.UNREADABLE, file=f"revert {run_id}")
+    result = ImportResult(Status.UNREADABLE, file=f"{REVERT_FILE}{run_id}", lang=lang)
     try:
         with _opened(store, settings.lock_timeout) as handle:
             run = handle.run(run_id)

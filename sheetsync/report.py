@@ -23,7 +23,17 @@ from xlsxwriter.worksheet import Worksheet
 from .cells import Mark, RawSheet
 from .fields import SHEET_META, SHEET_PRODUCTS, field_for_key, to_cell_number, to_cell_numbers, to_display
 from .integrity import MARK_NAME, mark_formula
-from .messages import next_step, report_label, status_words, target_words, with_store
+from .messages import (
+    REPORT_HEADERS,
+    next_step,
+    report_header,
+    say,
+    sheet_name,
+    status_words,
+    target_words,
+    value_word,
+    with_store,
+)
 from .results import ERROR, ImportResult, Issue
 from .sheetxml import not_a_value_cell, number_cells, row_template, rows_xml, text_cells, value_cell
 from .xlsx import RowStreamWorksheet, output_workbook, style_index
@@ -47,19 +57,19 @@ def write_report(path: str | Path, result: ImportResult, raw: RawSheet | None, s
 def _fill_report(book: xlsxwriter.Workbook, result: ImportResult, raw: RawSheet | None, store_id: str,
                  lang: str) -> None:
     fmt = _Formats(book)
-    summary = book.add_worksheet("Summary")
-    errors = book.add_worksheet("Errors")
-    changes = book.add_worksheet("Changes")
-    prices = book.add_worksheet("Display prices", worksheet_class=RowStreamWorksheet)
-    pushes = book.add_worksheet("Push results")
+    summary = book.add_worksheet(sheet_name("summary", lang))
+    errors = book.add_worksheet(sheet_name("errors", lang))
+    changes = book.add_worksheet(sheet_name("changes", lang))
+    prices = book.add_worksheet(sheet_name("display_prices", lang), worksheet_class=RowStreamWorksheet)
+    pushes = book.add_worksheet(sheet_name("push_results", lang))
     _summary(summary, result, store_id, lang, fmt)
     issues = [*result.errors, *result.warnings]
-    _errors(errors, issues, fmt, linked=raw is not None)
-    _changes(changes, result, fmt)
-    _display_prices(prices, result.display_prices, fmt)
-    _push_results(pushes, result, fmt)
+    _errors(errors, issues, fmt, lang, linked=raw is not None)
+    _changes(changes, result, fmt, lang)
+    _display_prices(prices, result.display_prices, fmt, lang)
+    _push_results(pushes, result, fmt, lang)
     if result.freight_check is not None:
-        _freight_check(book.add_worksheet("Freight check"), result.freight_check, fmt)
+        _freight_check(book.add_worksheet(sheet_name("freight_check", lang)), result.freight_check, fmt, lang)
     if raw is not None:
         _marked_up(book.add_worksheet(SHEET_PRODUCTS, worksheet_class=RowStreamWorksheet), raw, issues, fmt)
         meta = book.add_worksheet(SHEET_META)
@@ -99,9 +109,18 @@ class _Formats:
         return self._cells[key]
 
 
-def _table_header(ws: Worksheet, names: Sequence[str], fmt: _Formats, widths: Sequence[int]) -> None:
+def _header(key: str, lang: str) -> str:
+    """A column's header in the report's language: its words for the report's own columns, a
+    field's label in Chinese (its key in English, as scripts reading the report expect)."""
+    if key in REPORT_HEADERS or key.startswith("display_price_"):
+        return report_header(key, lang)
+    f = field_for_key(key)
+    return f.label(lang) if f and lang == "zh" else key
+
+
+def _table_header(ws: Worksheet, names: Sequence[str], fmt: _Formats, widths: Sequence[int], lang: str) -> None:
     for col, (name, width) in enumerate(zip(names, widths, strict=True)):
-        ws.write_string(0, col, name, fmt.head)
+        ws.write_string(0, col, _header(name, lang), fmt.head)
         ws.set_column(col, col, width)
     ws.freeze_panes(1, 0)
 
@@ -109,13 +128,14 @@ def _table_header(ws: Worksheet, names: Sequence[str], fmt: _Formats, widths: Se
 def _summary(ws: Worksheet, result: ImportResult, store_id: str, lang: str, fmt: _Formats) -> None:
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 90, fmt.wrap)
-    ws.write_string(0, 0, report_label("title", lang), fmt.title)
+    ws.write_string(0, 0, say("summary_title", lang), fmt.title)
     exit_code = result.exit_code
     rows = [
         ("file", result.file), ("time", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
         ("store", store_id), ("target", target_words(result.target, lang)), ("saved_by", result.saved_by or "-"),
         ("run_id", result.run_id or "-"),
-        ("status", f"{result.status}: {status_words(result.status, lang, result.target, result.applied)}"),
+        ("status", say("summary_status_value", lang, status=value_word("status", result.status, lang),
+                       words=status_words(result.status, lang, result.target, result.applied))),
         ("exit_code", exit_code),
         ("rows", result.rows), ("changed_skus", result.changed_skus), ("changes", result.changes),
         ("applied", result.applied), ("already_applied", result.already_applied), ("failed", result.failed),
@@ -124,14 +144,14 @@ def _summary(ws: Worksheet, result: ImportResult, store_id: str, lang: str, fmt:
         ("next", with_store(next_step(result.status, lang), result.store)),
     ]
     for row, (key, value) in enumerate(rows, start=2):
-        ws.write_string(row, 0, report_label(key, lang), fmt.bold)
+        ws.write_string(row, 0, say(f"summary_{key}", lang), fmt.bold)
         ws.write(row, 1, value)
 
 
-def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, linked: bool) -> None:
+def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, lang: str, linked: bool) -> None:
     """One row per problem; its cell links to the marked cell on the Products copy, for as many
     problems as Excel allows links on one sheet (the rest name the cell as plain text)."""
-    _table_header(ws, ERROR_COLUMNS, fmt, [11, 8, 6, 18, 19, 16, 22, 90, 14, 14, 9])
+    _table_header(ws, ERROR_COLUMNS, fmt, [11, 8, 6, 18, 19, 16, 22, 90, 14, 14, 9], lang)
     links = 0
     for row, issue in enumerate(issues, start=1):
         data = issue.as_json()
@@ -139,7 +159,7 @@ def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, linked: bool) -> 
         if lines > 1:
             ws.set_row(row, 15 * lines)
         for col, name in enumerate(ERROR_COLUMNS):
-            value = issue.severity if name == "severity" else data.get(name)
+            value = value_word("severity", issue.severity, lang) if name == "severity" else data.get(name)
             if name == "cell" and value and linked and issue.sheet == SHEET_PRODUCTS and links < EXCEL_MAX_LINKS:
                 ws.write_url(row, col, f"internal:'{SHEET_PRODUCTS}'!{value}", fmt.link, string=value)
                 links += 1
@@ -153,27 +173,35 @@ def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, linked: bool) -> 
         ws.autofilter(0, 0, len(issues), len(ERROR_COLUMNS) - 1)
 
 
-def _changes(ws: Worksheet, result: ImportResult, fmt: _Formats) -> None:
-    _table_header(ws, ["sku_id", "product_id", "field", "before", "after", "result"], fmt, [19, 18, 20, 40, 40, 12])
+def _changes(ws: Worksheet, result: ImportResult, fmt: _Formats, lang: str) -> None:
+    _table_header(ws, ["sku_id", "product_id", "field", "before", "after", "result"], fmt, [19, 18, 20, 40, 40, 12],
+                  lang)
     for row, change in enumerate(result.change_list, start=1):
         f = field_for_key(change.field)
         kind = f.kind if f else "text"
         ws.write_string(row, 0, change.sku_id)
         ws.write_string(row, 1, change.product_id)
         ws.write_string(row, 2, change.field)
-        ws.write_string(row, 3, to_display(kind, change.before))
-        ws.write_string(row, 4, to_display(kind, change.after))
-        ws.write_string(row, 5, change.result)
+        ws.write_string(row, 3, _shown(kind, change.before, lang))
+        ws.write_string(row, 4, _shown(kind, change.after, lang))
+        ws.write_string(row, 5, value_word("result", change.result, lang))
     if result.change_list:
         ws.autofilter(0, 0, len(result.change_list), 5)
 
 
-def _display_prices(ws: RowStreamWorksheet, table: pd.DataFrame | None, fmt: _Formats) -> None:
+def _shown(kind: str, value: object, lang: str) -> str:
+    """A changed value as the seller types it; a dropdown choice in the report's language."""
+    if kind == "enum" and value is not None:
+        return value_word("logistics_attribute", str(value), lang)
+    return to_display(kind, value)
+
+
+def _display_prices(ws: RowStreamWorksheet, table: pd.DataFrame | None, fmt: _Formats, lang: str) -> None:
     if table is None or table.empty:
-        _table_header(ws, ["sku_id", "seller_price", "chargeable_weight_kg"], fmt, [19, 12, 12])
+        _table_header(ws, ["sku_id", "seller_price", "chargeable_weight_kg"], fmt, [19, 12, 12], lang)
         return
     names = list(table.columns)
-    _table_header(ws, names, fmt, [19, 12, 12] + [10] * (len(names) - 3))
+    _table_header(ws, names, fmt, [19, 12, 12] + [10] * (len(names) - 3), lang)
     money, weight = style_index(fmt.money), style_index(fmt.weight)
     template = row_template([xl_col_to_name(col) for col in range(len(names))])
 
@@ -195,18 +223,19 @@ def _cell_numbers(kind: str, column: pd.Series) -> list[float | int | None]:
     return to_cell_numbers(kind, column.to_numpy(dtype=float, na_value=np.nan))
 
 
-def _push_results(ws: Worksheet, result: ImportResult, fmt: _Formats) -> None:
-    _table_header(ws, ["product_id", "sku_id", "status", "code", "message"], fmt, [18, 19, 12, 18, 80])
+def _push_results(ws: Worksheet, result: ImportResult, fmt: _Formats, lang: str) -> None:
+    _table_header(ws, ["product_id", "sku_id", "status", "code", "message"], fmt, [18, 19, 12, 18, 80], lang)
     for row, push in enumerate(result.push_results, start=1):
-        for col, value in enumerate((push.product_id, push.sku_id, push.status, push.code, push.message)):
+        status = value_word("result", push.status, lang)
+        for col, value in enumerate((push.product_id, push.sku_id, status, push.code, push.message)):
             if value is not None:
                 ws.write_string(row, col, str(value))
 
 
-def _freight_check(ws: Worksheet, table: pd.DataFrame, fmt: _Formats) -> None:
+def _freight_check(ws: Worksheet, table: pd.DataFrame, fmt: _Formats, lang: str) -> None:
     names = ["sku_id", "country", "chargeable_weight_kg", "bracket_up_to_kg", "rate_card_freight",
              "platform_freight", "difference"]
-    _table_header(ws, names, fmt, [19, 8, 12, 12, 14, 14, 11])
+    _table_header(ws, names, fmt, [19, 8, 12, 12, 14, 14, 11], lang)
     for row, values in enumerate(table.itertuples(index=False), start=1):
         ws.write_string(row, 0, values.sku_id)
         ws.write_string(row, 1, values.country)
