@@ -508,7 +508,7 @@ def _find_header(rows: list[list[Any]]) -> tuple[int, dict[int, str], str]:
         lang_votes = {"en": 0, "zh": 0}
         for i, text in enumerate(texts):
             low = text.lower()
-            stock = re.fullmatch(r"(stock|库存)\s+([a-z]{2})", low)
+            stock = re.fullmatch(r"(stock|库存)\s+(?:\S+\s+)?([a-z]{2})", low)  # 库存 美国 US too
             if low in labels:
                 key, lang = labels[low]
                 matched[i] = key

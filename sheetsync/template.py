@@ -32,7 +32,6 @@ from .errors import ConfigError
 from .fields import (
     HEADER_ROWS,
     LOGISTICS_ATTRIBUTES,
-    SHEET_INSTRUCTIONS,
     SHEET_LISTS,
     SHEET_META,
     SHEET_PRODUCTS,
@@ -43,7 +42,7 @@ from .fields import (
     to_cell_numbers,
 )
 from .integrity import MARK_NAME, mark_formula
-from .messages import message
+from .messages import message, say, sheet_name, value_word
 from .preview import RATE_HEADER, SHEET_RATES, RateBlock, display_price_formula, rate_rows
 from .pricing import RateCard
 from .sheetxml import (
@@ -190,7 +189,7 @@ def _fill_workbook(book: xlsxwriter.Workbook, frame: pd.DataFrame, countries: Se
                    progress: Callable[[int], None] | None, preview: Preview | None) -> None:
     lang = meta.lang
     codes = [c.code for c in countries]
-    fields = fields_for(codes)
+    fields = fields_for(codes, {c.code: (c.name_en, c.name_zh) for c in countries})
     rate_table, blocks = rate_rows(preview.card, preview.countries) if preview else ([], {})
     # In the order of the stock columns, whatever the order asked for or the markets' ranking: a
     # column does not move between two exports of the same store.
@@ -199,7 +198,7 @@ def _fill_workbook(book: xlsxwriter.Workbook, frame: pd.DataFrame, countries: Se
     book.set_properties({"title": "sheetsync catalog", "comments": f"export {meta.export_id}"})
     formats = _Formats(book)
     ws = book.add_worksheet(SHEET_PRODUCTS, worksheet_class=RowStreamWorksheet)
-    instructions = book.add_worksheet(SHEET_INSTRUCTIONS)
+    instructions = book.add_worksheet(sheet_name("instructions", lang))
     lists = book.add_worksheet(SHEET_LISTS)
     meta_ws = book.add_worksheet(SHEET_META)
     book.define_name(f"{SHEET_PRODUCTS}!{MARK_NAME}", mark_formula(meta.export_id))
@@ -223,7 +222,7 @@ def _fill_workbook(book: xlsxwriter.Workbook, frame: pd.DataFrame, countries: Se
     ws.activate()
 
     _write_instructions(instructions, columns, lang, book, meta.import_command)
-    lists.write_column(0, 0, LOGISTICS_ATTRIBUTES)
+    lists.write_column(0, 0, [value_word("logistics_attribute", value, lang) for value in LOGISTICS_ATTRIBUTES])
     lists.hide()
     if rate_table:
         rates_ws = book.add_worksheet(SHEET_RATES)
@@ -252,13 +251,16 @@ def _data_rows(frame: pd.DataFrame, columns: list[Field], formats: _Formats, pre
     letters = [xl_col_to_name(col) for col in range(len(columns))]
     template = row_template(letters)
     cell_letters = {f.key: letters[col] for col, f in enumerate(columns)}
-    not_priced = "超重" if lang == "zh" else "n/a"
+    not_priced = say("not_priced", lang)
     sources: list[tuple[Field, np.ndarray, str | None]] = []  # (field, values, formula or None)
     for f in columns:
         if f.kind == "preview" and preview is not None:
             country = f.key.removeprefix("display_price_")
             formula = display_price_formula(blocks[country], _ROW_MARK, cell_letters, not_priced)[1:]
             sources.append((f, preview.prices[f.key].to_numpy(dtype=float, na_value=np.nan), formula))
+        elif f.kind == "enum":  # the dropdown's words, which the import reads back as the same values
+            words = frame[f.key].map(lambda value: value_word("logistics_attribute", value, lang))
+            sources.append((f, words.to_numpy(), None))
         else:
             sources.append((f, frame[f.key].to_numpy(), None))
     preview_style = style_index(formats.cell(display_price_field("")))
@@ -318,13 +320,12 @@ def _write_instructions(ws: Worksheet, fields: list[Field], lang: str, book: xls
     for row, line in enumerate(lines[1:], start=1):
         ws.write_string(row, 0, line, bold if line == lines[-1] else None)
     row = len(lines)
-    header = ("key", "标题" if lang == "zh" else "label", "说明" if lang == "zh" else "rule")
+    header = (say("instructions_key", lang), say("instructions_label", lang), say("instructions_rule", lang))
     for col, text in enumerate(header):
         ws.write_string(row, col, text, bold)
     grouped = {  # one row for a column per country, where its first column is
-        "stock": ("stock_<CC>", "库存 <国家>" if lang == "zh" else "Stock <country>", message("stock_help", lang)),
-        "preview": ("display_price_<CC>", "前台价 <国家>" if lang == "zh" else "Display price <country>",
-                    message("preview_help", lang)),
+        "stock": ("stock_<CC>", say("instructions_stock", lang), message("stock_help", lang)),
+        "preview": ("display_price_<CC>", say("instructions_preview", lang), message("preview_help", lang)),
     }
     seen: set[str] = set()
     for f in fields:
@@ -334,8 +335,7 @@ def _write_instructions(ws: Worksheet, fields: list[Field], lang: str, book: xls
             seen.add(f.kind)
             texts = grouped[f.kind]
         else:
-            texts = (f.key, f.label(lang),
-                     f.help(lang) + ("" if f.editable else (" (只读)" if lang == "zh" else " (read-only)")))
+            texts = (f.key, f.label(lang), f.help(lang) + ("" if f.editable else say("instructions_read_only", lang)))
         row += 1
         for col, text in enumerate(texts):
             ws.write_string(row, col, text)
