@@ -138,7 +138,7 @@ class Context:
         return loaded
 
 
-def _progress(label: str, total: int | None = None, unit: str = "row"):
+def _progress(label: str, total: int | None, unit: str):
     """A tqdm bar on a terminal; nothing when stdout is redirected."""
     if not sys.stdout.isatty():
         return None, lambda: None
@@ -148,16 +148,17 @@ def _progress(label: str, total: int | None = None, unit: str = "row"):
     return bar.update, bar.close
 
 
-def _stages(as_json: bool):
+def _stages(as_json: bool, lang: str):
     """Import stages as a bar on a terminal (not with --json): read, validate, price, plan, …"""
     if as_json or not sys.stdout.isatty():
         return None, lambda: None
     from tqdm import tqdm
 
-    bar = tqdm(total=len(pipeline.IMPORT_STAGES), desc="import", unit="stage", leave=False)
+    bar = tqdm(total=len(pipeline.IMPORT_STAGES), desc=say("progress_import", lang), unit=say("unit_stage", lang),
+               leave=False)
 
     def stage(name: str) -> None:
-        bar.set_description(f"import: {name}")
+        bar.set_description(say("progress_stage", lang, stage=value_word("stage", name, lang)))
         bar.update(1)
     return stage, bar.close
 
@@ -229,7 +230,8 @@ def export(obj: Context, out: str, preview: str | None, rates: str | None, force
         countries = [] if parts == ["none"] else parts
     else:
         countries = list(settings.preview_countries) or None
-    update, close = _progress("export", total=pipeline.catalog_size(obj.store, settings), unit="SKU")
+    update, close = _progress(say("progress_export", obj.lang), total=pipeline.catalog_size(obj.store, settings),
+                              unit="SKU")
     summary = pipeline.export_catalog(obj.store, out, lang=obj.lang, preview=countries, rates=rates,
                                       progress=update, settings=settings, force=force)
     close()
@@ -405,7 +407,7 @@ def import_(obj: Context, file: str, dry_run: bool, skip_invalid: bool, force: b
     """Validate an edited template and apply what changed (messages in the template's language
     unless --lang says otherwise)."""
     settings = obj.settings()
-    stage, close = _stages(as_json)
+    stage, close = _stages(as_json, obj.lang)
     result = pipeline.import_workbook(obj.store, file, dry_run=dry_run, skip_invalid=skip_invalid, force=force,
                                       allow_large_changes=allow_large_changes, rates=rates, report=report,
                                       lang=obj.chosen_lang, target=target, settings=settings, email_to=email_to,
@@ -422,7 +424,7 @@ def validate(obj: Context, file: str, report: str | None, rates: str | None, as_
              email_to: tuple[str, ...]) -> None:
     """Check an edited template without writing anything (import --dry-run)."""
     settings = obj.settings()
-    stage, close = _stages(as_json)
+    stage, close = _stages(as_json, obj.lang)
     result = pipeline.import_workbook(obj.store, file, dry_run=True, rates=rates, report=report,
                                       lang=obj.chosen_lang, settings=settings, email_to=email_to, stage=stage)
     close()
@@ -438,7 +440,7 @@ def validate(obj: Context, file: str, report: str | None, rates: str | None, as_
 def pull(obj: Context, target: str, since: str | None, as_json: bool) -> None:
     """Refresh the local catalog from the platform."""
     settings = obj.settings()
-    update, close = _progress("pull", unit="product")
+    update, close = _progress(say("progress_pull", obj.lang), None, unit=say("unit_product", obj.lang))
     summary = pipeline.pull(obj.store, since=since, settings=settings, progress=update, target=target)
     close()
     if as_json:

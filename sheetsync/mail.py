@@ -48,7 +48,7 @@ class SmtpSettings:
         implicit = env.get("SHEETSYNC_SMTP_SSL", "0") == "1"
         port_text = (env.get("SHEETSYNC_SMTP_PORT") or "").strip() or str(465 if implicit else 587)
         if not port_text.isascii() or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ConfigError("mail_settings", detail=f"SHEETSYNC_SMTP_PORT must be a port number, not {port_text!r}")
+            raise ConfigError("mail_settings", detail_key="mail_port", value=repr(port_text))
         port = int(port_text)
         user = env.get("SHEETSYNC_SMTP_USER") or None
         return cls(host=host, port=port, user=user, password=env.get("SHEETSYNC_SMTP_PASSWORD") or None,
@@ -61,20 +61,20 @@ def check_mail(settings: SmtpSettings | None, recipients: Sequence[str]) -> None
     """Refuse, before an import starts, mail settings that cannot work, so a mail problem is never
     found after the catalog was changed. Only what can be known without connecting."""
 
-    def refuse(detail: str) -> None:
-        raise ConfigError("mail_settings", detail=detail)
+    def refuse(key: str, **params: object) -> None:
+        raise ConfigError("mail_settings", detail_key=key, **params)
 
     if settings is None:
-        refuse("SHEETSYNC_SMTP_HOST is not set")
+        refuse("mail_no_host")
     for address in (*recipients, settings.sender):
         if any(ord(ch) < 32 or ord(ch) == 127 for ch in address) or address.count("@") != 1 \
                 or not all(address.split("@")):
-            refuse(f"{address!r} is not an email address")
+            refuse("mail_address", value=repr(address))
     for name, value in (("SHEETSYNC_SMTP_USER", settings.user), ("SHEETSYNC_SMTP_PASSWORD", settings.password)):
         if value and not value.isascii():
-            refuse(f"{name} has characters other than ASCII, which SMTP login cannot send")
+            refuse("mail_not_ascii", name=name)
     if settings.cafile and not Path(settings.cafile).is_file():
-        refuse(f"SHEETSYNC_SMTP_CAFILE {settings.cafile} does not exist")
+        refuse("mail_cafile", value=settings.cafile)
 
 
 def summary_text(result: ImportResult, lang: str = "en", first_errors: int = 10) -> str:
@@ -115,9 +115,9 @@ def build_message(result: ImportResult, report: Path, recipients: Sequence[str],
 
 def send_report(result: ImportResult, report: Path, recipients: Sequence[str], settings: SmtpSettings | None,
                 lang: str = "en") -> str | None:
-    """Send; None on success, else a one-line reason without secrets."""
+    """Send; None on success, else a one-line reason in `lang`, without secrets."""
     if settings is None:
-        return "SHEETSYNC_SMTP_HOST is not set"
+        return say("mail_no_host", lang)
     try:
         message = build_message(result, report, recipients, settings.sender, lang)
         context = ssl.create_default_context(cafile=settings.cafile)
@@ -133,14 +133,15 @@ def send_report(result: ImportResult, report: Path, recipients: Sequence[str], s
                 client.login(settings.user, settings.password)
             refused = client.send_message(message)
         if refused:
-            return f"the server refused {', '.join(sorted(refused))}"
+            return say("mail_refused_some", lang, addresses=", ".join(sorted(refused)))
     except smtplib.SMTPAuthenticationError as exc:
-        return f"the SMTP server rejected the user name or password ({exc.smtp_code})"
+        return say("mail_login_refused", lang, code=exc.smtp_code)
     except smtplib.SMTPResponseException as exc:
         text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-        return f"the SMTP server refused the message: {exc.smtp_code} {text}"
+        return say("mail_message_refused", lang, code=exc.smtp_code, text=text)
     except smtplib.SMTPRecipientsRefused as exc:
-        return f"the SMTP server refused every recipient ({', '.join(sorted(exc.recipients))})"
+        return say("mail_recipients_refused", lang, addresses=", ".join(sorted(exc.recipients)))
     except (smtplib.SMTPException, OSError, ssl.SSLError, UnicodeError, ValueError) as exc:
-        return f"could not send through {settings.host}:{settings.port}: {exc.__class__.__name__}: {exc}"
+        return say("mail_send_failed", lang, server=f"{settings.host}:{settings.port}",
+                   error=f"{exc.__class__.__name__}: {exc}")
     return None

@@ -123,6 +123,14 @@ class Rule(StrEnum):
     RATES_HEADER = "rates_header"
     RATES_LINE = "rates_line"
     CONFIG_INVALID = "config_invalid"
+    CONFIG_MISSING = "config_missing"
+    CONFIG_NUMBER = "config_number"
+    CONFIG_WHOLE_NUMBER = "config_whole_number"
+    CONFIG_RANGE = "config_range"
+    CONFIG_LANG = "config_lang"
+    CONFIG_PREVIEW = "config_preview"
+    CONFIG_WAREHOUSES = "config_warehouses"
+    CONFIG_UNKNOWN_KEY = "config_unknown_key"
     PREVIEW_UNKNOWN = "preview_unknown"
     EXPORT_TOO_MANY_ROWS = "export_too_many_rows"
     EXPORT_TEXT_TOO_LONG = "export_text_too_long"
@@ -516,7 +524,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rates_missing": ("Rate card {path} does not exist.", "运费表 {path} 不存在。"),
     "rates_header": ("Rate card {path}: the header must be {expected}.", "运费表 {path}：表头必须为 {expected}。"),
     "rates_line": ("Rate card {path}, line {line}: {detail}.", "运费表 {path} 第 {line} 行：{detail}。"),
-    "config_invalid": ("Config {path}: {detail}.", "配置文件 {path}：{detail}。"),
+    "config_invalid": ("Config {path}: {detail}.", "配置文件 {path} 无法读取（{detail}）。"),
+    "config_missing": ("Config {path}: file not found.", "配置文件 {path} 不存在。"),
+    "config_number": ("Config {path}: {key} must be a number, not {value}.",
+                      "配置文件 {path}：{key} 必须是数字，而不是 {value}。"),
+    "config_whole_number": ("Config {path}: {key} must be a whole number, not {value}.",
+                            "配置文件 {path}：{key} 必须是整数，而不是 {value}。"),
+    "config_range": ("Config {path}: {key} must be between {low} and {high}, not {value}.",
+                     "配置文件 {path}：{key} 必须在 {low} 到 {high} 之间，而不是 {value}。"),
+    "config_lang": ("Config {path}: lang must be en or zh, not {value}.",
+                    "配置文件 {path}：lang 只能是 en 或 zh，而不是 {value}。"),
+    "config_preview": ("Config {path}: preview_countries must be a list of country codes, like [\"US\", \"FR\"].",
+                       "配置文件 {path}：preview_countries 必须是国家代码的列表，例如 [\"US\", \"FR\"]。"),
+    "config_warehouses": ("Config {path}: country_warehouses must be a table of warehouse codes, like "
+                          "{{UK = \"UK-JIT\"}}.",
+                          "配置文件 {path}：country_warehouses 必须是仓库代码的表，例如 {{UK = \"UK-JIT\"}}。"),
+    "config_unknown_key": ("Config {path}: unknown setting {key}.", "配置文件 {path}：未知的设置项 {key}。"),
     "preview_unknown": ("--preview names {countries}, which this store does not sell in; use codes from its stock_<CC> columns (UK, not GB).",
                         "--preview 中的 {countries} 不是本店铺的销售国家；请使用 stock_<CC> 列中的国家代码（UK，而不是 GB）。"),
     "export_too_many_rows": ("The catalog has {rows} SKUs; one Excel sheet holds at most {limit}, so it cannot be "
@@ -658,6 +681,13 @@ WORDS: dict[str, tuple[str, str]] = {
                         "{errors} 个错误：相应的行已跳过（--skip-invalid）。"),
     "history_no_changes": ("It changed nothing.", "它没有修改任何内容。"),
     "history_revert_hint": ("Put these values back: {command}", "恢复这些值：{command}"),
+    # progress bars on a terminal
+    "progress_export": ("export", "导出"),
+    "progress_pull": ("pull", "拉取"),
+    "progress_import": ("import", "导入"),
+    "progress_stage": ("import: {stage}", "导入：{stage}"),
+    "unit_stage": ("stage", "步"),
+    "unit_product": ("product", "个商品"),
     # init, export, pull
     "init_done": ("Created {store} with {count} SKUs.", "已创建店铺数据库 {store}，共 {count} 个 SKU。"),
     "export_done": ("Exported {rows} SKUs × {countries} countries to {path}{preview} (export {export_id}).",
@@ -747,6 +777,22 @@ WORDS: dict[str, tuple[str, str]] = {
     "mail_issues": ("Errors: {errors}   Warnings: {warnings}", "错误：{errors}   警告：{warnings}"),
     "mail_first_errors": ("First errors:", "前几个错误："),
     "mail_more_errors": ("- … {count} more in the attached report", "- ……另有 {count} 个，见附件中的报告"),
+    # what keeps the mail from working: the {detail} of mail_settings and the {reason} of mail_failed
+    "mail_no_host": ("SHEETSYNC_SMTP_HOST is not set", "未设置 SHEETSYNC_SMTP_HOST"),
+    "mail_port": ("SHEETSYNC_SMTP_PORT must be a port number, not {value}",
+                  "SHEETSYNC_SMTP_PORT 必须是端口号，而不是 {value}"),
+    "mail_address": ("{value} is not an email address", "{value} 不是有效的电子邮件地址"),
+    "mail_not_ascii": ("{name} has characters other than ASCII, which SMTP login cannot send",
+                       "{name} 含有 ASCII 以外的字符，SMTP 登录无法发送"),
+    "mail_cafile": ("SHEETSYNC_SMTP_CAFILE {value} does not exist", "SHEETSYNC_SMTP_CAFILE {value} 不存在"),
+    "mail_refused_some": ("the server refused {addresses}", "邮件服务器拒绝了 {addresses}"),
+    "mail_login_refused": ("the SMTP server rejected the user name or password ({code})",
+                           "SMTP 服务器拒绝了用户名或密码（{code}）"),
+    "mail_message_refused": ("the SMTP server refused the message: {code} {text}",
+                             "SMTP 服务器拒绝了这封邮件：{code} {text}"),
+    "mail_recipients_refused": ("the SMTP server refused every recipient ({addresses})",
+                                "SMTP 服务器拒绝了所有收件人（{addresses}）"),
+    "mail_send_failed": ("could not send through {server}: {error}", "无法通过 {server} 发送：{error}"),
     "mail_closing": ("The attached report marks every problem in its Products sheet; fix the red cells there and "
                      "import the report file itself.",
                      "附件中的报告在其 Products 工作表中标出了每个问题；请在那里修正标红的单元格，然后直接导入该报告文件。"),
@@ -775,6 +821,14 @@ VALUE_WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "running": ("running", "进行中"),
     },
     "severity": {"error": ("error", "错误"), "warning": ("warning", "警告")},
+    "stage": {  # of an import, as its progress bar names it (pipeline.IMPORT_STAGES)
+        "read": ("read", "读取"),
+        "validate": ("validate", "校验"),
+        "price": ("price", "计算前台价"),
+        "plan": ("plan", "生成修改计划"),
+        "apply": ("apply", "写入"),
+        "report": ("report", "写报告"),
+    },
     "target": {"local": ("local", "本地店铺数据库"), "aliexpress": ("aliexpress", "速卖通")},
     "result": {  # of a change or of a product's push
         "planned": ("planned", "计划中"),
@@ -883,6 +937,8 @@ def message(rule: str, lang: str = "en", **params: object) -> str:
         params = {**params, **{k: params[f"{k}_zh"] for k in ("label", "what", "allowed") if f"{k}_zh" in params}}
     if params.get("kind") in FILE_KINDS:
         params = {**params, "kind": _pick(FILE_KINDS, str(params["kind"]), lang)}
+    if "detail_key" in params:  # a detail in the seller's words, from WORDS
+        params = {**params, "detail": say(str(params["detail_key"]), lang, **params)}
     if params.get("problem") in ENDPOINT_PROBLEMS:
         params = {**params, "problem": _pick(ENDPOINT_PROBLEMS, str(params["problem"]), lang)}
     return _fill(template, {"push_results": sheet_name("push_results", lang), **params})

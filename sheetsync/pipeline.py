@@ -248,12 +248,23 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
                 _import(handle, target, loaded, card, opts, settings, result, stage)
     except SheetsyncError as exc:
         _stop(result, exc)
-    lang = result.lang = lang or settings.lang
+    lang = result.lang = lang or _template_lang(path) or settings.lang
     result.store = shown_store(_store_file(store))
     for issue in (*result.errors, *result.warnings):
         issue.render(lang, result.store)
     _follow_up(result, raw, store_id, lang, report_path, opts.email_to, mail, stage)
     return result
+
+
+def _template_lang(path: str | os.PathLike) -> str | None:
+    """The language a workbook was exported in, for a run that stopped before reading it (a store
+    that is missing, mail settings that cannot work): its seller reads that language there too."""
+    try:
+        check_package(Path(path))
+    except (SheetsyncError, OSError):
+        return None
+    lang = read_metadata(path).get("lang")
+    return lang if lang in ("en", "zh") else None
 
 
 @contextmanager

@@ -148,3 +148,9 @@ def test_dropdown_words_read_back_as_the_same_values():
 def test_a_display_price_header_names_its_country():
     assert report_header("display_price_US", "zh") == "前台价 US"
     assert report_header("display_price_US", "en") == "display_price_US"
+
+
+def test_every_import_stage_has_its_words():
+    from sheetsync.pipeline import IMPORT_STAGES
+
+    assert set(VALUE_WORDS["stage"]) == set(IMPORT_STAGES)
