@@ -39,8 +39,9 @@ EXCEL_TEXT_MAX = 32767
 def excel_serial(value: dt.datetime | dt.date | dt.time | dt.timedelta) -> float:
     """A date, time or duration as Excel's day number (1900 date system), the way XlsxWriter's
     write_datetime stores it: days since 1899-12-31 with the time as a fraction of a day; a time
-    alone (or a date-time on 1900-01-01) is a fraction below 1; days after 1900-02-28 count
-    Excel's phantom 1900-02-29. A time zone is dropped (Excel has none)."""
+    alone (or a date-time on 1900-01-01) is a fraction below 1; day numbers from 60 on count
+    Excel's phantom 1900-02-29 (so 1900-02-28 23:59 stays 59.99, as XlsxWriter 3.3.4 has it).
+    A time zone is dropped (Excel has none)."""
     if isinstance(value, dt.timedelta):
         return value.days + (value.seconds + value.microseconds / 1e6) / _SECONDS_A_DAY
     if isinstance(value, dt.datetime):
@@ -53,7 +54,7 @@ def excel_serial(value: dt.datetime | dt.date | dt.time | dt.timedelta) -> float
     serial = delta.days + (float(delta.seconds) + float(delta.microseconds) / 1e6) / _SECONDS_A_DAY
     if isinstance(value, dt.datetime) and moment.isocalendar() == (1900, 1, 1):
         serial -= 1
-    return serial + 1 if serial > 59 else serial
+    return serial + 1 if serial >= 60 else serial
 
 
 def escape_xml(text: str) -> str:

@@ -90,7 +90,8 @@ def test_stripping_the_mark_as_well_is_refused(store, tmp_path, catalog, older_a
     assert export_mark(tmp_path / "stripped.xlsx") is None
     result = sheetsync.import_workbook(store, tmp_path / "stripped.xlsx")
     assert (result.status, result.errors[0].rule) == ("unreadable", "metadata_unbound")
-    assert "SheetsyncExport" in result.errors[0].message and "sheetsync export" in result.errors[0].message
+    message = result.errors[0].message
+    assert "SheetsyncExport" in message and f"sheetsync --store {store} export" in message
     assert catalog().equals(before)
 
     # a genuine export whose mark a program dropped: refused the same way, nothing read

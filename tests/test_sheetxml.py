@@ -242,14 +242,16 @@ def test_the_fallback_writes_the_same_export_and_report(store, workbook, tmp_pat
     sheetsync.export_catalog(store, tmp_path / "export.xlsx")
     sheetsync.import_workbook(store, edited, dry_run=True, report=tmp_path / "report.xlsx")
 
-    run = _in_fallback("write", str(store), str(edited), str(tmp_path / "export-fallback.xlsx"),
-                       str(tmp_path / "report-fallback.xlsx"))
+    fallback = tmp_path / "fallback"  # same file names: the Instructions quote the export's name
+    fallback.mkdir()
+    run = _in_fallback("write", str(store), str(edited), str(fallback / "export.xlsx"),
+                       str(fallback / "report.xlsx"))
     assert run.returncode == 0, run.stderr
 
-    assert _cells(tmp_path / "export-fallback.xlsx") == _cells(tmp_path / "export.xlsx")
+    assert _cells(fallback / "export.xlsx") == _cells(tmp_path / "export.xlsx")
     report = _cells(tmp_path / "report.xlsx")
     assert report["Errors"] and report["Products"]
-    assert _cells(tmp_path / "report-fallback.xlsx") == report
+    assert _cells(fallback / "report.xlsx") == report
 
 
 def test_a_cell_that_was_not_a_value_stays_one(tmp_path):
