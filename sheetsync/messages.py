@@ -777,6 +777,41 @@ WORDS: dict[str, tuple[str, str]] = {
     "mail_issues": ("Errors: {errors}   Warnings: {warnings}", "错误：{errors}   警告：{warnings}"),
     "mail_first_errors": ("First errors:", "前几个错误："),
     "mail_more_errors": ("- … {count} more in the attached report", "- ……另有 {count} 个，见附件中的报告"),
+    # the {detail} of a rate card's line (rates_line)
+    "rates_not_number": ("{column} {value} is not a number", "{column} 的值 {value} 不是数字"),
+    "rates_not_positive": ("{column} must be a positive number", "{column} 必须是正数"),
+    "rates_too_large": ("{column} {value} is more than {limit}", "{column} 的值 {value} 超过 {limit}"),
+    "rates_decimals": ("{column} has more than {places} decimals", "{column} 超过 {places} 位小数"),
+    "rates_not_utf8": ("not a UTF-8 CSV file ({error})", "不是 UTF-8 编码的 CSV 文件（{error}）"),
+    "rates_missing_columns": ("missing {columns}", "缺少 {columns}"),
+    "rates_currency": ("currency {value} is not an ISO 4217 code", "币种 {value} 不是 ISO 4217 代码"),
+    "rates_two_currencies": ("{country} is priced in {first} on line {first_line} and in {value} here; use one "
+                             "currency per country",
+                             "{country} 在第 {first_line} 行以 {first} 计价，这里却是 {value}；每个国家只能用一种币种"),
+    "rates_two_divisors": ("{country} has two different volumetric divisors", "{country} 有两个不同的体积系数"),
+    "rates_bracket_order": ("bracket up to {weight} kg for {country} overlaps or is out of order (brackets must be "
+                            "listed by increasing max_weight_kg)",
+                            "{country} 上限 {weight} 千克的区间与其他区间重叠或顺序不对（区间必须按 max_weight_kg "
+                            "从小到大排列）"),
+    "rates_empty": ("no rate rows", "没有运费行"),
+    # the {detail} of a workbook that is damaged or too large (file_corrupt, file_too_large)
+    "read_file_size": ("{size} MB, more than {limit} MB", "{size} MB，超过 {limit} MB"),
+    "read_parts": ("{count} parts in the zip", "压缩包中有 {count} 个部件"),
+    "read_uncompressed": ("{size} MB once uncompressed", "解压后 {size} MB"),
+    "read_zip_bomb": ("{part} expands {ratio} times (a zip bomb?)", "{part} 解压后膨胀 {ratio} 倍（压缩炸弹？）"),
+    "read_dtd": ("{part} declares a DTD, which sheetsync refuses", "{part} 声明了 DTD，sheetsync 拒绝读取"),
+    "read_beyond_grid": ("sheet {sheet} refers to cell {ref}, beyond the last cell a spreadsheet has ({last})",
+                         "工作表 {sheet} 引用了单元格 {ref}，超出了表格的最后一个单元格（{last}）"),
+    "read_beyond_columns": ("sheet {sheet} has a cell at {ref}, beyond column {column}",
+                            "工作表 {sheet} 在 {ref} 有单元格，超出了第 {column} 列"),
+    "read_shared_string": ("cell {cell} refers to its text in a way that cannot be read",
+                           "单元格 {cell} 引用文本的方式无法读取"),
+    "read_no_reference": ("a cell holding an error or a formula has no usable reference ({ref}); save the file again",
+                          "含有错误值或公式的单元格没有可用的引用（{ref}）；请重新保存文件"),
+    "read_part_missing": ("the {sheet} sheet's XML part is missing", "{sheet} 工作表的 XML 部件缺失"),
+    "read_grid_size": ("{rows} rows × {columns} columns", "{rows} 行 × {columns} 列"),
+    # the {detail} of the platform's quota (quota_exceeded)
+    "quota_resume": ("calls resume in {seconds} seconds", "{seconds} 秒后恢复调用"),
     # what keeps the mail from working: the {detail} of mail_settings and the {reason} of mail_failed
     "mail_no_host": ("SHEETSYNC_SMTP_HOST is not set", "未设置 SHEETSYNC_SMTP_HOST"),
     "mail_port": ("SHEETSYNC_SMTP_PORT must be a port number, not {value}",

@@ -105,21 +105,23 @@ def check_package(path: Path) -> None:
         _sniff(path, handle.read(8))
     if size > MAX_FILE_BYTES:
         raise UnreadableWorkbook("file_too_large", path=name,
-                                 detail=f"{size // 1024 // 1024} MB, more than {MAX_FILE_BYTES // 1024 // 1024} MB")
+                                 detail_key="read_file_size", size=size // 1024 // 1024,
+                                 limit=MAX_FILE_BYTES // 1024 // 1024)
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             if len(infos) > MAX_PARTS:
-                raise UnreadableWorkbook("file_too_large", path=name, detail=f"{len(infos)} parts in the zip")
+                raise UnreadableWorkbook("file_too_large", path=name, detail_key="read_parts",
+                                         count=len(infos))
             total = sum(i.file_size for i in infos)
             if total > MAX_UNCOMPRESSED_BYTES:
                 raise UnreadableWorkbook("file_too_large", path=name,
-                                         detail=f"{total // 1024 // 1024} MB once uncompressed")
+                                         detail_key="read_uncompressed", size=total // 1024 // 1024)
             for info in infos:
                 ratio = info.file_size // max(info.compress_size, 1)
                 if info.file_size > 1024 * 1024 and ratio > MAX_RATIO:
                     raise UnreadableWorkbook("file_too_large", path=name,
-                                             detail=f"{info.filename} expands {ratio} times (a zip bomb?)")
+                                             detail_key="read_zip_bomb", part=info.filename, ratio=ratio)
             names = {i.filename for i in infos}
             if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
                 kind = "ods" if "mimetype" in names else "zip"
@@ -179,7 +181,7 @@ def export_mark(path: Path, sheet: str = SHEET_PRODUCTS) -> str | None:
 
 
 def _dtd_refused(path: str, part: str) -> UnreadableWorkbook:
-    return UnreadableWorkbook("file_corrupt", path=path, detail=f"{part} declares a DTD, which sheetsync refuses")
+    return UnreadableWorkbook("file_corrupt", path=path, detail_key="read_dtd", part=part)
 
 
 _ENCODINGS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xfe\xff", "utf-16-be"),
@@ -385,12 +387,11 @@ def _check_references(chunk: bytes, name: str, sheet: str) -> None:
             row, column = int(ref), 0  # a row's own number
         if (not parsed and not ref.isdigit()) or row > MAX_ROWS or column >= _EXCEL_COLUMNS:
             raise UnreadableWorkbook("file_corrupt", path=name,
-                                     detail=f"sheet {sheet} refers to cell {ref}, beyond the last cell a "
-                                            f"spreadsheet has (XFD{MAX_ROWS})")
+                                     detail_key="read_beyond_grid", sheet=sheet, ref=ref, last=f"XFD{MAX_ROWS}")
         if column >= MAX_COLUMNS:
             raise UnreadableWorkbook("file_too_large", path=name,
-                                     detail=f"sheet {sheet} has a cell at {ref}, beyond column "
-                                            f"{column_letter(MAX_COLUMNS - 1)}")
+                                     detail_key="read_beyond_columns", sheet=sheet, ref=ref,
+                                     column=column_letter(MAX_COLUMNS - 1))
 
 
 def _scan_sheet(path: Path, sheet: str) -> str | None:
@@ -413,7 +414,7 @@ def _scan_sheet(path: Path, sheet: str) -> str | None:
                     cell = _cell_around(chunk, bad.start())
                     where = cell[0].get("r", "?") if cell else "?"
                     raise UnreadableWorkbook("file_corrupt", path=name,
-                                             detail=f"cell {where} refers to its text in a way that cannot be read")
+                                             detail_key="read_shared_string", cell=where)
             return part
     except UnreadableWorkbook:
         raise
@@ -479,8 +480,7 @@ def _mark_scanner(path: Path, part: str):
                     _value_marks(segment, columns, found)
         except _Unlocatable as exc:
             raise UnreadableWorkbook("file_corrupt", path=str(path),
-                                     detail=f"a cell holding an error or a formula has no usable reference "
-                                            f"({exc.args[0] or 'none'}); save the file again") from None
+                                     detail_key="read_no_reference", ref=exc.args[0] or "-") from None
         except _PACKAGE_ERRORS as exc:
             raise UnreadableWorkbook("file_corrupt", path=str(path), detail=str(exc) or exc.__class__.__name__) from exc
         return {cell: mark for cell, mark in found.items() if cell in cells}
@@ -568,7 +568,8 @@ def read_sheet(path: str | Path, checked: bool = False) -> RawSheet:
     if failure is not None:
         raise failure
     if part is None:
-        raise UnreadableWorkbook("file_corrupt", path=name, detail=f"the {sheet_name} sheet's XML part is missing")
+        raise UnreadableWorkbook("file_corrupt", path=name, detail_key="read_part_missing",
+                                 sheet=sheet_name)
     header_rows, keys, lang = _find_header(values)
     if not header_rows:
         raise UnreadableWorkbook("no_products_sheet", path=name)
@@ -601,7 +602,8 @@ def _parse(path: Path) -> tuple[str, list[list[Any]], list[Any], dict[str, str]]
             sheet = workbook.get_sheet_by_name(SHEET_PRODUCTS)
             if sheet.total_height > MAX_ROWS or sheet.width > MAX_COLUMNS:
                 raise UnreadableWorkbook("file_too_large", path=name,
-                                         detail=f"{sheet.total_height} rows × {sheet.width} columns")
+                                         detail_key="read_grid_size", rows=sheet.total_height,
+                                         columns=sheet.width)
             values = sheet.to_python(skip_empty_area=False)
             merged = list(sheet.merged_cell_ranges or [])
             meta = read_meta(workbook)

@@ -133,6 +133,11 @@ def test_config_and_mail_settings_are_refused_in_chinese(store, tmp_path, monkey
     code, output = run("--store", store, "history", "--lang", "zh")
     assert code == 2 and "max_stock_jump 必须是整数" in output, output
     (tmp_path / "sheetsync.toml").unlink()
+    rates = tmp_path / "rates.csv"
+    rates.write_text("country,max_weight_kg,fixed_fee,per_kg_fee,currency,volumetric_divisor\nUS,0.5,1,x,USD,0\n",
+                     encoding="utf-8")
+    code, output = run("--lang", "zh", "freight", "--weight", "0.3", "--rates", rates)
+    assert code == 2 and "第 2 行：per_kg_fee 的值 'x' 不是数字" in output, output
     monkeypatch.delenv("SHEETSYNC_SMTP_HOST", raising=False)
     sheetsync_export = run("--store", store, "export", tmp_path / "zh.xlsx", "--lang", "zh")
     assert sheetsync_export[0] == 0
