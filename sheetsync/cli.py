@@ -9,7 +9,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -20,7 +20,7 @@ from .errors import ConfigError, SheetsyncError
 from .fields import BASE_BY_KEY, to_display
 from .messages import message, say, status_words, suggested_command, target_words, value_word, with_store
 from .pricing import COUNTRY_ALIASES, Quote, RateCard, find_country, heaviest_grams, load_rate_card, quote
-from .results import ISSUES_PER_RULE, Change, ImportResult, Issue
+from .results import ISSUES_PER_RULE, Change, ImportResult, Issue, Status
 
 LANG = click.Choice(["en", "zh"])
 INTERNAL_ERROR_EXIT = 70  # a bug in sheetsync, not in the file: see README "Exit codes"
@@ -30,38 +30,85 @@ class _Guarded(click.Group):
     """The one place where what stops a command is printed: a SheetsyncError as its sentence and
     its exit code, and an unexpected exception (a bug) as one clear line with exit 70 instead of a
     traceback, unless SHEETSYNC_DEBUG=1. Imports write in one transaction, so nothing
-    half-written stays behind."""
+    half-written stays behind.
+
+    A command asked for `--json` answers with exactly one JSON document on stdout whatever stops
+    it (a usage error once the command is known, a store or platform fault, a bug): a script
+    reading it never gets an empty or half output. The sentence still goes to stderr."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, _global_options_first(args))
+        args = _global_options_first(args)
+        ctx.meta[_JSON_ASKED] = _asks_json(self, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `sheetsync` alone: the help
+        except click.ClickException as exc:  # a global option's own value, like --lang fr
+            _usage_failed(exc, "zh" if _typed_lang(args) == "zh" else "en", ctx.meta[_JSON_ASKED])
 
     def invoke(self, ctx: click.Context):
+        as_json = bool(ctx.meta.get(_JSON_ASKED))
         try:
             return super().invoke(ctx)
-        except click.UsageError as exc:
-            lang = _usage_lang(ctx)
-            if lang == "en":
-                raise
-            command = f"{exc.ctx.command_path if exc.ctx else 'sheetsync'} --help"
-            detail = _usage_detail(exc, lang).rstrip("。.")
-            click.echo(f"sheetsync: {say('usage_error', lang, detail=detail, command=command)}", err=True)
-            sys.exit(exc.exit_code)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+        except (click.exceptions.Exit, SystemExit):
             raise
+        except click.ClickException as exc:
+            _usage_failed(exc, _usage_lang(ctx), as_json)
         except BrokenPipeError:
             raise  # the reader went away (`sheetsync history | head`): click's main exits quietly
+        except (KeyboardInterrupt, click.Abort):
+            # Ctrl-C outside a run that writes (a run that writes answers for itself, journaled)
+            obj = ctx.obj if isinstance(ctx.obj, Context) else None
+            text = message("interrupted_nothing", obj.lang if obj else "en")
+            if as_json:
+                _fail_json(str(Status.INTERRUPTED), "interrupted_nothing", text)
+            click.echo(f"sheetsync: {text}", err=True)
+            sys.exit(Status.INTERRUPTED.exit_code)
         except SheetsyncError as exc:
             obj = ctx.obj if isinstance(ctx.obj, Context) else None
-            text = exc.message(obj.lang if obj else "en")
-            click.echo(f"sheetsync: {with_store(text, obj.given if obj else None)}", err=True)
+            lang, store = (obj.lang, obj.given) if obj else ("en", None)
+            if as_json:
+                issue = Issue(exc.rule, sheet=None, params=dict(exc.params)).render(lang, store)
+                _fail_json(str(exc.status), issue.rule, issue.message or "", issue.as_json())
+            click.echo(f"sheetsync: {with_store(exc.message(lang), store)}", err=True)
             sys.exit(exc.exit_code)
         except Exception as exc:
             if os.environ.get("SHEETSYNC_DEBUG") == "1":
                 raise
             obj = ctx.obj if isinstance(ctx.obj, Context) else None
-            click.echo("sheetsync: " + say("internal_error", obj.lang if obj else "en",
-                                           error=f"{exc.__class__.__name__}: {exc}"), err=True)
+            text = say("internal_error", obj.lang if obj else "en", error=f"{exc.__class__.__name__}: {exc}")
+            if as_json:
+                _fail_json("internal_error", "internal_error", text)
+            click.echo(f"sheetsync: {text}", err=True)
             sys.exit(INTERNAL_ERROR_EXIT)
+
+
+_JSON_ASKED = "sheetsync.json"  # ctx.meta key: the command was given --json and has that option
+
+
+def _asks_json(group: click.Group, args: list[str]) -> bool:
+    """Whether `args` (global options already first) run a command that has a --json option and
+    give it: the command is found by its name (and a sub-command's, for a group of commands)."""
+    given = args[:args.index("--")] if "--" in args else args
+    if "--json" not in given:
+        return False
+    command: click.Command = group
+    for arg in given:
+        if not isinstance(command, click.Group):
+            break
+        if arg.startswith("-"):
+            continue
+        found = command.commands.get(arg)
+        if found is None:
+            continue  # the value of a global option
+        command = found
+    return any("--json" in getattr(param, "opts", ()) for param in command.params)
+
+
+def _fail_json(status: str, rule: str, text: str, error: dict[str, Any] | None = None) -> None:
+    """The one JSON document of a command that could not finish: its status and why."""
+    click.echo(_json_text({"status": status, "errors": [error or {"rule": rule, "message": text}]}))
+
 
 
 def _usage_lang(ctx: click.Context) -> str:
@@ -91,6 +138,39 @@ def _usage_detail(exc: click.UsageError, lang: str) -> str:
             return f"{name} 只能是 {'、'.join(map(str, exc.param.type.choices))}"
         return f"{name} 的值无效：{exc.message}"
     return exc.format_message()
+
+
+def _usage_failed(exc: click.ClickException, lang: str, as_json: bool) -> NoReturn:
+    """A usage error as click shows it, or in Chinese as one sentence; with --json, also the one
+    JSON document of a command that could not run."""
+    if not as_json and lang == "en":
+        raise exc
+    text = exc.format_message() if lang == "en" else _usage_sentence(exc, lang)
+    if as_json:
+        _fail_json(str(Status.UNREADABLE), "usage", text)
+    if lang == "en":
+        exc.show()
+    else:
+        click.echo(f"sheetsync: {text}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def _typed_lang(args: list[str]) -> str | None:
+    """The --lang given in `args` (global options first), before click has read it."""
+    for position, arg in enumerate(args):
+        if arg == "--lang" and position + 1 < len(args):
+            return args[position + 1]
+        if arg.startswith("--lang="):
+            return arg.removeprefix("--lang=")
+    return None
+
+
+def _usage_sentence(exc: click.ClickException, lang: str) -> str:
+    """A usage error as one sentence in `lang`, naming the command's --help."""
+    usage = isinstance(exc, click.UsageError)
+    detail = (_usage_detail(exc, lang) if usage else exc.format_message()).rstrip("。.")
+    path = exc.ctx.command_path if usage and exc.ctx else "sheetsync"
+    return say("usage_error", lang, detail=detail, command=f"{path} --help")
 
 
 GLOBAL_OPTIONS = ("--store", "--config", "--lang")  # each takes a value
@@ -444,7 +524,8 @@ def pull(obj: Context, target: str, since: str | None, as_json: bool) -> None:
     summary = pipeline.pull(obj.store, since=since, settings=settings, progress=update, target=target)
     close()
     if as_json:
-        click.echo(json.dumps(summary.__dict__))
+        pulled = Status.APPLIED if summary.added or summary.updated else Status.UNCHANGED
+        click.echo(json.dumps({"status": str(pulled), **summary.__dict__}))
     else:
         click.echo(say("pull_done", obj.lang, products=summary.products,
                        since=summary.since or say("pull_since_start", obj.lang), added=summary.added,
@@ -454,8 +535,9 @@ def pull(obj: Context, target: str, since: str | None, as_json: bool) -> None:
 @main.command()
 @click.option("--code", metavar="CODE", help="Exchange this authorization code at once, without any prompt.")
 @click.option("--no-browser", is_flag=True, help="Print the address to open; do not open a browser.")
+@click.option("--force", is_flag=True, help="Connect the store even though it is connected to another seller.")
 @click.pass_obj
-def auth(obj: Context, code: str | None, no_browser: bool) -> None:
+def auth(obj: Context, code: str | None, no_browser: bool, force: bool) -> None:
     """Connect the store to an AliExpress seller (OAuth). App key and secret from SHEETSYNC_AE_*."""
     settings = obj.settings()
     lang = obj.lang
@@ -473,7 +555,8 @@ def auth(obj: Context, code: str | None, no_browser: bool) -> None:
     def ask(redirect: str) -> str:
         return click.prompt(message("ae_auth_paste", lang, redirect=redirect), prompt_suffix="\n> ")
 
-    connected = pipeline.authorize(obj.store, code=code, settings=settings, show=show, ask=ask, wait=wait, lang=lang)
+    connected = pipeline.authorize(obj.store, code=code, settings=settings, show=show, ask=ask, wait=wait, lang=lang,
+                                   force=force)
     from .targets.aliexpress.auth import local_time, reauthorize_command
 
     if connected.created:
@@ -605,8 +688,8 @@ def _run_lines(obj: Context, run: dict[str, Any], changes: list[Change], lang: s
         return lines
     lines += _change_table(changes, "plan_changed", lang, marked=True,
                            more=lambda count: say("plan_more_json", lang, count=count,
-                                                        command=obj.command(f"history {run['run_id']} --json")))
-    if any(change.result == "applied" for change in changes):
+                                                  command=obj.command(f"history {run['run_id']} --json")))
+    if any(change.result == "applied" for change in changes) and run.get("kind") != "orders":
         lines.append("  " + say("history_revert_hint", lang,
                                       command=obj.command(f"revert {run['run_id']} --dry-run")))
     return lines
@@ -656,7 +739,7 @@ def freight(obj: Context, weight: str | None, dims: str | None, countries: tuple
     """Quote freight and display price for one parcel (or --check the rate card against the platform).
     Exits 1 when the parcel is too heavy for a country asked for."""
     if check:
-        _freight_check(obj, rates)
+        _freight_check(obj, rates, as_json)
         return
     obj.settings()
     lang = obj.lang
@@ -697,8 +780,15 @@ def freight(obj: Context, weight: str | None, dims: str | None, countries: tuple
     sys.exit(1 if heavy else 0)
 
 
-def _freight_check(obj: Context, rates: str | None) -> None:
+def _freight_check(obj: Context, rates: str | None, as_json: bool) -> None:
     table = pipeline.freight_disagreements(obj.store, rates, obj.settings())
+    if as_json:
+        click.echo(json.dumps({"disagreements": [
+            {"country": row.country, "bracket_max_kg": _number("weight", int(row.bracket_max_g)),
+             "skus": int(row.skus), "mean_difference": round(float(row.mean_difference) / 100, 2),
+             "largest": round(float(row.largest) / 100, 2)}
+            for row in table.itertuples(index=False)]}, indent=2))
+        return
     lang = obj.lang
     if table.empty:
         click.echo(say("freight_agrees", lang))
@@ -749,6 +839,100 @@ def _quote_json(q: Quote) -> dict[str, Any]:
     return {"country": q.country, "chargeable_kg": _number("weight", q.chargeable_grams),
             "freight": _number("money", q.freight_cents), "display": _number("money", q.display_cents),
             "currency": q.currency, "too_heavy": q.freight_cents is None}
+
+
+# -- JIT purchase orders (issue 14) -----------------------------------------------------------------
+@main.group()
+def orders() -> None:
+    """JIT purchase orders: export them to a workbook, confirm and deliver them in bulk."""
+
+
+@orders.command(name="export")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--target", type=click.Choice(["local", "aliexpress"]), help="Where the orders are read (default: "
+              "the store's own).")
+@click.option("--status", "statuses", metavar="NAME,NAME", help="Which orders: to_confirm, to_ship, in_transit, "
+              "received, cancelled or all (default to_confirm,to_ship).")
+@click.pass_obj
+def orders_export(obj: Context, out: str, target: str | None, statuses: str | None) -> None:
+    """Write the JIT purchase orders to an .xlsx workbook to fill in (--lang zh: in Chinese)."""
+    from . import orders_pipeline
+
+    settings = obj.settings()
+    names = [part.strip() for part in re.split(r"[,，]", statuses) if part.strip()] if statuses else None
+    done = orders_pipeline.export_orders(obj.store, out, target=target, statuses=names, lang=obj.lang,
+                                         settings=settings)
+    click.echo(say("orders_exported", obj.lang, orders=done.orders, rows=done.rows, path=out,
+                   export_id=done.export_id))
+
+
+@orders.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check and plan, send nothing.")
+@click.option("--target", type=click.Choice(["local", "aliexpress"]), help="Where the orders are confirmed and "
+              "delivered (default: the store's own).")
+@click.option("--labels", type=click.Path(file_okay=False), help="Save each delivery's box labels in this folder "
+              "(AliExpress prints them).")
+@click.option("--label-size", type=click.Choice(["A4", "100_100"]), default="A4", show_default=True)
+@click.option("--report", type=click.Path(dir_okay=False), help="Write the report workbook here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--email-to", "email_to", multiple=True, metavar="ADDR",
+              help="Email the report to ADDR (repeatable); SMTP settings from SHEETSYNC_SMTP_*.")
+@click.pass_obj
+def orders_import(obj: Context, file: str, dry_run: bool, target: str | None, labels: str | None, label_size: str,
+                  report: str | None, as_json: bool, email_to: tuple[str, ...]) -> None:
+    """Confirm and deliver the orders an edited Orders workbook asks for (messages in the
+    workbook's language unless --lang says otherwise)."""
+    from . import orders_pipeline
+
+    settings = obj.settings()
+    result = orders_pipeline.import_orders(obj.store, file, dry_run=dry_run, report=report, labels=labels,
+                                           label_size=label_size, lang=obj.chosen_lang, target=target,
+                                           email_to=email_to, settings=settings)
+    if as_json:
+        click.echo(_json_text(result.as_json()))
+    else:
+        click.echo(_orders_human(result, result.lang))
+    sys.exit(result.exit_code)
+
+
+def _orders_human(result: Any, lang: str) -> str:
+    """An orders import in lines: the headline, the counts, each action (order, what, delivery,
+    how it ended), then errors and warnings with their cells."""
+    lines = [f"{result.file}: {status_words(result.status, lang, result.target, result.applied)}"]
+    if result.status not in ("unreadable", "unavailable") or result.rows:
+        lines.append("  " + say("orders_counts", lang, rows=result.rows, orders=result.orders,
+                                changes=result.changes, applied=result.applied,
+                                already_applied=result.already_applied, failed=result.failed))
+    if result.actions:
+        heading = ("orders_plan_done" if result.applied or result.failed else
+                   "orders_plan_would" if result.status == "dry_run" else "orders_plan_blocked")
+        lines.append("  " + say(heading, lang))
+        for action in result.actions[:SHOWN]:
+            what = action.delivery.shown() if action.delivery else ""
+            kind = _pad(value_word("action", action.kind, lang), 18)
+            line = f"    {kind}  {', '.join(action.orders)}  {what}".rstrip()
+            if action.delivery_no:
+                line += f"  → {action.delivery_no}"
+            if result.applied or result.failed:
+                line += f"  ({value_word('result', action.result, lang)})"
+            if action.code or action.message:  # what the platform said of a refusal
+                line += f" [{action.code or '-'}] {action.message or ''}".rstrip()
+            lines.append(line)
+        if len(result.actions) > SHOWN:
+            lines.append("    " + say("plan_more", lang, count=len(result.actions) - SHOWN))
+    if result.already_applied:
+        lines.append("  " + say("orders_already", lang, count=result.already_applied))
+    lines += _issue_lines(result.errors, "error", lang)
+    if len(result.errors) > SHOWN:
+        lines.append("  " + say("more_errors", lang, count=len(result.errors) - SHOWN))
+    lines += _issue_lines(result.warnings, "warning", lang)
+    lines += ["  " + say("orders_label_saved", lang, path=path) for path in result.labels]
+    if result.report:
+        lines.append("  " + say("report", lang, path=result.report))
+    if result.emailed:
+        lines.append("  " + say("emailed", lang))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

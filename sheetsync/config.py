@@ -70,17 +70,17 @@ def load_settings(config_file: str | os.PathLike | None, store: Path) -> Setting
     settings = Settings()
     if not path.exists():
         if config_file:
-            raise ConfigError("config_missing", path=str(path))
+            raise ConfigError("config_invalid", path=str(path), detail_key="config_missing")
         return settings
     if is_special(path):
         raise ConfigError("input_not_file", path=str(path))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise ConfigError("config_invalid", path=str(path), detail=str(exc)) from exc
+        raise ConfigError("config_invalid", path=str(path), detail_key="config_not_toml", error=str(exc)) from exc
 
-    def refuse(rule: str, **params: object) -> ConfigError:
-        return ConfigError(rule, path=str(path), **params)
+    def refuse(detail: str, **params: object) -> ConfigError:
+        return ConfigError("config_invalid", path=str(path), detail_key=detail, **params)
 
     for key, value in data.items():
         if key in _NUMBER_SETTINGS:

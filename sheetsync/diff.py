@@ -34,12 +34,20 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Guardrails:
-    """Limits that catch fat fingers: a price moved by more than `max_price_change_pct` percent,
-    or a stock changed by more than `max_stock_jump` units."""
+    """Limits that catch fat fingers: a price (the seller's, or the buyer's display price in any
+    country) moved by more than `max_price_change_pct` percent, a stock changed by more than
+    `max_stock_jump` units, a weight or a package size multiplied or divided by `measure_factor`
+    or more (grams typed into the kilogram column)."""
 
     max_price_change_pct: float = 50.0
     max_stock_jump: int = 10_000
     allow_large_changes: bool = False
+    measure_factor: int = 10
+
+    @property
+    def severity(self) -> str:
+        """What a guardrail's issue is: an error, or a warning with --allow-large-changes."""
+        return WARNING if self.allow_large_changes else ERROR
 
 
 @dataclass
@@ -160,27 +168,90 @@ def conflict_issue(change: Change, current: object, force: bool) -> Issue:
 
 def guardrail(change: Change, rails: Guardrails) -> Issue | None:
     """A move from the base to the sheet's value beyond the limits: an error, or a warning with
-    --allow-large-changes."""
+    --allow-large-changes. The message says which way the value went."""
     f = field_for_key(change.field)
-    if f is None or f.kind not in ("money", "stock") or change.base is None or change.after is None:
+    if f is None or f.kind not in GUARDED_KINDS or change.base is None or change.after is None:
         return None
     before, after = int(change.base), int(change.after)
     params: dict[str, object]
     if f.kind == "money" and before:
-        moved = abs(after - before) * 100 / before
-        if moved <= rails.max_price_change_pct:
+        if abs(after - before) * 100 <= rails.max_price_change_pct * before:
             return None
-        rule, params = "large_price_change", {"percent": f"{moved:.0f}", "limit": f"{rails.max_price_change_pct:g}"}
+        rule, params = "large_price_change", {**movement(before, after), "limit": f"{rails.max_price_change_pct:g}"}
+    elif f.kind in MEASURE_KINDS and before > 0 and after > 0:
+        if max(after, before) < rails.measure_factor * min(after, before):
+            return None
+        rule, params = "large_measure_change", {**movement(before, after), "factor": rails.measure_factor}
     elif f.kind == "stock":
         jump = abs(after - before)
         if jump <= rails.max_stock_jump:
             return None
-        rule, params = "large_stock_change", {"jump": jump, "limit": rails.max_stock_jump}
+        rule, params = "large_stock_change", {"direction": movement(before, after)["direction"], "jump": jump,
+                                              "limit": rails.max_stock_jump}
     else:
         return None
-    return Issue(rule, WARNING if rails.allow_large_changes else ERROR, field=change.field, sku_id=change.sku_id,
+    return Issue(rule, rails.severity, field=change.field, sku_id=change.sku_id,
                  row=change.row, value=to_display(f.kind, after), base=to_display(f.kind, before),
                  params={**_labels(f, change.field), **params})
+
+
+MEASURE_KINDS = ("weight", "dim")
+GUARDED_KINDS = ("money", "stock", *MEASURE_KINDS)
+PRICE_INPUTS = ("seller_price", "weight_kg", "length_cm", "width_cm", "height_cm")  # what a display price is made of
+GUARDED = frozenset({"large_price_change", "large_measure_change"})
+
+
+def movement(before: int, after: int) -> dict[str, str]:
+    """Which way a value went and by how many percent, as a message shows it: "rises" "2,000",
+    "drops" "99.8" (one decimal below 100%, where a drop lives, and thousands separated above)."""
+    percent = abs(after - before) * 100 / before
+    shown = f"{percent:,.0f}" if percent >= 100 else f"{percent:.1f}".removesuffix(".0")
+    return {"direction": "rises" if after > before else "drops", "percent": shown}
+
+
+def display_price_guardrail(changes: Sequence[Change], before: pd.DataFrame, after: pd.DataFrame,
+                            rails: Guardrails, issues: Sequence[Issue] = ()) -> list[Issue]:
+    """A display price (seller price + freight) moved beyond the price limit in any country: one
+    issue per SKU, on the edited cell that moved the most (its seller price, weight or size), naming
+    the country where the display price moved the most. `before` and `after` are display prices in
+    cents (sku × display_price_<CC>, <NA> where not sold or not priced), `before` computed from the
+    base values of the same cells. A SKU whose price, weight or size already has a guardrail issue
+    (`issues`) gets no second one: the seller is already sent to that cell."""
+    guarded = {issue.sku_id for issue in issues if issue.rule in GUARDED}
+    causes: dict[str, Change] = {}
+    for change in changes:
+        if change.field not in PRICE_INPUTS or change.sku_id in guarded or not change.base:
+            continue
+        held = causes.get(change.sku_id)
+        if held is None or _relative(change) > _relative(held):
+            causes[change.sku_id] = change
+    if not causes or not len(after.columns):
+        return []
+    skus = list(causes)
+    old = before.reindex(skus).to_numpy(dtype=float, na_value=np.nan)
+    new = after.reindex(skus).to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):  # whole arrays: a bulk edit touches every SKU
+        moved = np.where((old > 0) & (new >= 0), np.abs(new - old) * 100 / old, -1.0)
+    worst = moved.argmax(axis=1)
+    limit = rails.max_price_change_pct
+    found = []
+    for i in np.flatnonzero(moved[np.arange(len(skus)), worst] > limit).tolist():
+        cause, column = causes[skus[i]], int(worst[i])
+        f = field_for_key(cause.field)
+        kind = f.kind if f else "text"
+        was, now = int(old[i, column]), int(new[i, column])
+        found.append(Issue("large_display_price_change", rails.severity, field=cause.field, sku_id=skus[i],
+                           row=cause.row, value=to_display(kind, cause.after), base=to_display(kind, cause.base),
+                           params={**_labels(f, cause.field), **movement(was, now),
+                                   "country": str(after.columns[column]).removeprefix("display_price_"),
+                                   "price_before": to_display("money", was), "price_after": to_display("money", now),
+                                   "limit": f"{limit:g}"}))
+    return found
+
+
+def _relative(change: Change) -> float:
+    """How far a change moved its value, as a share of the base (base > 0)."""
+    return abs(int(change.after) - int(change.base)) / int(change.base)
 
 
 def _labels(f: Field | None, key: str) -> dict[str, str]:

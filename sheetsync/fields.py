@@ -6,7 +6,7 @@ current is exact: money as integer cents, weights as integer grams, counts as in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -151,3 +151,21 @@ def to_cell_numbers(kind: str, values: np.ndarray) -> list[float | int | None]:
     if scale == 1 and values.dtype.kind in "iu":
         return values.tolist()
     return [None if number != number else number for number in (values / scale).tolist()]
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    """What the reader needs to know of a kind of workbook (the catalog's Products, the JIT
+    orders' Orders): so one reader, with its safety checks, reads both. `key` marks the keys row
+    (and, found in a cell, a data row); `fields` give the labels a sheet without its keys row is
+    read by; `lookup` names a column's field (None: not one of this sheet's columns)."""
+
+    name: str
+    key: str
+    fields: tuple[Field, ...]
+    lookup: Callable[[str], Field | None]
+    missing_rule: str  # the refusal when the workbook has no such sheet
+    ignored_prefixes: tuple[str, ...] = ()  # columns never imported (the live preview)
+
+
+PRODUCTS = SheetSpec(SHEET_PRODUCTS, "sku_id", BASE_FIELDS, field_for_key, "no_products_sheet", ("display_price_",))

@@ -67,6 +67,8 @@ class Rule(StrEnum):
     CONFLICT = "conflict"
     LARGE_PRICE_CHANGE = "large_price_change"
     LARGE_STOCK_CHANGE = "large_stock_change"
+    LARGE_MEASURE_CHANGE = "large_measure_change"
+    LARGE_DISPLAY_PRICE_CHANGE = "large_display_price_change"
     NOT_IN_EXPORT = "not_in_export"
     TITLE_NOT_SUPPORTED = "title_not_supported"
     SHARED_WAREHOUSE_STOCK = "shared_warehouse_stock"
@@ -123,14 +125,6 @@ class Rule(StrEnum):
     RATES_HEADER = "rates_header"
     RATES_LINE = "rates_line"
     CONFIG_INVALID = "config_invalid"
-    CONFIG_MISSING = "config_missing"
-    CONFIG_NUMBER = "config_number"
-    CONFIG_WHOLE_NUMBER = "config_whole_number"
-    CONFIG_RANGE = "config_range"
-    CONFIG_LANG = "config_lang"
-    CONFIG_PREVIEW = "config_preview"
-    CONFIG_WAREHOUSES = "config_warehouses"
-    CONFIG_UNKNOWN_KEY = "config_unknown_key"
     PREVIEW_UNKNOWN = "preview_unknown"
     EXPORT_TOO_MANY_ROWS = "export_too_many_rows"
     EXPORT_TEXT_TOO_LONG = "export_text_too_long"
@@ -184,9 +178,49 @@ class Rule(StrEnum):
     AE_AUTH_CONNECTED = "ae_auth_connected"
     AE_AUTH_CREATED = "ae_auth_created"
     AE_AUTH_ENV_OVERRIDES = "ae_auth_env_overrides"
+    # JIT purchase orders on AliExpress (targets/aliexpress/orders.py)
+    AE_ORDER_REJECTED = "ae_order_rejected"
+    AE_ORDER_UNKNOWN = "ae_order_unknown"
+    AE_ORDERS_CHANGING = "ae_orders_changing"
     # a product the platform did not take
     PUSH_REJECTED = "push_rejected"
     PUSH_FAILED = "push_failed"
+    # found by a hostile review: faults met half way, seller mix-ups
+    STORE_REPLACED = "store_replaced"
+    INTERRUPTED = "interrupted"
+    INTERRUPTED_NOTHING = "interrupted_nothing"
+    AE_PAGES_INCONSISTENT = "ae_pages_inconsistent"
+    AE_OTHER_SELLER = "ae_other_seller"
+    # JIT purchase orders (the Orders workbook)
+    NO_ORDERS_SHEET = "no_orders_sheet"
+    CONFIRM_FORMAT = "confirm_format"
+    DELIVERY_TYPE_FORMAT = "delivery_type_format"
+    DELIVERY_TYPE_REQUIRED = "delivery_type_required"
+    CARRIER_REQUIRED = "carrier_required"
+    TRACKING_REQUIRED = "tracking_required"
+    TRACKING_FORMAT = "tracking_format"
+    TRACKING_TWO_CARRIERS = "tracking_two_carriers"
+    PLATE_REQUIRED = "plate_required"
+    PHONE_REQUIRED = "phone_required"
+    PHONE_FORMAT = "phone_format"
+    BOXES_RANGE = "boxes_range"
+    ORDER_ROWS_DISAGREE = "order_rows_disagree"
+    ORDER_NOT_IN_EXPORT = "order_not_in_export"
+    ORDER_ROW_DUPLICATE = "order_row_duplicate"
+    ORDER_GONE = "order_gone"
+    ORDER_CANCELLED = "order_cancelled"
+    CONFIRM_NOT_WAITING = "confirm_not_waiting"
+    DELIVERY_NEEDS_CONFIRM = "delivery_needs_confirm"
+    DELIVERY_NOT_OPEN = "delivery_not_open"
+    DELIVERY_CLEARED = "delivery_cleared"
+    DELIVERY_SPLIT = "delivery_split"
+    ORDER_DELIVERY_CONFLICT = "order_delivery_conflict"
+    ORDER_OVERDUE = "order_overdue"
+    LABELS_NEED_PLATFORM = "labels_need_platform"
+    ORDERS_PLATFORM_NOT_READY = "orders_platform_not_ready"
+    ORDERS_STATUS_UNKNOWN = "orders_status_unknown"
+    ORDERS_RUN_NOT_REVERTIBLE = "orders_run_not_revertible"
+    LABELS_FAILED = "labels_failed"
 
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -281,10 +315,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "SKU {sku_id} 属于商品 {expected}，而不是 {value}。请勿修改编号。"),
     "missing_sku_id": ("This row has data but no SKU ID; sheetsync cannot tell which SKU it is.",
                        "此行有数据但没有 SKU ID，无法判断对应哪个 SKU。"),
-    "no_freight_bracket": ("No freight bracket in the rate card for {weight} kg to {country}, but stock there is "
-                           "{stock}. Set the stock to 0 or add a heavier bracket to the rate card.",
-                           "运费表中没有适用于 {weight} 千克发往 {country} 的区间，但该国库存为 {stock}。"
-                           "请把库存设为 0，或在运费表中增加更重的区间。"),
+    "no_freight_bracket": ("The chargeable weight {weight} kg is above the rate card's heaviest bracket for {countries}, "
+                           "where this SKU has stock, so it cannot be priced there. Check the weight (grams typed as "
+                           "kilograms?) and the package size; or set the stock to 0 there, or add a heavier bracket "
+                           "to the rate card (--rates FILE).",
+                           "计费重量 {weight} 千克超过了运费表中 {countries} 的最重区间，而该 SKU 在这些国家有库存，"
+                           "因此无法计算价格。请检查重量（是否把克当成了千克？）和包裹尺寸；或把这些国家的库存设为 0，"
+                           "或在运费表中增加更重的区间（--rates 文件）。"),
     "no_rate_for_country": ("The rate card has no rows for {country}, but stock there is {stock}. "
                             "Add {country} to the rate card or set the stock to 0.",
                             "运费表中没有 {country}，但该国库存为 {stock}。请在运费表中加入 {country}，或把库存设为 0。"),
@@ -312,14 +349,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "your value.",
                  "{label} 在导出后已被其他人修改：原为“{base}”，现为“{current}”，您的表格为“{value}”。"
                  "请重新导出后再修改，或使用 --force 保留您的值。"),
-    "large_price_change": ("Seller price moves {percent}% (from {base} to {value}), more than the {limit}% "
+    "large_price_change": ("Seller price {direction} {percent}% (from {base} to {value}), more than the {limit}% "
                            "limit. Check for a typo, or import with --allow-large-changes if it is right.",
-                           "供货价变动 {percent}%（从 {base} 到 {value}），超过 {limit}% 的上限。请检查是否输错；"
+                           "供货价{direction} {percent}%（从 {base} 到 {value}），超过 {limit}% 的上限。请检查是否输错；"
                            "如确认无误，请使用 --allow-large-changes 导入。"),
-    "large_stock_change": ("Stock changes by {jump} (from {base} to {value}), more than the limit of {limit}. "
+    "large_stock_change": ("Stock {direction} by {jump} (from {base} to {value}), more than the limit of {limit}. "
                            "Check for a typo, or import with --allow-large-changes if it is right.",
-                           "库存变动 {jump}（从 {base} 到 {value}），超过 {limit} 的上限。请检查是否输错；"
+                           "库存{direction} {jump}（从 {base} 到 {value}），超过 {limit} 的上限。请检查是否输错；"
                            "如确认无误，请使用 --allow-large-changes 导入。"),
+    "large_measure_change": ("{label} {direction} {percent}% (from {base} to {value}): {factor} times or more, which is "
+                             "usually a typo (grams typed into the kilogram column, mm into cm?). Check it, or import "
+                             "with --allow-large-changes if it is right.",
+                             "{label}{direction} {percent}%（从 {base} 到 {value}）：变化达 {factor} 倍或以上，"
+                             "通常是输入错误（把克填进了千克列，或把毫米当成了厘米？）。请检查；"
+                             "如确认无误，请使用 --allow-large-changes 导入。"),
+    "large_display_price_change": ("With this {label} (from {base} to {value}), the display price in {country} "
+                                   "{direction} {percent}% (from {price_before} to {price_after}), more than the "
+                                   "{limit}% limit. Check for a typo, or import with --allow-large-changes if it is "
+                                   "right.",
+                                   "按此{label}（从 {base} 到 {value}），{country} 的前台价{direction} {percent}%"
+                                   "（从 {price_before} 到 {price_after}），超过 {limit}% 的上限。请检查是否输错；"
+                                   "如确认无误，请使用 --allow-large-changes 导入。"),
     "not_in_export": ("SKU {value} was not in the export this file comes from (rows pasted from another "
                       "file?). Export again and copy your edits into the new file.",
                       "SKU {value} 不在本文件对应的导出中（是否从其他文件粘贴？）。请重新导出，并把修改复制到新文件中。"),
@@ -409,6 +459,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ae_auth_created": ("Created the store {store}.", "已创建店铺 {store}。"),
     "ae_auth_env_overrides": ("SHEETSYNC_AE_ACCESS_TOKEN is set in the environment and overrides the tokens kept in the store: unset it to use this authorization.",
                               "环境变量 SHEETSYNC_AE_ACCESS_TOKEN 已设置，会覆盖店铺中保存的令牌：请删除该变量以使用本次授权。"),
+    "ae_order_rejected": ("AliExpress refused {method} for purchase order {orders} ({code}): {detail}. Nothing was changed for this order; sending it again unchanged gets the same answer.",
+                          "速卖通拒绝了采购单 {orders} 的 {method}（{code}）：{detail}。该采购单未做任何修改；原样再次发送会得到同样的结果。"),
+    "ae_order_unknown": ("The answer of AliExpress to {method} for purchase order {orders} was lost ({detail}), so it is not known whether it was done. sheetsync reads these orders again before doing anything else, and never sends it a second time blindly.",
+                         "速卖通对采购单 {orders} 的 {method} 的回应丢失（{detail}），无法确定是否已完成。sheetsync 会先重新读取这些采购单，绝不盲目重复发送。"),
+    "ae_orders_changing": ("The purchase orders with status {status} kept changing while sheetsync read them page by page ({detail}). Run the same command again in a moment.",
+                           "sheetsync 分页读取状态为 {status} 的采购单时，列表一直在变化（{detail}）。请稍后再次运行同样的命令。"),
     "push_rejected": ("{target} rejected product {product_id} (SKUs {skus}): {detail}. Fix this product's values in the sheet and import again: sending them unchanged gets the same answer.",
                       "{target}拒绝了商品 {product_id}（SKU {skus}）：{detail}。请在表格中修正该商品的值后重新导入：原样再次发送会得到同样的结果。"),
     "push_failed": ("Product {product_id} (SKUs {skus}) could not be written to {target}: {detail}. Run the same import again: it sends only what is still missing.",
@@ -524,22 +580,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rates_missing": ("Rate card {path} does not exist.", "运费表 {path} 不存在。"),
     "rates_header": ("Rate card {path}: the header must be {expected}.", "运费表 {path}：表头必须为 {expected}。"),
     "rates_line": ("Rate card {path}, line {line}: {detail}.", "运费表 {path} 第 {line} 行：{detail}。"),
-    "config_invalid": ("Config {path}: {detail}.", "配置文件 {path} 无法读取（{detail}）。"),
-    "config_missing": ("Config {path}: file not found.", "配置文件 {path} 不存在。"),
-    "config_number": ("Config {path}: {key} must be a number, not {value}.",
-                      "配置文件 {path}：{key} 必须是数字，而不是 {value}。"),
-    "config_whole_number": ("Config {path}: {key} must be a whole number, not {value}.",
-                            "配置文件 {path}：{key} 必须是整数，而不是 {value}。"),
-    "config_range": ("Config {path}: {key} must be between {low} and {high}, not {value}.",
-                     "配置文件 {path}：{key} 必须在 {low} 到 {high} 之间，而不是 {value}。"),
-    "config_lang": ("Config {path}: lang must be en or zh, not {value}.",
-                    "配置文件 {path}：lang 只能是 en 或 zh，而不是 {value}。"),
-    "config_preview": ("Config {path}: preview_countries must be a list of country codes, like [\"US\", \"FR\"].",
-                       "配置文件 {path}：preview_countries 必须是国家代码的列表，例如 [\"US\", \"FR\"]。"),
-    "config_warehouses": ("Config {path}: country_warehouses must be a table of warehouse codes, like "
-                          "{{UK = \"UK-JIT\"}}.",
-                          "配置文件 {path}：country_warehouses 必须是仓库代码的表，例如 {{UK = \"UK-JIT\"}}。"),
-    "config_unknown_key": ("Config {path}: unknown setting {key}.", "配置文件 {path}：未知的设置项 {key}。"),
+    "config_invalid": ("Config {path}: {detail}.", "配置文件 {path}：{detail}。"),
     "preview_unknown": ("--preview names {countries}, which this store does not sell in; use codes from its stock_<CC> columns (UK, not GB).",
                         "--preview 中的 {countries} 不是本店铺的销售国家；请使用 stock_<CC> 列中的国家代码（UK，而不是 GB）。"),
     "export_too_many_rows": ("The catalog has {rows} SKUs; one Excel sheet holds at most {limit}, so it cannot be "
@@ -593,6 +634,32 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "无法写入 {path}：{reason}。请选择一个可写入的文件夹，然后再次运行同样的命令；原有的 {path} 保持原样。"),
     "output_failed": ("{path} could not be written: {reason}. Run the same command again, or choose another folder; any previous {path} was left as it was.",
                       "无法写入 {path}：{reason}。请再次运行同样的命令，或另选文件夹；原有的 {path} 保持原样。"),
+    "store_replaced": ("The catalog {path} was replaced or deleted by another program (a sync or backup tool, "
+                       "a copy) while sheetsync was using it, so sheetsync stopped and recorded nothing more in it. "
+                       "Put the right catalog back at {path} (or give it with --store) and run the same command "
+                       "again: what was already written is recognised and not written twice.",
+                       "商品目录 {path} 在 sheetsync 使用期间被其他程序（同步或备份工具、复制操作）替换或删除，"
+                       "因此 sheetsync 已停止，没有再向其中记录任何内容。请把正确的商品目录放回 {path}（或用 --store "
+                       "指定），然后再次运行同样的命令：已写入的内容会被识别，不会重复写入。"),
+    "interrupted": ("Stopped by Ctrl-C: {applied} of {changes} changes were written to {target} before the stop "
+                    "and are recorded in run {run_id}; the rest were not sent. Run the same import again to finish: "
+                    "what was written is recognised and not sent twice.",
+                    "已按 Ctrl-C 停止：停止前 {changes} 处修改中有 {applied} 处已写入{target}，并记录在运行 {run_id} 中；"
+                    "其余未发送。再次运行同样的导入即可完成：已写入的内容会被识别，不会重复发送。"),
+    "interrupted_nothing": ("Stopped by Ctrl-C; nothing was written.", "已按 Ctrl-C 停止；未写入任何内容。"),
+    "ae_pages_inconsistent": ("AliExpress answered the product list inconsistently ({detail}), so the pull was "
+                              "refused: nothing was changed in the catalog and the next pull starts from the same "
+                              "point. Run `sheetsync pull` again in a few minutes (the list may have changed while "
+                              "it was read).",
+                              "速卖通返回的商品列表前后不一致（{detail}），本次拉取已被拒绝：商品目录未做任何修改，"
+                              "下次拉取仍从同一时间点开始。请几分钟后再次运行 `sheetsync pull`（读取期间列表可能发生了变化）。"),
+    "ae_other_seller": ("The catalog {path} is connected to the AliExpress seller {old} (seller id {old_id}), but "
+                        "this authorization is for the seller {new} (seller id {new_id}); nothing was changed. "
+                        "Sign in as {old} to renew this catalog's connection, or give another catalog with --store "
+                        "for {new}; to connect this catalog to {new} anyway, run `sheetsync auth --force`.",
+                        "商品目录 {path} 已连接速卖通卖家 {old}（卖家 ID {old_id}），但本次授权属于卖家 {new}"
+                        "（卖家 ID {new_id}）；未做任何修改。要续期本目录的连接，请以 {old} 登录；要为 {new} 使用"
+                        "另一个目录，请用 --store 指定；如确要把本目录改连 {new}，请运行 `sheetsync auth --force`。"),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
@@ -612,6 +679,9 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
                     "未导入：店铺或平台暂时无法使用（见下文）。未写入任何内容。"),
     "partial": ("Partly applied: some changes could not be written to {target} (see below). Fix the values of any product it rejected, then run the same import again to finish.",
                 "部分应用：部分修改未能写入{target}（见下文）。请先修正被拒绝商品的值，然后再次运行同样的导入以完成。"),
+    "interrupted": ("Interrupted (Ctrl-C): what was written to {target} before the stop is kept and recorded "
+                    "(see below); run the same command again to finish.",
+                    "已中断（Ctrl-C）：停止前写入{target}的内容已保留并记录（见下文）；再次运行同样的命令即可完成。"),
 }
 
 # How a target is named in a sentence: the local catalog is named as "only" so that a seller whose
@@ -635,6 +705,8 @@ NEXT_STEPS: dict[str, tuple[str, str]] = {
     "unreadable": ("Export a fresh template with `sheetsync export`.", "请用 `sheetsync export` 重新导出模板。"),
     "unavailable": ("Fix what the error names (the store, the connection or the credentials) and run the same command again.",
                     "请先解决错误中指出的问题（店铺、网络连接或凭证），然后再次运行同样的命令。"),
+    "interrupted": ("Run the same import again: it sends only what the stop left unwritten.",
+                    "再次运行同样的导入：只会发送停止时尚未写入的部分。"),
 }
 
 
@@ -812,6 +884,19 @@ WORDS: dict[str, tuple[str, str]] = {
     "read_grid_size": ("{rows} rows × {columns} columns", "{rows} 行 × {columns} 列"),
     # the {detail} of the platform's quota (quota_exceeded)
     "quota_resume": ("calls resume in {seconds} seconds", "{seconds} 秒后恢复调用"),
+    # the {detail} of a config file that cannot be used (config_invalid)
+    "config_missing": ("file not found", "文件不存在"),
+    "config_number": ("{key} must be a number, not {value}", "{key} 必须是数字，而不是 {value}"),
+    "config_whole_number": ("{key} must be a whole number, not {value}", "{key} 必须是整数，而不是 {value}"),
+    "config_range": ("{key} must be between {low} and {high}, not {value}",
+                     "{key} 必须在 {low} 到 {high} 之间，而不是 {value}"),
+    "config_lang": ("lang must be en or zh, not {value}", "lang 只能是 en 或 zh，而不是 {value}"),
+    "config_preview": ("preview_countries must be a list of country codes, like [\"US\", \"FR\"]",
+                       "preview_countries 必须是国家代码的列表，例如 [\"US\", \"FR\"]"),
+    "config_warehouses": ("country_warehouses must be a table of warehouse codes, like {{UK = \"UK-JIT\"}}",
+                          "country_warehouses 必须是仓库代码的表，例如 {{UK = \"UK-JIT\"}}"),
+    "config_unknown_key": ("unknown setting {key}", "未知的设置项 {key}"),
+    "config_not_toml": ("{error}", "无法按 TOML 读取：{error}"),
     # what keeps the mail from working: the {detail} of mail_settings and the {reason} of mail_failed
     "mail_no_host": ("SHEETSYNC_SMTP_HOST is not set", "未设置 SHEETSYNC_SMTP_HOST"),
     "mail_port": ("SHEETSYNC_SMTP_PORT must be a port number, not {value}",
@@ -854,6 +939,7 @@ VALUE_WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "unavailable": ("unavailable", "无法使用"),
         "partial": ("partial", "部分应用"),
         "running": ("running", "进行中"),
+        "interrupted": ("interrupted", "已中断"),
     },
     "severity": {"error": ("error", "错误"), "warning": ("warning", "警告")},
     "stage": {  # of an import, as its progress bar names it (pipeline.IMPORT_STAGES)
@@ -881,6 +967,11 @@ VALUE_WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "built_in_battery+weak_magnetic": ("built_in_battery+weak_magnetic", "带电+弱磁"),
     },
     "yes_no": {"yes": ("yes", "是"), "no": ("no", "否")},
+    "action": {  # what an orders import does for an order (orders.model.Action.kind)
+        "confirm": ("confirm", "确认接单"),
+        "selfdelivery": ("selfdelivery", "创建发货"),
+        "updateSelfdelivery": ("updateSelfdelivery", "修改发货"),
+    },
 }
 
 # The report's and the template's sheets other than Products (whose name is the same in every
@@ -893,35 +984,8 @@ SHEET_NAMES: dict[str, tuple[str, str]] = {
     "display_prices": ("Display prices", "前台价"),
     "push_results": ("Push results", "推送结果"),
     "freight_check": ("Freight check", "运费核对"),
+    "actions": ("Actions", "操作"),
 }
-
-# The report's column headers that are not a field of the sheet (a field's header is its label,
-# from `fields`); in English the keys themselves, as scripts reading the report expect.
-REPORT_HEADERS: dict[str, tuple[str, str]] = {
-    "sheet": ("sheet", "工作表"),
-    "cell": ("cell", "单元格"),
-    "row": ("row", "行"),
-    "field": ("field", "字段"),
-    "value": ("value", "值"),
-    "rule": ("rule", "规则"),
-    "message": ("message", "说明"),
-    "base": ("base", "导出时的值"),
-    "current": ("current", "当前值"),
-    "severity": ("severity", "严重程度"),
-    "before": ("before", "修改前"),
-    "after": ("after", "修改后"),
-    "result": ("result", "结果"),
-    "status": ("status", "状态"),
-    "code": ("code", "错误码"),
-    "country": ("country", "国家"),
-    "chargeable_weight_kg": ("chargeable_weight_kg", "计费重量(kg)"),
-    "bracket_up_to_kg": ("bracket_up_to_kg", "区间上限(kg)"),
-    "rate_card_freight": ("rate_card_freight", "运费表运费"),
-    "platform_freight": ("platform_freight", "平台运费"),
-    "difference": ("difference", "差额"),
-    "display_price": ("display_price_{country}", "前台价 {country}"),
-}
-
 
 FILE_KINDS: dict[str, tuple[str, str]] = {
     "html": ("a web page or XML file", "网页或 XML 文件"),
@@ -931,6 +995,13 @@ FILE_KINDS: dict[str, tuple[str, str]] = {
     "other": ("a file of another kind", "其他类型的文件"),
     "ods": ("an OpenDocument file (.ods)", "OpenDocument 文件（.ods）"),
     "zip": ("a zip archive of another kind", "其他类型的 zip 压缩包"),
+}
+
+
+# Which way a guarded value went (the `direction` of a guardrail's message).
+DIRECTIONS: dict[str, tuple[str, str]] = {
+    "rises": ("rises", "上升"),
+    "drops": ("drops", "下降"),
 }
 
 
@@ -964,14 +1035,17 @@ def _fill(template: str, params: dict[str, object]) -> str:
     return string.Formatter().vformat(template, (), _Lenient(params))
 
 
-def message(rule: str, lang: str = "en", **params: object) -> str:
+def message(rule: str, lang: str = "en", /, **params: object) -> str:
     """The seller-facing sentence for `rule`, in `lang` (en or zh). An unknown rule raises
     ValueError; a missing parameter raises MessageError in strict mode (see the module's doc)."""
     template = _pick(MESSAGES, Rule(rule), lang)
     if lang == "zh":  # labels and lists travel in both languages; use the seller's
-        params = {**params, **{k: params[f"{k}_zh"] for k in ("label", "what", "allowed") if f"{k}_zh" in params}}
+        params = {**params, **{k: params[f"{k}_zh"] for k in ("label", "what", "allowed", "state")
+                               if f"{k}_zh" in params}}
     if params.get("kind") in FILE_KINDS:
         params = {**params, "kind": _pick(FILE_KINDS, str(params["kind"]), lang)}
+    if params.get("direction") in DIRECTIONS:
+        params = {**params, "direction": _pick(DIRECTIONS, str(params["direction"]), lang)}
     if "detail_key" in params:  # a detail in the seller's words, from WORDS
         params = {**params, "detail": say(str(params["detail_key"]), lang, **params)}
     if params.get("problem") in ENDPOINT_PROBLEMS:
@@ -979,7 +1053,7 @@ def message(rule: str, lang: str = "en", **params: object) -> str:
     return _fill(template, {"push_results": sheet_name("push_results", lang), **params})
 
 
-def say(key: str, lang: str = "en", **params: object) -> str:
+def say(key: str, lang: str = "en", /, **params: object) -> str:
     """A word or line of WORDS in `lang`, filled with `params`. An unknown key raises KeyError; a
     missing parameter raises MessageError in strict mode, as for `message`."""
     return _fill(_pick(WORDS, key, lang), {"push_results": sheet_name("push_results", lang), **params})
@@ -1012,14 +1086,6 @@ _CHOICE_WORDS = {_folded(word): value for kind in CHOICES for value, words in VA
 def sheet_name(key: str, lang: str = "en") -> str:
     """The name a report or template sheet has in `lang` (SHEET_NAMES)."""
     return _pick(SHEET_NAMES, key, lang)
-
-
-def report_header(key: str, lang: str = "en") -> str:
-    """A report column's header (REPORT_HEADERS); a display price per country as its words and
-    the country code, like 前台价 US."""
-    if key.startswith("display_price_"):
-        return _fill(_pick(REPORT_HEADERS, "display_price", lang), {"country": key.removeprefix("display_price_")})
-    return _pick(REPORT_HEADERS, key, lang)
 
 
 def target_words(target: str, lang: str = "en") -> str:
@@ -1058,3 +1124,171 @@ _COMMAND = re.compile(r"`sheetsync (?!--store)([^`]*)`")
 def next_step(status: str, lang: str = "en") -> str:
     return _fill(_pick(NEXT_STEPS, status if status in NEXT_STEPS else "invalid", lang),
                  {"push_results": sheet_name("push_results", lang)})
+
+
+# The headers of the report's tables for columns that are not fields (a field's header is its own
+# label, as in the template): row 1 of each table, above the key in row 2.
+REPORT_COLUMNS: dict[str, tuple[str, str]] = {
+    "severity": ("Severity", "级别"),
+    "sheet": ("Sheet", "工作表"),
+    "cell": ("Cell", "单元格"),
+    "row": ("Row", "行号"),
+    "field": ("Field", "字段"),
+    "value": ("Value", "值"),
+    "rule": ("Rule", "规则"),
+    "message": ("Message", "说明"),
+    "base": ("Exported value", "导出时的值"),
+    "current": ("Value now", "当前值"),
+    "before": ("Before", "修改前"),
+    "after": ("After", "修改后"),
+    "result": ("Result", "结果"),
+    "status": ("Status", "状态"),
+    "code": ("Code", "代码"),
+    "chargeable_weight_kg": ("Chargeable weight (kg)", "计费重量(kg)"),
+    "country": ("Country", "国家"),
+    "bracket_up_to_kg": ("Bracket up to (kg)", "区间上限(kg)"),
+    "rate_card_freight": ("Rate card freight", "运费表运费"),
+    "platform_freight": ("Platform freight", "平台运费"),
+    "difference": ("Difference", "差额"),
+    "order": ("Order", "采购单号"),
+    "action": ("Action", "操作"),
+    "delivery_no": ("Delivery number", "发货单号"),
+    "delivery": ("Delivery", "发货信息"),
+}
+
+
+def report_column(key: str, lang: str = "en") -> str:
+    """A report table's header for a column that is not a field; an unknown key as it is."""
+    return _pick(REPORT_COLUMNS, key, lang) if key in REPORT_COLUMNS else key
+
+
+# -- JIT purchase orders (the Orders workbook) -----------------------------------------------------
+MESSAGES.update({
+    "no_orders_sheet": ("{path} has no sheet named Orders with sheetsync's columns. Import the file that "
+                        "`sheetsync orders export` wrote, keeping its Orders sheet.",
+                        "{path} 中没有带 sheetsync 列的 Orders 工作表。请导入 `sheetsync orders export` 生成的文件，"
+                        "并保留 Orders 工作表。"),
+    "confirm_format": ("Confirm takes yes, or stays empty to leave order {order} as it is (found \"{value}\").",
+                       "确认接单只能填 yes，或留空表示采购单 {order} 不变（当前为“{value}”）。"),
+    "delivery_type_format": ("Delivery type must be express, truck or other (found \"{value}\").",
+                             "发货方式必须是 express、truck 或 other（当前为“{value}”）。"),
+    "delivery_type_required": ("Order {order} has delivery details but no delivery type: choose express, truck or "
+                               "other.",
+                               "采购单 {order} 填写了发货信息但没有发货方式：请选择 express、truck 或 other。"),
+    "carrier_required": ("An express delivery needs its carrier (the logistics company) for order {order}.",
+                         "快递发货需要填写物流商（采购单 {order}）。"),
+    "tracking_required": ("An express delivery needs at least one tracking number for order {order}.",
+                          "快递发货至少需要一个快递单号（采购单 {order}）。"),
+    "tracking_format": ("Tracking number \"{value}\" is not valid: use 6–40 letters, digits or hyphens, and separate "
+                        "several with commas, spaces or line breaks.",
+                        "快递单号“{value}”无效：应为 6–40 位字母、数字或连字符，多个单号用逗号、空格或换行分隔。"),
+    "tracking_two_carriers": ("Tracking number {value} is given with carrier {carrier} here and with {other} for "
+                              "order {other_order} ({other_cell}); one tracking number belongs to one carrier.",
+                              "快递单号 {value} 在此处的物流商为 {carrier}，在采购单 {other_order}（{other_cell}）"
+                              "中为 {other}；一个快递单号只能属于一个物流商。"),
+    "plate_required": ("A truck delivery needs the licence plate for order {order}.",
+                       "卡车送货需要填写车牌号（采购单 {order}）。"),
+    "phone_required": ("A truck delivery needs the driver's phone number for order {order}.",
+                       "卡车送货需要填写司机电话（采购单 {order}）。"),
+    "phone_format": ("Phone must be digits, with +, spaces, brackets or hyphens if you like (found \"{value}\").",
+                     "电话必须是数字，可含 +、空格、括号或连字符（当前为“{value}”）。"),
+    "boxes_range": ("Boxes must be a whole number from 1 to 99 (found {value}).",
+                    "箱数必须是 1 到 99 的整数（当前为 {value}）。"),
+    "order_rows_disagree": ("The rows of order {order} disagree on {label}: \"{value}\" here, \"{other}\" in "
+                            "{other_cell}. An edit on one row applies to the whole order: make them the same, or "
+                            "leave the other rows as exported.",
+                            "采购单 {order} 的各行在{label}上不一致：此处为“{value}”，{other_cell} 为“{other}”。"
+                            "修改一行即适用于整张采购单：请改为相同，或让其他行保持导出时的值。"),
+    "order_not_in_export": ("Order {value} with SKU {sku} is not in the exported file: rows cannot be added. Export "
+                            "the orders again with `sheetsync orders export`.",
+                            "采购单 {value}（SKU {sku}）不在导出的文件中：不能新增行。请用 `sheetsync orders export` "
+                            "重新导出。"),
+    "order_row_duplicate": ("SKU {value} of order {order} appears twice (also row {other_row}); delete one row.",
+                            "采购单 {order} 的 SKU {value} 出现了两次（另见第 {other_row} 行），请删除其中一行。"),
+    "order_gone": ("Order {order} is no longer listed by the target; nothing was sent for it. Export the orders "
+                   "again.", "目标中已找不到采购单 {order}；未为其发送任何内容。请重新导出采购单。"),
+    "order_cancelled": ("Order {order} was cancelled: it can no longer be confirmed or delivered.",
+                        "采购单 {order} 已取消：不能再确认或发货。"),
+    "confirm_not_waiting": ("Order {order} is {state}: only an order waiting for confirmation can be confirmed.",
+                            "采购单 {order} 的状态为{state}：只有待确认的采购单才能确认。"),
+    "delivery_needs_confirm": ("Order {order} is not confirmed yet: type yes in its Confirm cell to confirm it in "
+                               "this import, and its delivery follows.",
+                               "采购单 {order} 尚未确认：在其“确认接单”单元格填 yes，本次导入会先确认再发货。"),
+    "delivery_not_open": ("Order {order} is {state}: its delivery can no longer be created or changed.",
+                          "采购单 {order} 的状态为{state}：已不能创建或修改发货。"),
+    "delivery_cleared": ("Order {order} is in delivery {delivery_no}, which a sheet cannot remove: cancel the delivery "
+                         "in the seller centre, or put its details back.",
+                         "采购单 {order} 已在发货单 {delivery_no} 中，表格不能删除发货：请在卖家后台取消该发货，"
+                         "或恢复其发货信息。"),
+    "delivery_split": ("Orders of delivery {delivery_no} ask for different changes of it; one delivery carries one "
+                       "carrier and set of tracking numbers. Make them the same.",
+                       "发货单 {delivery_no} 中的采购单要求了不同的修改；一个发货单只有一个物流商和一组快递单号。"
+                       "请改为相同。"),
+    "order_delivery_conflict": ("The delivery of order {order} changed since the export: it was \"{base}\", it is now "
+                                "\"{current}\", the sheet says \"{value}\". Nothing was sent; export the orders again "
+                                "and fill in the delivery there.",
+                                "采购单 {order} 的发货信息在导出后已变化：原为“{base}”，现为“{current}”，表格中为"
+                                "“{value}”。未发送任何内容；请重新导出采购单并在新文件中填写。"),
+    "order_overdue": ("Order {order} was due {deadline}: deliver it at once; the platform may refuse it or count it "
+                      "late.", "采购单 {order} 已于 {deadline} 到期：请立即发货；平台可能拒收或记为延迟。"),
+    "labels_need_platform": ("Box labels come from AliExpress: the local store only records deliveries, so no label "
+                             "was saved in {folder}. Connect the store (`sheetsync auth`) and import with --target "
+                             "aliexpress to get them.",
+                             "箱唛由速卖通生成：本地店铺只记录发货，因此没有在 {folder} 中保存箱唛。请连接店铺"
+                             "（`sheetsync auth`）并使用 --target aliexpress 导入以获取箱唛。"),
+    "orders_platform_not_ready": ("JIT purchase orders on AliExpress are not available in this version of sheetsync "
+                                  "yet; nothing was read or sent. Use the local store: --target local.",
+                                  "此版本的 sheetsync 尚不支持速卖通 JIT 采购单；未读取或发送任何内容。"
+                                  "请使用本地店铺：--target local。"),
+    "orders_status_unknown": ("Unknown order status {value}; use one or more of: {allowed}.",
+                              "未知的采购单状态 {value}；请使用以下一个或多个：{allowed}。"),
+    "orders_run_not_revertible": ("Run {run_id} confirmed or delivered JIT orders: a confirmation or a delivery is not "
+                                  "put back by revert. Cancel a delivery in the seller centre.",
+                                  "运行 {run_id} 确认或发货了 JIT 采购单：确认和发货不能用 revert 撤销。"
+                                  "发货请在卖家后台取消。"),
+    "labels_failed": ("The box labels of delivery {delivery_no} could not be saved: {reason}. The delivery stands; "
+                      "run the same import again to fetch them.",
+                      "发货单 {delivery_no} 的箱唛未能保存：{reason}。发货已生效；再次运行同样的导入即可重新获取。"),
+})
+
+WORDS.update({
+    "orders_exported": ("Exported {orders} orders ({rows} items) to {path} (export {export_id}).",
+                        "已导出 {orders} 张采购单（{rows} 个商品行）到 {path}（导出编号 {export_id}）。"),
+    "orders_counts": ("rows {rows}, orders {orders}, actions {changes}, applied {applied}, already applied "
+                      "{already_applied}, failed {failed}",
+                      "读取 {rows} 行，采购单 {orders} 张，操作 {changes} 项，已应用 {applied}，此前已应用 "
+                      "{already_applied}，失败 {failed}"),
+    "orders_plan_done": ("Sent:", "已发送："),
+    "orders_plan_would": ("Would send:", "将发送："),
+    "orders_plan_blocked": ("Would send once the errors are fixed (nothing was sent):",
+                            "修正错误后将发送（未发送任何内容）："),
+    "orders_already": ("Already done before (not sent again): {count}", "此前已完成（不再发送）：{count}"),
+    "orders_label_saved": ("label: {path}", "箱唛：{path}"),
+})
+
+WORDS.update({
+    "summary_orders_title": ("sheetsync orders import report", "sheetsync 采购单导入报告"),
+    "summary_orders": ("Orders with actions", "有操作的采购单"),
+    "summary_actions": ("Actions (orders)", "操作（采购单）"),
+})
+
+# What to do next after an orders import (the catalog's NEXT_STEPS name its Products sheet and commands).
+ORDERS_NEXT_STEPS: dict[str, tuple[str, str]] = {
+    "applied": ("Nothing to do. Export the orders again (`sheetsync orders export`) before the next round.",
+                "无需操作。下一轮操作前请重新导出采购单（`sheetsync orders export`）。"),
+    "dry_run": ("Run the same command without --dry-run to send the actions.",
+                "去掉 --dry-run 再次运行即可发送这些操作。"),
+    "invalid": ("Open the Orders sheet of this report, fix the red cells (each has a comment), save, and import this "
+                "report file with `sheetsync orders import`.",
+                "打开本报告的 Orders 工作表，修正标红的单元格（每个都有批注），保存后用 `sheetsync orders import` "
+                "导入本报告文件。"),
+    "partial": ("Fix what the platform refused (sheet Actions, with its code and reason), then run the same import "
+                "again: it sends only what is still missing.",
+                "请先修正平台拒绝的内容（见操作工作表中的错误码和原因），然后再次运行同样的导入：只会发送尚未完成的部分。"),
+    "unreadable": ("Export the orders again with `sheetsync orders export`.", "请用 `sheetsync orders export` 重新导出采购单。"),
+}
+
+
+def orders_next_step(status: str, lang: str = "en") -> str:
+    """What to do after an orders import; the catalog's next step where the orders' is the same."""
+    return _pick(ORDERS_NEXT_STEPS, status, lang) if status in ORDERS_NEXT_STEPS else next_step(status, lang)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TypeVar
 
@@ -24,7 +25,7 @@ import pandas as pd
 from . import integrity
 from .cells import RawSheet, cell_ref
 from .config import Settings, bundled_countries, reference_file, sample_data_dir, shown_store
-from .diff import Guardrails, decide_all, edits
+from .diff import PRICE_INPUTS, Guardrails, decide_all, display_price_guardrail, edits
 from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
 from .fields import TEMPLATE_VERSION, field_for_key
 from .mail import SmtpSettings, check_mail, send_report
@@ -35,7 +36,7 @@ from .read import check_package, read_metadata, read_sheet
 from .report import write_report
 from .results import ERROR, WARNING, Change, ImportResult, Issue, PullResult, Status, final_status
 from .schema import prepare_schema, validate
-from .seed import sample_catalog, synthetic_catalog
+from .seed import sample_catalog, sample_orders, synthetic_catalog
 from .store import Store, nearby_stores, peek_store_id, shown_path
 from .targets import Target, open_target
 from .template import ExportMeta, Preview, check_fits, write_workbook
@@ -92,14 +93,17 @@ def _opened(store: Store | str | os.PathLike, lock_timeout: float = 30.0,
 
 def init_store(path: str | os.PathLike, sample: bool = False, synthetic: int = 0,
                settings: Settings | None = None) -> int:
-    """Create a catalog at `path`; load the bundled sample or `synthetic` generated SKUs.
-    Returns the number of SKUs loaded."""
+    """Create a catalog at `path`; load the bundled sample (with a few JIT purchase orders) or
+    `synthetic` generated SKUs. Returns the number of SKUs loaded."""
     countries = bundled_countries()
     store = Store.create(Path(path), countries, (settings or Settings()).lock_timeout)
     try:
         if sample:
             products, skus = sample_catalog(sample_data_dir())
-        elif synthetic:
+            count = store.insert_catalog(products, skus)
+            store.insert_orders(sample_orders(products, skus, datetime.now(UTC)))  # the orders flow offline
+            return count
+        if synthetic:
             products, skus = synthetic_catalog(synthetic, [c.code for c in countries])
         else:
             return 0
@@ -159,8 +163,9 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         if unknown:
             raise ConfigError("preview_unknown", countries=", ".join(unknown))
         live = Preview(wanted, card, display_prices(frame, card, wanted).prices) if wanted else None
+        secret = handle.secret  # read (and found sound) before the export is recorded
         record = handle.record_export(frame, lang, codes, str(path))
-        signature = integrity.sign(handle.secret, handle.store_id, record.export_id, frame.index)
+        signature = integrity.sign(secret, handle.store_id, record.export_id, frame.index)
         name = Path(path).name
         command = suggested_command(f"import {quoted(name)} --report report.xlsx", shown_store(_store_file(store)))
         meta = ExportMeta(handle.store_id, record.export_id, record.created_at, lang, codes, signature, command)
@@ -227,6 +232,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     store_id, lang = "", opts.lang
     mail: SmtpSettings | None = None
     report_path: Path | None = None
+    card: RateCard | None = None
     try:
         if opts.report is not None:
             report_path = check_output(opts.report, store=_store_file(store), inputs=[path, opts.rates])
@@ -252,7 +258,8 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     result.store = shown_store(_store_file(store))
     for issue in (*result.errors, *result.warnings):
         issue.render(lang, result.store)
-    _follow_up(result, raw, store_id, lang, report_path, opts.email_to, mail, stage)
+    _follow_up(result, raw, store_id, lang, report_path, opts.email_to, mail, stage,
+               functools.partial(write_report, card=card))
     return result
 
 
@@ -291,18 +298,21 @@ def _stop(result: ImportResult, exc: SheetsyncError) -> None:
     first) and an error saying why, in the seller's words."""
     result.status = final_status(errors=False, stopped=exc.status, applied=result.applied, failed=result.failed,
                                  planned=result.changes)
-    result.errors.append(Issue(exc.rule, sheet=None, params=dict(exc.params)))
+    if not any(e.rule == exc.rule and e.params == exc.params for e in result.errors):  # met twice: one error
+        result.errors.append(Issue(exc.rule, sheet=None, params=dict(exc.params)))
 
 
 def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, lang: str,
-               report: Path | None, email_to: Sequence[str], mail: SmtpSettings | None, stage: Stage) -> None:
+               report: Path | None, email_to: Sequence[str], mail: SmtpSettings | None, stage: Stage,
+               writer: Callable[..., None]) -> None:
     """The report and the mail, after the work: a failure here is a warning naming the step, and
     the run's own result stands (ARCHITECTURE: exit 4 when it was a success). `report` is the
-    checked output path (None: no report asked for, or its path was refused)."""
+    checked output path (None: no report asked for, or its path was refused); `writer` writes
+    the report (the catalog's with its rate card bound, or the orders')."""
     if report is not None:
         stage("report")
         try:
-            write_report(report, result, raw, store_id, lang)
+            writer(report, result, raw, store_id, lang)
             result.report = str(report)
         except (OSError, SheetsyncError) as exc:
             _follow_up_failed(result, "report_failed", _reason(exc, lang), lang)
@@ -311,7 +321,7 @@ def _follow_up(result: ImportResult, raw: RawSheet | None, store_id: str, lang: 
             path = Path(result.report) if result.report else Path(scratch) / f"{Path(result.file).stem}-report.xlsx"
             try:
                 if not result.report:
-                    write_report(path, result, raw, store_id, lang)
+                    writer(path, result, raw, store_id, lang)
                 problem = send_report(result, path, email_to, mail, lang)
             except (OSError, SheetsyncError) as exc:
                 problem = _reason(exc, lang)
@@ -399,7 +409,7 @@ def _import(store: Store, target: Target, loaded: _Loaded, card: RateCard, opts:
     merged = _merged(checked.frame, catalog, checked.invalid_skus)
     pricing = display_prices(merged, card, countries)
     pricing_issues, unpriced = _pricing_issues(pricing.problems, checked.frame)
-    result.display_prices = _display_table(pricing, merged)
+    result.display_prices = _display_table(pricing, merged, checked.frame["_row"])
     platform = store.platform_prices()
     if platform:
         result.freight_check = freight_check(catalog, card, countries, platform)
@@ -411,7 +421,28 @@ def _import(store: Store, target: Target, loaded: _Loaded, card: RateCard, opts:
              locate=functools.partial(_locate, raw=raw, rows=dict(zip(checked.frame.index,
                                                                        checked.frame["_row"].tolist(), strict=True))),
              describe=functools.partial(_describe, catalog=catalog, raw=raw), file=raw.path,
-             export_id=raw.meta["export_id"], stage=stage)
+             export_id=raw.meta["export_id"], stage=stage,
+             display_rails=functools.partial(_display_rails, after=merged, prices=pricing.prices, card=card,
+                                             countries=countries, rails=rails))
+
+
+def _display_rails(changes: Sequence[Change], issues: Sequence[Issue], *, after: pd.DataFrame,
+                   prices: pd.DataFrame, card: RateCard, countries: list[str], rails: Guardrails) -> list[Issue]:
+    """The display-price guardrail over the changes a run will write: each touched SKU priced
+    again with the base values of its seller price, weight and size (and its stock as it will be),
+    so the move compared is the one those edits cause, country by country. Only the SKUs whose
+    price, weight or size changed are priced again."""
+    inputs = [c for c in changes if c.field in PRICE_INPUTS and c.sku_id in after.index]
+    if not inputs:
+        return []
+    skus = list(dict.fromkeys(c.sku_id for c in inputs))
+    before = after.loc[skus].copy()
+    for key in PRICE_INPUTS:  # a column at a time: a bulk edit may touch every SKU
+        touched = [c for c in inputs if c.field == key]
+        if touched:
+            before.loc[[c.sku_id for c in touched], key] = [c.base for c in touched]
+    was = display_prices(before, card, countries).prices
+    return display_price_guardrail(inputs, was, prices.loc[skus], rails, issues)
 
 
 class _Journal:
@@ -433,11 +464,15 @@ def _execute(store: Store, target: Target, found_edits: list[Change], after: pd.
              opts: ImportOptions, rails: Guardrails | None, *, found: Sequence[Issue] = (),
              invalid: set[str] = frozenset(), locate: Callable[[Issue], None] = lambda issue: None,
              describe: Callable[[Sequence[Change]], None] = lambda changes: None, file: str,
-             export_id: str | None, stage: Stage = _no_stage, note: dict[str, Any] | None = None) -> None:
+             export_id: str | None, stage: Stage = _no_stage, note: dict[str, Any] | None = None,
+             display_rails: Callable[[Sequence[Change], Sequence[Issue]], list[Issue]] | None = None) -> None:
     """The path every run takes, an import, a dry run and a revert alike: read what the edits
-    touch from the target, decide each edit by the change rule, let the target refuse what it
-    cannot store, and only then (no errors, not a dry run) journal and apply."""
+    touch from the target, decide each edit by the change rule (and the guardrails, the display
+    price's included when `display_rails` is given), let the target refuse what it cannot store,
+    and only then (no errors, not a dry run) journal and apply."""
     decision = decide_all(found_edits, target.read(found_edits), force=opts.force, guardrails=rails)
+    if display_rails is not None:
+        decision.issues.extend(display_rails(decision.changes, decision.issues))
     issues = [*found, *decision.issues, *target.check(decision.changes, after)]
     for issue in issues:
         locate(issue)
@@ -480,22 +515,32 @@ def _execute(store: Store, target: Target, found_edits: list[Change], after: pd.
 
 
 def _pricing_issues(problems: list[PricingProblem], sheet: pd.DataFrame) -> tuple[list[Issue], set[str]]:
-    """One issue per SKU and country that cannot be priced, except a country missing from the rate
-    card altogether: that is one issue, at its first SKU's cell and with the count, since a store
-    selling in 47 countries with a 33-country card would otherwise get a million identical lines.
+    """One issue per SKU and country that cannot be priced, except:
+    - a country missing from the rate card altogether: one issue, at its first SKU's cell and with
+      the count, since a store selling in 47 countries with a 33-country card would otherwise get a
+      million identical lines;
+    - a SKU too heavy for the heaviest bracket: one issue on its weight cell, naming every country
+      concerned, since the weight (or the size) is what to fix, not the stock of each country.
     Returns the issues and every SKU that has one (all of them stay out of --skip-invalid)."""
     row_of = dict(zip(sheet.index, sheet["_row"].tolist(), strict=True)) if problems else {}
     missing: dict[str, list[PricingProblem]] = {}
+    heavy: dict[str, list[PricingProblem]] = {}
     issues = []
     for problem in problems:
         if problem.rule == "no_rate_for_country":
             missing.setdefault(problem.country, []).append(problem)
-            continue
-        issues.append(_pricing_issue(problem, problem.rule, row_of, sheet))
+        elif problem.rule == "no_freight_bracket":
+            heavy.setdefault(problem.sku_id, []).append(problem)
+        else:
+            issues.append(_pricing_issue(problem, problem.rule, row_of, sheet))
     for country_problems in missing.values():
         first = country_problems[0]
         rule = "no_rate_for_country" if len(country_problems) == 1 else "no_rate_for_country_skus"
         issues.append(_pricing_issue(first, rule, row_of, sheet, count=len(country_problems)))
+    for sku, sku_problems in heavy.items():
+        issues.append(Issue("no_freight_bracket", field="weight_kg", sku_id=sku, row=int(row_of[sku]),
+                            params={"weight": sku_problems[0].params["weight"],
+                                    "countries": ", ".join(p.country for p in sku_problems)}))
     return issues, {problem.sku_id for problem in problems}
 
 
@@ -515,10 +560,14 @@ def _merged(sheet: pd.DataFrame, catalog: pd.DataFrame, invalid: set[str]) -> pd
                          for key in catalog.columns}, index=valid.index)
 
 
-def _display_table(pricing: Pricing, merged: pd.DataFrame) -> pd.DataFrame:
-    """The report's Display prices: seller price, chargeable weight and a column per country."""
+def _display_table(pricing: Pricing, merged: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
+    """The report's Display prices: the SKU as the seller knows it (code, title, row in the sheet),
+    seller price, chargeable weight and a column per country."""
     table = pd.DataFrame(index=pricing.prices.index)
     table["sku_id"] = table.index
+    for key in ("sku_code", "title"):
+        table[key] = merged[key].reindex(table.index).to_numpy()
+    table["row"] = rows.reindex(table.index).to_numpy()
     table["seller_price"] = merged["seller_price"].reindex(table.index).to_numpy()
     table["chargeable_weight_kg"] = pricing.chargeable_grams.to_numpy()
     failed = {p.sku_id for p in pricing.problems}
@@ -546,6 +595,7 @@ def _describe(changes: Sequence[Change], catalog: pd.DataFrame, raw: RawSheet | 
     once per SKU and field: a plan may hold a change for every cell of 100k SKUs."""
     skus = list(dict.fromkeys(change.sku_id for change in changes))
     codes = dict(zip(skus, catalog["sku_code"].reindex(skus).tolist(), strict=True)) if skus else {}
+    titles = dict(zip(skus, catalog["title"].reindex(skus).tolist(), strict=True)) if skus else {}
     kinds: dict[str, str | None] = {}
     for change in changes:
         if change.field not in kinds:
@@ -554,6 +604,8 @@ def _describe(changes: Sequence[Change], catalog: pd.DataFrame, raw: RawSheet | 
         change.kind = kinds[change.field]
         code = codes.get(change.sku_id)
         change.sku_code = code if isinstance(code, str) and code else None
+        title = titles.get(change.sku_id)
+        change.title = title if isinstance(title, str) and title else None
         if raw is not None and change.row is not None and change.field in raw.columns:
             change.sheet, change.cell = raw.sheet, cell_ref(raw.columns[change.field], change.row)
 
@@ -568,6 +620,7 @@ def pull(store: Store | str | os.PathLike, *, since: str | None = None, settings
     product modified since `since` (default: the last successful pull)."""
     settings = settings or Settings()
     with _opened(store, settings.lock_timeout) as handle:
+        handle.check_rows(stock=True)  # a pull rewrites only the products modified since: damage elsewhere would stay
         chosen = open_target(target, handle, settings, client)
         with chosen.exclusive():  # the store's write lock: a pull writes the catalog like an import
             return chosen.pull(since, progress)
@@ -587,6 +640,8 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
             run = handle.run(run_id)
             if run is None:
                 raise ConfigError("unknown_run", run_id=run_id)
+            if run.get("kind") == "orders":
+                raise ConfigError("orders_run_not_revertible", run_id=run_id)
             chosen = open_target(target or run["target"], handle, settings, client)
             result.target = chosen.name
             with _writing(chosen, dry_run, result):
@@ -618,7 +673,7 @@ def _overlay(catalog: pd.DataFrame, changes: Sequence[Change]) -> pd.DataFrame:
 def authorize(store: Store | str | os.PathLike, *, code: str | None = None, settings: Settings | None = None,
               client: Client | None = None, show: Callable[[str, str, bool], None] | None = None,
               ask: Callable[[str], str] | None = None, wait: float = 300.0, lang: str = "en",
-              env: Mapping[str, str] | None = None) -> Connected:
+              env: Mapping[str, str] | None = None, force: bool = False) -> Connected:
     """Connect the store to an AliExpress seller: the OAuth code flow of ALIEXPRESS.md ("Seller
     authorization"). With `code`, that code is exchanged at once. Otherwise `show(url, redirect,
     receiving)` is given the authorize URL (with a random state); when the app's redirect URI
@@ -626,7 +681,9 @@ def authorize(store: Store | str | os.PathLike, *, code: str | None = None, sett
     `wait` seconds, else `ask(redirect)` returns what the seller pasted (the redirected address or
     the code). The tokens, their expiry, the seller's id and nick are kept in the store, which is
     created if it does not exist yet, and AliExpress becomes its target. The app's key and secret
-    come from the environment (`env`, default os.environ) unless `client` is given."""
+    come from the environment (`env`, default os.environ) unless `client` is given. A store
+    already connected to another seller (another seller id) is refused unless `force`: its catalog,
+    journal and tokens are that seller's, and the next push would send them to the wrong shop."""
     from .targets.aliexpress import auth
     from .targets.aliexpress.catalog import TARGET_KEY
     from .targets.aliexpress.client import Client, Credentials
@@ -651,7 +708,10 @@ def authorize(store: Store | str | os.PathLike, *, code: str | None = None, sett
         code = _authorization_code(client, env, show, ask, wait, lang)
     if existing:  # locked before the exchange: new tokens are never made for a store that cannot keep them
         with _opened(store, settings.lock_timeout) as handle, handle.write_lock():
-            connected = auth.keep_authorization(handle, client.create_token(code), time.time(), TARGET_KEY)
+            answer = client.create_token(code)
+            if not force:
+                auth.refuse_other_seller(handle, answer)
+            connected = auth.keep_authorization(handle, answer, time.time(), TARGET_KEY)
     else:  # made only once the code was accepted: a refused code leaves no empty store behind
         answer = client.create_token(code)
         handle = Store.create(path, bundled_countries(), settings.lock_timeout)
@@ -693,6 +753,7 @@ def status(store: Store | str | os.PathLike, settings: Settings | None = None, r
     last `runs` runs, latest first. Never a secret; makes no call."""
     settings = settings or Settings()
     with _opened(store, settings.lock_timeout) as handle:
+        handle.check_rows(stock=True)  # the counts of a damaged catalog would be a false picture of it
         described = open_target(None, handle, settings, offline=True).describe()
         return {"store": str(handle.path), "store_id": handle.store_id, **described,
                 "products": handle.product_count(), "skus": handle.sku_count(),

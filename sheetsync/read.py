@@ -35,7 +35,7 @@ from defusedxml import ElementTree as SafeET
 
 from .cells import CellKind, Cells, Mark, RawSheet, cell_ref, column_index, column_letter
 from .errors import UnreadableWorkbook
-from .fields import BASE_FIELDS, SHEET_META, SHEET_PRODUCTS, field_for_key
+from .fields import PRODUCTS, SHEET_META, SHEET_PRODUCTS, SheetSpec
 from .integrity import MARK_NAME
 from .outputs import is_special
 from .results import WARNING, Issue
@@ -487,16 +487,16 @@ def _mark_scanner(path: Path, part: str):
     return scan
 
 
-def _find_header(rows: list[list[Any]]) -> tuple[int, dict[int, str], str]:
+def _find_header(rows: list[list[Any]], spec: SheetSpec = PRODUCTS) -> tuple[int, dict[int, str], str]:
     """Locate the header: the keys row (row 2 as exported), else labels in either language.
     Returns the number of header rows, {column index: field key}, and the label language seen."""
     labels = {}
-    for f in BASE_FIELDS:  # a label both languages share ("SKU ID") says nothing of the language
+    for f in spec.fields:  # a label both languages share ("SKU ID") says nothing of the language
         labels[f.label_zh.lower()] = (f.key, "zh")
         labels[f.label_en.lower()] = (f.key, "en")
     texts_by_row = [[str(v).strip() if v not in (None, "") else "" for v in row] for row in rows[:5]]
     for row_index, texts in enumerate(texts_by_row):
-        if "sku_id" in texts:
+        if spec.key in texts:
             keys = {i: t for i, t in enumerate(texts) if t}
             lang = "en"
             above = texts_by_row[row_index - 1] if row_index > 0 else []
@@ -518,7 +518,7 @@ def _find_header(rows: list[list[Any]]) -> tuple[int, dict[int, str], str]:
                 lang_votes["zh" if stock.group(1) == "库存" else "en"] += 1
             elif text:
                 matched[i] = text
-        if "sku_id" in matched.values():
+        if spec.key in matched.values():
             lang = "zh" if lang_votes["zh"] > lang_votes["en"] else "en"
             return row_index + 1, matched, lang
     return 0, {}, "en"
@@ -546,21 +546,22 @@ def read_metadata(path: str | Path) -> dict[str, str]:
         return {}
 
 
-def read_sheet(path: str | Path, checked: bool = False) -> RawSheet:
-    """Read the Products sheet of a workbook after the safety checks (skipped when the caller ran
-    check_package already). Raises UnreadableWorkbook when the file cannot be a sheetsync
-    workbook; everything else is left to validation. The sheet's own XML is scanned before calamine
-    sees it (one far cell reference would end the process inside calamine); the pass over every
-    other XML part runs on another thread while calamine parses (it releases the GIL)."""
+def read_sheet(path: str | Path, checked: bool = False, spec: SheetSpec = PRODUCTS) -> RawSheet:
+    """Read the Products sheet of a workbook (or the sheet `spec` names: the JIT orders' Orders)
+    after the safety checks (skipped when the caller ran check_package already). Raises
+    UnreadableWorkbook when the file cannot be a sheetsync workbook; everything else is left to
+    validation. The sheet's own XML is scanned before calamine sees it (one far cell reference
+    would end the process inside calamine); the pass over every other XML part runs on another
+    thread while calamine parses (it releases the GIL)."""
     path = Path(path)
     if not checked:
         check_package(path)
     name = str(path)
-    part = _scan_sheet(path, SHEET_PRODUCTS)
+    part = _scan_sheet(path, spec.name)
     with ThreadPoolExecutor(max_workers=1) as pool:
         scanning = pool.submit(_scan_other_parts, path, part)
         try:
-            sheet_name, values, merged, meta = _parse(path)
+            sheet_name, values, merged, meta = _parse(path, spec)
             failure = None
         except UnreadableWorkbook as exc:
             failure = exc
@@ -570,12 +571,12 @@ def read_sheet(path: str | Path, checked: bool = False) -> RawSheet:
     if part is None:
         raise UnreadableWorkbook("file_corrupt", path=name, detail_key="read_part_missing",
                                  sheet=sheet_name)
-    header_rows, keys, lang = _find_header(values)
+    header_rows, keys, lang = _find_header(values, spec)
     if not header_rows:
-        raise UnreadableWorkbook("no_products_sheet", path=name)
-    columns, issues = _map_columns(keys, header_rows)
+        raise UnreadableWorkbook(spec.missing_rule, path=name)
+    columns, issues = _map_columns(keys, header_rows, spec)
     rows, numbers = [], []
-    key_column = columns.get("sku_id", 0)
+    key_column = columns.get(spec.key, 0)
     for offset, row in enumerate(values[header_rows:]):
         # Most rows carry a SKU ID: decided on one cell; only the others are scanned for any value.
         if (row[key_column] != "" and not (type(row[key_column]) is str and row[key_column].isspace())) or any(
@@ -588,18 +589,18 @@ def read_sheet(path: str | Path, checked: bool = False) -> RawSheet:
                     merged, _mark_scanner(path, part), export_mark(path, sheet_name))
 
 
-def _parse(path: Path) -> tuple[str, list[list[Any]], list[Any], dict[str, str]]:
-    """The Products sheet's values and merged ranges, and the metadata sheet, through calamine."""
+def _parse(path: Path, spec: SheetSpec = PRODUCTS) -> tuple[str, list[list[Any]], list[Any], dict[str, str]]:
+    """The sheet's values and merged ranges, and the metadata sheet, through calamine."""
     name = str(path)
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(name)
     except Exception as exc:
         raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc).splitlines()[0][:200]) from exc
     with workbook:
-        if SHEET_PRODUCTS not in workbook.sheet_names:
-            raise UnreadableWorkbook("no_products_sheet", path=name)
+        if spec.name not in workbook.sheet_names:
+            raise UnreadableWorkbook(spec.missing_rule, path=name)
         try:
-            sheet = workbook.get_sheet_by_name(SHEET_PRODUCTS)
+            sheet = workbook.get_sheet_by_name(spec.name)
             if sheet.total_height > MAX_ROWS or sheet.width > MAX_COLUMNS:
                 raise UnreadableWorkbook("file_too_large", path=name,
                                          detail_key="read_grid_size", rows=sheet.total_height,
@@ -611,25 +612,27 @@ def _parse(path: Path) -> tuple[str, list[list[Any]], list[Any], dict[str, str]]
             raise
         except Exception as exc:
             raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc).splitlines()[0][:200]) from exc
-    return SHEET_PRODUCTS, values, merged, meta
+    return spec.name, values, merged, meta
 
 
-def _map_columns(keys: dict[int, str], header_rows: int) -> tuple[dict[str, int], list[Issue]]:
+def _map_columns(keys: dict[int, str], header_rows: int,
+                 spec: SheetSpec = PRODUCTS) -> tuple[dict[str, int], list[Issue]]:
     columns: dict[str, int] = {}
     issues = []
     seen: dict[str, list[int]] = {}
     for index, key in sorted(keys.items()):
-        if key.startswith("display_price_"):
+        if key.startswith(spec.ignored_prefixes):
             continue  # preview formulas: read-only and recomputed, never imported
-        if field_for_key(key) is None:
-            issues.append(Issue("unknown_column", WARNING, cell=cell_ref(index, header_rows), row=header_rows,
-                                column=index, value=key))
+        if spec.lookup(key) is None:
+            issues.append(Issue("unknown_column", WARNING, sheet=spec.name, cell=cell_ref(index, header_rows),
+                                row=header_rows, column=index, value=key))
             continue
         seen.setdefault(key, []).append(index)
         columns.setdefault(key, index)
     for key, indexes in seen.items():
         if len(indexes) > 1:
             letters = ", ".join(column_letter(i) for i in indexes)
-            issues.append(Issue("duplicate_column", cell=cell_ref(indexes[1], header_rows), row=header_rows,
-                                column=indexes[1], field=key, value=key, params={"columns": letters}))
+            issues.append(Issue("duplicate_column", sheet=spec.name, cell=cell_ref(indexes[1], header_rows),
+                                row=header_rows, column=indexes[1], field=key, value=key,
+                                params={"columns": letters}))
     return columns, issues

@@ -4,6 +4,12 @@ Sheets: Summary, Errors, Changes, Display prices, Push results, and Products: th
 sheet with every bad cell filled red (warnings amber) and its message as a comment, with the
 metadata sheet kept, so the report itself can be fixed and imported. Written with XlsxWriter in
 constant-memory mode, so 100k-SKU reports stay within Excel's limits and little memory.
+
+Each table is headed like the Products sheet: row 1 the labels in the report's language (a
+field's own label, as in the template), row 2 the keys in small grey text (what a script reads),
+data from row 3; every column is at least as wide as its label. The Products copy has the
+template's look (`sheetlook`): formats, widths, dropdowns and checks, read-only grey, and the live
+display-price preview, so fixing it feels like fixing the template.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -21,12 +27,11 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from .cells import Mark, RawSheet
-from .fields import SHEET_META, SHEET_PRODUCTS, field_for_key, to_cell_number, to_cell_numbers, to_display
+from .fields import SHEET_META, SHEET_PRODUCTS, Field, field_for_key, to_cell_number, to_cell_numbers, to_display
 from .integrity import MARK_NAME, mark_formula
 from .messages import (
-    REPORT_HEADERS,
     next_step,
-    report_header,
+    orders_next_step,
     say,
     sheet_name,
     status_words,
@@ -34,28 +39,52 @@ from .messages import (
     value_word,
     with_store,
 )
+from .orders.fields import ORDER_BY_KEY, SHEET_ORDERS
+from .preview import rate_rows
+from .pricing import RateCard
 from .results import ERROR, ImportResult, Issue
-from .sheetxml import not_a_value_cell, number_cells, row_template, rows_xml, text_cells, value_cell
+
+if TYPE_CHECKING:
+    from .orders.model import OrdersResult
+from .sheetlook import (
+    FROZEN_COLUMNS,
+    ROW_MARK,
+    Formats,
+    column_field,
+    column_label,
+    fitting_width,
+    lists_sheet,
+    preview_formula,
+    rates_sheet,
+    validations,
+    write_header,
+)
+from .sheetxml import formula_cells, not_a_value_cell, number_cells, row_template, rows_xml, text_cells, value_cell
 from .xlsx import RowStreamWorksheet, output_workbook, style_index
 
-ERROR_COLUMNS = ["sheet", "cell", "row", "field", "sku_id", "value", "rule", "message", "base", "current",
-                 "severity"]
-_FILL = {ERROR: "#FFC7CE", "warning": "#FFEB9C"}
-_NUMBER_FORMATS = {"money": "0.00", "weight": "0.000", "dim": "0", "stock": "0"}
+ERROR_COLUMNS = ["severity", "sheet", "cell", "row", "field", "sku_id", "value", "rule", "message", "base",
+                 "current"]
+CHANGE_COLUMNS = ["sku_id", "sku_code", "title", "row", "product_id", "field", "before", "after", "result"]
+PUSH_COLUMNS = ["product_id", "sku_id", "status", "code", "message"]
+FREIGHT_COLUMNS = ["sku_id", "country", "chargeable_weight_kg", "bracket_up_to_kg", "rate_card_freight",
+                   "platform_freight", "difference"]
+TABLE_HEADER_ROWS = 2  # labels, keys: data from row 3, as on the Products sheet
 _CHUNK_ROWS = 1000
 EXCEL_MAX_LINKS = 65_530  # per worksheet; XlsxWriter warns about and drops any beyond
 
 
 def write_report(path: str | Path, result: ImportResult, raw: RawSheet | None, store_id: str,
-                 lang: str = "en") -> None:
+                 lang: str = "en", card: RateCard | None = None) -> None:
     """Write the report to `path`, whole or not at all: a report that fails half way (disk full,
-    Ctrl-C) leaves the previous file as it was and raises `OutputFailed`."""
+    Ctrl-C) leaves the previous file as it was and raises `OutputFailed`. `card` is the rate card
+    the import priced with: the Products copy's live preview looks freight up in it (None: the
+    preview columns keep the values read)."""
     with output_workbook(path) as book:
-        _fill_report(book, result, raw, store_id, lang)
+        _fill_report(book, result, raw, store_id, lang, card)
 
 
 def _fill_report(book: xlsxwriter.Workbook, result: ImportResult, raw: RawSheet | None, store_id: str,
-                 lang: str) -> None:
+                 lang: str, card: RateCard | None) -> None:
     fmt = _Formats(book)
     summary = book.add_worksheet(sheet_name("summary", lang))
     errors = book.add_worksheet(sheet_name("errors", lang))
@@ -64,14 +93,14 @@ def _fill_report(book: xlsxwriter.Workbook, result: ImportResult, raw: RawSheet 
     pushes = book.add_worksheet(sheet_name("push_results", lang))
     _summary(summary, result, store_id, lang, fmt)
     issues = [*result.errors, *result.warnings]
-    _errors(errors, issues, fmt, lang, linked=raw is not None)
+    _errors(errors, issues, fmt, linked=raw is not None, lang=lang)
     _changes(changes, result, fmt, lang)
     _display_prices(prices, result.display_prices, fmt, lang)
     _push_results(pushes, result, fmt, lang)
     if result.freight_check is not None:
         _freight_check(book.add_worksheet(sheet_name("freight_check", lang)), result.freight_check, fmt, lang)
     if raw is not None:
-        _marked_up(book.add_worksheet(SHEET_PRODUCTS, worksheet_class=RowStreamWorksheet), raw, issues, fmt)
+        products = book.add_worksheet(SHEET_PRODUCTS, worksheet_class=RowStreamWorksheet)
         meta = book.add_worksheet(SHEET_META)
         for row, (key, value) in enumerate(raw.meta.items()):
             meta.write_string(row, 0, key)
@@ -79,6 +108,7 @@ def _fill_report(book: xlsxwriter.Workbook, result: ImportResult, raw: RawSheet 
         meta.very_hidden()
         if raw.export_mark is not None:  # copied as read, so the report is bound like the file was
             book.define_name(f"{SHEET_PRODUCTS}!{MARK_NAME}", mark_formula(raw.export_mark))
+        _marked_up(products, raw, issues, fmt, lang, card)
     summary.activate()
 
 
@@ -93,36 +123,26 @@ class _Formats:
         self.weight = book.add_format({"num_format": "0.000"})
         self.link = book.add_format({"font_color": "#0563C1", "underline": 1})
         self.date = book.add_format({"num_format": "yyyy-mm-dd"})
-        self._cells: dict[tuple, Any] = {}
-
-    def cell(self, kind: str | None, severity: str | None, quoted: bool = False) -> Any:
-        key = (kind, severity, quoted)
-        if key not in self._cells:
-            props: dict[str, Any] = {"num_format": _NUMBER_FORMATS.get(kind or "", "@" if kind else "General"),
-                                     "locked": False}
-            if severity:
-                props.update({"bg_color": _FILL[severity], "border": 1, "border_color": "#C00000"
-                              if severity == ERROR else "#BF8F00"})
-            if quoted:
-                props["quote_prefix"] = True
-            self._cells[key] = self.book.add_format(props)
-        return self._cells[key]
+        self.key = book.add_format({"font_size": 8, "font_color": "#808080"})
+        self.look = Formats(book)  # the Products copy's: the template's own
 
 
-def _header(key: str, lang: str) -> str:
-    """A column's header in the report's language: its words for the report's own columns, a
-    field's label in Chinese (its key in English, as scripts reading the report expect)."""
-    if key in REPORT_HEADERS or key.startswith("display_price_"):
-        return report_header(key, lang)
-    f = field_for_key(key)
-    return f.label(lang) if f and lang == "zh" else key
+def _table_header(ws: Worksheet, keys: Sequence[str], fmt: _Formats, widths: Sequence[int], lang: str) -> None:
+    """Row 1 the columns' labels in `lang`, row 2 their keys; each column wide enough for its label.
+    (Row by row: a sheet in constant-memory mode writes a row out when the next one starts.)"""
+    for col, (key, width) in enumerate(zip(keys, widths, strict=True)):
+        label = column_label(key, lang)
+        ws.write_string(0, col, label, fmt.head)
+        ws.set_column(col, col, fitting_width(label, width))
+    for col, key in enumerate(keys):
+        ws.write_string(1, col, key, fmt.key)
+    ws.freeze_panes(TABLE_HEADER_ROWS, 0)
 
 
-def _table_header(ws: Worksheet, names: Sequence[str], fmt: _Formats, widths: Sequence[int], lang: str) -> None:
-    for col, (name, width) in enumerate(zip(names, widths, strict=True)):
-        ws.write_string(0, col, _header(name, lang), fmt.head)
-        ws.set_column(col, col, width)
-    ws.freeze_panes(1, 0)
+def _filter(ws: Worksheet, rows: int, columns: int) -> None:
+    """An autofilter over a table of `rows` data rows, on its key row (as on the Products sheet)."""
+    if rows:
+        ws.autofilter(TABLE_HEADER_ROWS - 1, 0, TABLE_HEADER_ROWS - 1 + rows, columns - 1)
 
 
 def _summary(ws: Worksheet, result: ImportResult, store_id: str, lang: str, fmt: _Formats) -> None:
@@ -134,8 +154,7 @@ def _summary(ws: Worksheet, result: ImportResult, store_id: str, lang: str, fmt:
         ("file", result.file), ("time", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
         ("store", store_id), ("target", target_words(result.target, lang)), ("saved_by", result.saved_by or "-"),
         ("run_id", result.run_id or "-"),
-        ("status", say("summary_status_value", lang, status=value_word("status", result.status, lang),
-                       words=status_words(result.status, lang, result.target, result.applied))),
+        ("status", _status(result, lang)),
         ("exit_code", exit_code),
         ("rows", result.rows), ("changed_skus", result.changed_skus), ("changes", result.changes),
         ("applied", result.applied), ("already_applied", result.already_applied), ("failed", result.failed),
@@ -148,20 +167,28 @@ def _summary(ws: Worksheet, result: ImportResult, store_id: str, lang: str, fmt:
         ws.write(row, 1, value)
 
 
-def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, lang: str, linked: bool) -> None:
-    """One row per problem; its cell links to the marked cell on the Products copy, for as many
-    problems as Excel allows links on one sheet (the rest name the cell as plain text)."""
-    _table_header(ws, ERROR_COLUMNS, fmt, [11, 8, 6, 18, 19, 16, 22, 90, 14, 14, 9], lang)
+def _status(result: ImportResult, lang: str) -> str:
+    """The Summary's status: the status in a word, then the run's headline."""
+    return say("summary_status_value", lang, status=value_word("status", result.status, lang),
+               words=status_words(result.status, lang, result.target, result.applied))
+
+
+def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, linked: bool, lang: str = "en",
+            sheet: str = SHEET_PRODUCTS) -> None:
+    """One row per problem, its severity first; its cell links to the marked cell on the copy of
+    the seller's sheet (Products, or Orders), for as many problems as Excel allows links on one
+    sheet (the rest name the cell as plain text)."""
+    _table_header(ws, ERROR_COLUMNS, fmt, [9, 11, 8, 6, 18, 19, 16, 22, 90, 14, 14], lang)
     links = 0
-    for row, issue in enumerate(issues, start=1):
+    for row, issue in enumerate(issues, start=TABLE_HEADER_ROWS):
         data = issue.as_json()
         lines = -(-len(issue.message or "") // 100)  # rows do not grow by themselves: size them
         if lines > 1:
             ws.set_row(row, 15 * lines)
         for col, name in enumerate(ERROR_COLUMNS):
             value = value_word("severity", issue.severity, lang) if name == "severity" else data.get(name)
-            if name == "cell" and value and linked and issue.sheet == SHEET_PRODUCTS and links < EXCEL_MAX_LINKS:
-                ws.write_url(row, col, f"internal:'{SHEET_PRODUCTS}'!{value}", fmt.link, string=value)
+            if name == "cell" and value and linked and issue.sheet == sheet and links < EXCEL_MAX_LINKS:
+                ws.write_url(row, col, f"internal:'{sheet}'!{value}", fmt.link, string=value)
                 links += 1
             elif value is None:
                 continue
@@ -169,24 +196,27 @@ def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, lang: str, linked
                 ws.write_string(row, col, value, fmt.wrap if name == "message" else None)
             else:
                 ws.write(row, col, value)
-    if issues:
-        ws.autofilter(0, 0, len(issues), len(ERROR_COLUMNS) - 1)
+    _filter(ws, len(issues), len(ERROR_COLUMNS))
 
 
 def _changes(ws: Worksheet, result: ImportResult, fmt: _Formats, lang: str) -> None:
-    _table_header(ws, ["sku_id", "product_id", "field", "before", "after", "result"], fmt, [19, 18, 20, 40, 40, 12],
-                  lang)
-    for row, change in enumerate(result.change_list, start=1):
+    """One row per changed cell, with what the seller recognises the SKU by (its code, its title,
+    its row in the sheet) beside its id."""
+    _table_header(ws, CHANGE_COLUMNS, fmt, [19, 16, 40, 6, 18, 20, 24, 24, 12], lang)
+    for row, change in enumerate(result.change_list, start=TABLE_HEADER_ROWS):
         f = field_for_key(change.field)
         kind = f.kind if f else "text"
-        ws.write_string(row, 0, change.sku_id)
-        ws.write_string(row, 1, change.product_id)
-        ws.write_string(row, 2, change.field)
-        ws.write_string(row, 3, _shown(kind, change.before, lang))
-        ws.write_string(row, 4, _shown(kind, change.after, lang))
-        ws.write_string(row, 5, value_word("result", change.result, lang))
-    if result.change_list:
-        ws.autofilter(0, 0, len(result.change_list), 5)
+        for col, value in enumerate((change.sku_id, change.sku_code, change.title)):
+            if value:
+                ws.write_string(row, col, value)
+        if change.row is not None:
+            ws.write_number(row, 3, change.row)
+        ws.write_string(row, 4, change.product_id)
+        ws.write_string(row, 5, change.field)
+        ws.write_string(row, 6, _shown(kind, change.before, lang))
+        ws.write_string(row, 7, _shown(kind, change.after, lang))
+        ws.write_string(row, 8, value_word("result", change.result, lang))
+    _filter(ws, len(result.change_list), len(CHANGE_COLUMNS))
 
 
 def _shown(kind: str, value: object, lang: str) -> str:
@@ -196,27 +226,35 @@ def _shown(kind: str, value: object, lang: str) -> str:
     return to_display(kind, value)
 
 
+_DISPLAY_FIRST = ["sku_id", "sku_code", "title", "row", "seller_price", "chargeable_weight_kg"]
+
+
 def _display_prices(ws: RowStreamWorksheet, table: pd.DataFrame | None, fmt: _Formats, lang: str) -> None:
+    """One row per SKU: what the seller knows it by, seller price, chargeable weight, then the
+    display price in every country (empty where not sold)."""
+    widths = [19, 16, 40, 6, 12, 12]
     if table is None or table.empty:
-        _table_header(ws, ["sku_id", "seller_price", "chargeable_weight_kg"], fmt, [19, 12, 12], lang)
+        _table_header(ws, _DISPLAY_FIRST, fmt, widths, lang)
         return
     names = list(table.columns)
-    _table_header(ws, names, fmt, [19, 12, 12] + [10] * (len(names) - 3), lang)
+    _table_header(ws, names, fmt, widths + [10] * (len(names) - len(widths)), lang)
     money, weight = style_index(fmt.money), style_index(fmt.weight)
     template = row_template([xl_col_to_name(col) for col in range(len(names))])
 
     def chunks() -> Iterator[str]:
         for start in range(0, len(table), _CHUNK_ROWS):
             part = table.iloc[start:start + _CHUNK_ROWS]
-            columns = [text_cells(part[names[0]].astype(str).tolist(), 0, 0),
-                       number_cells(_cell_numbers("money", part[names[1]]), money),
-                       number_cells(_cell_numbers("weight", part[names[2]]), weight),
-                       *(number_cells(_cell_numbers("money", part[name]), money) for name in names[3:])]
-            yield rows_xml(template, range(start + 2, start + 2 + len(part)), columns)
+            columns = [*(text_cells(part[name].fillna("").astype(str).tolist(), 0, 0) for name in names[:3]),
+                       number_cells(part[names[3]].tolist(), 0),
+                       number_cells(_cell_numbers("money", part[names[4]]), money),
+                       number_cells(_cell_numbers("weight", part[names[5]]), weight),
+                       *(number_cells(_cell_numbers("money", part[name]), money) for name in names[6:])]
+            first = start + TABLE_HEADER_ROWS + 1
+            yield rows_xml(template, range(first, first + len(part)), columns)
 
-    ws.append_rows_xml(1, len(table), len(names) - 1, chunks())
-    ws.freeze_panes(1, 1)
-    ws.autofilter(0, 0, len(table), len(names) - 1)
+    ws.append_rows_xml(TABLE_HEADER_ROWS, TABLE_HEADER_ROWS - 1 + len(table), len(names) - 1, chunks())
+    ws.freeze_panes(TABLE_HEADER_ROWS, 1)
+    _filter(ws, len(table), len(names))
 
 
 def _cell_numbers(kind: str, column: pd.Series) -> list[float | int | None]:
@@ -224,8 +262,8 @@ def _cell_numbers(kind: str, column: pd.Series) -> list[float | int | None]:
 
 
 def _push_results(ws: Worksheet, result: ImportResult, fmt: _Formats, lang: str) -> None:
-    _table_header(ws, ["product_id", "sku_id", "status", "code", "message"], fmt, [18, 19, 12, 18, 80], lang)
-    for row, push in enumerate(result.push_results, start=1):
+    _table_header(ws, PUSH_COLUMNS, fmt, [18, 19, 12, 18, 80], lang)
+    for row, push in enumerate(result.push_results, start=TABLE_HEADER_ROWS):
         status = value_word("result", push.status, lang)
         for col, value in enumerate((push.product_id, push.sku_id, status, push.code, push.message)):
             if value is not None:
@@ -233,57 +271,74 @@ def _push_results(ws: Worksheet, result: ImportResult, fmt: _Formats, lang: str)
 
 
 def _freight_check(ws: Worksheet, table: pd.DataFrame, fmt: _Formats, lang: str) -> None:
-    names = ["sku_id", "country", "chargeable_weight_kg", "bracket_up_to_kg", "rate_card_freight",
-             "platform_freight", "difference"]
-    _table_header(ws, names, fmt, [19, 8, 12, 12, 14, 14, 11], lang)
-    for row, values in enumerate(table.itertuples(index=False), start=1):
+    _table_header(ws, FREIGHT_COLUMNS, fmt, [19, 8, 12, 12, 14, 14, 11], lang)
+    for row, values in enumerate(table.itertuples(index=False), start=TABLE_HEADER_ROWS):
         ws.write_string(row, 0, values.sku_id)
         ws.write_string(row, 1, values.country)
         ws.write_number(row, 2, to_cell_number("weight", values.chargeable_g), fmt.weight)
         ws.write_number(row, 3, to_cell_number("weight", values.bracket_max_g), fmt.weight)
         for col, cents in enumerate((values.rate_card_freight, values.platform_freight, values.difference), start=4):
             ws.write_number(row, col, to_cell_number("money", cents), fmt.money)
-    if len(table):
-        ws.autofilter(0, 0, len(table), len(names) - 1)
+    _filter(ws, len(table), len(FREIGHT_COLUMNS))
 
 
-def _marked_up(ws: RowStreamWorksheet, raw: RawSheet, issues: list[Issue], fmt: _Formats) -> None:
-    """The seller's sheet as read, with bad cells filled and commented, importable as it is."""
-    kinds: dict[int, str] = {}
-    for key, col in raw.columns.items():
-        f = field_for_key(key)
-        if f:
-            kinds[col] = f.kind
+def _marked_up(ws: RowStreamWorksheet, raw: RawSheet, issues: list[Issue], fmt: _Formats, lang: str,
+               card: RateCard | None) -> None:
+    """The seller's sheet as read, in the template's look, with bad cells filled and commented,
+    importable as it is. Its preview columns are live again, over the rate card the import used."""
+    width = max([len(r) for r in raw.header] + [max(map(len, raw.rows), default=1)])
+    keys = _column_keys(raw, width)
+    columns = [column_field(key) for key in keys]
     marks: dict[tuple[int, int], tuple[str, list[str]]] = {}
     for issue in issues:
-        if issue.sheet == SHEET_PRODUCTS and issue.row is not None and issue.column is not None:
+        if issue.sheet == raw.sheet and issue.row is not None and issue.column is not None:
             severity, notes = marks.get((issue.row, issue.column), (issue.severity, []))
             if issue.severity == ERROR:
                 severity = ERROR
             notes.append(issue.message)
             marks[(issue.row, issue.column)] = (severity, notes)
-    width = max([len(r) for r in raw.header] + [max(map(len, raw.rows), default=1)])
-    for col in range(width):
-        ws.set_column(col, col, 14, fmt.cell(kinds.get(col), None))
-    for row, values in enumerate(raw.header):
-        for col, value in enumerate(values):
-            _write_value(ws, row, col, value, fmt.head if row == 0 else None)
+    header = [[*values, *[None] * (width - len(values))] for values in raw.header]
+    write_header(ws, columns, header[0], header[1] if len(header) > 1 else [], fmt.look, lang)
     for (row_number, col), (_, notes) in sorted(marks.items()):  # comments go before the rows stream
         if row_number > raw.header_rows:
             ws.write_comment(row_number - 1, col, "\n".join(notes), {"x_scale": 3, "y_scale": 2})
+    letters = {key: xl_col_to_name(col) for key, col in raw.columns.items()}
+    previews = [key for key in keys if key and key.startswith("display_price_")]
+    table, blocks = rate_rows(card, [key.removeprefix("display_price_") for key in previews]) if card else ([], {})
+    formulas = {col: formula for col, key in enumerate(keys)
+                if key in previews and (formula := preview_formula(key, blocks, letters, lang)) is not None}
     if raw.rows:
         ws.append_rows_xml(raw.row_numbers[0] - 1, raw.row_numbers[-1] - 1, width - 1,
-                           _marked_up_rows(raw, kinds, marks, fmt, width))
-    ws.freeze_panes(raw.header_rows, 3)
+                           _marked_up_rows(raw, columns, marks, fmt.look, width, formulas))
+    last = raw.row_numbers[-1] - 1 if raw.rows else raw.header_rows
+    ws.freeze_panes(raw.header_rows, FROZEN_COLUMNS)
+    ws.autofilter(raw.header_rows - 1, 0, last, width - 1)
+    validations(ws, columns, raw.header_rows, last, lang)
+    lists_sheet(fmt.book, lang)
+    rates_sheet(fmt.book, table)
 
 
-def _marked_up_rows(raw: RawSheet, kinds: dict[int, str], marks: dict[tuple[int, int], tuple[str, list[str]]],
-                    fmt: _Formats, width: int) -> Iterator[str]:
-    """The seller's rows as XML, cell by cell in the cell's own kind; a row holding a marked cell
-    takes that cell's fill. A cell that was not a value (an error, an uncomputed formula, under a
-    merged range) stays one, so importing the fixed copy never reads it as cleared."""
-    plain = [style_index(fmt.cell(kinds.get(col), None)) for col in range(width)]
-    quoted = [style_index(fmt.cell(kinds.get(col), None, True)) for col in range(width)]
+def _column_keys(raw: RawSheet, width: int) -> list[str | None]:
+    """Each column's key: sheetsync's columns as the import found them, and the preview columns by
+    their key in row 2 (the import skips them); None for a column of the seller's own."""
+    keys: list[str | None] = [None] * width
+    if raw.header_rows > 1:
+        for col, key in enumerate(raw.header[1][:width]):
+            if isinstance(key, str) and key.startswith("display_price_"):
+                keys[col] = key
+    for key, col in raw.columns.items():
+        keys[col] = key
+    return keys
+
+
+def _marked_up_rows(raw: RawSheet, columns: list[Field | None], marks: dict[tuple[int, int], tuple[str, list[str]]],
+                    look: Formats, width: int, formulas: dict[int, str]) -> Iterator[str]:
+    """The seller's rows as XML, cell by cell in the cell's own kind and its column's look; a
+    marked cell takes its severity's fill. A cell that was not a value (an error, an uncomputed
+    formula, under a merged range) stays one, so importing the fixed copy never reads it as
+    cleared. A preview cell is its live formula again, with the value read as its cached result."""
+    plain = [style_index(look.cell(columns[col])) for col in range(width)]
+    quoted = [style_index(look.cell(columns[col], True)) for col in range(width)]
     marked_rows: dict[int, dict[int, str]] = {}
     for (row_number, col), (severity, _) in marks.items():
         marked_rows.setdefault(row_number, {})[col] = severity
@@ -294,34 +349,96 @@ def _marked_up_rows(raw: RawSheet, kinds: dict[int, str], marks: dict[tuple[int,
     letters = [xl_col_to_name(col) for col in range(width)]
     templates: dict[int, str] = {}
     for start in range(0, len(raw.rows), _CHUNK_ROWS):
+        rows = raw.rows[start:start + _CHUNK_ROWS]
+        numbers = raw.row_numbers[start:start + _CHUNK_ROWS]
+        live = {col: formula_cells(formula, ROW_MARK, numbers, [_cached(values[col]) for values in rows], plain[col])
+                for col, formula in formulas.items()}
         out = []
-        for values, row_number in zip(raw.rows[start:start + _CHUNK_ROWS], raw.row_numbers[start:start + _CHUNK_ROWS],
-                                      strict=True):
+        for offset, (values, row_number) in enumerate(zip(rows, numbers, strict=True)):
             styles, quoted_styles = plain, quoted
             if row_number in marked_rows:
                 styles, quoted_styles = list(plain), list(quoted)
                 for col, severity in marked_rows[row_number].items():
-                    styles[col] = style_index(fmt.cell(kinds.get(col), severity))
-                    quoted_styles[col] = style_index(fmt.cell(kinds.get(col), severity, True))
+                    styles[col] = style_index(look.cell(columns[col], False, severity))
+                    quoted_styles[col] = style_index(look.cell(columns[col], True, severity))
             template = templates.get(len(values)) or templates.setdefault(len(values),
                                                                          row_template(letters[:len(values)]))
             cells = list(map(value_cell, values, styles, quoted_styles))
             for col, mark in unreadable.get(row_number, {}).items():
                 if col < len(cells):
                     cells[col] = not_a_value_cell(mark, styles[col])
+            for col, formula in formulas.items():
+                if col < len(cells):
+                    cells[col] = live[col][offset] if styles[col] == plain[col] else formula_cells(
+                        formula, ROW_MARK, [row_number], [_cached(values[col])], styles[col])[0]
             out.append(template.format(row_number, *cells))
         yield "".join(out)
 
 
-def _write_value(ws: Worksheet, row: int, col: int, value: Any, cell_format: Any) -> None:
-    if value is None or value == "":
-        if cell_format is not None:
-            ws.write_blank(row, col, None, cell_format)
-    elif isinstance(value, bool):
-        ws.write_boolean(row, col, value, cell_format)
-    elif isinstance(value, int | float):
-        ws.write_number(row, col, value, cell_format)
-    elif isinstance(value, dt.datetime | dt.date):
-        ws.write_datetime(row, col, value, cell_format)
-    else:
-        ws.write_string(row, col, str(value), cell_format)
+def _cached(value: Any) -> float | str:
+    """A preview cell's value as read, as its formula's cached result ("" for none)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return value if isinstance(value, str) else ""
+
+
+# -- the orders report (issue 14) ------------------------------------------------------------------
+ACTION_COLUMNS = ["order", "action", "result", "delivery_no", "delivery", "code", "message"]
+
+
+def write_orders_report(path: str | Path, result: OrdersResult, raw: RawSheet | None, store_id: str,
+                        lang: str = "en") -> None:
+    """The orders import's report, whole or not at all: Summary, Errors, Actions (one row per
+    order and action: what was sent, how it ended, the delivery number, the platform's code and
+    message) and the seller's Orders sheet marked up in the Orders workbook's look, importable as
+    it is once fixed."""
+    with output_workbook(path) as book:
+        fmt = _Formats(book)
+        summary = book.add_worksheet(sheet_name("summary", lang))
+        errors = book.add_worksheet(sheet_name("errors", lang))
+        actions = book.add_worksheet(sheet_name("actions", lang))
+        _orders_summary(summary, result, store_id, lang, fmt)
+        issues = [*result.errors, *result.warnings]
+        sheet = raw.sheet if raw is not None else SHEET_ORDERS
+        _errors(errors, issues, fmt, linked=raw is not None, lang=lang, sheet=sheet)
+        _table_header(actions, ACTION_COLUMNS, fmt, [19, 20, 16, 18, 40, 14, 60], lang)
+        row = TABLE_HEADER_ROWS - 1
+        for action in [*result.actions, *result.already]:
+            for number in action.orders:
+                row += 1
+                values = (number, value_word("action", action.kind, lang), value_word("result", action.result, lang),
+                          action.delivery_no,
+                          action.delivery.shown() if action.delivery else None, action.code, action.message)
+                for col, value in enumerate(values):
+                    if value is not None:
+                        actions.write_string(row, col, str(value))
+        _filter(actions, row - TABLE_HEADER_ROWS + 1, len(ACTION_COLUMNS))
+        if raw is not None:
+            _marked_up(book.add_worksheet(sheet, worksheet_class=RowStreamWorksheet), raw, issues, fmt, lang, None,
+                       lambda key: ORDER_BY_KEY.get(key) if isinstance(key, str) else None)
+            meta = book.add_worksheet(SHEET_META)
+            for number, (key, value) in enumerate(raw.meta.items()):
+                meta.write_string(number, 0, key)
+                meta.write_string(number, 1, value)
+            meta.very_hidden()
+            if raw.export_mark is not None:
+                book.define_name(f"{sheet}!{MARK_NAME}", mark_formula(raw.export_mark))
+        summary.activate()
+
+
+def _orders_summary(ws: Worksheet, result: OrdersResult, store_id: str, lang: str, fmt: _Formats) -> None:
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 90, fmt.wrap)
+    ws.write_string(0, 0, say("summary_orders_title", lang), fmt.title)
+    rows = [
+        ("file", result.file), ("time", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
+        ("store", store_id), ("target", target_words(result.target, lang)), ("run_id", result.run_id or "-"),
+        ("status", _status(result, lang)),
+        ("exit_code", result.exit_code), ("rows", result.rows), ("orders", result.orders),
+        ("actions", result.changes), ("applied", result.applied), ("already_applied", result.already_applied),
+        ("failed", result.failed), ("errors", len(result.errors)), ("warnings", len(result.warnings)),
+        ("next", with_store(orders_next_step(result.status, lang), result.store)),
+    ]
+    for row, (key, value) in enumerate(rows, start=2):
+        ws.write_string(row, 0, say(f"summary_{key}", lang), fmt.bold)
+        ws.write(row, 1, value)

@@ -24,6 +24,7 @@ class Status(StrEnum):
     UNREADABLE = "unreadable"
     UNAVAILABLE = "unavailable"
     PARTIAL = "partial"
+    INTERRUPTED = "interrupted"  # Ctrl-C during a run that writes: what was written before it is journaled
 
     @property
     def exit_code(self) -> int:
@@ -31,7 +32,8 @@ class Status(StrEnum):
 
 
 _EXIT_CODES = {Status.APPLIED: 0, Status.UNCHANGED: 0, Status.DRY_RUN: 0, Status.INVALID: 1,
-               Status.UNREADABLE: 2, Status.UNAVAILABLE: 2, Status.PARTIAL: 3}
+               Status.UNREADABLE: 2, Status.UNAVAILABLE: 2, Status.PARTIAL: 3,
+               Status.INTERRUPTED: 130}  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
 FOLLOW_UP_FAILED_EXIT = 4  # the run's own outcome was a success, but the report or the mail failed
 
 
@@ -163,6 +165,7 @@ class Change:
     sheet: str | None = None  # the sheet and cell it came from (Products, H3): the plan names them
     cell: str | None = None
     sku_code: str | None = None  # the seller's own code for the SKU: what a seller recognises, not the id
+    title: str | None = None  # the SKU's product title, beside its code in the report's Changes
     kind: str | None = None  # the field's kind (money, weight, ...): how its canonical value is shown
 
     def sheet_order(self) -> tuple[int, int, str]:

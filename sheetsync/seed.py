@@ -1,8 +1,9 @@
-"""Catalog rows to start a store with: the bundled sample, or a deterministic synthetic catalog
-for benchmarks. Produces canonical values (cents, grams) ready for `Store.insert_catalog`."""
+"""Catalog rows to start a store with: the bundled sample (and its JIT orders), or a deterministic
+synthetic catalog for benchmarks. Produces canonical values (cents, grams) ready for `Store.insert_catalog`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections import defaultdict
 from collections.abc import Sequence
@@ -12,6 +13,8 @@ from typing import Any
 from .amounts import parse_amount
 from .config import read_csv_rows
 from .fields import LOGISTICS_ATTRIBUTES
+from .orders.fields import CONFIRMED, TO_CONFIRM, TO_SHIP
+from .orders.model import Delivery, Item, Order
 
 Rows = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
@@ -77,3 +80,46 @@ def synthetic_catalog(n_skus: int, countries: Sequence[str], seed: int = 7) -> R
                 "stock": {c: (rng.randint(0, 500) if c in sold else 0) for c in countries},
             })
     return products, skus
+
+
+def sample_orders(products: Sequence[dict[str, Any]], skus: Sequence[dict[str, Any]], now: dt.datetime) -> list[Order]:
+    """A handful of JIT purchase orders for the sample catalog, due relative to `now`: three to
+    confirm (one of several items, one due within hours), two confirmed and waiting for a delivery,
+    one already in a delivery. Enough to try every step of `sheetsync orders` offline."""
+    titles = {p["product_id"]: p["title"] for p in products}
+
+    def items(*picks: tuple[int, int]) -> tuple[Item, ...]:
+        return tuple(Item(skus[i]["sku_id"], skus[i]["sku_code"], titles[skus[i]["product_id"]], skus[i]["barcode"],
+                          quantity) for i, quantity in picks)
+
+    warehouse, address = "Cainiao Dongguan JIT warehouse", "Building 3, Humen Logistics Park, Dongguan, Guangdong"
+    east, east_address = "Cainiao Jiaxing JIT warehouse", "No. 88 Haining Road, Jiaxing, Zhejiang"
+
+    def due(hours: float) -> dt.datetime:
+        return (now + dt.timedelta(hours=hours)).replace(second=0, microsecond=0)
+
+    return [
+        Order("5000100000000101", TO_CONFIRM, due(70), warehouse, address, items((0, 6))),
+        Order("5000100000000102", TO_CONFIRM, due(60), warehouse, address, items((2, 2), (3, 4), (5, 1))),
+        Order("5000100000000103", TO_CONFIRM, due(9), east, east_address, items((6, 10))),
+        Order("5000100000000104", CONFIRMED, due(40), warehouse, address, items((1, 3))),
+        Order("5000100000000105", CONFIRMED, due(50), east, east_address, items((7, 5), (8, 5))),
+        Order("5000100000000106", TO_SHIP, due(30), warehouse, address, items((4, 12)),
+              Delivery.of("express", "YTO", ["YT7428813650212"]), "SD26120800001", 2),
+    ]
+
+
+def synthetic_orders(count: int, skus: Sequence[dict[str, Any]], now: dt.datetime, items: int = 4,
+                     seed: int = 7) -> list[Order]:
+    """`count` JIT orders of `items` items each over `skus`, half to confirm and half confirmed,
+    due within a week of `now`: the same for the same arguments (benchmarks)."""
+    rng = random.Random(seed)
+    orders = []
+    for n in range(count):
+        picks = rng.sample(range(len(skus)), min(items, len(skus)))
+        orders.append(Order(f"6{n:015d}", TO_CONFIRM if n % 2 == 0 else CONFIRMED,
+                            (now + dt.timedelta(hours=rng.randint(2, 168))).replace(second=0, microsecond=0),
+                            "Cainiao Dongguan JIT warehouse", "Humen Logistics Park, Dongguan",
+                            tuple(Item(skus[i]["sku_id"], skus[i]["sku_code"], f"Synthetic product {i}",
+                                       skus[i]["barcode"], rng.randint(1, 20)) for i in picks)))
+    return orders

@@ -33,6 +33,7 @@ from filelock import FileLock, Timeout
 from .config import Country
 from .errors import ConfigError, StoreBusy, StoreUnavailable
 from .fields import BASE_FIELDS
+from .orders.model import Delivery, Item, Order
 from .outputs import is_special
 from .results import Change
 
@@ -46,6 +47,23 @@ SKU_COLUMNS = ("sku_code", "variant", "barcode", "seller_price", "weight_kg", "l
 # Added after the first catalogs were made: created by Store.open in those as well.
 _PLATFORM_PRICES = """CREATE TABLE IF NOT EXISTS platform_prices (sku_id TEXT NOT NULL, country TEXT NOT NULL,
     freight INTEGER, price INTEGER, PRIMARY KEY (sku_id, country)) WITHOUT ROWID"""
+
+# JIT purchase orders (issue 14), added after the first catalogs were made: created by Store.open
+# in those as well. An order's items, its delivery (one delivery carries up to 99 orders), and the
+# Orders workbooks exported (each row as written: the `base` of the orders' change rule).
+_ORDERS = (
+    """CREATE TABLE IF NOT EXISTS jit_orders (purchase_order_no TEXT PRIMARY KEY, status INTEGER NOT NULL,
+        deadline TEXT NOT NULL, warehouse TEXT NOT NULL DEFAULT '', warehouse_address TEXT NOT NULL DEFAULT '',
+        delivery_no TEXT, position INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS jit_order_items (purchase_order_no TEXT NOT NULL, sku_id TEXT NOT NULL,
+        sku_code TEXT NOT NULL DEFAULT '', title TEXT NOT NULL DEFAULT '', barcode TEXT NOT NULL DEFAULT '',
+        quantity INTEGER NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (purchase_order_no, sku_id)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS jit_deliveries (delivery_no TEXT PRIMARY KEY, delivery_type TEXT NOT NULL,
+        carrier TEXT NOT NULL DEFAULT '', tracking TEXT NOT NULL DEFAULT '[]', license_plate TEXT NOT NULL DEFAULT '',
+        phone TEXT NOT NULL DEFAULT '', boxes INTEGER, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS order_exports (export_id TEXT PRIMARY KEY, created_at TEXT NOT NULL,
+        lang TEXT NOT NULL, target TEXT NOT NULL, path TEXT NOT NULL, rows TEXT NOT NULL)""",
+)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -85,6 +103,44 @@ CREATE TABLE run_changes (run_id TEXT NOT NULL REFERENCES runs(run_id), seq INTE
 _TABLES = frozenset(re.findall(r"CREATE TABLE (\w+)", _SCHEMA))
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
+
+# The first row that is not what sheetsync writes (another program's edit, a half-restored copy):
+# a value of the wrong type (NULL or text where a number belongs, a number where text does), a
+# SKU of no product. Checked before the catalog is used, so a damaged row is named instead of being
+# exported, imported against or met as a crash deep inside a command. One scan in SQLite, about
+# 80 ms at 100k SKUs; the stock's contents are checked where they are parsed (`_stock_matrix`),
+# since SQLite's JSON functions would cost 0.4 s more.
+_DAMAGED_ROW = """
+SELECT 'countries', code, CASE
+    WHEN typeof(code) != 'text' THEN 'code' WHEN typeof(name_en) != 'text' THEN 'name_en'
+    WHEN typeof(name_zh) != 'text' THEN 'name_zh' WHEN typeof(position) != 'integer' THEN 'position' END AS bad
+  FROM countries WHERE bad IS NOT NULL
+UNION ALL
+SELECT 'products', product_id, CASE
+    WHEN typeof(product_id) != 'text' THEN 'product_id' WHEN typeof(title) != 'text' THEN 'title'
+    WHEN typeof(currency) != 'text' THEN 'currency' WHEN typeof(position) != 'integer' THEN 'position' END AS bad
+  FROM products WHERE bad IS NOT NULL
+UNION ALL
+SELECT 'skus', sku_id, CASE
+    WHEN typeof(sku_id) != 'text' THEN 'sku_id' WHEN typeof(product_id) != 'text' THEN 'product_id'
+    WHEN typeof(position) != 'integer' THEN 'position'
+    WHEN typeof(sku_code) != 'text' THEN 'sku_code' WHEN typeof(variant) != 'text' THEN 'variant'
+    WHEN typeof(barcode) != 'text' THEN 'barcode' WHEN typeof(seller_price) != 'integer' THEN 'seller_price'
+    WHEN typeof(weight_kg) != 'integer' THEN 'weight_kg' WHEN typeof(length_cm) != 'integer' THEN 'length_cm'
+    WHEN typeof(width_cm) != 'integer' THEN 'width_cm' WHEN typeof(height_cm) != 'integer' THEN 'height_cm'
+    WHEN typeof(logistics_attribute) != 'text' THEN 'logistics_attribute'
+    WHEN typeof(stock) != 'text' THEN 'stock'
+    WHEN NOT EXISTS (SELECT 1 FROM products p WHERE p.product_id = skus.product_id) THEN 'product_id' END AS bad
+  FROM skus WHERE bad IS NOT NULL
+LIMIT 1
+"""
+_DAMAGED_STOCK = """
+SELECT 'skus', sku_id, 'stock' FROM skus
+ WHERE NOT json_valid(stock) OR json_type(stock) != 'array'
+    OR json_array_length(stock) != (SELECT COUNT(*) FROM countries)
+    OR EXISTS (SELECT 1 FROM json_each(skus.stock) WHERE type != 'integer' OR value < 0)
+LIMIT 1
+"""
 
 # Files SQLite keeps beside the catalog while it is in use (WAL mode; a rollback journal otherwise).
 _SIDE_FILES = ("-wal", "-shm", "-journal")
@@ -224,6 +280,15 @@ class StoreConnection:
         self._guarded(self._db.close)
 
 
+class _Damaged(ValueError):
+    """A value read from the store that is not what sheetsync wrote. `Store.decoded` names it,
+    with this exception's text when it says where (`located`)."""
+
+    def __init__(self, detail: str, located: bool = False) -> None:
+        super().__init__(detail)
+        self.located = located
+
+
 class Rows:
     """A statement's result rows; fetching goes through the same fault names (a damaged page
     may only be met on the thousandth row)."""
@@ -281,6 +346,15 @@ def _owner_only(path: Path) -> None:
             continue
 
 
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file at `path` (device and inode, the file index on Windows), None where there is none."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 def _header(path: Path) -> bytes:
     with path.open("rb") as file:
         return file.read(len(_SQLITE_HEADER))
@@ -304,6 +378,7 @@ class Store:
         self._writes = 0  # write blocks entered through this handle: a cached catalog is stale after one
         self._catalog: tuple[tuple[int, int], pd.DataFrame] | None = None
         self._lock: FileLock | None = None
+        self._identity = _identity(path)  # the file opened: another program may put another in its place
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -320,7 +395,7 @@ class Store:
             store = cls(path, StoreConnection(path, lock_timeout))
             try:
                 store.db.execute("PRAGMA journal_mode = WAL")
-                store.db.executescript(f"BEGIN; {_SCHEMA} {_PLATFORM_PRICES}; COMMIT;")
+                store.db.executescript(f"BEGIN; {_SCHEMA} {_PLATFORM_PRICES}; {'; '.join(_ORDERS)}; COMMIT;")
                 with store.transaction():
                     store.db.executemany("INSERT INTO meta VALUES (?, ?)", [
                         ("schema_version", str(SCHEMA_VERSION)),
@@ -369,6 +444,8 @@ class Store:
             store.db.execute("PRAGMA journal_mode = WAL")
             _owner_only(path)
             store.db.execute(_PLATFORM_PRICES)
+            for statement in _ORDERS:
+                store.db.execute(statement)
         except BaseException:
             store._close_quietly()
             raise
@@ -396,6 +473,33 @@ class Store:
         with suppress(StoreUnavailable):
             self.close()
 
+    @contextmanager
+    def decoded(self, what: str) -> Iterator[None]:
+        """Decode values kept in the store (JSON, numbers, dates, hex) inside this block: a value
+        another program or a damaged copy left in a shape sheetsync never writes is named as a
+        damaged catalog (`what` says where), exit 2, instead of escaping as a crash (exit 70).
+        Only decoding goes inside, so a bug elsewhere still surfaces as a bug."""
+        try:
+            yield
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+            detail = str(exc) if isinstance(exc, _Damaged) and exc.located else \
+                f"{what} does not hold what sheetsync wrote there"
+            raise StoreUnavailable("store_corrupt", path=str(self.path), detail=detail) from exc
+
+    def check_rows(self, stock: bool = False) -> None:
+        """Refuse a catalog with a damaged row (`_DAMAGED_ROW`), naming the table, the row and the
+        column, before any of it is used. `stock`: also check each SKU's stock in SQL, for a
+        command that does not parse it (loading the catalog does, in `_stock_matrix`)."""
+        row = self.db.execute(_DAMAGED_ROW).fetchone()
+        if row is None and stock:
+            row = self.db.execute(_DAMAGED_STOCK).fetchone()
+        if row is None:
+            self.secret  # noqa: B018  (decoded here: every export is signed with it)
+            return
+        table, key, column = row
+        raise StoreUnavailable("store_corrupt", path=str(self.path),
+                               detail=f"the {table} row {key!s} has no valid {column}")
+
     def __enter__(self) -> Store:
         return self
 
@@ -418,6 +522,7 @@ class Store:
         try:
             yield
             self._writes += 1
+            self.check_same_file()
             self.db.execute("COMMIT")
         except BaseException:
             self._writes += 1
@@ -427,6 +532,16 @@ class Store:
                 with suppress(StoreUnavailable):
                     self.db.execute("ROLLBACK")
             raise
+
+    def check_same_file(self) -> None:
+        """Refuse to commit into a file that is no longer the catalog at the store's path: another
+        program (a sync or backup tool, a copy made over it) deleted it or put another file in its
+        place while this command had it open. SQLite would go on writing into the open, now
+        nameless file, and the seller's catalog would never see the changes (nor their journal),
+        so they would be sent again by a platform push that trusted it. Checked before every
+        commit: one stat."""
+        if self._identity is not None and _identity(self.path) != self._identity:
+            raise StoreUnavailable("store_replaced", path=str(self.path))
 
     @contextmanager
     def write_lock(self) -> Iterator[None]:
@@ -475,7 +590,8 @@ class Store:
 
     @property
     def secret(self) -> bytes:
-        return bytes.fromhex(self.meta("secret") or "")
+        with self.decoded("the signing secret"):
+            return bytes.fromhex(self.meta("secret") or "")
 
     def set_countries(self, countries: Sequence[Country]) -> None:
         """Replace the supported countries; every SKU's stock array follows the new order (0 for a
@@ -485,6 +601,7 @@ class Store:
             self._set_countries(countries)
             new = [c.code for c in countries]
             if old != new:
+                self.check_rows()
                 rows = self.db.execute("SELECT sku_id, stock FROM skus").fetchall()
                 self.db.executemany("UPDATE skus SET stock = ? WHERE sku_id = ?", [
                     (_stock_text(dict(zip(old, json.loads(stock), strict=False)), new), sku) for sku, stock in rows])
@@ -578,6 +695,7 @@ class Store:
         return self._load_catalog(sku_ids)
 
     def _load_catalog(self, sku_ids: Iterable[str] | None) -> pd.DataFrame:
+        self.check_rows()
         countries = [c.code for c in self.countries()]
         query = (f"SELECT s.sku_id, s.product_id, p.title, p.currency, {', '.join('s.' + c for c in SKU_COLUMNS)}, "
                  "s.stock FROM skus s JOIN products p USING (product_id) ORDER BY p.position, s.position")
@@ -585,7 +703,9 @@ class Store:
         cursor = self.db.execute(query)
         # A chunk of rows at a time: the rows as Python tuples and their stock texts never all
         # exist at once (at 100k SKUs that was ~100 MB more at the import's peak).
-        parts = [_catalog_part(rows, countries, wanted) for rows in iter(lambda: cursor.fetchmany(_FETCH_ROWS), [])]
+        with self.decoded("a SKU's stock"):
+            parts = [_catalog_part(rows, countries, wanted)
+                     for rows in iter(lambda: cursor.fetchmany(_FETCH_ROWS), [])]
         frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts or [_catalog_part([], countries)])[0]
         frame = frame.set_index("sku_id", drop=False)
         frame.index.name = None
@@ -605,13 +725,20 @@ class Store:
     def export_record(self, export_id: str) -> ExportRecord | None:
         row = self.db.execute("SELECT export_id, created_at, lang, countries FROM exports WHERE export_id = ?",
                               (export_id,)).fetchone()
-        return ExportRecord(row[0], row[1], row[2], json.loads(row[3])) if row else None
+        if row is None:
+            return None
+        with self.decoded(f"the record of export {export_id}"):
+            countries = json.loads(row[3])
+            if not isinstance(countries, list):
+                raise _Damaged(row[3])
+        return ExportRecord(row[0], row[1], row[2], countries)
 
     def snapshot_frame(self, export_id: str) -> pd.DataFrame:
         rows = self.db.execute("SELECT field, kind, data FROM export_columns WHERE export_id = ?",
                                (export_id,)).fetchall()
-        frame = pd.DataFrame({field: np.frombuffer(data, dtype="<i8").astype(np.int64) if kind == "i8"
-                              else json.loads(data) for field, kind, data in rows})
+        with self.decoded(f"the snapshot of export {export_id}"):
+            frame = pd.DataFrame({field: np.frombuffer(data, dtype="<i8").astype(np.int64) if kind == "i8"
+                                  else _json_list(data) for field, kind, data in rows})
         if frame.empty:
             return frame
         frame = frame.set_index("sku_id", drop=False)
@@ -664,7 +791,9 @@ class Store:
     def run_changes(self, run_id: str) -> list[Change]:
         rows = self.db.execute("SELECT sku_id, product_id, field, before, after, state FROM run_changes "
                                "WHERE run_id = ? ORDER BY seq", (run_id,)).fetchall()
-        return [Change(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4]), result=r[5]) for r in rows]
+        with self.decoded(f"the journal of run {run_id}"):
+            return [Change(_text(r[0]), _text(r[1]), _text(r[2]), json.loads(r[3]), json.loads(r[4]),
+                           result=_text(r[5])) for r in rows]
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         return next((r for r in self.runs() if r["run_id"] == run_id), None)
@@ -672,8 +801,97 @@ class Store:
     def runs(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT run_id, started_at, finished_at, file, target, status, counts FROM runs "
                                "ORDER BY started_at, run_id").fetchall()
-        return [{"run_id": r[0], "started_at": r[1], "finished_at": r[2], "file": r[3], "target": r[4],
-                 "status": r[5], **json.loads(r[6])} for r in rows]
+        runs = []
+        for r in rows:
+            with self.decoded(f"the journal's run {r[0]}"):
+                counts = json.loads(r[6])
+                if not isinstance(counts, dict) or not all(isinstance(key, str) for key in counts):
+                    raise _Damaged(r[6])
+                datetime.fromisoformat(_text(r[1]))  # history shows it in local time
+                runs.append({"run_id": _text(r[0]), "started_at": r[1], "finished_at": r[2], "file": _text(r[3]),
+                             "target": _text(r[4]), "status": _text(r[5]), **counts})
+        return runs
+
+    # -- JIT purchase orders (the local orders target and the Orders workbook) ----------------
+    def insert_orders(self, orders: Sequence[Order]) -> int:
+        """Add JIT purchase orders with their items and deliveries (the sample; a test's orders)."""
+        with self.transaction():
+            start = self.db.execute("SELECT COALESCE(MAX(position), -1) + 1 FROM jit_orders").fetchone()[0]
+            for i, order in enumerate(orders):
+                self.db.execute("INSERT INTO jit_orders VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                (order.purchase_order_no, order.status, order.deadline.astimezone(UTC).isoformat(),
+                                 order.warehouse, order.warehouse_address, order.delivery_no, start + i))
+                self.db.executemany("INSERT INTO jit_order_items VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                    ((order.purchase_order_no, it.sku_id, it.sku_code, it.title, it.barcode,
+                                      it.quantity, n) for n, it in enumerate(order.items)))
+                if order.delivery is not None and order.delivery_no:
+                    self._put_delivery(order.delivery_no, order.delivery, order.boxes, insert=True)
+        return len(orders)
+
+    def jit_orders(self, statuses: Iterable[int] | None = None,
+                   numbers: Iterable[str] | None = None) -> list[Order]:
+        """The orders with these statuses (None: all), or these numbers, in the order they came."""
+        sql = ("SELECT o.purchase_order_no, o.status, o.deadline, o.warehouse, o.warehouse_address, o.delivery_no, "
+               "d.delivery_type, d.carrier, d.tracking, d.license_plate, d.phone, d.boxes FROM jit_orders o "
+               "LEFT JOIN jit_deliveries d ON d.delivery_no = o.delivery_no")
+        rows = self.db.execute(sql + " ORDER BY o.position").fetchall()
+        wanted_status = None if statuses is None else set(statuses)
+        wanted_number = None if numbers is None else set(numbers)
+        rows = [r for r in rows if (wanted_status is None or r[1] in wanted_status)
+                and (wanted_number is None or r[0] in wanted_number)]
+        items: dict[str, list[Item]] = {}
+        for r in self.db.execute("SELECT purchase_order_no, sku_id, sku_code, title, barcode, quantity "
+                                 "FROM jit_order_items ORDER BY purchase_order_no, position"):
+            items.setdefault(r[0], []).append(Item(r[1], r[2], r[3], r[4], r[5]))
+        return [Order(r[0], r[1], datetime.fromisoformat(r[2]), r[3], r[4], tuple(items.get(r[0], ())),
+                      Delivery.of(r[6], r[7], json.loads(r[8]), r[9], r[10]) if r[6] else None, r[5], r[11])
+                for r in rows]
+
+    def confirm_order(self, number: str) -> None:
+        """Confirm a whole order waiting for confirmation (a JIT order is never confirmed in part)."""
+        self.db.execute("UPDATE jit_orders SET status = 15 WHERE purchase_order_no = ? AND status = 10", (number,))
+
+    def record_delivery(self, numbers: Sequence[str], delivery: Delivery, boxes: int | None) -> str:
+        """A new self-delivery for these orders, with a number of its own: the orders are to ship."""
+        delivery_no = "SD" + datetime.now(UTC).strftime("%y%m%d") + f"{secrets.randbelow(10**7):07d}"
+        self._put_delivery(delivery_no, delivery, boxes, insert=True)
+        self.db.executemany("UPDATE jit_orders SET delivery_no = ?, status = 17 WHERE purchase_order_no = ?",
+                            [(delivery_no, n) for n in numbers])
+        return delivery_no
+
+    def update_delivery(self, delivery_no: str, delivery: Delivery, boxes: int | None) -> None:
+        self._put_delivery(delivery_no, delivery, boxes, insert=False)
+
+    def _put_delivery(self, delivery_no: str, delivery: Delivery, boxes: int | None, insert: bool) -> None:
+        values = (delivery.delivery_type, delivery.carrier, json.dumps(list(delivery.tracking)),
+                  delivery.license_plate, delivery.phone, boxes)
+        if insert:
+            self.db.execute("INSERT INTO jit_deliveries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (delivery_no, *values, now_iso(), now_iso()))
+        else:
+            self.db.execute("UPDATE jit_deliveries SET delivery_type = ?, carrier = ?, tracking = ?, "
+                            "license_plate = ?, phone = ?, boxes = COALESCE(?, boxes), updated_at = ? "
+                            "WHERE delivery_no = ?",
+                            (*values, now_iso(), delivery_no))
+
+    def record_order_export(self, lang: str, target: str, path: str, rows: Sequence[dict[str, Any]]) -> ExportRecord:
+        """Keep an Orders workbook's rows as written: the `base` of the orders' change rule."""
+        record = ExportRecord(uuid.uuid4().hex, now_iso(), lang, [])
+        with self.transaction():
+            self.db.execute("INSERT INTO order_exports VALUES (?, ?, ?, ?, ?, ?)",
+                            (record.export_id, record.created_at, lang, target, path, json.dumps(rows, default=str)))
+        return record
+
+    def order_export(self, export_id: str) -> list[dict[str, Any]] | None:
+        row = self.db.execute("SELECT rows FROM order_exports WHERE export_id = ?", (export_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def mark_applied(self, run_id: str, seqs: Sequence[int], after: Any) -> None:
+        """Journal entries the target has confirmed (an order confirmed, an order in a delivery),
+        with what they became (the delivery and its number)."""
+        with self.transaction():
+            self.db.executemany("UPDATE run_changes SET state = 'applied', after = ? WHERE run_id = ? AND seq = ?",
+                                [(json.dumps(after), run_id, seq) for seq in seqs])
 
 
 def nearby_stores(folders: Sequence[Path] = (), exclude: Path | None = None) -> list[Path]:
@@ -718,6 +936,21 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
+def _text(value: object) -> str:
+    """A stored value that must be text (NOT NULL TEXT in the schema, but another program may have
+    written anything)."""
+    if not isinstance(value, str):
+        raise _Damaged(repr(value))
+    return value
+
+
+def _json_list(data: str | bytes) -> list[Any]:
+    values = json.loads(data)
+    if not isinstance(values, list):
+        raise _Damaged("not a list")
+    return values
+
+
 def _write_change(db: StoreConnection, change: Change) -> None:
     if change.field == "title":
         db.execute("UPDATE products SET title = ? WHERE product_id = ?", (change.after, change.product_id))
@@ -737,20 +970,44 @@ def _catalog_part(rows: list[tuple], countries: list[str], wanted: set[str] | No
                                                     "stock"])
     if wanted is not None:
         part = part[part["sku_id"].isin(wanted)].reset_index(drop=True)
-    matrix = _stock_matrix(part.pop("stock").tolist(), len(countries))
+    matrix = _stock_matrix(part.pop("stock").tolist(), len(countries), part["sku_id"].tolist())
     stock = pd.DataFrame(matrix, columns=[f"stock_{c}" for c in countries])
     return pd.concat([part, stock], axis=1)[[f.key for f in BASE_FIELDS] + list(stock.columns)]
 
 
-def _stock_matrix(texts: list[str], width: int, chunk: int = 20_000) -> np.ndarray:
+def _stock_matrix(texts: list[str], width: int, sku_ids: list[str], chunk: int = 20_000) -> np.ndarray:
     """Stock arrays → an int64 matrix (SKU × country), parsed a chunk of SKUs per JSON call: few
-    calls, and never millions of Python ints alive at once."""
+    calls, and never millions of Python ints alive at once. Each SKU's stock must be a JSON array
+    of `width` whole numbers 0 and up: anything else (another program's edit) is named with its
+    SKU, never cast (a float or a text makes another dtype, a wrong length another shape)."""
     matrix = np.zeros((len(texts), width), dtype=np.int64)
     for start in range(0, len(texts), chunk):
-        part = json.loads("[" + ",".join(texts[start:start + chunk]) + "]")
-        if part:
-            matrix[start:start + len(part)] = np.array(part, dtype=np.int64).reshape(len(part), width)
+        some = texts[start:start + chunk]
+        try:
+            part = json.loads("[" + ",".join(some) + "]")
+        except ValueError:
+            part = None
+        values = np.array(part, dtype=object if part is None else None) if part else np.zeros((0, width))
+        if part is None or (width and (values.dtype.kind not in "iu" or values.shape != (len(some), width)
+                                       or (values < 0).any())):
+            _raise_bad_stock(some, width, sku_ids[start:start + chunk])
+        if width:
+            matrix[start:start + len(some)] = values
     return matrix
+
+
+def _raise_bad_stock(texts: list[str], width: int, sku_ids: list[str]) -> NoReturn:
+    """The first SKU whose stock is not `width` whole numbers 0 and up (a slow look, only once a
+    chunk is known to hold one)."""
+    for text, sku_id in zip(texts, sku_ids, strict=True):
+        try:
+            stock = json.loads(text)
+        except ValueError:
+            stock = None
+        if not (isinstance(stock, list) and len(stock) == width
+                and all(type(q) is int and q >= 0 for q in stock)):
+            raise _Damaged(f"the skus row {sku_id} has no valid stock", located=True)
+    raise _Damaged("a SKU's stock")
 
 
 def _column_data(column: pd.Series) -> tuple[str, bytes | str]:

@@ -31,20 +31,30 @@ from .config import Country
 from .errors import ConfigError
 from .fields import (
     HEADER_ROWS,
-    LOGISTICS_ATTRIBUTES,
-    SHEET_LISTS,
     SHEET_META,
     SHEET_PRODUCTS,
     TEMPLATE_VERSION,
     Field,
     display_price_field,
     fields_for,
+    needs_quote,
     to_cell_numbers,
 )
 from .integrity import MARK_NAME, mark_formula
 from .messages import message, say, sheet_name, value_word
-from .preview import RATE_HEADER, SHEET_RATES, RateBlock, display_price_formula, rate_rows
+from .preview import RateBlock, rate_rows
 from .pricing import RateCard
+from .sheetlook import (
+    FROZEN_COLUMNS,
+    NUMBER_FORMATS,
+    ROW_MARK,
+    Formats,
+    lists_sheet,
+    preview_formula,
+    rates_sheet,
+    validations,
+    write_header,
+)
 from .sheetxml import (
     EXCEL_TEXT_MAX,
     formula_cells,
@@ -55,12 +65,9 @@ from .sheetxml import (
 )
 from .xlsx import RowStreamWorksheet, output_workbook, style_index
 
-_NUMBER_FORMATS = {"money": "0.00", "weight": "0.000", "dim": "0", "stock": "0", "preview": "0.00"}
-_FROZEN_COLUMNS = 3  # product_id, title, sku_id
 _PREVIEW_AFTER = "height_cm"  # the preview follows the last column its formula reads but the stock
 _CHUNK_ROWS = 1000
 EXCEL_MAX_ROWS = 1_048_576
-_ROW_MARK = "\x00"  # stands for the row number in a preview formula
 
 
 @dataclass(frozen=True)
@@ -109,36 +116,10 @@ INSTRUCTIONS = {
 }
 
 
-class _Formats:
-    """Cell formats, created once and shared."""
-
-    def __init__(self, book: xlsxwriter.Workbook) -> None:
-        self.book = book
-        self._cache: dict[tuple, Any] = {}
-        self.label = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                                      "valign": "top", "locked": True})
-        self.label_readonly = book.add_format({"bold": True, "bg_color": "#D9D9D9", "border": 1,
-                                               "text_wrap": True, "valign": "top", "locked": True})
-        self.key = book.add_format({"font_size": 8, "font_color": "#808080", "locked": True})
-
-    def cell(self, f: Field, quoted: bool = False) -> Any:
-        key = (f.kind, f.editable, quoted)
-        if key not in self._cache:
-            props: dict[str, Any] = {"locked": not f.editable,
-                                     "num_format": _NUMBER_FORMATS.get(f.kind, "@")}
-            if not f.editable:
-                props["bg_color"] = "#F2F2F2"
-                props["font_color"] = "#595959"
-            if quoted:
-                props["quote_prefix"] = True
-            self._cache[key] = self.book.add_format(props)
-        return self._cache[key]
-
-
-def _column_cells(f: Field, values: np.ndarray, formats: _Formats) -> list[str]:
+def _column_cells(f: Field, values: np.ndarray, formats: Formats) -> list[str]:
     """One column's cells for `sheetxml`, from canonical values (cents, grams, ints, text)."""
     style = style_index(formats.cell(f))
-    if f.kind in _NUMBER_FORMATS:
+    if f.kind in NUMBER_FORMATS:
         return number_cells(to_cell_numbers(f.kind, values), style)
     return text_cells(values.tolist(), style, style_index(formats.cell(f, quoted=True)))
 
@@ -196,42 +177,26 @@ def _fill_workbook(book: xlsxwriter.Workbook, frame: pd.DataFrame, countries: Se
     preview_codes = [c for c in codes if preview and c in preview.countries and c in blocks]
     columns = sheet_columns(fields, [display_price_field(c) for c in preview_codes])
     book.set_properties({"title": "sheetsync catalog", "comments": f"export {meta.export_id}"})
-    formats = _Formats(book)
+    formats = Formats(book)
     ws = book.add_worksheet(SHEET_PRODUCTS, worksheet_class=RowStreamWorksheet)
     instructions = book.add_worksheet(sheet_name("instructions", lang))
-    lists = book.add_worksheet(SHEET_LISTS)
+    lists_sheet(book, lang)
     meta_ws = book.add_worksheet(SHEET_META)
     book.define_name(f"{SHEET_PRODUCTS}!{MARK_NAME}", mark_formula(meta.export_id))
 
-    for col, f in enumerate(columns):
-        ws.set_column(col, col, f.width, formats.cell(f))
-        ws.write_string(0, col, f.label(lang), formats.label if f.editable else formats.label_readonly)
-        if f.help(lang):
-            ws.write_comment(0, col, f.help(lang), {"x_scale": 2, "y_scale": 1.2})
-    ws.set_row(0, 32)
-    for col, f in enumerate(columns):  # constant-memory mode: rows in order
-        ws.write_string(1, col, f.key, formats.key)
+    write_header(ws, columns, [f.label(lang) for f in columns], [f.key for f in columns], formats, lang)
     n = len(frame)
     if n:
         chunks = _data_rows(frame, columns, formats, preview, blocks, lang, progress)
         ws.append_rows_xml(HEADER_ROWS, HEADER_ROWS + n - 1, len(columns) - 1, chunks)
     last = HEADER_ROWS + max(n, 1) - 1
-    ws.freeze_panes(HEADER_ROWS, _FROZEN_COLUMNS)
+    ws.freeze_panes(HEADER_ROWS, FROZEN_COLUMNS)
     ws.autofilter(1, 0, last, len(columns) - 1)
-    _validations(ws, columns, last, lang)
+    validations(ws, columns, HEADER_ROWS, last, lang)
     ws.activate()
 
     _write_instructions(instructions, columns, lang, book, meta.import_command)
-    lists.write_column(0, 0, [value_word("logistics_attribute", value, lang) for value in LOGISTICS_ATTRIBUTES])
-    lists.hide()
-    if rate_table:
-        rates_ws = book.add_worksheet(SHEET_RATES)
-        rates_ws.write_row(0, 0, RATE_HEADER)
-        for row, values in enumerate(rate_table, start=1):
-            rates_ws.write_string(row, 0, values[0])
-            for col, value in enumerate(values[1:], start=1):
-                rates_ws.write_number(row, col, value)
-        rates_ws.hide()
+    rates_sheet(book, rate_table)
     for row, (key, value) in enumerate([
         ("template_version", TEMPLATE_VERSION), ("store_id", meta.store_id), ("export_id", meta.export_id),
         ("exported_at", meta.exported_at), ("lang", lang), ("countries", ",".join(meta.countries)),
@@ -242,7 +207,7 @@ def _fill_workbook(book: xlsxwriter.Workbook, frame: pd.DataFrame, countries: Se
     meta_ws.very_hidden()
 
 
-def _data_rows(frame: pd.DataFrame, columns: list[Field], formats: _Formats, preview: Preview | None,
+def _data_rows(frame: pd.DataFrame, columns: list[Field], formats: Formats, preview: Preview | None,
                blocks: dict[str, RateBlock], lang: str, progress: Callable[[int], None] | None) -> Iterator[str]:
     """The data rows as XML, a few thousand rows at a time: each column is converted from the
     frame's arrays in one pass, and only one chunk of cell strings exists at a time, so memory
@@ -251,12 +216,10 @@ def _data_rows(frame: pd.DataFrame, columns: list[Field], formats: _Formats, pre
     letters = [xl_col_to_name(col) for col in range(len(columns))]
     template = row_template(letters)
     cell_letters = {f.key: letters[col] for col, f in enumerate(columns)}
-    not_priced = say("not_priced", lang)
     sources: list[tuple[Field, np.ndarray, str | None]] = []  # (field, values, formula or None)
     for f in columns:
-        if f.kind == "preview" and preview is not None:
-            country = f.key.removeprefix("display_price_")
-            formula = display_price_formula(blocks[country], _ROW_MARK, cell_letters, not_priced)[1:]
+        formula = preview_formula(f.key, blocks, cell_letters, lang) if f.kind == "preview" else None
+        if formula is not None and preview is not None:
             sources.append((f, preview.prices[f.key].to_numpy(dtype=float, na_value=np.nan), formula))
         elif f.kind == "enum":  # the dropdown's words, which the import reads back as the same values
             words = frame[f.key].map(lambda value: value_word("logistics_attribute", value, lang))
@@ -273,36 +236,10 @@ def _data_rows(frame: pd.DataFrame, columns: list[Field], formats: _Formats, pre
                 cells.append(_column_cells(f, values[start:stop], formats))
             else:
                 cached = ["" if price is None else price for price in to_cell_numbers("money", values[start:stop])]
-                cells.append(formula_cells(formula, _ROW_MARK, rows, cached, preview_style))
+                cells.append(formula_cells(formula, ROW_MARK, rows, cached, preview_style))
         yield rows_xml(template, rows, cells)
         if progress:
             progress(stop - start)
-
-
-def _validations(ws: Worksheet, columns: list[Field], last: int, lang: str) -> None:
-    """Checks on the editable columns (their help shown on an error), and on the read-only ones an
-    input message, shown when a cell is selected, saying that an edit there is ignored."""
-    for col, f in enumerate(columns):
-        rule: dict[str, Any] | None = None
-        if not f.editable:
-            rule = {"validate": "any", "input_title": message("read_only_title", lang)[:32],
-                    "input_message": message("read_only_help", lang)[:255]}
-            ws.data_validation(HEADER_ROWS, col, last, col, rule)
-            continue
-        if f.kind == "enum":
-            rule = {"validate": "list", "source": f"={SHEET_LISTS}!$A$1:$A${len(LOGISTICS_ATTRIBUTES)}"}
-        elif f.kind in ("stock", "dim"):
-            rule = {"validate": "integer", "criteria": "between", "minimum": f.min_value, "maximum": f.max_value}
-        elif f.kind == "money":
-            rule = {"validate": "decimal", "criteria": "between", "minimum": 0.01, "maximum": 999999}
-        elif f.kind == "weight":
-            rule = {"validate": "decimal", "criteria": "between", "minimum": 0.001, "maximum": 500}
-        if rule is None:
-            continue
-        rule.update({"error_title": f.label(lang)[:32], "error_message": f.help(lang)[:255],
-                     "input_title": f.label(lang)[:32], "input_message": f.help(lang)[:255],
-                     "show_input": False})
-        ws.data_validation(HEADER_ROWS, col, last, col, rule)
 
 
 def _write_instructions(ws: Worksheet, fields: list[Field], lang: str, book: xlsxwriter.Workbook,
@@ -339,3 +276,121 @@ def _write_instructions(ws: Worksheet, fields: list[Field], lang: str, book: xls
         row += 1
         for col, text in enumerate(texts):
             ws.write_string(row, col, text)
+
+
+# -- the JIT orders workbook (issue 14) -------------------------------------------------------------
+@dataclass(frozen=True)
+class OrdersMeta:
+    store_id: str
+    export_id: str
+    exported_at: str
+    lang: str
+    target: str
+    signature: str
+    import_command: str = "sheetsync orders import FILE.xlsx --report report.xlsx"
+
+
+ORDER_INSTRUCTIONS = {
+    "en": [
+        "How to use this sheet",
+        "1. One row per order item; an order's own fields are repeated on each of its rows. Fill them in on one row "
+        "(or all of them alike): an edit on one row applies to the whole order.",
+        "2. Confirm: yes confirms the whole order. Empty leaves it as it is.",
+        "3. To deliver: delivery type express (carrier and tracking numbers), truck (licence plate and phone) or "
+        "other; boxes 1–99 for the labels. Orders with the same carrier and tracking numbers travel in one delivery.",
+        "4. Grey cells are read-only. Deadlines due within 24 hours are highlighted.",
+        "5. Save as .xlsx and run: {command}",
+        "",
+        "Columns",
+    ],
+    "zh": [
+        "使用说明",
+        "1. 每个商品一行；采购单的字段在其每一行重复。只需在一行填写（或各行填写相同）：修改一行即适用于整张采购单。",
+        "2. 确认接单：填 yes 确认整张采购单；留空表示不变。",
+        "3. 发货：发货方式 express（物流商和快递单号）、truck（车牌号和电话）或 other；箱数 1–99 用于箱唛。"
+        "物流商和快递单号相同的采购单合并为一个发货单。",
+        "4. 灰色单元格为只读。24 小时内到期的截止时间标为黄色。",
+        "5. 另存为 .xlsx 后运行：{command}",
+        "",
+        "列说明",
+    ],
+}
+_ORDER_LISTS = {"confirm": ("yes",), "delivery_type": ("express", "truck", "other")}
+
+
+def write_orders_workbook(path: str | Path, fields: Sequence[Field], rows: Sequence[dict[str, Any]],
+                          meta: OrdersMeta, mark_sheet: str) -> None:
+    """Write the Orders workbook, whole or not at all: `rows` hold each column's value as written
+    (text, whole numbers, the deadline as a local date-time), in order. The look is the catalog
+    template's: labels row 1, keys row 2, data from row 3, frozen header, read-only columns grey
+    with an input message, dropdowns, and the hidden signed metadata bound to the sheet by its mark."""
+    with output_workbook(path) as book:
+        lang = meta.lang
+        formats = Formats(book)
+        when = book.add_format({"num_format": "yyyy-mm-dd hh:mm", "locked": True, "bg_color": "#F2F2F2",
+                                "font_color": "#595959"})
+        due = book.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700", "bold": True})
+        ws = book.add_worksheet(mark_sheet)
+        instructions = book.add_worksheet(sheet_name("instructions", lang))
+        meta_ws = book.add_worksheet(SHEET_META)
+        book.define_name(f"{mark_sheet}!{MARK_NAME}", mark_formula(meta.export_id))
+        for col, f in enumerate(fields):
+            ws.set_column(col, col, f.width, when if f.kind == "datetime" else formats.cell(f))
+            ws.write_string(0, col, f.label(lang), formats.label if f.editable else formats.label_readonly)
+            ws.write_comment(0, col, f.help(lang), {"x_scale": 2, "y_scale": 1.2})
+        ws.set_row(0, 32)
+        for col, f in enumerate(fields):
+            ws.write_string(1, col, f.key, formats.key)
+        for number, values in enumerate(rows, start=HEADER_ROWS):
+            for col, f in enumerate(fields):
+                value = values.get(f.key)
+                if value is None or value == "":
+                    continue
+                if f.kind == "datetime":
+                    ws.write_datetime(number, col, value, when)
+                elif isinstance(value, int) and not isinstance(value, bool):
+                    ws.write_number(number, col, value, formats.cell(f))
+                else:
+                    text = str(value)
+                    ws.write_string(number, col, text, formats.cell(f, quoted=needs_quote(text)))
+        last = HEADER_ROWS + max(len(rows), 1) - 1
+        ws.freeze_panes(HEADER_ROWS, 1)
+        ws.autofilter(1, 0, last, len(fields) - 1)
+        for col, f in enumerate(fields):
+            if f.kind == "datetime":  # live: highlighted when due within 24 hours of now, as the sheet stays open
+                letter = xl_col_to_name(col)
+                ws.conditional_format(HEADER_ROWS, col, last, col, {
+                    "type": "formula", "criteria": f"=AND(ISNUMBER(${letter}3),${letter}3-NOW()<1)", "format": due})
+            if not f.editable:
+                ws.data_validation(HEADER_ROWS, col, last, col, {
+                    "validate": "any", "input_title": message("read_only_title", lang)[:32],
+                    "input_message": message("read_only_help", lang)[:255]})
+            elif f.key in _ORDER_LISTS:
+                ws.data_validation(HEADER_ROWS, col, last, col, {
+                    "validate": "list", "source": list(_ORDER_LISTS[f.key]), "error_type": "warning",
+                    "error_title": f.label(lang)[:32], "error_message": f.help(lang)[:255]})
+            elif f.kind == "boxes":
+                ws.data_validation(HEADER_ROWS, col, last, col, {
+                    "validate": "integer", "criteria": "between", "minimum": f.min_value, "maximum": f.max_value,
+                    "error_title": f.label(lang)[:32], "error_message": f.help(lang)[:255]})
+        ws.activate()
+        title = book.add_format({"bold": True, "font_size": 14})
+        bold = book.add_format({"bold": True})
+        instructions.set_column(0, 0, 24)
+        instructions.set_column(1, 1, 22)
+        instructions.set_column(2, 2, 100)
+        lines = [line.replace("{command}", meta.import_command) for line in ORDER_INSTRUCTIONS[lang]]
+        instructions.write_string(0, 0, lines[0], title)
+        for row, line in enumerate(lines[1:], start=1):
+            instructions.write_string(row, 0, line, bold if line == lines[-1] else None)
+        for row, f in enumerate(fields, start=len(lines)):
+            for col, text in enumerate((f.key, f.label(lang), f.help(lang))):
+                instructions.write_string(row, col, text)
+        for row, (key, value) in enumerate([
+            ("template_version", TEMPLATE_VERSION), ("kind", "orders"), ("store_id", meta.store_id),
+            ("export_id", meta.export_id), ("exported_at", meta.exported_at), ("lang", lang),
+            ("target", meta.target), ("signature", meta.signature),
+        ]):
+            meta_ws.write_string(row, 0, key)
+            meta_ws.write_string(row, 1, value)
+        meta_ws.very_hidden()

@@ -19,6 +19,13 @@ sleeping): the access token `access_lifetime` seconds after it was issued, the r
 once with the switches `expired` and `refresh_expired`. The tokens of a gateway nobody authorized
 (`token-1`, `refresh-1`) never expire on their own.
 
+JIT purchase orders (ALIEXPRESS.md, "Semi-managed JIT purchase orders"): the `aliexpress.ascp.po.*`
+methods over `po_orders`, `po_items` and `po_deliveries` (signature checked, biz_type 7668000,
+order_type and status filters, pages), with an order that moves between two reads (`po_changes`),
+refusals (`po_reject`, in either shape of `reject_as`), a dropped connection after a confirmation or
+a delivery was made (`drop_after_write`), and label PDFs served at the address the print method
+answers (`/labels/<delivery>.pdf`, no signature, like a file on a CDN).
+
 `Recorder` is a second server that records whatever reaches it: the target of a redirect.
 """
 
@@ -32,14 +39,23 @@ import math
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from sheetsync.targets.aliexpress import sign
 
 APP_KEY, APP_SECRET = "500123", "test-secret-do-not-use"
-GET_METHODS = {"aliexpress.pop.choice.info.query", "aliexpress.pop.choice.products.list"}
-WRITE_METHODS = {"aliexpress.pop.choice.product.edit", "aliexpress.pop.choice.product.stocks.update"}
+GET_METHODS = {"aliexpress.pop.choice.info.query", "aliexpress.pop.choice.products.list",
+               "aliexpress.ascp.po.printSelfDeliveryMarkPdf"}
+WRITE_METHODS = {"aliexpress.pop.choice.product.edit", "aliexpress.pop.choice.product.stocks.update",
+                 "aliexpress.ascp.po.confirmPurchaseOrder", "aliexpress.ascp.po.selfdelivery",
+                 "aliexpress.ascp.po.updateSelfdelivery"}
+PO_BIZ_TYPE = 7668000
+PO_DELIVERY_KEYS = ("delivery_type", "logistics_service_provider", "appointment_express_no_list",
+                    "appointment_license_plate", "appointment_phone_number")
+PO_STATUS_WORDS = {10: "To be confirmed", 15: "Confirmed", 17: "To be shipped", 20: "In transit", 21: "Arrived",
+                   30: "Partly received", 40: "Received", -99: "Cancelled"}
 
 
 def make_product(product_id: str, title: str, skus: list[dict[str, Any]], countries: list[str],
@@ -60,6 +76,25 @@ def make_sku(sku_id: str, code: str, price: str, weight: str, stock: int, barcod
         "freight_fee_list": [{"nation_code": c, "price": "3.10"} for c in countries],
         "choice_sku_price_list": [{"nation_code": c, "price": str(round(float(price) + 3.10, 2))} for c in countries],
     }
+
+
+def make_po(order_no: str, status: int = 10, deadline: str = "2026-12-09 18:00:00", order_type: int = 50,
+            warehouse: tuple[str, str, str] = ("DGJIT01", "Dongguan JIT warehouse", "No. 8 Logistics Road, Dongguan"),
+            **extra: Any) -> dict[str, Any]:
+    """A purchase order as pageQuery lists it (statuses: 10 to confirm, 15 confirmed, 17 to ship, ...)."""
+    code, name, address = warehouse
+    return {"purchase_order_no": order_no, "order_type": order_type, "status": status,
+            "status_desc": PO_STATUS_WORDS.get(status, ""), "gmt_create": "2026-12-07 09:30:00",
+            "gmt_expiration": deadline, "store_code": code, "store_name": name, "store_address_detail": address,
+            "store_contact_name": "Receiving desk", "store_contact_phone": "0769-1234567", "total_amount": "0",
+            "receiver_country": "CN", **extra}
+
+
+def make_po_item(order_no: str, sku_id: str, quantity: int, title: str = "Wireless earbuds",
+                 barcode: str = "0080738264240") -> dict[str, Any]:
+    return {"purchase_order_no": order_no, "item_id": f"{order_no}-{sku_id}", "sku_id": int(sku_id),
+            "sc_item_id": f"9{sku_id}", "title": title, "barcode": barcode, "quantity": quantity,
+            "purchase_price_dec": "18.90", "purchase_amount_dec": f"{18.90 * quantity:.2f}"}
 
 
 class Gateway:
@@ -112,6 +147,23 @@ class Gateway:
         self.latency = 0.0                 # seconds every /sync call takes before it is answered
         self.writes_before_quota: int | None = None  # after this many more writes, the daily quota is used up
         self.in_flight = self.most_in_flight = 0     # /sync calls being answered now, and the most at once
+        # JIT purchase orders (aliexpress.ascp.po.*): the gateway's model of their progression is
+        # 10 to confirm → (confirm) 15 confirmed → (selfdelivery) 17 to ship; tests move them further
+        self.po_orders: dict[str, dict[str, Any]] = {}       # purchase_order_no → the order (make_po)
+        self.po_items: dict[str, list[dict[str, Any]]] = {}  # purchase_order_no → its items (make_po_item)
+        self.po_deliveries: dict[str, dict[str, Any]] = {}   # self_delivery_no → the delivery as queried
+        self.po_reject: dict[str, tuple[str, str]] = {}      # order → (error_code, error_msg) its writes get
+        self.po_changes: dict[int, list[tuple[str, dict[str, Any]]]] = {}  # after the n-th pageQuery, these
+        #                                                      orders change (an order moving between two reads)
+        self.page_queries = 0
+        self.labels: list[dict[str, Any]] = []               # label PDFs asked for (delivery, boxes, size)
+        # Called (on the server's thread, under no lock) after a page of the product list was made, with
+        # its number: a test changes the list between pages there, as sellers editing during a pull do.
+        self.after_list: Callable[[int], None] | None = None
+        # Called after each write was applied, with how many writes were applied so far, before the write
+        # is answered: a test acts at an exact point of a push (replace the store, send Ctrl-C) there.
+        self.after_write: Callable[[int], None] | None = None
+        self.writes = 0
 
     def calls(self, method: str) -> list[dict[str, str]]:
         return [r for r in self.requests if r.get("method") == method]
@@ -192,6 +244,8 @@ class Handler(BaseHTTPRequestHandler):
             if instead is not None:
                 return self._send_body(200, instead if isinstance(instead, bytes) else json.dumps(instead).encode())
             return self._refresh(form) if path.endswith("refresh") else self._create(form)
+        if path.startswith("/labels/") and verb == "GET":
+            return self._label_file(path)
         if path != "/sync":
             return self._send(404, {"error": "not found"})
         if (form.get("method") in GET_METHODS) != (verb == "GET"):
@@ -246,6 +300,12 @@ class Handler(BaseHTTPRequestHandler):
             result, wrote = handler(form)
         except _AlreadyAnswered:
             return
+        if wrote:
+            with g.lock:
+                g.writes += 1
+                count = g.writes
+            if g.after_write:
+                g.after_write(count)
         with g.lock:
             drop = wrote and g.drop_after_write > 0
             if drop:
@@ -274,6 +334,8 @@ class Handler(BaseHTTPRequestHandler):
         items = [p for p in g.products.values() if not since or p["modified_time"] >= since]
         items.sort(key=lambda p: str(p["product_id"]))
         chunk = items[(page - 1) * size: page * size]
+        if g.after_list:
+            g.after_list(page)
         return {"success": True, "total_item": len(items), "total_page": -(-len(items) // size),
                 "pop_choice_product_list": [
                     {"product_id": p["product_id"], "title": p["title"], "product_status": "onSelling",
@@ -329,6 +391,159 @@ class Handler(BaseHTTPRequestHandler):
         if shape == "bare":
             return {"success": False}, False
         return {"success": False, "error_code": code, "error_message": text}, False
+
+    # -- JIT purchase orders (aliexpress.ascp.po.*) --------------------------------------------
+    def _po_param(self, form: dict[str, str], name: str = "param0") -> dict[str, Any]:
+        return json.loads(form.get(name) or "{}")
+
+    def _po_refused(self, code: str, text: str) -> tuple[dict, bool]:
+        return {"success": False, "error_code": code, "error_msg": text}, False
+
+    def _po_rejection(self, order_nos: list[str]) -> tuple[dict, bool] | None:
+        """The refusal an order in `po_reject` gets, in the shape `reject_as` asks for."""
+        g = self.gateway
+        for no in order_nos:
+            if no in g.po_reject:
+                code, text = g.po_reject[no]
+                if g.reject_as == "isv":
+                    self._send(200, {"error_response": {"type": "ISV", "code": "15", "msg": "Remote service error",
+                                                        "sub_code": f"isv.{code}", "sub_msg": text}})
+                    raise _AlreadyAnswered
+                return self._po_refused(code, text)
+        return None
+
+    def _aliexpress_ascp_po_pageQuery(self, form: dict[str, str]) -> tuple[dict, bool]:
+        g = self.gateway
+        query = self._po_param(form)
+        if query.get("biz_type") != PO_BIZ_TYPE:
+            return self._po_refused("BIZ_TYPE_ERROR", "biz_type is not semi-managed")
+        page, size = int(query.get("page_index", 1)), int(query.get("page_size", 20))
+        with g.lock:
+            found = [dict(o) for o in g.po_orders.values()
+                     if o["order_type"] == query.get("order_type", o["order_type"])
+                     and ("status" not in query or o["status"] == query["status"])
+                     and ("purchase_order_no" not in query or o["purchase_order_no"] == query["purchase_order_no"])]
+            found.sort(key=lambda o: o["purchase_order_no"])
+            g.page_queries += 1
+            for no, changes in g.po_changes.pop(g.page_queries, []):
+                g.po_orders[no].update(changes)
+        return {"success": True, "page_index": page, "page_size": size, "total_count": len(found),
+                "data": found[(page - 1) * size: page * size]}, False
+
+    def _aliexpress_ascp_po_item_query(self, form: dict[str, str]) -> tuple[dict, bool]:
+        g = self.gateway
+        query = self._po_param(form, "purchase_order_item_query")
+        if query.get("biz_type") != PO_BIZ_TYPE:
+            return self._po_refused("BIZ_TYPE_ERROR", "biz_type is not semi-managed")
+        page, size = int(query.get("page_index", 1)), int(query.get("page_size", 20))
+        items = g.po_items.get(str(query.get("purchase_order_no")), [])
+        return {"success": True, "total_count": len(items), "data_list": items[(page - 1) * size: page * size]}, False
+
+    def _aliexpress_ascp_po_confirmPurchaseOrder(self, form: dict[str, str]) -> tuple[dict, bool]:
+        g = self.gateway
+        query = self._po_param(form)
+        no = str(query.get("purchase_order_no"))
+        refused = self._po_rejection([no])
+        if refused:
+            return refused
+        if query.get("all_quantity_confirm") is not True or query.get("biz_type") != PO_BIZ_TYPE:
+            return self._po_refused("PARAM_ERROR", "a JIT order is confirmed whole (all_quantity_confirm=true)")
+        with g.lock:
+            order = g.po_orders.get(no)
+            if order is None:
+                return self._po_refused("PO_NOT_EXIST", f"purchase order {no} does not exist")
+            if order["status"] != 10:
+                return self._po_refused("PO_STATUS_ERROR", f"purchase order {no} is not waiting for confirmation")
+            order.update(status=15, status_desc=PO_STATUS_WORDS[15])
+        return {"success": True, "request_no": f"REQ{no}"}, True
+
+    def _delivery_problem(self, query: dict[str, Any]) -> str | None:
+        kind = query.get("delivery_type")
+        if kind not in (1, 2, 3) or query.get("self_delivery_scene_code") != "JIT":
+            return "delivery_type is 1, 2 or 3 and self_delivery_scene_code JIT"
+        if kind == 1 and not (query.get("logistics_service_provider") and query.get("appointment_express_no_list")):
+            return "an express delivery needs logistics_service_provider and appointment_express_no_list"
+        if kind == 2 and not (query.get("appointment_license_plate") and query.get("appointment_phone_number")):
+            return "a truck delivery needs appointment_license_plate and appointment_phone_number"
+        return None
+
+    def _aliexpress_ascp_po_selfdelivery(self, form: dict[str, str]) -> tuple[dict, bool]:
+        g = self.gateway
+        query = self._po_param(form)
+        orders = [str(no) for no in query.get("purchase_order_no_list") or []]
+        refused = self._po_rejection(orders)
+        if refused:
+            return refused
+        if not 1 <= len(orders) <= 99 or len(set(orders)) != len(orders):
+            return self._po_refused("PARAM_ERROR", "purchase_order_no_list holds 1 to 99 different orders")
+        problem = self._delivery_problem(query)
+        if problem:
+            return self._po_refused("PARAM_ERROR", problem)
+        with g.lock:
+            for no in orders:
+                order = g.po_orders.get(no)
+                if order is None or order["status"] != 15 or order.get("self_delivery_no"):
+                    return self._po_refused("PO_STATUS_ERROR", f"purchase order {no} cannot be delivered now")
+            number = f"SD{len(g.po_deliveries) + 1:08d}"
+            g.po_deliveries[number] = {"self_delivery_no": number, "related_pos": orders,
+                                       **{key: query[key] for key in PO_DELIVERY_KEYS if key in query}}
+            for no in orders:
+                g.po_orders[no].update(status=17, status_desc=PO_STATUS_WORDS[17], self_delivery_no=number)
+        return {"success": True, "data": number}, True
+
+    def _aliexpress_ascp_po_updateSelfdelivery(self, form: dict[str, str]) -> tuple[dict, bool]:
+        g = self.gateway
+        query = self._po_param(form)
+        number = str(query.get("self_delivery_no"))
+        refused = self._po_rejection([str(no) for no in query.get("purchase_order_no_list") or []])
+        if refused:
+            return refused
+        problem = self._delivery_problem(query)
+        if problem:
+            return self._po_refused("PARAM_ERROR", problem)
+        with g.lock:
+            delivery = g.po_deliveries.get(number)
+            if delivery is None:
+                return self._po_refused("DELIVERY_NOT_EXIST", f"self-delivery {number} does not exist")
+            for key in PO_DELIVERY_KEYS:
+                delivery.pop(key, None)
+                if key in query:
+                    delivery[key] = query[key]
+        return {"success": True, "data": True}, True
+
+    def _aliexpress_ascp_po_querysSelfdelivery(self, form: dict[str, str]) -> tuple[dict, bool]:
+        number = str(self._po_param(form).get("self_delivery_no"))
+        delivery = self.gateway.po_deliveries.get(number)
+        if delivery is None:
+            return self._po_refused("DELIVERY_NOT_EXIST", f"self-delivery {number} does not exist")
+        return {"success": True, "data": copy.deepcopy(delivery)}, False
+
+    def _aliexpress_ascp_po_printSelfDeliveryMarkPdf(self, form: dict[str, str]) -> tuple[dict, bool]:
+        g = self.gateway
+        query = self._po_param(form)
+        number, boxes, size = str(query.get("self_delivery_no")), query.get("total_box_cnt"), query.get("print_size")
+        if number not in g.po_deliveries:
+            return self._po_refused("DELIVERY_NOT_EXIST", f"self-delivery {number} does not exist")
+        if not isinstance(boxes, int) or not 1 <= boxes <= 99 or size not in ("A4", "100_100"):
+            return self._po_refused("PARAM_ERROR", "total_box_cnt is 1 to 99 and print_size A4 or 100_100")
+        host, port = self.server.server_address[:2]
+        return {"success": True,
+                "data": f"http://{host}:{port}/labels/{number}.pdf?boxes={boxes}&size={size}"}, False
+
+    def _label_file(self, path: str) -> None:
+        """The PDF a label address points to (served without a signature, like a file on a CDN)."""
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(self.path).query))
+        number = path.removeprefix("/labels/").removesuffix(".pdf")
+        if number not in self.gateway.po_deliveries:
+            return self._send(404, {"error": "not found"})
+        self.gateway.labels.append({"delivery": number, "boxes": query.get("boxes"), "size": query.get("size")})
+        body = (f"%PDF-1.4\n% box labels of self-delivery {number}: {query.get('boxes')} boxes, "
+                f"{query.get('size')}\n%%EOF\n").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/pdf")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     # -- plumbing ------------------------------------------------------------------------------
     def _refresh(self, form: dict[str, str]) -> None:

@@ -13,19 +13,21 @@ PACKAGE = Path(__file__).resolve().parent.parent / "sheetsync"
 
 LAYERS = {
     0: {"errors", "results", "cells", "config", "messages", "outputs", "amounts"},
-    1: {"fields", "convert", "schema", "pricing", "preview", "diff", "integrity", "seed", "sheetxml"},
-    2: {"xlsx", "template", "read", "store", "report", "mail", "targets"},
-    3: {"pipeline", "demo"},
+    1: {"fields", "convert", "schema", "pricing", "preview", "diff", "integrity", "seed", "sheetxml", "orders"},
+    2: {"xlsx", "sheetlook", "template", "read", "store", "report", "mail", "targets"},
+    3: {"pipeline", "demo", "orders_pipeline"},
     4: {"cli"},
 }
-EDGES = LAYERS[2] - {"xlsx"}  # xlsx is the writers' shared adapter over XlsxWriter, used by template and report
+# xlsx and sheetlook are the writers' shared adapters over XlsxWriter (its internals; the look of a
+# Products sheet), used by template and report
+EDGES = LAYERS[2] - {"xlsx", "sheetlook"}
 LIBRARIES = {  # a third-party library → the only modules that may import it
     "click": {"cli"},
     "requests": {"targets"},
     "pydantic": {"targets"},
     "pandera": {"schema"},
     "smtplib": {"mail"},
-    "xlsxwriter": {"xlsx", "template", "report"},
+    "xlsxwriter": {"xlsx", "sheetlook", "template", "report"},
     "python_calamine": {"read"},
     "defusedxml": {"read"},
     "sqlite3": {"store"},

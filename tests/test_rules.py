@@ -131,13 +131,17 @@ def test_read_only_edit_is_a_warning_and_ignored(store, workbook, tmp_path, cata
     assert catalog().at[sku, "variant"] != "Color: Gold"
 
 
-def test_stock_where_the_rate_card_has_no_bracket(store, workbook, tmp_path):
+def test_too_heavy_for_the_rate_card_is_one_error_on_the_weight(store, workbook, tmp_path):
     sku = workbook.sku_ids[0]
     result = import_edited(store, workbook, tmp_path, {(0, "weight_kg"): 45})  # default card stops at 30 kg
-    rules = {e.rule for e in result.errors}
-    assert rules == {"no_freight_bracket"}
-    assert {e.field for e in result.errors} == {k for k in workbook.keys if k and k.startswith("stock_")
-                                                 and workbook.get(sku, k) > 0}
+    selling = [k.removeprefix("stock_") for k in workbook.keys if k and k.startswith("stock_")
+               and workbook.get(sku, k) > 0]
+    heavy = [e for e in result.errors if e.rule == "no_freight_bracket"]
+    assert len(heavy) == 1 and heavy[0].cell == workbook.coord(sku, "weight_kg")
+    assert "45.000 kg" in heavy[0].message and ", ".join(selling) in heavy[0].message
+    # 45 kg is also 10× the exported weight: the guardrail speaks on the same cell, nothing else does
+    assert {(e.rule, e.cell) for e in result.errors} == {("no_freight_bracket", heavy[0].cell),
+                                                         ("large_measure_change", heavy[0].cell)}
 
 
 def test_accepted_forms(store, workbook, tmp_path, catalog):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pandas as pd
 
 from ..errors import ConfigError, SheetsyncError
+from ..orders.model import Action, Order
 from ..results import Change, Issue, PullResult, PushResult
 
 if TYPE_CHECKING:
@@ -94,4 +95,65 @@ def open_target(name: str | None, store: Store, settings: Settings, client: obje
         from .aliexpress import connect
 
         return connect(store, settings, client, offline=offline)
+    raise ConfigError("target_unknown", value=name, allowed=", ".join(TARGETS))
+
+
+# -- JIT purchase orders (issue 14) -----------------------------------------------------------------
+class OrdersJournal(Protocol):
+    """The orders run's journal, kept by the pipeline in the store."""
+
+    def record(self, action: Action) -> None:
+        """The target has done this action (its `result` applied, a created delivery's number in
+        `delivery_no`): mark its orders applied in the journal at once, so a run that dies later
+        is finished, not repeated, by the next one."""
+
+
+class OrdersTarget(Protocol):
+    """Where JIT purchase orders are read and acted on: the local store, or the platform
+    (`aliexpress.ascp.po.*`). The pipeline drives both the same way:
+
+        orders  = target.orders(statuses)            # export
+        current = target.read(numbers)               # import: re-read just before acting, also in a dry run
+        stopped = target.apply(journal, actions)     # confirmations first, then deliveries
+        pdf     = target.label(delivery_no, boxes, size)   # only where `labels` is true
+    """
+
+    name: str
+    all_or_nothing: bool
+    labels: bool  # box labels can be fetched (the platform prints them; the local store cannot)
+
+    def exclusive(self) -> AbstractContextManager[Any]:
+        """Held around a run that acts: the store's write lock (and, locally, its transaction)."""
+
+    def orders(self, statuses: Sequence[int]) -> list[Order]:
+        """Every JIT order with one of these statuses, with its items, in the target's order."""
+
+    def read(self, numbers: Sequence[str]) -> dict[str, Order]:
+        """These orders as they are now (an order the target no longer has is missing)."""
+
+    def apply(self, journal: OrdersJournal, actions: list[Action]) -> SheetsyncError | None:
+        """Do the actions in order, setting each one's result (applied, rejected with the
+        platform's code and message, or failed) and journaling each as it is done; returns what
+        stopped it half way, if anything did (the actions not done by then are failed)."""
+
+    def label(self, delivery_no: str, boxes: int, size: str) -> bytes:
+        """The box labels of a delivery as a PDF."""
+
+
+def open_orders_target(name: str | None, store: Store, settings: Settings, client: object = None) -> OrdersTarget:
+    """The orders target called `name`, or the store's own. The platform's plugs in here: its
+    package provides `connect_orders(store, settings, client)`; until it does, asking for it is
+    refused with a sentence (exit 2) and nothing is read or sent."""
+    name = name or store.meta("target") or "local"
+    if name == "local":
+        from .local_orders import LocalOrders
+
+        return LocalOrders(store)
+    if name == "aliexpress":
+        from . import aliexpress
+
+        connect = getattr(aliexpress, "connect_orders", None)
+        if connect is None:
+            raise ConfigError("orders_platform_not_ready")
+        return connect(store, settings, client)
     raise ConfigError("target_unknown", value=name, allowed=", ".join(TARGETS))

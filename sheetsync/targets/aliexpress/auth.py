@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import http.server
+import math
 import os
 import re
 import secrets
@@ -65,10 +66,18 @@ class StoredTokens:
 def stored_tokens(store: Store) -> StoredTokens:
     def when(key: str) -> float | None:
         value = store.meta(key)
-        return float(value) if value else None
+        with store.decoded(f"the token expiry {key}"):
+            return _finite(value) if value else None
 
     return StoredTokens(store.meta(ACCESS_TOKEN_KEY), store.meta(REFRESH_TOKEN_KEY), when(ACCESS_EXPIRES_KEY),
                         when(REFRESH_EXPIRES_KEY), store.meta(TOKEN_ORIGIN_KEY) or "")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
 
 
 def fingerprint(token: str) -> str:
@@ -123,6 +132,19 @@ def keep_tokens(store: Store, credentials: Credentials, origin: str) -> None:
     store.set_metas({ACCESS_TOKEN_KEY: credentials.access_token, REFRESH_TOKEN_KEY: credentials.refresh_token,
                      ACCESS_EXPIRES_KEY: _seconds(credentials.access_expires),
                      REFRESH_EXPIRES_KEY: _seconds(credentials.refresh_expires), TOKEN_ORIGIN_KEY: origin or None})
+
+
+def refuse_other_seller(store: Store, answer: Mapping[str, Any]) -> None:
+    """Refuse an authorization for another seller than the one the store is connected to (both
+    seller ids known and different), naming both: a seller who signed in with the wrong account,
+    or an agency that gave one client's store to another, would otherwise push one shop's
+    catalog to the other."""
+    old_id = store.meta(SELLER_ID_KEY)
+    new_id = answer.get("seller_id") or answer.get("user_id")
+    if old_id and new_id and str(new_id) != old_id:
+        raise ConfigError("ae_other_seller", path=str(store.path), old=store.meta(SELLER_NICK_KEY) or old_id,
+                          old_id=old_id, new=answer.get("user_nick") or answer.get("account") or new_id,
+                          new_id=new_id)
 
 
 def keep_authorization(store: Store, answer: Mapping[str, Any], now: float, target_key: str) -> Connected:

@@ -25,13 +25,13 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pandas as pd
 
 from ...config import Country
 from ...diff import Outcome, decide
-from ...errors import ConfigError, TargetUnavailable
+from ...errors import ConfigError, StoreUnavailable, TargetUnavailable
 from ...results import Change, Issue, PullResult, PushResult
 from .. import Applied, Journal
 from . import auth
@@ -136,8 +136,7 @@ class AliExpressTarget:
         last_pull = self.store.meta(LAST_PULL_KEY)
         return {"target": self.name, **auth.describe(self.store, os.environ),
                 "last_pull": self.store.meta(PULLED_AT_KEY), "watermark": last_pull,
-                "next_pull_from": _overlapped(last_pull),
-                "warehouses": json.loads(self.store.meta(WAREHOUSES_KEY) or "{}")}
+                "next_pull_from": self._overlapped(last_pull), "warehouses": self._mapping()}
 
     @property
     def countries(self) -> list[str]:
@@ -146,10 +145,22 @@ class AliExpressTarget:
     @property
     def warehouse_of(self) -> dict[str, str]:
         """country → JIT warehouse, as the last pull mapped them. Pushing needs it."""
-        mapping = json.loads(self.store.meta(WAREHOUSES_KEY) or "{}")
+        mapping = self._mapping()
         if not mapping:
             raise ConfigError("ae_pull_first")
         return mapping
+
+    def _mapping(self) -> dict[str, str]:
+        """country → warehouse as the last pull kept it in the store."""
+        with self.store.decoded("the country → warehouse mapping of the last pull"):
+            mapping = json.loads(self.store.meta(WAREHOUSES_KEY) or "{}")
+            if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+                raise ValueError(WAREHOUSES_KEY)
+        return mapping
+
+    def _overlapped(self, last_pull: str | None) -> str | None:
+        with self.store.decoded("the time of the last pull"):
+            return _overlapped(last_pull)
 
     def read(self, edits: Sequence[Change]) -> list[object]:
         """Each touched product re-read from the platform. The title is not part of a semi-managed
@@ -197,6 +208,7 @@ class AliExpressTarget:
         groups = _by_product(changes)
         wanted_of = {product_id: _wanted(group) for product_id, group in groups.items()}
         results: dict[str, list[PushResult]] = {}
+        lost: StoreUnavailable | None = None  # the store could not journal a product the platform took
         with self._pool() as pool:
             futures = {pool.submit(self._write, product_id, wanted_of[product_id],
                                    {(c.sku_id, c.field): c.base for c in group}, countries, warehouse_of): product_id
@@ -221,8 +233,18 @@ class AliExpressTarget:
                     self._read[product_id] = sent
                 for change in group:
                     change.result = outcome.status
-                if outcome.status == "applied":
-                    journal.record(group)
+                if outcome.status == "applied" and lost is None:
+                    try:
+                        journal.record(group)
+                    except StoreUnavailable as exc:
+                        # The platform holds this product; the store can no longer say so (replaced,
+                        # deleted, full). Nothing more is sent: every product written from here on
+                        # would be one more the journal misses. The next run finds them applied.
+                        lost = exc
+                        applied.stopped = applied.stopped or exc
+                        self._stop.set()
+                        for other in futures:
+                            other.cancel()
                 results[product_id] = [PushResult(product_id, sku, outcome.status, outcome.code, outcome.message)
                                        for sku in wanted_of[product_id]]
         for change in changes:
@@ -238,11 +260,11 @@ class AliExpressTarget:
         watermark moves only when every page and product was read and parsed."""
         started = datetime.now(UTC).strftime(TIME_FORMAT)
         countries, mapping = self._supported()
+        window = since or self._overlapped(self.store.meta(LAST_PULL_KEY))
+        listed = self._listed(window)  # every page, checked, before the store is touched
         if [c.code for c in countries] != self.countries:
             self.store.set_countries(countries)
         self.store.set_meta(WAREHOUSES_KEY, json.dumps(mapping))
-        window = since or _overlapped(self.store.meta(LAST_PULL_KEY))
-        listed = dict(self._listed(window))
         added = updated = 0
         codes = self.countries
         for _, (product, skus, prices) in self._in_order(
@@ -276,15 +298,38 @@ class AliExpressTarget:
                               unknown=", ".join(unknown) or "-", warehouses=", ".join(warehouses) or "-")
         return countries, mapping
 
-    def _listed(self, since: str | None) -> Iterator[tuple[str, str]]:
-        page = 1
+    def _listed(self, since: str | None) -> dict[str, str]:
+        """product_id → title of every product the list names, all pages read. The pages must
+        agree: the same page count on each, every page but the last as long as the first (the
+        platform may cap the page size asked for), no product twice, and the count promised
+        (total_item) listed. A list that changes while it is read (the platform
+        paginates a moving list) would make a pull miss a product and still move its watermark
+        past it, so an inconsistent list refuses the pull before anything is stored."""
+        listed: dict[str, str] = {}
+        pages, promised, size, page = None, None, 0, 1
         while True:
             batch = self.client.list_products(page, PAGE_SIZE, since)
-            for item in batch.get("pop_choice_product_list") or []:
-                yield str(item["product_id"]), item.get("title") or ""
-            if page >= int(batch.get("total_page") or 0):
-                return
+            total = int(batch.get("total_page") or 0)
+            items = batch.get("pop_choice_product_list") or []
+            if pages is None:
+                pages, promised, size = total, batch.get("total_item"), len(items)
+            elif total != pages:
+                _inconsistent(f"page {page} says {total} pages, page 1 said {pages}")
+            if page < pages and (len(items) != size or not items):
+                _inconsistent(f"page {page} of {pages} lists {len(items)} products, page 1 listed {size}")
+            if page > 1 and page == pages and not items:
+                _inconsistent(f"the last page, {page}, lists no product")
+            for item in items:
+                product_id = str(item["product_id"])
+                if product_id in listed:
+                    _inconsistent(f"product {product_id} is listed twice")
+                listed[product_id] = item.get("title") or ""
+            if page >= pages:
+                break
             page += 1
+        if promised is not None and int(promised) != len(listed):
+            _inconsistent(f"{promised} products promised, {len(listed)} listed")
+        return listed
 
     # -- the pool -----------------------------------------------------------------------------------
     @contextmanager
@@ -360,6 +405,10 @@ def _fetch(client: Client, product_id: str, countries: list[str], warehouse_of: 
         row.update({f"stock_{c}": q for c, q in sku["stock"].items()})
         values[sku["sku_id"]] = row
     return raw, values
+
+
+def _inconsistent(detail: str) -> NoReturn:
+    raise TargetUnavailable("ae_pages_inconsistent", code="products.list", detail=detail)
 
 
 def _wanted(group: Sequence[Change]) -> dict[str, dict[str, Any]]:

@@ -51,19 +51,24 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from ...errors import ConfigError, QuotaExceeded, TargetUnavailable
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from .answers import GatewayError, Outcome
     from .transport import Fault
+
+M = TypeVar("M", bound="BaseModel")
 
 DEFAULT_ENDPOINT = "https://api-sg.aliexpress.com"
 DEFAULT_DEADLINE = 60.0                 # seconds of network time one call may take, all its attempts together
 DEFAULT_MAX_ANSWER_BYTES = 8 * 2**20    # a page of 50 products or a product of 200 SKUs is well under 1 MB
-GET_METHODS = frozenset({"aliexpress.pop.choice.info.query", "aliexpress.pop.choice.products.list"})
+GET_METHODS = frozenset({"aliexpress.pop.choice.info.query", "aliexpress.pop.choice.products.list",
+                         "aliexpress.ascp.po.printSelfDeliveryMarkPdf"})
 INFO = "aliexpress.pop.choice.info.query"
 PRODUCTS_LIST = "aliexpress.pop.choice.products.list"
 PRODUCT_QUERY = "aliexpress.pop.choice.product.query"
@@ -348,8 +353,11 @@ class Client:
         return self._write(STOCKS_UPDATE, {"product_id": product_id, "pop_choice_sku_stock_list": stocks},
                            str(product_id))
 
-    # -- reading answers ---------------------------------------------------------------------------
-    def _read(self, method: str, params: Mapping[str, Any], model: type) -> dict[str, Any]:
+    # -- any method, its answer parsed by a model ------------------------------------------------------
+    def read_model(self, method: str, params: Mapping[str, Any], model: type[M]) -> M:
+        """A read of `method`: its `result` parsed by `model`. Retried on failures; a refusal
+        (success=false) is a PlatformError naming the method, a wrong shape a PlatformError
+        (platform_bad_answer) naming the method and the field."""
         from . import answers
 
         result = self._call(method, params, write=False)
@@ -358,10 +366,57 @@ class Client:
             raise PlatformError(outcome.error_code or "Failed", outcome.message or "no reason given",
                                 rule="platform_error", method=method)
         try:
-            parsed = answers.parse(model, result, "result")
+            return answers.parse(model, result, "result")
         except answers.AnswerError as exc:
             raise self._bad(method, exc.detail) from None
-        return parsed.model_dump(exclude_none=True)
+
+    def write_model(self, method: str, params: Mapping[str, Any], model: type[M]) -> M | BusinessResult:
+        """A write of `method`, sent once: its `result` parsed by `model`, or `BusinessResult(False,
+        code, message)` when the platform refused it (success=false, or an isv. error_response).
+        An unknown outcome (dropped, timed out, 5xx, an answer of the wrong shape) is an
+        `AmbiguousWrite` naming the method: re-read before deciding, never resend."""
+        from . import answers
+
+        try:
+            result = self._call(method, params, write=True)
+        except _Rejected as rejected:
+            return BusinessResult(False, rejected.code, rejected.text)
+        outcome = self._outcome(method, result, write=True)
+        if outcome.refused:
+            return BusinessResult(False, outcome.error_code or "Rejected", outcome.message, result)
+        try:
+            return answers.parse(model, result, "result")
+        except answers.AnswerError as exc:
+            raise self._bad(method, exc.detail, write=True) from None
+
+    def download(self, method: str, url: str) -> bytes:
+        """The file at `url`, an address a `method` answer handed out (a label PDF): fetched
+        without credentials, within the call deadline and the answer size cap, never following
+        a redirect. Only https is fetched, or http on this computer when the gateway itself is
+        there (the test gateway): a real gateway cannot make sheetsync call a local service. Any
+        other address or status is a PlatformError (platform_bad_answer) naming the method."""
+        from .transport import Fault
+
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+        except ValueError:
+            raise self._bad(method, "the file's address is not a web address") from None
+        local = self.credentials.endpoint.startswith("http://") and parts.scheme == "http" and _loopback(host)
+        if not (parts.scheme == "https" and _valid_host(host)) and not local:
+            raise self._bad(method, f"the file's address is not https ({parts.scheme or 'no scheme'}://{host[:60]})")
+        self._wait_turn(count=False)
+        try:
+            reply = self.transport.exchange("GET", url, deadline=self.deadline)
+        except Fault as fault:
+            raise self._fault_error(method, fault, False) from None
+        if reply.status != 200:
+            raise self._bad(method, f"the file's address answered HTTP {reply.status}")
+        return reply.body
+
+    # -- reading answers ---------------------------------------------------------------------------
+    def _read(self, method: str, params: Mapping[str, Any], model: type) -> dict[str, Any]:
+        return self.read_model(method, params, model).model_dump(exclude_none=True)
 
     def _write(self, method: str, params: Mapping[str, Any], product_id: str) -> BusinessResult:
         from . import answers

@@ -1,0 +1,266 @@
+"""The order of the work for JIT purchase orders, as a Python API (the CLI's `orders export` and
+`orders import` are thin over these). The same shape as the catalog's (`pipeline`), and its
+pieces where they fit: the reader (with the Orders sheet's spec), the signature, the store's
+journal, `final_status`, the report's follow-ups and the exit codes.
+
+    export:  target.orders(statuses) ──► orders.sheet.written_rows ──► template.write_orders_workbook
+             └─► Store.record_order_export (every row as written: the base)
+    import:  IN.xlsx ──► read.read_sheet(ORDERS) ──► orders.rules.read_orders (cells, rows → orders)
+             ──► target.read(orders edited)      re-read just before acting, also in a dry run
+             ──► orders.plan.plan(base, sheet, current) ──► actions, already applied, issues
+             ──► Store.begin_run ─► target.apply ─► Store.finish_run     (not on errors or --dry-run)
+             ──► labels (the platform's) ──► report.write_orders_report ──► mail
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import integrity
+from .cells import RawSheet
+from .config import Settings, shown_store
+from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
+from .fields import TEMPLATE_VERSION
+from .mail import SmtpSettings, check_mail
+from .messages import quoted, suggested_command
+from .orders.fields import DEFAULT_STATUSES, ORDER_FIELDS, ORDERS, SHEET_ORDERS, STATUS_GROUPS
+from .orders.model import Action, OrdersResult
+from .orders.plan import plan
+from .orders.rules import read_orders
+from .orders.sheet import exported_orders, row_key, snapshot, written_rows
+from .outputs import check_output, replacing
+from .pipeline import _follow_up, _opened, _order, _other_store, _reason, _stop, _store_file
+from .read import check_package, read_sheet
+from .report import write_orders_report
+from .results import ERROR, WARNING, Change, Issue, Status, final_status
+from .store import Store
+from .targets import OrdersTarget, open_orders_target
+from .template import OrdersMeta, write_orders_workbook
+
+LABEL_SIZES = ("A4", "100_100")
+
+
+@dataclass(frozen=True)
+class OrdersExport:
+    path: str
+    export_id: str
+    orders: int
+    rows: int
+    target: str
+
+
+def status_codes(names: Sequence[str] | None) -> list[int]:
+    """`--status to_confirm,to_ship` → the platform's status codes (default: the open orders)."""
+    chosen = list(names or DEFAULT_STATUSES)
+    if "all" in chosen:
+        chosen = list(STATUS_GROUPS)
+    unknown = [name for name in chosen if name not in STATUS_GROUPS]
+    if unknown:
+        raise ConfigError("orders_status_unknown", value=", ".join(unknown), allowed=", ".join([*STATUS_GROUPS, "all"]))
+    return [code for name in chosen for code in STATUS_GROUPS[name]]
+
+
+def export_orders(store: Store | str | os.PathLike, path: str | os.PathLike, *, target: str | None = None,
+                  statuses: Sequence[str] | None = None, lang: str = "en", settings: Settings | None = None,
+                  client: object = None) -> OrdersExport:
+    """Write the JIT purchase orders with these statuses (names of `STATUS_GROUPS`; default those
+    to confirm and to ship) to an Orders workbook, one row per item, and keep every row as
+    written: what an import of the file is compared with."""
+    settings = settings or Settings()
+    check_output(path, store=_store_file(store))
+    if Path(path).suffix.lower() != ".xlsx":
+        raise ConfigError("export_not_xlsx", path=str(path), suggestion=str(Path(path).with_suffix(".xlsx")))
+    codes = status_codes(statuses)
+    with _opened(store, settings.lock_timeout) as handle:
+        chosen = open_orders_target(target, handle, settings, client)
+        orders = chosen.orders(codes)
+        rows = written_rows(orders, lang)
+        record = handle.record_order_export(lang, chosen.name, str(path), snapshot(rows))
+        signature = integrity.sign(handle.secret, handle.store_id, record.export_id, _keys(rows))
+        command = suggested_command(f"orders import {quoted(Path(path).name)} --report report.xlsx",
+                                    shown_store(_store_file(store)))
+        meta = OrdersMeta(handle.store_id, record.export_id, record.created_at, lang, chosen.name, signature, command)
+        write_orders_workbook(path, ORDER_FIELDS, rows, meta, SHEET_ORDERS)
+        return OrdersExport(str(path), record.export_id, len(orders), len(rows), chosen.name)
+
+
+def _keys(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """What the signature covers: every exported row, as order/SKU."""
+    return ["/".join(row_key(row)) for row in rows]
+
+
+def import_orders(store: Store | str | os.PathLike, path: str | os.PathLike, *, dry_run: bool = False,
+                  report: str | os.PathLike | None = None, labels: str | os.PathLike | None = None,
+                  label_size: str = "A4", lang: str | None = None, target: str | None = None,
+                  email_to: Sequence[str] = (), settings: Settings | None = None, smtp: SmtpSettings | None = None,
+                  client: object = None, now: dt.datetime | None = None) -> OrdersResult:
+    """Confirm and deliver the orders an edited Orders workbook asks for. Never raises for a bad
+    file, bad cells, a busy store or a target that cannot be used: the result says what happened
+    and `exit_code` maps it to the CLI's. A re-run of the same file sends nothing new: an order
+    already confirmed, or already carrying the sheet's delivery, is `already_applied`.
+
+    With `labels` (a folder), each delivery's box labels are saved as `<delivery number>.pdf`
+    where the target prints them (the platform; on the local store a warning says they need it)."""
+    settings = settings or Settings()
+    now = now or dt.datetime.now(dt.UTC)
+    result = OrdersResult(Status.UNREADABLE, file=str(path), target=target or "local")
+    raw: RawSheet | None = None
+    store_id, mail, report_path = "", None, None
+    try:
+        if label_size not in LABEL_SIZES:
+            raise ConfigError("config_invalid", detail=f"--label-size {label_size}: use {' or '.join(LABEL_SIZES)}")
+        if report is not None:
+            report_path = check_output(report, store=_store_file(store), inputs=[path])
+        if email_to:
+            mail = smtp or SmtpSettings.from_env()
+            check_mail(mail, email_to)
+        with _opened(store, settings.lock_timeout, near=[Path(path).parent]) as handle:
+            store_id = handle.store_id
+            chosen = open_orders_target(target, handle, settings, client)
+            result.target = chosen.name
+            with _acting(chosen, dry_run, result):
+                check_package(Path(path))
+                raw = read_sheet(path, True, ORDERS)
+                lang = lang or raw.lang or settings.lang
+                base, export_id = _base(raw, handle)
+                _import(handle, chosen, raw, base, export_id, dry_run, now, result)
+            if labels is not None and not dry_run:
+                _labels(chosen, Path(labels), label_size, result, lang or settings.lang)
+    except SheetsyncError as exc:
+        _stop(result, exc)
+    lang = result.lang = lang or settings.lang
+    result.store = shown_store(_store_file(store))
+    for issue in (*result.errors, *result.warnings):
+        issue.render(lang, result.store)
+    _follow_up(result, raw, store_id, lang, report_path, email_to, mail, lambda name: None,
+               writer=write_orders_report)
+    return result
+
+
+@contextmanager
+def _acting(target: OrdersTarget, dry_run: bool, result: OrdersResult) -> Iterator[None]:
+    """The target's exclusive access around a run that acts. If the block fails on a target that
+    is all or nothing (the local store's transaction), what it did inside was undone with it: the
+    result must not claim it."""
+    if dry_run:
+        yield
+        return
+    try:
+        with target.exclusive():
+            yield
+    except SheetsyncError:
+        if target.all_or_nothing and result.run_id is not None:
+            result.run_id, result.applied, result.failed = None, 0, 0
+            for action in result.actions:
+                action.result = "not_applied"
+                if action.kind == "selfdelivery":
+                    action.delivery_no = None  # its number was rolled back with it
+        raise
+
+
+def _base(raw: RawSheet, store: Store) -> tuple[list[dict[str, Any]], str]:
+    """The rows the file's export wrote, once its metadata is shown to be this store's, signed,
+    and bound to the Orders sheet beside it."""
+    meta, name = raw.meta, raw.path
+    if not meta.get("export_id"):
+        raise UnreadableWorkbook("not_sheetsync", path=name)
+    if meta.get("template_version", TEMPLATE_VERSION) > TEMPLATE_VERSION:
+        raise UnreadableWorkbook("template_version", path=name, version=meta["template_version"])
+    if meta.get("store_id") != store.store_id:
+        _other_store(name, str(meta.get("store_id") or "?"), store)
+    rows = store.order_export(meta["export_id"])
+    if rows is None:
+        raise UnreadableWorkbook("unknown_export", path=name, export_id=meta["export_id"])
+    wanted = integrity.expected(store.secret, store.store_id, meta["export_id"], _keys(rows))
+    integrity.check(wanted, meta.get("signature"), raw.export_mark, name)
+    return rows, meta["export_id"]
+
+
+def _journaled(action: Action) -> str:
+    """An action as the journal keeps it and `history RUN_ID` shows it: yes for a confirmation,
+    the delivery (its number once it has one) for the others."""
+    if action.delivery is None:
+        return "yes"
+    return f"{action.delivery_no}: {action.delivery.shown()}" if action.delivery_no else action.delivery.shown()
+
+
+class _Journal:
+    """The orders run's journal in the store (targets.OrdersJournal)."""
+
+    def __init__(self, store: Store, run_id: str) -> None:
+        self.store, self.run_id = store, run_id
+
+    def record(self, action: Action) -> None:
+        self.store.mark_applied(self.run_id, action.seqs, _journaled(action))
+
+
+def _import(store: Store, target: OrdersTarget, raw: RawSheet, base_rows: list[dict[str, Any]], export_id: str,
+            dry_run: bool, now: dt.datetime, result: OrdersResult) -> None:
+    """Read the sheet into orders, re-read those it edits, plan, and act when nothing is wrong."""
+    read = read_orders(raw, {row_key(row): row for row in base_rows})
+    result.rows = read.rows
+    edited = [number for number, order in read.orders.items() if order.edited]
+    current = target.read(edited) if edited else {}
+    planned = plan(list(read.orders.values()), exported_orders(base_rows), current, now)
+    issues = [*read.issues, *planned.issues]
+    result.errors = sorted((i for i in issues if i.severity == ERROR), key=_order)
+    result.warnings = sorted((i for i in issues if i.severity == WARNING), key=_order)
+    result.actions, result.already = planned.actions, planned.already
+    result.changes, result.already_applied, result.orders = planned.changes, planned.already_applied, planned.orders
+    if dry_run or result.errors or not planned.actions:
+        for action in planned.actions:
+            action.result = "dry_run" if dry_run and not result.errors else "not_applied"
+        result.status = final_status(errors=bool(result.errors), dry_run=dry_run, planned=planned.changes)
+        return
+    entries = [(action, number) for action in planned.actions for number in action.orders]
+    result.run_id = store.begin_run(raw.path, export_id, target.name, [
+        Change(number, "", action.kind, None, _journaled(action)) for action, number in entries])
+    start = 0
+    for action in planned.actions:  # entries are the actions' orders in turn
+        action.seqs = tuple(range(start, start + len(action.orders)))
+        start += len(action.orders)
+    stopped = target.apply(_Journal(store, result.run_id), planned.actions)
+    for action in planned.actions:
+        if action.result == "planned":
+            action.result = "failed"
+    result.applied = sum(len(a.orders) for a in planned.actions if a.result == "applied")
+    result.failed = planned.changes - result.applied
+    if stopped is not None:
+        result.errors.append(Issue(stopped.rule, sheet=None, params=dict(stopped.params)))
+    result.status = final_status(errors=False, stopped=stopped.status if stopped else None, planned=planned.changes,
+                                 applied=result.applied, failed=result.failed)
+    store.finish_run(result.run_id, result.status, {
+        "kind": "orders", "changes": result.changes, "applied": result.applied, "failed": result.failed,
+        "orders": result.orders, "errors": 0})
+
+
+def _labels(target: OrdersTarget, folder: Path, size: str, result: OrdersResult, lang: str) -> None:
+    """Save each delivery's box labels as FOLDER/<delivery number>.pdf; the local store cannot
+    print them, and says so. A label that cannot be saved is a follow-up warning: the deliveries
+    stand."""
+    if not target.labels:
+        result.warnings.append(Issue("labels_need_platform", WARNING, sheet=None, params={"folder": str(folder)}))
+        return
+    for action in [*result.actions, *result.already]:
+        if action.kind == "confirm" or not action.delivery_no or action.result not in ("applied", "already_applied"):
+            continue
+        path = folder / f"{action.delivery_no}.pdf"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            pdf = target.label(str(action.delivery_no), action.boxes or 1, size)
+            with replacing(path) as stream:
+                stream.write(pdf)
+            result.labels.append(str(path))
+        except (OSError, SheetsyncError) as exc:
+            result.follow_up_failed = True  # rendered with the run's other issues
+            result.warnings.append(Issue("labels_failed", WARNING, sheet=None,
+                                         params={"reason": _reason(exc, lang), "delivery_no": action.delivery_no}))
+
+
+__all__ = ["LABEL_SIZES", "OrdersExport", "export_orders", "import_orders", "status_codes"]
