@@ -15,7 +15,7 @@ display-price preview, so fixing it feels like fixing the template.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -283,12 +283,13 @@ def _freight_check(ws: Worksheet, table: pd.DataFrame, fmt: _Formats, lang: str)
 
 
 def _marked_up(ws: RowStreamWorksheet, raw: RawSheet, issues: list[Issue], fmt: _Formats, lang: str,
-               card: RateCard | None) -> None:
+               card: RateCard | None, field_of: Callable[[object], Field | None] = column_field) -> None:
     """The seller's sheet as read, in the template's look, with bad cells filled and commented,
-    importable as it is. Its preview columns are live again, over the rate card the import used."""
+    importable as it is. Its preview columns are live again, over the rate card the import used.
+    `field_of` names a column's field by its key (the Products sheet's, or the Orders sheet's)."""
     width = max([len(r) for r in raw.header] + [max(map(len, raw.rows), default=1)])
     keys = _column_keys(raw, width)
-    columns = [column_field(key) for key in keys]
+    columns = [field_of(key) for key in keys]
     marks: dict[tuple[int, int], tuple[str, list[str]]] = {}
     for issue in issues:
         if issue.sheet == raw.sheet and issue.row is not None and issue.column is not None:
