@@ -208,9 +208,10 @@ def _text(kind: str, cell: CellKind, value: Any) -> Converted:
 
 
 def choice(text: str) -> str:
-    """A dropdown cell's value: the choice it names in either language (普货 is general, 是 is
-    yes), else the text folded as before (case and spaces dropped) for the schema to refuse."""
-    return choice_from_word(text) or text.lower().replace(" ", "")
+    """A dropdown cell's value (the catalog's one dropdown, the logistics attribute): the choice it
+    names in either language (普货 is general), else the text folded as before (case and spaces
+    dropped) for the schema to refuse."""
+    return choice_from_word("logistics_attribute", text) or text.lower().replace(" ", "")
 
 
 # -- whole columns -------------------------------------------------------------------------------

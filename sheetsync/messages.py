@@ -967,6 +967,7 @@ VALUE_WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "built_in_battery+weak_magnetic": ("built_in_battery+weak_magnetic", "带电+弱磁"),
     },
     "yes_no": {"yes": ("yes", "是"), "no": ("no", "否")},
+    "delivery_type": {"express": ("express", "快递"), "truck": ("truck", "卡车"), "other": ("other", "其他")},
     "action": {  # what an orders import does for an order (orders.model.Action.kind)
         "confirm": ("confirm", "确认接单"),
         "selfdelivery": ("selfdelivery", "创建发货"),
@@ -1066,11 +1067,12 @@ def value_word(kind: str, value: str, lang: str = "en") -> str:
     return (words[1] if lang == "zh" else words[0]) if words else value
 
 
-def choice_from_word(text: str) -> str | None:
-    """The dropdown value (of any vocabulary in CHOICES) that `text` names in either language: its
-    code, or its English or Chinese word, case and spaces ignored; else None. What a seller picked
-    from a Chinese template's dropdown (带电, 是) reads as the same value as the English one."""
-    return _CHOICE_WORDS.get(_folded(text))
+def choice_from_word(kind: str, text: str) -> str | None:
+    """The value of the dropdown vocabulary `kind` (one of CHOICES) that `text` names in either
+    language: its code, or its English or Chinese word, case and spaces ignored; else None. What a
+    seller picked from a Chinese workbook's dropdown (带电, 是, 快递) reads as the same value as the
+    English one."""
+    return _CHOICE_WORDS[kind].get(_folded(text))
 
 
 def _folded(text: str) -> str:
@@ -1078,9 +1080,9 @@ def _folded(text: str) -> str:
 
 
 # Vocabularies offered as a dropdown in a workbook: their words in both languages are read back.
-CHOICES = ("logistics_attribute", "yes_no")
-_CHOICE_WORDS = {_folded(word): value for kind in CHOICES for value, words in VALUE_WORDS[kind].items()
-                 for word in (value, *words)}
+CHOICES = ("logistics_attribute", "yes_no", "delivery_type")
+_CHOICE_WORDS = {kind: {_folded(word): value for value, words in VALUE_WORDS[kind].items() for word in (value, *words)}
+                 for kind in CHOICES}
 
 
 def sheet_name(key: str, lang: str = "en") -> str:
@@ -1169,9 +1171,9 @@ MESSAGES.update({
                         "{path} 中没有带 sheetsync 列的 Orders 工作表。请导入 `sheetsync orders export` 生成的文件，"
                         "并保留 Orders 工作表。"),
     "confirm_format": ("Confirm takes yes, or stays empty to leave order {order} as it is (found \"{value}\").",
-                       "确认接单只能填 yes，或留空表示采购单 {order} 不变（当前为“{value}”）。"),
+                       "确认接单只能填“是”（或 yes），或留空表示采购单 {order} 不变（当前为“{value}”）。"),
     "delivery_type_format": ("Delivery type must be express, truck or other (found \"{value}\").",
-                             "发货方式必须是 express、truck 或 other（当前为“{value}”）。"),
+                             "发货方式必须是快递、卡车或其他（当前为“{value}”）。"),
     "delivery_type_required": ("Order {order} has delivery details but no delivery type: choose express, truck or "
                                "other.",
                                "采购单 {order} 填写了发货信息但没有发货方式：请选择 express、truck 或 other。"),
@@ -1213,7 +1215,7 @@ MESSAGES.update({
                             "采购单 {order} 的状态为{state}：只有待确认的采购单才能确认。"),
     "delivery_needs_confirm": ("Order {order} is not confirmed yet: type yes in its Confirm cell to confirm it in "
                                "this import, and its delivery follows.",
-                               "采购单 {order} 尚未确认：在其“确认接单”单元格填 yes，本次导入会先确认再发货。"),
+                               "采购单 {order} 尚未确认：在其“确认接单”单元格填“是”，本次导入会先确认再发货。"),
     "delivery_not_open": ("Order {order} is {state}: its delivery can no longer be created or changed.",
                           "采购单 {order} 的状态为{state}：已不能创建或修改发货。"),
     "delivery_cleared": ("Order {order} is in delivery {delivery_no}, which a sheet cannot remove: cancel the delivery "

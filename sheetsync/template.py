@@ -306,8 +306,8 @@ ORDER_INSTRUCTIONS = {
     "zh": [
         "使用说明",
         "1. 每个商品一行；采购单的字段在其每一行重复。只需在一行填写（或各行填写相同）：修改一行即适用于整张采购单。",
-        "2. 确认接单：填 yes 确认整张采购单；留空表示不变。",
-        "3. 发货：发货方式 express（物流商和快递单号）、truck（车牌号和电话）或 other；箱数 1–99 用于箱唛。"
+        "2. 确认接单：填“是”确认整张采购单；留空表示不变。",
+        "3. 发货：发货方式为快递（物流商和快递单号）、卡车（车牌号和电话）或其他；箱数 1–99 用于箱唛。"
         "物流商和快递单号相同的采购单合并为一个发货单。",
         "4. 灰色单元格为只读。24 小时内到期的截止时间标为黄色。",
         "5. 另存为 .xlsx 后运行：{command}",
@@ -315,7 +315,8 @@ ORDER_INSTRUCTIONS = {
         "列说明",
     ],
 }
-_ORDER_LISTS = {"confirm": ("yes",), "delivery_type": ("express", "truck", "other")}
+# The Orders dropdowns: each one's vocabulary (messages.VALUE_WORDS) and the values it offers.
+_ORDER_LISTS = {"confirm": ("yes_no", ("yes",)), "delivery_type": ("delivery_type", ("express", "truck", "other"))}
 
 
 def write_orders_workbook(path: str | Path, fields: Sequence[Field], rows: Sequence[dict[str, Any]],
@@ -367,7 +368,7 @@ def write_orders_workbook(path: str | Path, fields: Sequence[Field], rows: Seque
                     "input_message": message("read_only_help", lang)[:255]})
             elif f.key in _ORDER_LISTS:
                 ws.data_validation(HEADER_ROWS, col, last, col, {
-                    "validate": "list", "source": list(_ORDER_LISTS[f.key]), "error_type": "warning",
+                    "validate": "list", "source": _order_choices(f.key, lang), "error_type": "warning",
                     "error_title": f.label(lang)[:32], "error_message": f.help(lang)[:255]})
             elif f.kind == "boxes":
                 ws.data_validation(HEADER_ROWS, col, last, col, {
@@ -394,3 +395,9 @@ def write_orders_workbook(path: str | Path, fields: Sequence[Field], rows: Seque
             meta_ws.write_string(row, 0, key)
             meta_ws.write_string(row, 1, value)
         meta_ws.very_hidden()
+
+
+def _order_choices(key: str, lang: str) -> list[str]:
+    """An Orders dropdown's choices in the workbook's language (the import reads either)."""
+    kind, values = _ORDER_LISTS[key]
+    return [value_word(kind, value, lang) for value in values]

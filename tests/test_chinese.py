@@ -166,3 +166,21 @@ def test_a_chinese_template_reimports_with_a_chinese_dropdown_word(store, tmp_pa
     assert f'"after": "{value}"' in output, output
     code, output = run("--store", store, "validate", tmp_path / "edited.xlsx")
     assert code == 0 and "将修改" not in output, output  # read back as the same value: nothing left to change
+
+
+def test_orders_in_chinese_take_the_chinese_dropdown_words(store, tmp_path):
+    from tests.test_orders import OrdersBook
+
+    code, output = run("--store", store, "orders", "export", tmp_path / "orders.xlsx", "--lang", "zh")
+    assert code == 0 and output.startswith("已导出"), output
+    book = OrdersBook(tmp_path / "orders.xlsx")
+    lists = {v.formula1 for v in book.ws.data_validations.dataValidation if v.type == "list"}
+    assert lists == {'"是"', '"快递,卡车,其他"'} and "使用说明" in book.wb.sheetnames
+    number = book.with_status("待确认")[0]
+    book.fill(number, confirm="是", delivery_type="快递", carrier="SF", tracking_numbers="SF1000000001")
+    code, output = run("--store", store, "orders", "import", book.save(tmp_path / "filled.xlsx"),
+                       "--report", tmp_path / "report.xlsx")
+    assert code == 0 and "确认接单" in output and "创建发货" in output and "已应用" in output, output
+    report = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    assert report.sheetnames[:3] == ["摘要", "错误", "操作"]
+    assert {row[1] for row in report["操作"].iter_rows(min_row=3, values_only=True)} == {"确认接单", "创建发货"}

@@ -136,12 +136,14 @@ def test_every_value_has_a_chinese_word_that_reads_back(kind):
 
 
 def test_dropdown_words_read_back_as_the_same_values():
-    assert choice_from_word("带电") == "built_in_battery"
-    assert choice_from_word(" 带电 ＋ 弱磁 ") == "built_in_battery+weak_magnetic"
-    assert choice_from_word("普货") == choice_from_word("General") == "general"
-    assert choice_from_word("弱磁") == "weak_magnetic"
-    assert choice_from_word("是") == "yes" and choice_from_word("否") == "no"
-    assert choice_from_word("电池") is None
+    assert choice_from_word("logistics_attribute", "带电") == "built_in_battery"
+    assert choice_from_word("logistics_attribute", " 带电 ＋ 弱磁 ") == "built_in_battery+weak_magnetic"
+    assert choice_from_word("logistics_attribute", "普货") == choice_from_word("logistics_attribute", "General")
+    assert choice_from_word("logistics_attribute", "弱磁") == "weak_magnetic"
+    assert choice_from_word("yes_no", "是") == "yes" and choice_from_word("yes_no", "否") == "no"
+    assert choice_from_word("delivery_type", "快递") == "express"
+    assert choice_from_word("logistics_attribute", "电池") is None
+    assert choice_from_word("delivery_type", "是") is None  # a word of another dropdown
 
 
 def test_every_import_stage_has_its_words():
