@@ -456,9 +456,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "允许访问后，浏览器会跳转到 {redirect}?code=…：请把完整地址（或只把授权码）粘贴到这里"),
     "ae_auth_connected": ("{store} is now connected to AliExpress seller {seller} (seller id {seller_id}): imports go to AliExpress. The access token is valid until {access_until} and renews itself until {refresh_until}; after that, run `{command}` again. Next: `sheetsync --store {store} pull`.",
                           "{store} 已连接速卖通卖家 {seller}（卖家 ID {seller_id}）：导入将写入速卖通。访问令牌有效期至 {access_until}，并可自动续期至 {refresh_until}；之后请再次运行 `{command}`。下一步：`sheetsync --store {store} pull`。"),
-    "ae_auth_created": ("Created the store {store}.", "已创建店铺 {store}。"),
+    "ae_auth_created": ("Created the store {store}.", "已创建店铺数据库 {store}。"),
     "ae_auth_env_overrides": ("SHEETSYNC_AE_ACCESS_TOKEN is set in the environment and overrides the tokens kept in the store: unset it to use this authorization.",
-                              "环境变量 SHEETSYNC_AE_ACCESS_TOKEN 已设置，会覆盖店铺中保存的令牌：请删除该变量以使用本次授权。"),
+                              "环境变量 SHEETSYNC_AE_ACCESS_TOKEN 已设置，会覆盖店铺数据库中保存的令牌：请删除该变量以使用本次授权。"),
     "ae_order_rejected": ("AliExpress refused {method} for purchase order {orders} ({code}): {detail}. Nothing was changed for this order; sending it again unchanged gets the same answer.",
                           "速卖通拒绝了采购单 {orders} 的 {method}（{code}）：{detail}。该采购单未做任何修改；原样再次发送会得到同样的结果。"),
     "ae_order_unknown": ("The answer of AliExpress to {method} for purchase order {orders} was lost ({detail}), so it is not known whether it was done. sheetsync reads these orders again before doing anything else, and never sends it a second time blindly.",
@@ -515,11 +515,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "再把修改复制进去。"),
     "other_store": ("{path} was exported from another store (id {store_id}), not from {store} (id {own_id}). "
                     "Import it into the store it came from with --store, or export a template from {store}.",
-                    "{path} 导出自另一个店铺（ID {store_id}），而不是 {store}（ID {own_id}）。请用 --store 指定它"
+                    "{path} 导出自另一个店铺数据库（ID {store_id}），而不是 {store}（ID {own_id}）。请用 --store 指定它"
                     "来源的店铺后导入，或从 {store} 导出模板。"),
     "other_store_nearby": ("{path} was exported from the store {suggestion}, not from {store}: did you mean "
                            "--store {suggestion}?",
-                           "{path} 导出自店铺 {suggestion}，而不是 {store}：您是否想用 --store {suggestion}？"),
+                           "{path} 导出自店铺数据库 {suggestion}，而不是 {store}：您是否想用 --store {suggestion}？"),
     "unknown_export": ("This store has no record of export {export_id}; it may come from a copy of the store. "
                        "Export a new template.",
                        "本店铺没有导出记录 {export_id}，文件可能来自店铺副本。请重新导出模板。"),
@@ -597,7 +597,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo_start": ("sheetsync demo: the main job end to end on the sample catalog, in the folder {folder}.",
                    "sheetsync 演示：在文件夹 {folder} 中用示例商品完整走一遍主要流程。"),
     "demo_created": ("1. Created the store {store} with the sample catalog ({count} SKUs).",
-                     "1. 已创建店铺 {store}，载入示例商品（{count} 个 SKU）。"),
+                     "1. 已创建店铺数据库 {store}，载入示例商品（{count} 个 SKU）。"),
     "demo_exported": ("2. Exported it to {path}: {count} SKUs × {countries} countries, the workbook you edit in Excel, WPS or LibreOffice.",
                       "2. 已导出到 {path}：{count} 个 SKU × {countries} 个国家，这就是你在 Excel、WPS 或 LibreOffice 中编辑的工作簿。"),
     "demo_edited": ("3. Edited three cells as a seller would (a price, a weight, and stock 0 to stop selling in France), saved as {path}:",
@@ -607,7 +607,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo_import": ("5. Imported it with a report: {command}",
                     "5. 导入并生成报告：{command}"),
     "demo_files": ("Files in {folder}:\n  {store}  the store (the catalog; a real store is connected to AliExpress with `sheetsync auth`)\n  {export}  the export, as sheetsync wrote it\n  {edited}  the edited copy that was imported\n  {report}  the report: Summary, Changes, Display prices and your sheet",
-                   "{folder} 中的文件：\n  {store}  店铺数据库（真实店铺用 `sheetsync auth` 连接速卖通）\n  {export}  sheetsync 导出的原始文件\n  {edited}  已导入的修改副本\n  {report}  报告：摘要、修改、展示价格和你的工作表"),
+                   "{folder} 中的文件：\n  {store}  店铺数据库（真实店铺用 `sheetsync auth` 连接速卖通）\n  {export}  sheetsync 导出的原始文件\n  {edited}  已导入的修改副本\n  {report}  报告：摘要、修改、前台价和你的工作表"),
     "demo_next": ("Try next:\n  {history}    what each import changed\n  {run}    what undoing it would put back\n  {export}    your own round of edits",
                   "接下来可以试试：\n  {history}    查看每次导入修改了什么\n  {run}    查看撤销会恢复哪些值\n  {export}    开始你自己的一轮修改"),
     "demo_folder_in_use": ("{folder} holds files that the demo did not make; it will not write there. Nothing was done: give a new or empty folder, like `sheetsync demo sheetsync-demo2`.",
@@ -638,8 +638,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "a copy) while sheetsync was using it, so sheetsync stopped and recorded nothing more in it. "
                        "Put the right catalog back at {path} (or give it with --store) and run the same command "
                        "again: what was already written is recognised and not written twice.",
-                       "商品目录 {path} 在 sheetsync 使用期间被其他程序（同步或备份工具、复制操作）替换或删除，"
-                       "因此 sheetsync 已停止，没有再向其中记录任何内容。请把正确的商品目录放回 {path}（或用 --store "
+                       "店铺数据库 {path} 在 sheetsync 使用期间被其他程序（同步或备份工具、复制操作）替换或删除，"
+                       "因此 sheetsync 已停止，没有再向其中记录任何内容。请把正确的店铺数据库放回 {path}（或用 --store "
                        "指定），然后再次运行同样的命令：已写入的内容会被识别，不会重复写入。"),
     "interrupted": ("Stopped by Ctrl-C: {applied} of {changes} changes were written to {target} before the stop "
                     "and are recorded in run {run_id}; the rest were not sent. Run the same import again to finish: "
@@ -651,15 +651,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "refused: nothing was changed in the catalog and the next pull starts from the same "
                               "point. Run `sheetsync pull` again in a few minutes (the list may have changed while "
                               "it was read).",
-                              "速卖通返回的商品列表前后不一致（{detail}），本次拉取已被拒绝：商品目录未做任何修改，"
+                              "速卖通返回的商品列表前后不一致（{detail}），本次拉取已被拒绝：店铺数据库未做任何修改，"
                               "下次拉取仍从同一时间点开始。请几分钟后再次运行 `sheetsync pull`（读取期间列表可能发生了变化）。"),
     "ae_other_seller": ("The catalog {path} is connected to the AliExpress seller {old} (seller id {old_id}), but "
                         "this authorization is for the seller {new} (seller id {new_id}); nothing was changed. "
                         "Sign in as {old} to renew this catalog's connection, or give another catalog with --store "
                         "for {new}; to connect this catalog to {new} anyway, run `sheetsync auth --force`.",
-                        "商品目录 {path} 已连接速卖通卖家 {old}（卖家 ID {old_id}），但本次授权属于卖家 {new}"
-                        "（卖家 ID {new_id}）；未做任何修改。要续期本目录的连接，请以 {old} 登录；要为 {new} 使用"
-                        "另一个目录，请用 --store 指定；如确要把本目录改连 {new}，请运行 `sheetsync auth --force`。"),
+                        "店铺数据库 {path} 已连接速卖通卖家 {old}（卖家 ID {old_id}），但本次授权属于卖家 {new}"
+                        "（卖家 ID {new_id}）；未做任何修改。要续期本店铺数据库的连接，请以 {old} 登录；要为 {new} 使用"
+                        "另一个店铺数据库，请用 --store 指定；如确要把本店铺数据库改连 {new}，请运行 `sheetsync auth --force`。"),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {

@@ -150,3 +150,10 @@ def test_every_import_stage_has_its_words():
     from sheetsync.pipeline import IMPORT_STAGES
 
     assert set(VALUE_WORDS["stage"]) == set(IMPORT_STAGES)
+
+
+def test_the_store_has_one_chinese_word():
+    """店铺数据库 for the store file everywhere, never 目录 (a seller would look for a folder)."""
+    tables = [MESSAGES, WORDS, STATUS_WORDS, NEXT_STEPS, TARGET_WORDS, SHEET_NAMES, REPORT_COLUMNS,
+              *VALUE_WORDS.values()]
+    assert [key for table in tables for key, (_, zh) in table.items() if "目录" in zh] == []
