@@ -916,6 +916,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "mail_closing": ("The attached report marks every problem in its Products sheet; fix the red cells there and "
                      "import the report file itself.",
                      "附件中的报告在其 Products 工作表中标出了每个问题；请在那里修正标红的单元格，然后直接导入该报告文件。"),
+    # the template's file properties (File > Properties)
+    "workbook_title": ("sheetsync catalog", "sheetsync 商品表"),
+    "workbook_comment": ("export {export_id}", "导出编号 {export_id}"),
     # the template's Instructions sheet: the column table's header and the grouped rows
     "instructions_key": ("key", "字段键"),
     "instructions_label": ("label", "标题"),
@@ -950,7 +953,7 @@ VALUE_WORDS: dict[str, dict[str, tuple[str, str]]] = {
         "apply": ("apply", "写入"),
         "report": ("report", "写报告"),
     },
-    "target": {"local": ("local", "本地店铺数据库"), "aliexpress": ("aliexpress", "速卖通")},
+    "target": {"local": ("local", "本地"), "aliexpress": ("aliexpress", "速卖通")},  # a table's column
     "result": {  # of a change or of a product's push
         "planned": ("planned", "计划中"),
         "applied": ("applied", "已应用"),

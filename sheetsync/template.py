@@ -176,7 +176,8 @@ def _fill_workbook(book: xlsxwriter.Workbook, frame: pd.DataFrame, countries: Se
     # column does not move between two exports of the same store.
     preview_codes = [c for c in codes if preview and c in preview.countries and c in blocks]
     columns = sheet_columns(fields, [display_price_field(c) for c in preview_codes])
-    book.set_properties({"title": "sheetsync catalog", "comments": f"export {meta.export_id}"})
+    book.set_properties({"title": say("workbook_title", lang),
+                         "comments": say("workbook_comment", lang, export_id=meta.export_id)})
     formats = Formats(book)
     ws = book.add_worksheet(SHEET_PRODUCTS, worksheet_class=RowStreamWorksheet)
     instructions = book.add_worksheet(sheet_name("instructions", lang))
