@@ -110,7 +110,6 @@ def _fail_json(status: str, rule: str, text: str, error: dict[str, Any] | None =
     click.echo(_json_text({"status": status, "errors": [error or {"rule": rule, "message": text}]}))
 
 
-
 def _usage_lang(ctx: click.Context) -> str:
     """The language of a usage error: --lang, else the config's (its own errors aside), else en.
     The command's options were not all read, so the config is looked at here only."""
@@ -126,17 +125,18 @@ def _usage_lang(ctx: click.Context) -> str:
 
 
 def _usage_detail(exc: click.UsageError, lang: str) -> str:
-    """What click found wrong, in Chinese where its kind says enough (a missing argument, an
-    unknown option, a value outside a choice), else click's own words."""
+    """What click found wrong in the seller's words where its kind says enough (a missing argument
+    or option, an unknown option, a value refused), else click's own words."""
     if isinstance(exc, click.MissingParameter) and exc.param is not None:
-        return f"缺少{'参数' if isinstance(exc.param, click.Argument) else '选项'} {exc.param.human_readable_name}"
+        missing = "usage_missing_argument" if isinstance(exc.param, click.Argument) else "usage_missing_option"
+        return say(missing, lang, name=exc.param.human_readable_name)
     if isinstance(exc, click.NoSuchOption):
-        return f"没有选项 {exc.option_name}"
+        return say("usage_no_such_option", lang, name=exc.option_name)
     if isinstance(exc, click.BadParameter):
         name = exc.param_hint or (exc.param.get_error_hint(exc.ctx) if exc.param and exc.ctx else "")
         if exc.param is not None and isinstance(exc.param.type, click.Choice):
-            return f"{name} 只能是 {'、'.join(map(str, exc.param.type.choices))}"
-        return f"{name} 的值无效：{exc.message}"
+            return say("usage_choice", lang, name=name, choices=", ".join(map(str, exc.param.type.choices)))
+        return say("usage_bad_value", lang, name=name, problem=exc.message)
     return exc.format_message()
 
 

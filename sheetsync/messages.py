@@ -816,6 +816,11 @@ WORDS: dict[str, tuple[str, str]] = {
                        "file; SHEETSYNC_DEBUG=1 shows the details.",
                        "内部错误（{error}）。失败的步骤没有写入任何内容。请连同文件一起报告此问题；"
                        "设置 SHEETSYNC_DEBUG=1 可显示详细信息。"),
+    "usage_missing_argument": ("missing argument {name}", "缺少参数 {name}"),
+    "usage_missing_option": ("missing option {name}", "缺少选项 {name}"),
+    "usage_no_such_option": ("no such option {name}", "没有选项 {name}"),
+    "usage_choice": ("{name} must be one of {choices}", "{name} 只能是 {choices}"),
+    "usage_bad_value": ("{name} is not valid: {problem}", "{name} 的值无效：{problem}"),
     "usage_error": ("Wrong usage: {detail}. `{command}` shows how to use it.",
                     "命令用法有误：{detail}。`{command}` 显示用法。"),
     # the report's Summary sheet
