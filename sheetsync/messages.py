@@ -1,10 +1,14 @@
-"""Every sentence a seller reads, in English and Chinese, keyed by rule code.
+"""Every word a seller reads, in English and Chinese: the one place they live, so that a seller
+working in Chinese reads Chinese everywhere and a new line cannot be added in one language only.
 
-Messages say what is wrong and how to fix it, in the seller's words. Parameters are filled with
-str.format. Rule codes are a closed vocabulary (`Rule`): an issue or error with an unknown code
-cannot be made, and a test renders every rule in both languages. A missing parameter raises
-under SHEETSYNC_STRICT_MESSAGES=1 (the test suite runs so); otherwise it stays visible as {name}
-rather than stopping a run whose work is done.
+Each table holds a key's English and Chinese side by side, and each kind of word has one lookup:
+`message` (MESSAGES, keyed by the closed vocabulary of rule codes `Rule`: the sentence of what is
+wrong and how to fix it), `say` (WORDS: every other line and word of the CLI, the report, the mail
+and the template), `value_word` and `choice_from_word` (VALUE_WORDS: statuses, results, dropdown
+choices, both ways), `sheet_name`, `report_column`, `status_words`, `next_step`. Parameters are
+filled by name; a missing one raises under SHEETSYNC_STRICT_MESSAGES=1 (the test suite runs so),
+otherwise it stays visible as {name} rather than stopping a run whose work is done. The tests
+render every key of every table in both languages.
 """
 
 from __future__ import annotations
