@@ -1141,7 +1141,7 @@ def next_step(status: str, lang: str = "en") -> str:
 
 
 # The headers of the report's tables for columns that are not fields (a field's header is its own
-# label, as in the template): row 1 of each table, above the key in row 2.
+# label, as in the template): row 1 of each table.
 REPORT_COLUMNS: dict[str, tuple[str, str]] = {
     "severity": ("Severity", "级别"),
     "sheet": ("Sheet", "工作表"),

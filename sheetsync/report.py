@@ -5,9 +5,12 @@ sheet with every bad cell filled red (warnings amber) and its message as a comme
 metadata sheet kept, so the report itself can be fixed and imported. Written with XlsxWriter in
 constant-memory mode, so 100k-SKU reports stay within Excel's limits and little memory.
 
-Each table is headed like the Products sheet: row 1 the labels in the report's language (a
-field's own label, as in the template), row 2 the keys in small grey text (what a script reads),
-data from row 3; every column is at least as wide as its label. The Products copy has the
+Each table is headed by one row of labels in the report's language (a field's own label, as in
+the template; `messages.REPORT_COLUMNS` for the others), data from row 2; every column is at least
+as wide as its label. One row, not labels over keys as on the Products sheet: a program reading a
+table takes the row under its header as data (../shared/checks/roundtrip.py does), and most English
+labels read as their keys once lower-cased with spaces as underscores (SKU ID → sku_id, Display
+price US → display_price_us; docs/architecture.md lists the others). The Products copy has the
 template's look (`sheetlook`): formats, widths, dropdowns and checks, read-only grey, and the live
 display-price preview, so fixing it feels like fixing the template.
 """
@@ -68,7 +71,7 @@ CHANGE_COLUMNS = ["sku_id", "sku_code", "title", "row", "product_id", "field", "
 PUSH_COLUMNS = ["product_id", "sku_id", "status", "code", "message"]
 FREIGHT_COLUMNS = ["sku_id", "country", "chargeable_weight_kg", "bracket_up_to_kg", "rate_card_freight",
                    "platform_freight", "difference"]
-TABLE_HEADER_ROWS = 2  # labels, keys: data from row 3, as on the Products sheet
+TABLE_HEADER_ROWS = 1  # the labels: data from row 2
 _CHUNK_ROWS = 1000
 EXCEL_MAX_LINKS = 65_530  # per worksheet; XlsxWriter warns about and drops any beyond
 
@@ -123,24 +126,20 @@ class _Formats:
         self.weight = book.add_format({"num_format": "0.000"})
         self.link = book.add_format({"font_color": "#0563C1", "underline": 1})
         self.date = book.add_format({"num_format": "yyyy-mm-dd"})
-        self.key = book.add_format({"font_size": 8, "font_color": "#808080"})
         self.look = Formats(book)  # the Products copy's: the template's own
 
 
 def _table_header(ws: Worksheet, keys: Sequence[str], fmt: _Formats, widths: Sequence[int], lang: str) -> None:
-    """Row 1 the columns' labels in `lang`, row 2 their keys; each column wide enough for its label.
-    (Row by row: a sheet in constant-memory mode writes a row out when the next one starts.)"""
+    """Row 1 the columns' labels in `lang`, each column wide enough for its label."""
     for col, (key, width) in enumerate(zip(keys, widths, strict=True)):
         label = column_label(key, lang)
         ws.write_string(0, col, label, fmt.head)
         ws.set_column(col, col, fitting_width(label, width))
-    for col, key in enumerate(keys):
-        ws.write_string(1, col, key, fmt.key)
     ws.freeze_panes(TABLE_HEADER_ROWS, 0)
 
 
 def _filter(ws: Worksheet, rows: int, columns: int) -> None:
-    """An autofilter over a table of `rows` data rows, on its key row (as on the Products sheet)."""
+    """An autofilter over a table of `rows` data rows, on its header."""
     if rows:
         ws.autofilter(TABLE_HEADER_ROWS - 1, 0, TABLE_HEADER_ROWS - 1 + rows, columns - 1)
 
@@ -284,9 +283,10 @@ def _freight_check(ws: Worksheet, table: pd.DataFrame, fmt: _Formats, lang: str)
 
 def _marked_up(ws: RowStreamWorksheet, raw: RawSheet, issues: list[Issue], fmt: _Formats, lang: str,
                card: RateCard | None, field_of: Callable[[object], Field | None] = column_field) -> None:
-    """The seller's sheet as read, in the template's look, with bad cells filled and commented,
+    """The seller's sheet as read, in its workbook's look, with bad cells filled and commented,
     importable as it is. Its preview columns are live again, over the rate card the import used.
-    `field_of` names a column's field by its key (the Products sheet's, or the Orders sheet's)."""
+    `field_of` gives a column's field by its key (the Products sheet's by default; the Orders
+    sheet's for the orders report)."""
     width = max([len(r) for r in raw.header] + [max(map(len, raw.rows), default=1)])
     keys = _column_keys(raw, width)
     columns = [field_of(key) for key in keys]

@@ -92,13 +92,12 @@ def fitting_width(header: str, width: int) -> int:
 
 
 def write_header(ws: Worksheet, columns: Sequence[Field | None], labels: Sequence[object], keys: Sequence[object],
-                 formats: Formats, lang: str, widths: Sequence[int] | None = None) -> None:
+                 formats: Formats, lang: str) -> None:
     """Row 1 the labels (with each field's help as a comment), row 2 the keys in small grey text,
-    and every column's width and data format. `keys` empty: a sheet whose key row was deleted.
-    `widths` (None: each field's own) sizes a column that is not a field's."""
+    and every column's width and data format (a column of the seller's own: 14 wide, General).
+    `keys` empty: a sheet whose key row was deleted."""
     for col, f in enumerate(columns):
-        width = f.width if f else (widths[col] if widths else 14)
-        ws.set_column(col, col, width, formats.cell(f))
+        ws.set_column(col, col, f.width if f else 14, formats.cell(f))
         _write(ws, 0, col, labels[col], formats.header(f))
         if f and f.help(lang):
             ws.write_comment(0, col, f.help(lang), {"x_scale": 2, "y_scale": 1.2})

@@ -111,10 +111,10 @@ def test_the_walkthrough_in_chinese_shows_no_english_word(tmp_path, monkeypatch)
     shown += [statuses["状态"], statuses["目标"], statuses["下一步"]]
     errors = report["错误"]
     severity = [cell.value for cell in errors[1]].index("级别")
-    shown += [row[severity] for row in errors.iter_rows(min_row=3, values_only=True)]  # row 2: the keys
-    assert {row[severity] for row in errors.iter_rows(min_row=3, values_only=True)} == {"错误", "警告"}
+    shown += [row[severity] for row in errors.iter_rows(min_row=2, values_only=True)]
+    assert {row[severity] for row in errors.iter_rows(min_row=2, values_only=True)} == {"错误", "警告"}
     changes = report["修改"]
-    shown += [row[-1] for row in changes.iter_rows(min_row=3, values_only=True)]
+    shown += [row[-1] for row in changes.iter_rows(min_row=2, values_only=True)]
     assert [text for text in shown if english(text, allowed)] == []
 
 
@@ -183,4 +183,4 @@ def test_orders_in_chinese_take_the_chinese_dropdown_words(store, tmp_path):
     assert code == 0 and "确认接单" in output and "创建发货" in output and "已应用" in output, output
     report = openpyxl.load_workbook(tmp_path / "report.xlsx")
     assert report.sheetnames[:3] == ["摘要", "错误", "操作"]
-    assert {row[1] for row in report["操作"].iter_rows(min_row=3, values_only=True)} == {"确认接单", "创建发货"}
+    assert {row[1] for row in report["操作"].iter_rows(min_row=2, values_only=True)} == {"确认接单", "创建发货"}

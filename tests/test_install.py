@@ -58,7 +58,7 @@ def test_demo_runs_the_main_job_and_says_where_the_files_are(tmp_path):
     assert catalog.at[edited[2][1], "stock_FR"] == 0
     assert [r["status"] for r in runs] == ["applied"] and runs[0]["changes"] == 3
     changes = openpyxl.load_workbook(folder / "report.xlsx")["Changes"]
-    assert changes.max_row - 2 == 3  # below the labels and the keys
+    assert changes.max_row - 1 == 3
 
 
 def test_demo_runs_again_in_the_same_folder_from_the_start(tmp_path):

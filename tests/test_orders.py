@@ -354,10 +354,8 @@ def test_the_report_lists_actions_and_marks_the_orders_sheet_which_imports_once_
     wb = openpyxl.load_workbook(report)
     assert wb.sheetnames[:4] == ["Summary", "Errors", "Actions", "Orders"]
     assert "tracking_format" in wb["Orders"][cell].comment.text or "Tracking" in wb["Orders"][cell].comment.text
-    keys = ["order", "action", "result", "delivery_no", "delivery", "code", "message"]
     assert [c.value for c in wb["Actions"][1]] == ["Order", "Action", "Result", "Delivery number", "Delivery", "Code",
-                                                  "Message"]  # labels above keys, as on every report table
-    assert [c.value for c in wb["Actions"][2]] == keys
+                                                  "Message"]  # the labels, as on every report table
     wb["Orders"][cell].value = "SF1000000001"
     wb.save(report)
     code, out, done = run(store, "orders", "import", str(report), "--json")

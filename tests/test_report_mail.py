@@ -63,11 +63,11 @@ def test_report_marks_exactly_the_bad_cells_and_imports_once_fixed(store, workbo
     assert report["_sheetsync"].sheet_state == "veryHidden"
 
     errors = report["Errors"]
-    header = [c.value for c in errors[2]]  # row 1 the labels, row 2 the keys
-    rows = [dict(zip(header, r, strict=True)) for r in errors.iter_rows(min_row=3, values_only=True)]
-    assert [r["cell"] for r in rows] == sorted(mistakes, key=lambda c: (int(c.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), c))
-    link = errors.cell(3, header.index("cell") + 1).hyperlink
-    assert link.location == f"'Products'!{rows[0]['cell']}"
+    header = [c.value for c in errors[1]]  # the labels
+    rows = [dict(zip(header, r, strict=True)) for r in errors.iter_rows(min_row=2, values_only=True)]
+    assert [r["Cell"] for r in rows] == sorted(mistakes, key=lambda c: (int(c.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), c))
+    link = errors.cell(2, header.index("Cell") + 1).hyperlink
+    assert link.location == f"'Products'!{rows[0]['Cell']}"
 
     # Fix the red cells in the report itself, save, import the report: accepted and applied.
     fixes = {"price_format": 19.5, "stock_range": 0, "weight_format": 0.2, "barcode_check_digit": "4006381333931",
@@ -89,7 +89,7 @@ def test_warnings_are_amber_and_follow_errors(store, workbook, tmp_path):
     sheetsync.import_workbook(store, path, report=tmp_path / "r.xlsx")
     report = openpyxl.load_workbook(tmp_path / "r.xlsx")
     assert fills(report["Products"]) == {variant: AMBER, price: RED}
-    rows = list(report["Errors"].iter_rows(min_row=3, values_only=True))
+    rows = list(report["Errors"].iter_rows(min_row=2, values_only=True))
     assert [r[:3] for r in rows] == [("error", "Products", price), ("warning", "Products", variant)]
 
 
@@ -277,10 +277,10 @@ def test_links_stop_at_excels_limit_without_a_warning_flood(tmp_path):
         _errors(book.add_worksheet("Errors"), issues, _Formats(book), linked=True)
         book.close()
     sheet = zipfile.ZipFile(tmp_path / "errors.xlsx").read("xl/worksheets/sheet1.xml").decode()
-    links = re.findall(r'<hyperlink ref="(C\d+)"', sheet)  # severity, sheet, cell; labels and keys above
-    assert len(links) == EXCEL_MAX_LINKS and links[-1] == f"C{EXCEL_MAX_LINKS + 2}"
-    last_row = len(issues) + 2
-    assert f'<c r="C{last_row}" t="inlineStr"><is><t>H{last_row}</t></is></c>' in sheet
+    links = re.findall(r'<hyperlink ref="(C\d+)"', sheet)  # severity, sheet, cell
+    assert len(links) == EXCEL_MAX_LINKS and links[-1] == f"C{EXCEL_MAX_LINKS + 1}"
+    last_row = len(issues) + 1
+    assert f'<c r="C{last_row}" t="inlineStr"><is><t>H{last_row + 1}</t></is></c>' in sheet
 
 
 def _in_a_terminal(args: list[str], cwd) -> str:

@@ -85,12 +85,12 @@ def test_display_prices_match_the_rule_to_the_cent(store, workbook, tmp_path, di
     code, _ = run(store, "import", edited, "--rates", rates, "--report", tmp_path / "r.xlsx")
     assert code == 0
     report = openpyxl.load_workbook(tmp_path / "r.xlsx")["Display prices"]
-    header = [c.value for c in report[2]]  # row 1 the labels, row 2 the keys
+    header = [c.value for c in report[1]]  # the labels: Display price US
     got = {}
-    for row in report.iter_rows(min_row=3, values_only=True):
+    for row in report.iter_rows(min_row=2, values_only=True):
         for name, value in zip(header, row, strict=True):
-            if name.startswith("display_price_") and value is not None:
-                got[(row[0], name[len("display_price_"):])] = Decimal(str(value))
+            if name.startswith("Display price ") and value is not None:
+                got[(row[0], name[len("Display price "):])] = Decimal(str(value))
     want = {}
     wb = Workbook(edited)
     for sku in wb.sku_ids:
@@ -120,10 +120,10 @@ def test_bad_cells_are_named_and_nothing_is_applied(store, workbook, tmp_path, c
     assert "12.50" in by_cell[price_cell]["message"]
     assert catalog().equals(before)
     errors = openpyxl.load_workbook(tmp_path / "r.xlsx")["Errors"]
-    header = [c.value for c in errors[2]]  # row 1 the labels, row 2 the keys
-    rows = [dict(zip(header, r, strict=True)) for r in errors.iter_rows(min_row=3, values_only=True)]
-    assert {r["cell"] for r in rows} == {price_cell, stock_cell}
-    assert all(r["sheet"] and r["field"] and r["rule"] and r["message"] for r in rows)
+    header = [c.value for c in errors[1]]  # the labels
+    rows = [dict(zip(header, r, strict=True)) for r in errors.iter_rows(min_row=2, values_only=True)]
+    assert {r["Cell"] for r in rows} == {price_cell, stock_cell}
+    assert all(r["Sheet"] and r["Field"] and r["Rule"] and r["Message"] for r in rows)
 
 
 def test_skip_invalid_applies_the_valid_rows(store, workbook, tmp_path, catalog):
