@@ -7,7 +7,6 @@ import json
 import os
 import re
 import sys
-import unicodedata
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -21,6 +20,7 @@ from .fields import BASE_BY_KEY, to_display
 from .messages import message, say, status_words, suggested_command, target_words, value_word, with_store
 from .pricing import COUNTRY_ALIASES, Quote, RateCard, find_country, heaviest_grams, load_rate_card, quote
 from .results import ISSUES_PER_RULE, Change, ImportResult, Issue, Status
+from .sheetlook import text_width
 
 LANG = click.Choice(["en", "zh"])
 INTERNAL_ERROR_EXIT = 70  # a bug in sheetsync, not in the file: see README "Exit codes"
@@ -624,8 +624,7 @@ def _token_words(token: dict[str, Any], lang: str) -> str:
 def _pad(text: str, width: int, right: bool = False) -> str:
     """`text` padded with spaces to `width` terminal columns, a Chinese character counting two,
     so that the columns of a table line up in either language."""
-    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    space = " " * max(0, width - columns)
+    space = " " * max(0, width - text_width(text))
     return space + text if right else text + space
 
 
