@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+import sheetsync
 from sheetsync.cli import main
 from sheetsync.config import bundled_countries
 from sheetsync.fields import SHEET_PRODUCTS
@@ -184,3 +185,18 @@ def test_orders_in_chinese_take_the_chinese_dropdown_words(store, tmp_path):
     report = openpyxl.load_workbook(tmp_path / "report.xlsx")
     assert report.sheetnames[:3] == ["摘要", "错误", "操作"]
     assert {row[1] for row in report["操作"].iter_rows(min_row=2, values_only=True)} == {"确认接单", "创建发货"}
+
+
+def test_the_mail_of_a_chinese_import_is_chinese(store, tmp_path):
+    from sheetsync.mail import build_message
+
+    run("--store", store, "export", tmp_path / "zh.xlsx", "--lang", "zh")
+    wb = Workbook(tmp_path / "zh.xlsx")
+    wb.set(wb.sku_ids[0], "seller_price", "abc")
+    path = wb.save(tmp_path / "bad.xlsx")
+    result = sheetsync.import_workbook(store, path, report=tmp_path / "report.xlsx")
+    mail = build_message(result, tmp_path / "report.xlsx", ["shop@example.com"], "sheetsync@example.com", result.lang)
+    body = mail.get_body().get_content()
+    allowed = allowed_words(tmp_path / "zh.xlsx", ["bad.xlsx"], ["abc"])
+    assert mail["Subject"] == "sheetsync：bad.xlsx — 有错误"
+    assert [line for line in body.splitlines() if english(line, allowed)] == [], body
