@@ -38,11 +38,15 @@ def run(*args: object) -> tuple[int, str]:
 
 
 def allowed_words(export: Path, files: list[str], typed: list[str]) -> set[str]:
-    """What may stay in Latin letters: the exported sheet's keys and data (titles, variants, SKU
-    and currency codes), rule codes, command and argument names (as --help shows them), country
-    codes, file names, what was typed."""
+    """What may stay in Latin letters: the exported sheet's field keys and codes (SKU codes and
+    currencies: not its titles or variants, whose English words would hide English sentences),
+    rule codes, command and argument names (as --help shows them), country codes, file names,
+    what was typed."""
     sheet = openpyxl.load_workbook(export)[SHEET_PRODUCTS]
-    texts = [str(value) for row in sheet.iter_rows(min_row=2, values_only=True) for value in row if value]
+    keys = [cell.value for cell in sheet[2]]
+    codes = [keys.index("sku_code"), keys.index("currency")]
+    texts = [str(key) for key in keys if key]
+    texts += [str(row[col]) for row in sheet.iter_rows(min_row=3, values_only=True) for col in codes if row[col]]
     texts += [rule.value for rule in Rule] + list(main.commands) + files + typed + [SHEET_PRODUCTS]
     texts += [param.human_readable_name for command in main.commands.values() for param in command.params]
     texts += [country.code for country in bundled_countries()] + list(COUNTRY_ALIASES)
