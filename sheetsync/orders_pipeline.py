@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from .targets import OrdersTarget, open_orders_target
 from .template import OrdersMeta, write_orders_workbook
 
 LABEL_SIZES = ("A4", "100_100")
+_FILE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def import_orders(store: Store | str | os.PathLike, path: str | os.PathLike, *, 
                 check_package(Path(path))
                 raw = read_sheet(path, True, ORDERS)
                 lang = lang or raw.lang or settings.lang
-                base, export_id = _base(raw, handle)
+                base, export_id = _base(raw, handle, chosen.name)
                 _import(handle, chosen, raw, base, export_id, dry_run, now, result)
             if labels is not None and not dry_run:
                 _labels(chosen, Path(labels), label_size, result, lang or settings.lang)
@@ -164,21 +166,26 @@ def _acting(target: OrdersTarget, dry_run: bool, result: OrdersResult) -> Iterat
         raise
 
 
-def _base(raw: RawSheet, store: Store) -> tuple[list[dict[str, Any]], str]:
+def _base(raw: RawSheet, store: Store, target: str) -> tuple[list[dict[str, Any]], str]:
     """The rows the file's export wrote, once its metadata is shown to be this store's, signed,
     and bound to the Orders sheet beside it."""
     meta, name = raw.meta, raw.path
     if not meta.get("export_id"):
-        raise UnreadableWorkbook("not_sheetsync", path=name)
+        raise UnreadableWorkbook("orders_not_sheetsync", path=name)
     if meta.get("template_version", TEMPLATE_VERSION) > TEMPLATE_VERSION:
         raise UnreadableWorkbook("template_version", path=name, version=meta["template_version"])
     if meta.get("store_id") != store.store_id:
         _other_store(name, str(meta.get("store_id") or "?"), store)
+    if meta.get("target", target) != target:  # another target's orders: their numbers mean nothing here
+        raise UnreadableWorkbook("orders_other_target", path=name, exported=meta["target"], target=target)
     rows = store.order_export(meta["export_id"])
     if rows is None:
-        raise UnreadableWorkbook("unknown_export", path=name, export_id=meta["export_id"])
+        raise UnreadableWorkbook("orders_not_sheetsync", path=name)
     wanted = integrity.expected(store.secret, store.store_id, meta["export_id"], _keys(rows))
-    integrity.check(wanted, meta.get("signature"), raw.export_mark, name)
+    try:
+        integrity.check(wanted, meta.get("signature"), raw.export_mark, name)
+    except UnreadableWorkbook as refused:  # the catalog's sentences name the catalog's commands
+        raise UnreadableWorkbook("orders_not_sheetsync", path=name) from refused
     return rows, meta["export_id"]
 
 
@@ -249,6 +256,10 @@ def _labels(target: OrdersTarget, folder: Path, size: str, result: OrdersResult,
         return
     for action in [*result.actions, *result.already]:
         if action.kind == "confirm" or not action.delivery_no or action.result not in ("applied", "already_applied"):
+            continue
+        if not _FILE_NAME.fullmatch(action.delivery_no):  # a number from the platform never becomes a path
+            result.warnings.append(Issue("labels_failed", WARNING, sheet=None, params={
+                "reason": "it cannot name a file", "delivery_no": action.delivery_no[:64]}))
             continue
         path = folder / f"{action.delivery_no}.pdf"
         try:

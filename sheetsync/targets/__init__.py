@@ -141,19 +141,15 @@ class OrdersTarget(Protocol):
 
 
 def open_orders_target(name: str | None, store: Store, settings: Settings, client: object = None) -> OrdersTarget:
-    """The orders target called `name`, or the store's own. The platform's plugs in here: its
-    package provides `connect_orders(store, settings, client)`; until it does, asking for it is
-    refused with a sentence (exit 2) and nothing is read or sent."""
+    """The orders target called `name`, or the store's own: the local store's orders, or the
+    AliExpress seller's (`platform_orders`, credentials as for the catalog)."""
     name = name or store.meta("target") or "local"
     if name == "local":
         from .local_orders import LocalOrders
 
         return LocalOrders(store)
     if name == "aliexpress":
-        from . import aliexpress
+        from .platform_orders import connect
 
-        connect = getattr(aliexpress, "connect_orders", None)
-        if connect is None:
-            raise ConfigError("orders_platform_not_ready")
         return connect(store, settings, client)
     raise ConfigError("target_unknown", value=name, allowed=", ".join(TARGETS))

@@ -419,19 +419,13 @@ class Client:
         return self.read_model(method, params, model).model_dump(exclude_none=True)
 
     def _write(self, method: str, params: Mapping[str, Any], product_id: str) -> BusinessResult:
+        """A product write: as `write_model`, and an answer about another product than the one
+        sent is an unknown outcome (re-read, never trusted)."""
         from . import answers
 
-        try:
-            result = self._call(method, params, write=True)
-        except _Rejected as rejected:
-            return BusinessResult(False, rejected.code, rejected.text)
-        outcome = self._outcome(method, result, write=True)
-        if outcome.refused:
-            return BusinessResult(False, outcome.error_code or "Rejected", outcome.message, result)
-        try:
-            parsed = answers.parse(answers.WriteResult, result, "result")
-        except answers.AnswerError as exc:
-            raise self._bad(method, exc.detail, write=True) from None
+        parsed = self.write_model(method, params, answers.WriteResult)
+        if isinstance(parsed, BusinessResult):
+            return parsed
         if parsed.product_id is not None and parsed.product_id != product_id:
             raise self._bad(method, f"sent product {product_id}, the answer is for product {parsed.product_id}",
                             write=True)
