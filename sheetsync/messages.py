@@ -838,6 +838,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "summary_store": ("Store", "店铺数据库"),
     "summary_target": ("Target", "目标"),
     "summary_saved_by": ("Last saved by", "最后保存程序"),
+    "saved_by_library": ("a library ({name}) ({details})", "程序库 {name}（{details}）"),
+    "saved_by_program": ("{name} ({details})", "{name}（{details}）"),
     "summary_status": ("Status", "状态"),
     "summary_status_value": ("{status}: {words}", "{status}：{words}"),
     "summary_exit_code": ("Exit code", "退出码"),

@@ -248,8 +248,8 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
                 stage("read")
                 loaded = _read_with_catalog(path, handle)
                 raw = loaded.raw
-                result.saved_by = raw.saved_by
                 lang = lang or raw.lang or settings.lang
+                result.saved_by = raw.saved_by.words(lang) if raw.saved_by else None
                 _check_meta(loaded, handle)
                 _import(handle, target, loaded, card, opts, settings, result, stage)
     except SheetsyncError as exc:

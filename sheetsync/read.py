@@ -33,7 +33,7 @@ from typing import Any
 import python_calamine
 from defusedxml import ElementTree as SafeET
 
-from .cells import CellKind, Cells, Mark, RawSheet, cell_ref, column_index, column_letter
+from .cells import CellKind, Cells, Mark, RawSheet, SavedBy, cell_ref, column_index, column_letter
 from .errors import UnreadableWorkbook
 from .fields import PRODUCTS, SHEET_META, SHEET_PRODUCTS, SheetSpec
 from .integrity import MARK_NAME
@@ -134,13 +134,13 @@ def check_package(path: Path) -> None:
 
 
 _APPLICATIONS = (  # libraries first: openpyxl calls itself "Microsoft Excel Compatible / Openpyxl"
-    ("openpyxl", "a library (openpyxl)"), ("xlsxwriter", "a library (XlsxWriter)"),
-    ("libreoffice", "LibreOffice"), ("openoffice", "OpenOffice"), ("wps", "WPS Office"),
-    ("kingsoft", "WPS Office"), ("google", "Google Sheets"), ("microsoft excel", "Excel"),
+    ("openpyxl", "openpyxl", True), ("xlsxwriter", "XlsxWriter", True),
+    ("libreoffice", "LibreOffice", False), ("openoffice", "OpenOffice", False), ("wps", "WPS Office", False),
+    ("kingsoft", "WPS Office", False), ("google", "Google Sheets", False), ("microsoft excel", "Excel", False),
 )
 
 
-def saved_by(path: Path) -> str | None:
+def saved_by(path: Path) -> SavedBy | None:
     """Which program last saved the file, from docProps/app.xml (Application, AppVersion)."""
     try:
         with zipfile.ZipFile(path) as archive:
@@ -151,11 +151,11 @@ def saved_by(path: Path) -> str | None:
         return None
     values = {el.tag.rsplit("}", 1)[-1]: (el.text or "").strip() for el in root}
     application = values.get("Application", "")
-    for needle, label in _APPLICATIONS:
+    for needle, name, library in _APPLICATIONS:
         if needle in application.lower():
             version = values.get("AppVersion")
-            return f"{label} ({application}{', ' + version if version else ''})"
-    return application or None
+            return SavedBy(name, library, f"{application}{', ' + version if version else ''}")
+    return SavedBy(application) if application else None
 
 
 def export_mark(path: Path, sheet: str = SHEET_PRODUCTS) -> str | None:

@@ -114,6 +114,7 @@ def test_the_walkthrough_in_chinese_shows_no_english_word(tmp_path, monkeypatch)
     shown += [str(value) for row in summary.iter_rows(min_row=2, values_only=True) for value in row[:1] if value]
     statuses = {row[0]: row[1] for row in summary.iter_rows(min_row=3, max_col=2, values_only=True) if row[0]}
     shown += [statuses["状态"], statuses["目标"], statuses["下一步"]]
+    assert statuses["最后保存程序"].startswith("程序库 openpyxl（")  # the file's own words follow
     errors = report["错误"]
     severity = [cell.value for cell in errors[1]].index("级别")
     shown += [row[severity] for row in errors.iter_rows(min_row=2, values_only=True)]

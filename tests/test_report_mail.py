@@ -101,7 +101,7 @@ def test_summary_counts_and_next_step(store, workbook, tmp_path):
         min_row=3, max_col=2, values_only=True) if r[0]}
     assert summary["修改（单元格）"] == 1 and summary["已应用"] == 1
     assert summary["状态"].startswith("已应用：")
-    assert summary["最后保存程序"].startswith("a library (openpyxl)")
+    assert summary["最后保存程序"].startswith("程序库 openpyxl（")  # a script saved it, in the report's language
 
 
 # -- email -----------------------------------------------------------------------------------------
