@@ -221,6 +221,9 @@ class Rule(StrEnum):
     ORDER_DELIVERY_CONFLICT = "order_delivery_conflict"
     ORDER_OVERDUE = "order_overdue"
     LABELS_NEED_PLATFORM = "labels_need_platform"
+    DELIVERY_WAITS_FOR_CONFIRM = "delivery_waits_for_confirm"
+    AE_ORDER_NOT_DONE = "ae_order_not_done"
+    LABELS_BOXES_RANGE = "labels_boxes_range"
     ORDERS_STATUS_UNKNOWN = "orders_status_unknown"
     ORDERS_RUN_NOT_REVERTIBLE = "orders_run_not_revertible"
     LABELS_FAILED = "labels_failed"
@@ -1256,6 +1259,19 @@ MESSAGES.update({
                              "aliexpress to get them.",
                              "箱唛由速卖通生成：本地店铺只记录发货，因此没有在 {folder} 中保存箱唛。请连接店铺"
                              "（`sheetsync auth`）并使用 --target aliexpress 导入以获取箱唛。"),
+    "delivery_waits_for_confirm": ("Not sent: order {order} of this delivery was not confirmed by this import (see "
+                                   "its confirmation above). Once it is confirmed, run the same import again: the "
+                                   "delivery is sent then.",
+                                   "未发送：此发货中的采购单 {order} 未能在本次导入中确认（见上方的确认结果）。"
+                                   "确认后再次运行同样的导入即可发送此发货。"),
+    "ae_order_not_done": ("The answer of AliExpress was lost or unreadable ({code}); reading the orders again shows "
+                          "it was not done, and it was not sent a second time. Run the same import again to send it.",
+                          "速卖通的应答丢失或无法读取（{code}）；重新读取采购单表明该操作未完成，且未重复发送。"
+                          "再次运行同样的导入即可发送。"),
+    "labels_boxes_range": ("delivery {delivery_no} has {boxes} boxes, and AliExpress prints the labels of 1 to 99 "
+                           "boxes a delivery; print them in the seller centre",
+                           "发货单 {delivery_no} 共 {boxes} 箱，而速卖通每个发货单只能打印 1 到 99 箱的箱唛；"
+                           "请在卖家后台打印"),
     "orders_status_unknown": ("Unknown order status {value}; use one or more of: {allowed}.",
                               "未知的采购单状态 {value}；请使用以下一个或多个：{allowed}。"),
     "orders_run_not_revertible": ("Run {run_id} confirmed or delivered JIT orders: a confirmation or a delivery is not "

@@ -32,9 +32,7 @@ from sheetsync.orders.rules import (
     split_tracking,
     tracking_carriers,
 )
-from sheetsync.store import Store
 from sheetsync.targets.aliexpress import orders as po
-from sheetsync.targets.local_orders import LocalOrders
 from tests.strategies import cell_values
 
 NOW = dt.datetime(2026, 12, 8, 4, 0, tzinfo=dt.UTC)
@@ -381,6 +379,22 @@ def test_the_platform_target_without_credentials_is_refused_with_a_sentence(stor
     assert code == 2 and "SHEETSYNC_AE_APP_KEY" in out and not (tmp_path / "x.xlsx").exists()
 
 
+def test_the_platform_target_needs_a_connected_store_and_says_so(store, orders_book, tmp_path, monkeypatch):
+    """--target aliexpress reaches the platform's orders target (tests/test_orders_aliexpress.py);
+    on a store not connected to a seller it stops before anything is read or sent, saying how to
+    connect it."""
+    for key in [k for k in os.environ if k.startswith("SHEETSYNC_AE_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("SHEETSYNC_AE_APP_KEY", "500123")
+    monkeypatch.setenv("SHEETSYNC_AE_APP_SECRET", "not-a-secret")
+    code, out, _ = run(store, "orders", "export", str(tmp_path / "x.xlsx"), "--target", "aliexpress")
+    assert code == 2 and "not connected to an AliExpress seller" in out and "auth" in out
+    assert not (tmp_path / "x.xlsx").exists()
+    code, out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--target",
+                          "aliexpress", "--json")
+    assert code == 2 and data["status"] == "unreadable" and data["run_id"] is None
+
+
 def test_a_read_only_edit_is_a_warning_and_ignored(store, orders_book, tmp_path):
     number = orders_book.with_status("confirmed")[0]
     cell = orders_book.fill(number, every_row=False, quantity=99)
@@ -453,82 +467,6 @@ def test_an_orders_workbook_of_another_store_is_refused(store, orders_book, tmp_
     assert code == 2 and "was exported from the store" in out and "did you mean --store" in out
 
 
-class PlatformDouble(LocalOrders):
-    """Stands in for the platform's orders target through the seam it plugs into
-    (`targets.platform_orders.connect`): one action at a time, each committed as it is done, box
-    labels printed, and a delivery refused when `refuse` says so."""
-
-    name = "aliexpress"
-    all_or_nothing = False
-    labels = True
-
-    def __init__(self, store: Store, refuse: bool) -> None:
-        super().__init__(store)
-        self.refuse = refuse
-
-    def exclusive(self):
-        return self.store.write_lock()
-
-    def apply(self, journal, actions):
-        for action in actions:
-            if action.kind == "selfdelivery" and self.refuse:
-                action.result, action.code, action.message = "rejected", "PO_STATUS_ERROR", "order status changed"
-                continue
-            with self.store.transaction():
-                super().apply(journal, [action])
-        return None
-
-    def label(self, delivery_no: str, boxes: int, size: str) -> bytes:
-        return f"%PDF-1.4 {delivery_no} {boxes} {size}".encode()
-
-
-@pytest.fixture
-def platform(monkeypatch):
-    """The platform's orders target, as the double; `platform.refuse = True` refuses deliveries."""
-    import sheetsync.targets.platform_orders as platform_orders
-
-    state = type("State", (), {"refuse": False})()
-    monkeypatch.setattr(platform_orders, "connect",
-                        lambda store, settings, client: PlatformDouble(store, state.refuse))
-    return state
-
-
-@pytest.fixture
-def platform_book(store: Path, tmp_path: Path, platform) -> OrdersBook:
-    """The orders as the platform lists them (its export names it as their target)."""
-    code, out, _ = run(store, "orders", "export", str(tmp_path / "platform.xlsx"), "--target", "aliexpress")
-    assert code == 0, out
-    return OrdersBook(tmp_path / "platform.xlsx")
-
-
-def test_a_platform_target_plugs_in_and_its_labels_are_saved(store, platform_book, tmp_path, platform):
-    orders_book = platform_book
-    a, b = orders_book.with_status("to confirm")[:2]
-    express(orders_book, a, boxes=1)
-    express(orders_book, b, boxes=2)
-    code, out, done = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--target",
-                          "aliexpress", "--labels", str(tmp_path / "labels"), "--label-size", "100_100", "--json")
-    assert code == 0 and done["target"] == "aliexpress", out
-    number = done["actions"][-1]["delivery_no"]
-    assert done["labels"] == [str(tmp_path / "labels" / f"{number}.pdf")]
-    assert (tmp_path / "labels" / f"{number}.pdf").read_bytes() == f"%PDF-1.4 {number} 3 100_100".encode()
-
-
-def test_a_refused_delivery_is_partial_and_the_re_run_sends_only_what_is_missing(store, platform_book, tmp_path,
-                                                                                  platform):
-    orders_book = platform_book
-    number = orders_book.with_status("to confirm")[0]
-    express(orders_book, number)
-    edited = orders_book.save(tmp_path / "e.xlsx")
-    platform.refuse = True
-    code, out, _ = run(store, "orders", "import", str(edited), "--target", "aliexpress")
-    assert code == 3 and "(rejected)" in out and "PO_STATUS_ERROR" in out
-    platform.refuse = False
-    code, out, done = run(store, "orders", "import", str(edited), "--target", "aliexpress", "--json")
-    assert code == 0 and [x["action"] for x in done["actions"]] == ["selfdelivery"], out
-    assert done["already_applied"] == 1  # the confirmation went through the first time
-
-
 def test_an_error_value_where_the_order_number_is_names_its_cell(store, orders_book, tmp_path):
     number = orders_book.with_status("confirmed")[0]
     cell = orders_book.coord(number, "purchase_order_no")
@@ -537,10 +475,13 @@ def test_an_error_value_where_the_order_number_is_names_its_cell(store, orders_b
     assert code == 1 and [(e["rule"], e["cell"]) for e in data["errors"]] == [("formula_without_value", cell)]
 
 
-def test_orders_exported_from_another_target_are_refused(store, orders_book, tmp_path, platform):
-    code, out, _ = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--target",
-                       "aliexpress")
-    assert code == 2 and "lists the orders of local" in out
+def test_orders_exported_from_another_target_are_refused(gateway, tmp_path):
+    server, store, env = gateway
+    code, out, _ = gateway_cli(store, env, "orders", "export", str(tmp_path / "local.xlsx"), "--target", "local")
+    assert code == 0, out
+    code, out, _ = gateway_cli(store, env, "orders", "import", str(tmp_path / "local.xlsx"))
+    assert code == 2 and "lists the orders of local" in out, out
+    assert not server.gateway.calls(po.CONFIRM) and not server.gateway.calls(po.SELF_DELIVERY)
 
 
 def test_a_mail_that_cannot_be_sent_keeps_the_import_and_exits_4(store, orders_book, tmp_path, monkeypatch):
