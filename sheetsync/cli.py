@@ -909,7 +909,7 @@ def _orders_human(result: OrdersResult, lang: str) -> str:
                    "orders_plan_would" if result.status == "dry_run" else "orders_plan_blocked")
         lines.append("  " + say(heading, lang))
         for action in result.actions[:SHOWN]:
-            what = action.delivery.shown() if action.delivery else ""
+            what = action.delivery.shown(lang) if action.delivery else ""
             kind = _pad(value_word("action", action.kind, lang), 18)
             line = f"    {kind}  {', '.join(action.orders)}  {what}".rstrip()
             if action.delivery_no:

@@ -409,7 +409,7 @@ def write_orders_report(path: str | Path, result: OrdersResult, raw: RawSheet | 
                 row += 1
                 values = (number, value_word("action", action.kind, lang), value_word("result", action.result, lang),
                           action.delivery_no,
-                          action.delivery.shown() if action.delivery else None, action.code, action.message)
+                          action.delivery.shown(lang) if action.delivery else None, action.code, action.message)
                 for col, value in enumerate(values):
                     if value is not None:
                         actions.write_string(row, col, str(value))

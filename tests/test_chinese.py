@@ -186,7 +186,8 @@ def test_orders_in_chinese_take_the_chinese_dropdown_words(store, tmp_path):
     book.fill(number, confirm="是", delivery_type="快递", carrier="SF", tracking_numbers="SF1000000001")
     code, output = run("--store", store, "orders", "import", book.save(tmp_path / "filled.xlsx"),
                        "--report", tmp_path / "report.xlsx")
-    assert code == 0 and "确认接单" in output and "创建发货" in output and "已应用" in output, output
+    assert code == 0 and "确认接单" in output and "创建发货" in output and "快递 SF SF1000000001" in output, output
+    assert "已应用" in output
     report = openpyxl.load_workbook(tmp_path / "report.xlsx")
     assert report.sheetnames[:3] == ["摘要", "错误", "操作"]
     assert {row[1] for row in report["操作"].iter_rows(min_row=2, values_only=True)} == {"确认接单", "创建发货"}
