@@ -6,7 +6,9 @@ import io
 import json
 import os
 import re
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -58,11 +60,12 @@ class _Guarded(click.Group):
         except BrokenPipeError:
             raise  # the reader went away (`sheetsync history | head`): click's main exits quietly
         except (KeyboardInterrupt, click.Abort):
-            # Ctrl-C outside a run that writes (a run that writes answers for itself, journaled)
+            # Ctrl-C where no run was writing (an import or a revert that was answers for itself,
+            # journaled, with its result)
             obj = ctx.obj if isinstance(ctx.obj, Context) else None
-            text = message("interrupted_nothing", obj.lang if obj else "en")
+            text = message("stopped_by_ctrl_c", obj.lang if obj else "en")
             if as_json:
-                _fail_json(str(Status.INTERRUPTED), "interrupted_nothing", text)
+                _fail_json(str(Status.INTERRUPTED), "stopped_by_ctrl_c", text)
             click.echo(f"sheetsync: {text}", err=True)
             sys.exit(Status.INTERRUPTED.exit_code)
         except SheetsyncError as exc:
@@ -242,6 +245,48 @@ def _stages(as_json: bool, lang: str):
         bar.set_description(say("progress_stage", lang, stage=value_word("stage", name, lang)))
         bar.update(1)
     return stage, bar.close
+
+
+class _CtrlC:
+    """Ctrl-C (SIGINT) during a command that may write. Before the writing starts it stops the
+    command at once (KeyboardInterrupt: nothing was written). Once it has started, stopping in the
+    middle of a write would lose which products the platform took, so the first Ctrl-C only asks
+    the run to stop (`stop`): nothing more is sent, the calls in flight finish and are journaled,
+    and the run ends `interrupted` (exit 130) with its result printed, --json included. A second
+    Ctrl-C stops at once. Installed only on the main thread, and not where SIGINT is ignored (a
+    command started in the background)."""
+
+    def __init__(self, lang: str, stage: Callable[[str], None] | None) -> None:
+        self.stop = threading.Event()
+        self.lang = lang
+        self._writing = False
+        self._stage = stage
+        self._previous: Any = None
+
+    def stage(self, name: str) -> None:
+        """The pipeline's stage callback: the writing starts at "apply"."""
+        if name == "apply":
+            self._writing = True
+        if self._stage:
+            self._stage(name)
+
+    def _interrupted(self, signum: int, frame: object) -> None:
+        if not self._writing or self.stop.is_set():
+            raise KeyboardInterrupt
+        self.stop.set()
+        # os.write, not click.echo: a signal handler may run while the main thread is inside a
+        # buffered write to stderr, and a second write into that buffer would fail
+        os.write(2, (message("interrupt_stopping", self.lang) + "\n").encode("utf-8", "replace"))
+
+    def __enter__(self) -> _CtrlC:
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._previous = signal.signal(signal.SIGINT, self._interrupted)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 @click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
@@ -489,10 +534,11 @@ def import_(obj: Context, file: str, dry_run: bool, skip_invalid: bool, force: b
     unless --lang says otherwise)."""
     settings = obj.settings()
     stage, close = _stages(as_json, obj.lang)
-    result = pipeline.import_workbook(obj.store, file, dry_run=dry_run, skip_invalid=skip_invalid, force=force,
-                                      allow_large_changes=allow_large_changes, rates=rates, report=report,
-                                      lang=obj.chosen_lang, target=target, settings=settings, email_to=email_to,
-                                      stage=stage)
+    with _CtrlC(obj.lang, stage) as ctrl_c:
+        result = pipeline.import_workbook(obj.store, file, dry_run=dry_run, skip_invalid=skip_invalid, force=force,
+                                          allow_large_changes=allow_large_changes, rates=rates, report=report,
+                                          lang=obj.chosen_lang, target=target, settings=settings, email_to=email_to,
+                                          stage=ctrl_c.stage, stop=ctrl_c.stop)
     close()
     _emit(result, as_json)
 
@@ -706,8 +752,9 @@ def _run_lines(obj: Context, run: dict[str, Any], changes: list[Change], lang: s
 def revert(obj: Context, run_id: str, dry_run: bool, force: bool, target: str | None, as_json: bool) -> None:
     """Put back the values an import run replaced."""
     settings = obj.settings()
-    result = pipeline.revert(obj.store, run_id, dry_run=dry_run, force=force, target=target, settings=settings,
-                             lang=obj.lang)
+    with _CtrlC(obj.lang, None) as ctrl_c:
+        result = pipeline.revert(obj.store, run_id, dry_run=dry_run, force=force, target=target, settings=settings,
+                                 lang=obj.lang, stage=ctrl_c.stage, stop=ctrl_c.stop)
     _emit(result, as_json)
 
 

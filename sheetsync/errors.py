@@ -79,3 +79,13 @@ class OutputFailed(SheetsyncError):
     is left as it was (`outputs.replacing`); work already applied stays applied."""
 
     status = Status.UNAVAILABLE
+
+
+class Interrupted(SheetsyncError):
+    """Ctrl-C during a run that writes: the changes in flight were finished and journaled, the
+    rest were not sent (the run is journaled `interrupted`; running it again finishes it)."""
+
+    status = Status.INTERRUPTED
+
+    def __init__(self, applied: int, changes: int, run_id: str) -> None:
+        super().__init__("interrupted", applied=applied, changes=changes, run_id=run_id)

@@ -192,7 +192,8 @@ class Rule(StrEnum):
     # found by a hostile review: faults met half way, seller mix-ups
     STORE_REPLACED = "store_replaced"
     INTERRUPTED = "interrupted"
-    INTERRUPTED_NOTHING = "interrupted_nothing"
+    STOPPED_BY_CTRL_C = "stopped_by_ctrl_c"
+    INTERRUPT_STOPPING = "interrupt_stopping"
     AE_PAGES_INCONSISTENT = "ae_pages_inconsistent"
     AE_OTHER_SELLER = "ae_other_seller"
     # JIT purchase orders (the Orders workbook)
@@ -652,12 +653,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "店铺数据库 {path} 在 sheetsync 使用期间被其他程序（同步或备份工具、复制操作）替换或删除，"
                        "因此 sheetsync 已停止，没有再向其中记录任何内容。请把正确的店铺数据库放回 {path}（或用 --store "
                        "指定），然后再次运行同样的命令：已写入的内容会被识别，不会重复写入。"),
-    "interrupted": ("Stopped by Ctrl-C: {applied} of {changes} changes were written to {target} before the stop "
-                    "and are recorded in run {run_id}; the rest were not sent. Run the same import again to finish: "
-                    "what was written is recognised and not sent twice.",
-                    "已按 Ctrl-C 停止：停止前 {changes} 处修改中有 {applied} 处已写入{target}，并记录在运行 {run_id} 中；"
+    "interrupted": ("Stopped by Ctrl-C: {applied} of {changes} changes were written before the stop and are "
+                    "recorded in run {run_id}; the rest were not sent. Run the same import again to finish: what "
+                    "was written is recognised and not sent twice.",
+                    "已按 Ctrl-C 停止：停止前 {changes} 处修改中有 {applied} 处已写入，并记录在运行 {run_id} 中；"
                     "其余未发送。再次运行同样的导入即可完成：已写入的内容会被识别，不会重复发送。"),
-    "interrupted_nothing": ("Stopped by Ctrl-C; nothing was written.", "已按 Ctrl-C 停止；未写入任何内容。"),
+    "interrupt_stopping": ("Stopping (Ctrl-C): nothing more is sent; the changes already on their way are being "
+                           "recorded. Press Ctrl-C again to stop at once.",
+                           "正在停止（Ctrl-C）：不再发送新的修改；正在记录已发出的修改。再按一次 Ctrl-C 立即停止。"),
+    "stopped_by_ctrl_c": ("Stopped by Ctrl-C before the command finished; nothing more was done. Run the same "
+                          "command again to finish it.",
+                          "已按 Ctrl-C 在命令完成前停止；之后未再执行任何操作。再次运行同样的命令即可完成。"),
     "ae_pages_inconsistent": ("AliExpress answered the product list inconsistently ({detail}), so the pull was "
                               "refused: nothing was changed in the catalog and the next pull starts from the same "
                               "point. Run `sheetsync pull` again in a few minutes (the list may have changed while "

@@ -11,6 +11,7 @@ import functools
 import gc
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +27,7 @@ from . import integrity
 from .cells import RawSheet, cell_ref
 from .config import Settings, bundled_countries, reference_file, sample_data_dir, shown_store
 from .diff import PRICE_INPUTS, Guardrails, decide_all, display_price_guardrail, edits
-from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
+from .errors import ConfigError, Interrupted, SheetsyncError, UnreadableWorkbook
 from .fields import TEMPLATE_VERSION, field_for_key
 from .mail import SmtpSettings, check_mail, send_report
 from .messages import quoted, suggested_command
@@ -38,7 +39,7 @@ from .results import ERROR, WARNING, Change, ImportResult, Issue, PullResult, St
 from .schema import prepare_schema, validate
 from .seed import sample_catalog, sample_orders, synthetic_catalog
 from .store import Store, nearby_stores, peek_store_id, shown_path
-from .targets import Target, open_target
+from .targets import Applied, Target, open_target
 from .template import ExportMeta, Preview, check_fits, write_workbook
 
 if TYPE_CHECKING:
@@ -215,7 +216,7 @@ def _no_stage(name: str) -> None:
 @_collector_paused
 def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *, settings: Settings | None = None,
                     smtp: SmtpSettings | None = None, client: Client | None = None, stage: Stage | None = None,
-                    **options: Any) -> ImportResult:
+                    stop: threading.Event | None = None, **options: Any) -> ImportResult:
     """Import an edited workbook. Never raises for a bad file, bad cells, a busy store or a
     platform that cannot be used: the result says what happened (status, counts, errors,
     warnings) and `exit_code` maps it to the CLI's exit code. `options` are ImportOptions' fields.
@@ -223,7 +224,8 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
     With `email_to`, the report is mailed (through `smtp`, else the SHEETSYNC_SMTP_* environment,
     checked before anything else is done); a report is written to a temporary file for the mail
     when no `report` path is given. A report or mail that fails after the import keeps the
-    import's result and adds a warning (exit 4 instead of 0)."""
+    import's result and adds a warning (exit 4 instead of 0). `stop`: set it (the CLI does, on
+    Ctrl-C) to stop a run that writes after what is in flight; see `_execute`."""
     opts = ImportOptions(**options)
     settings = settings or Settings()
     stage = stage or _no_stage
@@ -251,7 +253,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
                 lang = lang or raw.lang or settings.lang
                 result.saved_by = raw.saved_by.words(lang) if raw.saved_by else None
                 _check_meta(loaded, handle)
-                _import(handle, target, loaded, card, opts, settings, result, stage)
+                _import(handle, target, loaded, card, opts, settings, result, stage, stop)
     except SheetsyncError as exc:
         _stop(result, exc)
     lang = result.lang = lang or _template_lang(path) or settings.lang
@@ -396,7 +398,7 @@ def _other_store(name: str, store_id: str, store: Store) -> NoReturn:
 
 
 def _import(store: Store, target: Target, loaded: _Loaded, card: RateCard, opts: ImportOptions,
-            settings: Settings, result: ImportResult, stage: Stage) -> None:
+            settings: Settings, result: ImportResult, stage: Stage, stop: threading.Event | None = None) -> None:
     """Validate and price the sheet, find what it edits, and hand that to the shared path."""
     stage("validate")
     raw, catalog, base = loaded.raw, loaded.catalog, loaded.base
@@ -421,7 +423,7 @@ def _import(store: Store, target: Target, loaded: _Loaded, card: RateCard, opts:
              locate=functools.partial(_locate, raw=raw, rows=dict(zip(checked.frame.index,
                                                                        checked.frame["_row"].tolist(), strict=True))),
              describe=functools.partial(_describe, catalog=catalog, raw=raw), file=raw.path,
-             export_id=raw.meta["export_id"], stage=stage,
+             export_id=raw.meta["export_id"], stage=stage, stop=stop,
              display_rails=functools.partial(_display_rails, after=merged, prices=pricing.prices, card=card,
                                              countries=countries, rails=rails))
 
@@ -448,8 +450,9 @@ def _display_rails(changes: Sequence[Change], issues: Sequence[Issue], *, after:
 class _Journal:
     """The run's journal in the store (targets.Journal)."""
 
-    def __init__(self, store: Store, run_id: str | None) -> None:
+    def __init__(self, store: Store, run_id: str | None, stop: threading.Event | None = None) -> None:
         self.store, self.run_id = store, run_id
+        self.stop = stop or threading.Event()
 
     def record(self, changes: Sequence[Change]) -> None:
         if changes and self.run_id is not None:
@@ -465,11 +468,14 @@ def _execute(store: Store, target: Target, found_edits: list[Change], after: pd.
              invalid: set[str] = frozenset(), locate: Callable[[Issue], None] = lambda issue: None,
              describe: Callable[[Sequence[Change]], None] = lambda changes: None, file: str,
              export_id: str | None, stage: Stage = _no_stage, note: dict[str, Any] | None = None,
-             display_rails: Callable[[Sequence[Change], Sequence[Issue]], list[Issue]] | None = None) -> None:
+             display_rails: Callable[[Sequence[Change], Sequence[Issue]], list[Issue]] | None = None,
+             stop: threading.Event | None = None) -> None:
     """The path every run takes, an import, a dry run and a revert alike: read what the edits
     touch from the target, decide each edit by the change rule (and the guardrails, the display
     price's included when `display_rails` is given), let the target refuse what it cannot store,
-    and only then (no errors, not a dry run) journal and apply."""
+    and only then (no errors, not a dry run) journal and apply. `stop`, once set (Ctrl-C, by the
+    caller), lets the target finish and journal what it has in flight and send nothing more; the
+    run then ends `interrupted` when changes were left unsent."""
     decision = decide_all(found_edits, target.read(found_edits), force=opts.force, guardrails=rails)
     if display_rails is not None:
         decision.issues.extend(display_rails(decision.changes, decision.issues))
@@ -496,10 +502,17 @@ def _execute(store: Store, target: Target, found_edits: list[Change], after: pd.
         return
     stage("apply")
     result.run_id = store.begin_run(file, export_id, target.name, changes)
-    applied = target.apply(_Journal(store, result.run_id), changes, decision.already)
+    journal = _Journal(store, result.run_id, stop)
+    applied = Applied() if journal.stop.is_set() else target.apply(journal, changes, decision.already)
     result.push_results = applied.results
     result.applied = sum(1 for c in changes if c.result == "applied")
     result.failed = len(changes) - result.applied
+    if journal.stop.is_set():  # Ctrl-C: what it left unsent is not a failure of the target
+        for change in changes:
+            if change.result == "planned":
+                change.result = "not_applied"
+        if applied.stopped is None and any(c.result == "not_applied" for c in changes):
+            applied.stopped = Interrupted(result.applied, len(changes), result.run_id)
     had_errors = bool(errors)  # before the stop joins them: a stop after some writes is partial, not invalid
     if applied.stopped is not None:
         result.errors.append(Issue(applied.stopped.rule, sheet=None, params=dict(applied.stopped.params)))
@@ -628,11 +641,12 @@ def pull(store: Store | str | os.PathLike, *, since: str | None = None, settings
 
 def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = False, force: bool = False,
            lang: str = "en", target: str | None = None, settings: Settings | None = None,
-           client: Client | None = None) -> ImportResult:
+           client: Client | None = None, stage: Stage | None = None, stop: threading.Event | None = None
+           ) -> ImportResult:
     """Put back the values a run replaced, through the same path as an import: the target is
     read, a value changed again since that run is a conflict (unless `force`), and a dry run
     shows what would be put back. The revert is itself a run, with its own journal. The target
-    is the run's own unless `target` says otherwise."""
+    is the run's own unless `target` says otherwise. `stage` and `stop` as for `import_workbook`."""
     settings = settings or Settings()
     result = ImportResult(Status.UNREADABLE, file=f"{REVERT_FILE}{run_id}", lang=lang)
     try:
@@ -651,7 +665,8 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
                 catalog = handle.catalog_frame()
                 _execute(handle, chosen, back, _overlay(catalog, back), result,
                          ImportOptions(dry_run=dry_run, force=force), None, file=result.file, export_id=None,
-                         describe=functools.partial(_describe, catalog=catalog), note={"reverts": run_id})
+                         describe=functools.partial(_describe, catalog=catalog), note={"reverts": run_id},
+                         stage=stage or _no_stage, stop=stop)
     except SheetsyncError as exc:
         _stop(result, exc)
     result.store = shown_store(_store_file(store))

@@ -55,7 +55,10 @@ def final_status(*, errors: bool, stopped: Status | None = None, dry_run: bool =
     changes to write, written, and refused or failed by the target. The order matters: nothing
     written because something stopped the run is that cause; errors come before failures, because
     fixing the cells and importing again also finishes what failed; then failures; then the quiet
-    outcomes."""
+    outcomes. An interruption (Ctrl-C) is the status whatever else happened: it says the run is
+    not finished, and exit 130 tells a script that a person stopped it."""
+    if stopped is Status.INTERRUPTED:
+        return stopped
     if stopped is not None and applied == 0:
         return stopped
     if errors:

@@ -12,20 +12,26 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
+import signal
+import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import openpyxl
 from click.testing import CliRunner
 
 import sheetsync
 from sheetsync.cli import main
+from sheetsync.errors import StoreUnavailable
 from sheetsync.store import Store
 
 SHEET_PART = "xl/worksheets/sheet1.xml"
@@ -33,7 +39,7 @@ SHEET_PART = "xl/worksheets/sheet1.xml"
 
 @dataclass
 class Outcome:
-    status: str                      # applied | unchanged | invalid | unreadable
+    status: str                      # applied | unchanged | invalid | unreadable | unavailable | interrupted
     rule: str | None = None          # the error (or, for accepted files, warning) expected
     cell: str | None = None          # where, when the rule belongs to a cell
     values: dict[tuple[str, str], Any] | None = None   # (sku_id, field) → canonical value afterwards
@@ -45,6 +51,13 @@ class Case:
     section: str
     build: Callable[[Path, Path, Path], tuple[Path, Outcome]]   # (store, export, work dir) → (file, outcome)
     needs: str | None = None         # "libreoffice" when the case needs a real LibreOffice
+    # What happens while the import runs (another program replacing the store, Ctrl-C), given the
+    # store and the work folder: a context manager around the command.
+    during: Callable[[Path, Path], AbstractContextManager[object]] | None = None
+
+
+# Outcomes where nothing may be written to the catalog.
+REFUSED = ("invalid", "unreadable", "unavailable", "interrupted")
 
 
 class Sheet:
@@ -537,6 +550,75 @@ def zip_bomb(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
     return path, Outcome("unreadable", "file_too_large")
 
 
+# -- the store damaged by another program, replaced during an import, Ctrl-C (a hostile review) -------------
+def _nullable(db: sqlite3.Connection) -> None:
+    """NOT NULL constraints gone, as from a table another program rebuilt."""
+    db.execute("PRAGMA writable_schema = ON")
+    for table in ("products", "skus"):
+        (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+        db.execute("UPDATE sqlite_master SET sql = ? WHERE name = ?", (sql.replace("NOT NULL", ""), table))
+    db.commit()
+
+
+def damaged_store(name: str, sql: str) -> Callable[[Path, Path, Path], tuple[Path, Outcome]]:
+    """The export with one edit, imported into a store whose rows `sql` damaged: refused, the
+    store named (exit 2), nothing written."""
+    def build(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+        sheet = Sheet(export)
+        sheet.cell(0, "seller_price").value = 12.5
+        path = sheet.save(work / f"{name}.xlsx")
+        db = sqlite3.connect(store)
+        _nullable(db)
+        db.close()
+        db = sqlite3.connect(store)
+        db.executescript(sql)
+        db.commit()
+        db.close()
+        return path, Outcome("unavailable", "store_corrupt")
+    return build
+
+
+def one_price_edited(outcome: Outcome) -> Callable[[Path, Path, Path], tuple[Path, Outcome]]:
+    def build(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
+        sheet = Sheet(export)
+        sheet.cell(0, "seller_price").value = 12.5
+        return sheet.save(work / "price.xlsx"), outcome
+    return build
+
+
+@contextmanager
+def store_replaced_while_applying(store: Path, work: Path) -> Iterator[object]:
+    """Another program (a sync tool restoring a backup) puts another copy in the store's place
+    between the plan and the write."""
+    from sheetsync.targets.local import LocalTarget
+
+    backup = work / "backup.db"
+    shutil.copy(store, backup)
+    apply = LocalTarget.apply
+
+    def replaced(*args: Any) -> Any:
+        os.replace(backup, store)
+        return apply(*args)
+
+    with patch.object(LocalTarget, "apply", replaced) as patched:
+        yield patched
+
+
+@contextmanager
+def ctrl_c_while_applying(store: Path, work: Path) -> Iterator[object]:
+    """Ctrl-C (SIGINT to the process) as the run that writes is opened."""
+    begin_run = Store.begin_run
+
+    def interrupted(*args: Any, **kwargs: Any) -> str:
+        signal.raise_signal(signal.SIGINT)
+        return begin_run(*args, **kwargs)
+
+    with patch.object(Store, "begin_run", interrupted) as stopped:
+        yield stopped
+
+
+FIRST_SKU = "(SELECT sku_id FROM skus ORDER BY position LIMIT 1 OFFSET 5)"
+
 CASES = [
     Case("leading zeros lost (barcode typed as a number)", "identifiers and numbers", edit("zeros", barcode_as_number)),
     Case("18-digit code turned into a float", "identifiers and numbers", edit("float", long_barcode_as_float)),
@@ -621,6 +703,28 @@ CASES = [
                   "file_encrypted")),
     Case("an empty file", "not an xlsx", raw_file("empty.xlsx", b"", "file_empty")),
     Case("a truncated download", "not an xlsx", truncated),
+    Case("store: a NULL title (a table rebuilt by another program)", "the store and the run",
+         damaged_store("nulltitle", "UPDATE products SET title = NULL WHERE rowid = 3")),
+    Case("store: a text in a price column", "the store and the run",
+         damaged_store("textprice", f"UPDATE skus SET seller_price = 'abc' WHERE sku_id = {FIRST_SKU}")),
+    Case("store: a fraction in a weight kept in grams", "the store and the run",
+         damaged_store("realweight", f"UPDATE skus SET weight_kg = 0.35 WHERE sku_id = {FIRST_SKU}")),
+    Case("store: a stock that is not JSON", "the store and the run",
+         damaged_store("stockjson", f"UPDATE skus SET stock = 'garbage' WHERE sku_id = {FIRST_SKU}")),
+    Case("store: a stock with a text quantity", "the store and the run",
+         damaged_store("stocktext",
+                       f"UPDATE skus SET stock = json_set(stock, '$[0]', 'x') WHERE sku_id = {FIRST_SKU}")),
+    Case("store: a SKU of no product", "the store and the run",
+         damaged_store("orphan", f"UPDATE skus SET product_id = 'gone' WHERE sku_id = {FIRST_SKU}")),
+    Case("store: an export snapshot that is not JSON", "the store and the run",
+         damaged_store("snapshot", "UPDATE export_columns SET data = 'not json' WHERE kind = 'json'")),
+    Case("store: a table missing", "the store and the run", damaged_store("notable", "DROP TABLE run_changes")),
+    Case("store: the signing secret not hex", "the store and the run",
+         damaged_store("secret", "UPDATE meta SET value = 'zz' WHERE key = 'secret'")),
+    Case("the store file replaced by another program during the import", "the store and the run",
+         one_price_edited(Outcome("unavailable", "store_replaced")), during=store_replaced_while_applying),
+    Case("Ctrl-C once the import has begun writing", "the store and the run",
+         one_price_edited(Outcome("interrupted", "interrupted")), during=ctrl_c_while_applying),
 ]
 
 
@@ -643,16 +747,15 @@ def run_case(case: Case, sample_store: Path, work: Path, libreoffice=None) -> Ve
     sheetsync.export_catalog(store, export, preview=[])
     args = (store, export, work, libreoffice) if case.needs == "libreoffice" else (store, export, work)
     path, want = case.build(*args)
-    with Store.open(store) as handle:
-        before = handle.catalog_frame()
-    run = CliRunner().invoke(main, ["--store", str(store), "import", str(path), "--json"])
+    before = _catalog(store)
+    with case.during(store, work) if case.during else nullcontext():
+        run = CliRunner().invoke(main, ["--store", str(store), "import", str(path), "--json"])
     crashed = (run.exception is not None and not isinstance(run.exception, SystemExit)) or run.exit_code == 70
     if crashed:
         return Verdict(case, False, repr(run.exception), True, False, "traceback")
-    result = json.loads(run.output)
-    with Store.open(store) as handle:
-        after = handle.catalog_frame()
-    changed = not after.equals(before)
+    result = json.loads(run.stdout)
+    after = _catalog(store)
+    changed = not (after.equals(before) if hasattr(after, "equals") else after == before)
     problems = []
     if result["status"] != want.status:
         problems.append(f"status {result['status']} (want {want.status})")
@@ -664,12 +767,21 @@ def run_case(case: Case, sample_store: Path, work: Path, libreoffice=None) -> Ve
     for (sku, key), value in (want.values or {}).items():
         if after.at[sku, key] != value:
             problems.append(f"{sku} {key} = {after.at[sku, key]!r} (want {value!r})")
-    if want.status in ("invalid", "unreadable") and changed:
+    if want.status in REFUSED and changed:
         problems.append("an invalid file changed the catalog")
     if want.status == "unchanged" and changed:
         problems.append("the catalog changed")
-    return Verdict(case, not problems, "; ".join(problems), False,
-                   changed and want.status in ("invalid", "unreadable"), result["status"])
+    return Verdict(case, not problems, "; ".join(problems), False, changed and want.status in REFUSED,
+                   result["status"])
+
+
+def _catalog(store: Path) -> Any:
+    """The catalog as a frame; a store that cannot be read as one (damaged on purpose) as its bytes."""
+    try:
+        with Store.open(store) as handle:
+            return handle.catalog_frame()
+    except StoreUnavailable:
+        return store.read_bytes()
 
 
 def main_figures() -> int:
@@ -688,7 +800,7 @@ def main_figures() -> int:
     print(f"{'case':<62}{'section':<26}{'outcome':<12}ok")
     for v in verdicts:
         print(f"{v.case.name:<62}{v.case.section:<26}{v.status:<12}{'yes' if v.ok else 'NO: ' + v.detail}")
-    rejected = sum(1 for v in verdicts if v.ok and v.status in ("invalid", "unreadable"))
+    rejected = sum(1 for v in verdicts if v.ok and v.status in REFUSED)
     accepted = sum(1 for v in verdicts if v.ok and v.status in ("applied", "unchanged"))
     print(f"\ncases {len(verdicts)}, rejected with a clear error {rejected}, accepted with the right values "
           f"{accepted}, tracebacks {sum(v.traceback for v in verdicts)}, "

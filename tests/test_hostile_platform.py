@@ -9,6 +9,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -219,3 +223,135 @@ def test_the_store_replaced_during_a_local_import_writes_nothing(store, tmp_path
     assert (again["status"], again["applied"]) == ("applied", 1)
     runs = json.loads(CliRunner().invoke(main, ["--store", str(store), "history", "--json"]).stdout)["runs"]
     assert [run["status"] for run in runs] == ["applied"]
+
+
+# -- F8/F9: Ctrl-C during a push or an import -----------------------------------------------------------
+MANY = {(f"4{n:03d}", "seller_price"): f"{6 + n / 100:.2f}" for n in range(40)}  # 40 products, > 16 workers
+STOPPING = "Stopping (Ctrl-C)"
+
+
+def _lines(stream, seen: list[str], stopping: threading.Event) -> None:
+    for line in stream:
+        seen.append(line)
+        if STOPPING in line:
+            stopping.set()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT sent to another process")
+def test_ctrl_c_during_a_push_journals_what_the_platform_took_and_the_rerun_sends_the_rest_once(pulled, server,
+                                                                                                   tmp_path):
+    """SIGINT when the gateway receives its 3rd write; that write and every later one is answered
+    only once the command said it is stopping (a handshake, no timing): what was in flight is
+    written and journaled, nothing more is sent."""
+    g = server.gateway
+    path = exported_with_edits(pulled, tmp_path, {key: float(value) for key, value in MANY.items()})
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("SHEETSYNC_AE_")}, **env_for(server),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    command = [sys.executable, "-m", "sheetsync.cli", "--store", str(pulled), "import", str(path), "--json"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stopping, stderr = threading.Event(), []
+    reader = threading.Thread(target=_lines, args=(process.stderr, stderr, stopping), daemon=True)
+    reader.start()
+
+    def after_write(count: int) -> None:
+        if count == 3:
+            process.send_signal(signal.SIGINT)
+        if count >= 3:
+            assert stopping.wait(60), "the command never said it was stopping"
+
+    g.after_write = after_write
+    try:
+        stdout, _ = process.communicate(timeout=120)
+    finally:
+        g.after_write = None
+        if process.poll() is None:
+            process.kill()
+    reader.join(timeout=10)
+    result = json.loads(stdout)
+    assert process.returncode == 130 and result["status"] == "interrupted", (stdout, stderr)
+    took = edits_per_product(server)
+    assert set(took.values()) == {1} and 3 <= len(took) < len(MANY)
+    assert result["applied"] == len(took)  # everything the platform took is journaled, in flight included
+    assert result["failed"] == len(MANY) - len(took)
+    assert [e["rule"] for e in result["errors"]] == ["interrupted"]
+    assert result["run_id"] in result["errors"][0]["message"]
+    assert {c["result"] for c in result["change_list"]} == {"applied", "not_applied"}
+    assert "Traceback" not in "".join(stderr)
+    run = json.loads(cli(pulled, "history", "--json", env={}).stdout)["runs"][-1]
+    assert (run["run_id"], run["status"], run["applied"]) == (result["run_id"], "interrupted", len(took))
+
+    again = cli(pulled, "import", path, "--json", env=env_for(server))
+    finished = json.loads(again.stdout)
+    assert (again.exit_code, finished["status"]) == (0, "applied"), again.output
+    assert (finished["applied"], finished["already_applied"]) == (len(MANY) - len(took), len(took))
+    assert edits_per_product(server) == {f"1006{n:03d}": 1 for n in range(40)}  # each product once, in all
+
+
+def test_ctrl_c_during_a_local_import_writes_nothing_and_is_journaled(store, tmp_path, monkeypatch):
+    """The local catalog is written in one transaction: Ctrl-C once the writing has begun (here as
+    the run is opened) stops it before the catalog changes; the run is journaled interrupted."""
+    from sheetsync.store import Store
+
+    path = exported_with_edits(store, tmp_path, {})
+    wb = Workbook(path)
+    for sku in wb.sku_ids[:3]:
+        wb.set(sku, "seller_price", 19.5)
+    wb.save(path)
+    begin_run = Store.begin_run
+
+    def interrupted_run(self, *args, **kwargs):
+        signal.raise_signal(signal.SIGINT)  # handled before the next line: the handler only asks to stop
+        return begin_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "begin_run", interrupted_run)
+    run = CliRunner().invoke(main, ["--store", str(store), "import", str(path), "--json"])
+    result = json.loads(run.stdout)
+    assert (run.exit_code, result["status"], result["applied"], result["failed"]) == (130, "interrupted", 0, 3)
+    monkeypatch.setattr(Store, "begin_run", begin_run)
+    history = json.loads(CliRunner().invoke(main, ["--store", str(store), "history", "--json"]).stdout)["runs"]
+    assert [(r["status"], r["applied"]) for r in history] == [("interrupted", 0)]
+    again = json.loads(CliRunner().invoke(main, ["--store", str(store), "import", str(path), "--json"]).stdout)
+    assert (again["status"], again["applied"], again["already_applied"]) == ("applied", 3, 0)
+
+
+def test_ctrl_c_before_the_writing_stops_at_once(store, tmp_path, monkeypatch):
+    """While the workbook is read and checked, Ctrl-C stops the command at once: nothing written,
+    nothing journaled, still one JSON document and exit 130."""
+    from sheetsync import pipeline
+
+    path = exported_with_edits(store, tmp_path, {})
+
+    def interrupted(*args, **kwargs):
+        signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(pipeline, "_check_meta", interrupted)
+    run = CliRunner().invoke(main, ["--store", str(store), "import", str(path), "--json"])
+    assert run.exit_code == 130 and json.loads(run.stdout)["status"] == "interrupted"
+    monkeypatch.undo()
+    assert json.loads(CliRunner().invoke(main, ["--store", str(store), "history", "--json"]).stdout)["runs"] == []
+
+
+def test_the_store_replaced_while_a_refreshed_token_is_kept_still_reports_what_was_written(pulled, server,
+                                                                                           tmp_path):
+    """The token expires as the store is replaced: a worker renews it and the main thread cannot
+    keep it in the store. The push stops there and says what AliExpress took (exit 3), never that
+    nothing was written."""
+    g = server.gateway
+    path = exported_with_edits(pulled, tmp_path, {key: float(value) for key, value in MANY.items()})
+    backup = tmp_path / "backup.db"
+    shutil.copy(pulled, backup)
+
+    def after_write(count: int) -> None:
+        if count == 1:
+            os.replace(backup, pulled)
+            g.expired = True
+
+    g.after_write = after_write
+    run = cli(pulled, "import", path, "--json", env=env_for(server))
+    g.after_write = None
+    result = json.loads(run.stdout)
+    # what the platform holds now (the calls refused for the expired token were sent again, renewed)
+    took = [pid for pid, product in g.products.items() if product["product_sku_list"][0]["base_price"] != "5.00"]
+    assert (run.exit_code, result["status"]) == (3, "partial"), run.output
+    assert [e["rule"] for e in result["errors"]] == ["store_replaced"]
+    assert 1 <= result["applied"] <= len(took) < len(MANY)

@@ -42,6 +42,8 @@ def only_error(document: dict[str, Any]) -> dict[str, Any]:
     ["freight", "--json", "--weight", "abc"],                 # a value refused by the command
     ["freight", "--json", "--weight", "1", "--dims", "1x2"],
     ["pull", "--json", "--target", "shopify"],
+    ["orders", "import", "--json"],                           # a command of a group of commands
+    ["orders", "import", "--json", "--label-size", "A3", "x.xlsx"],
 ])
 def test_a_usage_error_is_one_json_document(args, store):
     code, document, stderr = run("--store", store, *args)
@@ -90,7 +92,7 @@ def test_ctrl_c_outside_a_run_that_writes_is_one_json_document(store, monkeypatc
 
     monkeypatch.setattr(pipeline, "history", interrupted)
     code, document, _ = run("--store", store, "history", "--json")
-    assert (code, document["status"], only_error(document)["rule"]) == (130, "interrupted", "interrupted_nothing")
+    assert (code, document["status"], only_error(document)["rule"]) == (130, "interrupted", "stopped_by_ctrl_c")
 
 
 def test_freight_check_with_json_is_json(store):

@@ -15,6 +15,7 @@ journaled at once, so a run that dies half way is finished by the next one).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -34,7 +35,11 @@ TARGETS = ("local", "aliexpress")
 
 
 class Journal(Protocol):
-    """The run's journal, kept by the pipeline in the store."""
+    """The run's journal, kept by the pipeline in the store. `stop` is set when the seller pressed
+    Ctrl-C: a target that writes item by item sends nothing more, finishes what is in flight,
+    records it, and returns; one that writes all at once may ignore it (the pipeline asks before)."""
+
+    stop: threading.Event
 
     def record(self, changes: Sequence[Change]) -> None:
         """These changes are now held by the target: mark them applied and mirror them in the

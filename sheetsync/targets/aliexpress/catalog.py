@@ -123,6 +123,7 @@ class AliExpressTarget:
         self.keep_tokens: Callable[[], None] = lambda: None  # keeps tokens a worker refreshed (connect sets it)
         self.workers = workers_for(client.limiter.per_second) if client is not None else 1
         self._stop = threading.Event()  # set when the platform became unusable: workers send nothing more
+        self._halt = threading.Event()  # the journal's stop (Ctrl-C) during an apply: the same for workers
 
     # -- the Target protocol -------------------------------------------------------------------
     def exclusive(self) -> AbstractContextManager[Any]:
@@ -201,55 +202,69 @@ class AliExpressTarget:
     def apply(self, journal: Journal, changes: list[Change], already: list[Change]) -> Applied:
         """One product per call, journaled as soon as the platform holds it. A platform that
         becomes unusable half way (quota, credentials) stops the push: what was written stays
-        journaled, the rest is marked failed, and the next run sends only that."""
+        journaled, the rest is marked failed, and the next run sends only that. Ctrl-C (the
+        journal's `stop`) stops it the same way, the rest marked not applied."""
         journal.mirror(already)  # an interrupted run may have written them on the platform only
+        self._halt = journal.stop
         applied = Applied()
         countries, warehouse_of = self.countries, self.warehouse_of
         groups = _by_product(changes)
         wanted_of = {product_id: _wanted(group) for product_id, group in groups.items()}
         results: dict[str, list[PushResult]] = {}
         lost: StoreUnavailable | None = None  # the store could not journal a product the platform took
-        with self._pool() as pool:
-            futures = {pool.submit(self._write, product_id, wanted_of[product_id],
-                                   {(c.sku_id, c.field): c.base for c in group}, countries, warehouse_of): product_id
-                       for product_id, group in groups.items()}
-            for future in as_completed(futures):
-                self.keep_tokens()
-                if future.cancelled():
-                    continue
-                product_id, group = futures[future], groups[futures[future]]
-                try:
-                    written = future.result()
-                except TargetUnavailable as exc:
-                    applied.stopped = applied.stopped or exc
-                    self._stop.set()  # what has not started is not sent; what is in flight is still recorded
-                    for other in futures:
-                        other.cancel()
-                    continue
-                if written is None:  # not sent: the push had stopped
-                    continue
-                outcome, sent = written
-                if sent is not None:
-                    self._read[product_id] = sent
-                for change in group:
-                    change.result = outcome.status
-                if outcome.status == "applied" and lost is None:
+
+        def store_lost(exc: StoreUnavailable) -> None:
+            # The platform holds what was sent; the store can no longer say so (replaced, deleted,
+            # full). Nothing more is sent: every product written from here on would be one more
+            # the journal misses. The next run finds the ones sent applied.
+            nonlocal lost
+            lost = exc
+            applied.stopped = applied.stopped or exc
+            self._stop.set()
+            for other in futures:
+                other.cancel()
+
+        try:
+            with self._pool() as pool:
+                futures = {pool.submit(self._write, product_id, wanted_of[product_id],
+                                       {(c.sku_id, c.field): c.base for c in group}, countries, warehouse_of):
+                           product_id for product_id, group in groups.items()}
+                for future in as_completed(futures):
+                    if lost is None:
+                        try:
+                            self.keep_tokens()
+                        except StoreUnavailable as exc:
+                            store_lost(exc)
+                    if future.cancelled():
+                        continue
+                    product_id, group = futures[future], groups[futures[future]]
                     try:
-                        journal.record(group)
-                    except StoreUnavailable as exc:
-                        # The platform holds this product; the store can no longer say so (replaced,
-                        # deleted, full). Nothing more is sent: every product written from here on
-                        # would be one more the journal misses. The next run finds them applied.
-                        lost = exc
+                        written = future.result()
+                    except TargetUnavailable as exc:
                         applied.stopped = applied.stopped or exc
-                        self._stop.set()
+                        self._stop.set()  # what has not started is not sent; what is in flight is still recorded
                         for other in futures:
                             other.cancel()
-                results[product_id] = [PushResult(product_id, sku, outcome.status, outcome.code, outcome.message)
-                                       for sku in wanted_of[product_id]]
+                        continue
+                    if written is None:  # not sent: the push had stopped
+                        continue
+                    outcome, sent = written
+                    if sent is not None:
+                        self._read[product_id] = sent
+                    for change in group:
+                        change.result = outcome.status
+                    if outcome.status == "applied" and lost is None:
+                        try:
+                            journal.record(group)
+                        except StoreUnavailable as exc:
+                            store_lost(exc)
+                    results[product_id] = [PushResult(product_id, sku, outcome.status, outcome.code, outcome.message)
+                                           for sku in wanted_of[product_id]]
+        except StoreUnavailable as exc:  # a token a worker renewed, kept as the pool closes
+            applied.stopped = applied.stopped or exc
         for change in changes:
-            if change.result == "planned":
-                change.result = "failed"
+            if change.result == "planned":  # not sent: stopped by Ctrl-C, or by the platform
+                change.result = "not_applied" if self._halt.is_set() else "failed"
         applied.results = [push for product_id in groups for push in results.get(product_id, [])]
         return applied
 
@@ -364,7 +379,7 @@ class AliExpressTarget:
         `base_of` holds each value's base ((sku_id, field) → value), to settle an unknown outcome.
         Runs on a worker: touches no store. Returns the outcome and the product as the platform
         now holds it (None when unknown); None when the push had stopped before it was sent."""
-        if self._stop.is_set():
+        if self._stop.is_set() or self._halt.is_set():
             return None
         raw = self._read.get(product_id)
         if raw is None:
