@@ -230,6 +230,7 @@ class Rule(StrEnum):
     ORDERS_RUN_NOT_REVERTIBLE = "orders_run_not_revertible"
     LABELS_FAILED = "labels_failed"
     BOXES_UNUSED = "boxes_unused"
+    ORDER_TEXT_TOO_LONG = "order_text_too_long"
     TRACKING_IN_OTHER_DELIVERY = "tracking_in_other_delivery"
     ORDERS_OTHER_TARGET = "orders_other_target"
     ORDERS_NOT_SHEETSYNC = "orders_not_sheetsync"
@@ -1282,6 +1283,8 @@ MESSAGES.update({
                           "it was not done, and it was not sent a second time. Run the same import again to send it.",
                           "速卖通的应答丢失或无法读取（{code}）；重新读取采购单表明该操作未完成，且未重复发送。"
                           "再次运行同样的导入即可发送。"),
+    "order_text_too_long": ("{label} of order {order} has {length} characters (\"{value}\"); it takes at most {limit}.",
+                            "采购单 {order} 的{label}有 {length} 个字符（“{value}”）；最多 {limit} 个。"),
     "boxes_unused": ("Boxes {value} of order {order} changed nothing: the number of boxes only counts the box labels "
                      "of a delivery this import creates or changes, printed with --labels DIR; AliExpress's "
                      "delivery does not carry it, so it is not sent otherwise.",

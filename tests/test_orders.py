@@ -505,6 +505,21 @@ def test_a_broken_key_cell_of_the_products_sheet_is_named_too(store, workbook, t
     assert code == 1 and [(e["rule"], e["cell"]) for e in data["errors"]] == [("key_cell_broken", key.coordinate)], out
 
 
+@pytest.mark.parametrize(("key", "limit", "typed"), [("carrier", 64, "S" * 5000),
+                                                   ("license_plate", 20, "粤B1234567890123456789"),
+                                                   ("phone", 32, "138 0013 8000 " * 3)],
+                         ids=["carrier", "plate", "phone"])
+def test_carrier_plate_and_phone_have_a_length_limit(store, orders_book, tmp_path, key, limit, typed):
+    """Review finding 7: a carrier, licence plate or phone longer than any real one is refused."""
+    confirmed = orders_book.with_status("confirmed")[0]
+    orders_book.fill(confirmed, delivery_type="express" if key == "carrier" else "truck", carrier="SF",
+                     tracking_numbers="SF1000000001", license_plate="粤B12345", phone="13800138000")
+    cell = orders_book.fill(confirmed, every_row=False, **{key: typed})
+    code, out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "long.xlsx")), "--json")
+    assert code == 1 and [(e["rule"], e["cell"]) for e in data["errors"]] == [("order_text_too_long", cell)], out
+    assert f"at most {limit}" in data["errors"][0]["message"] and not data["applied"]
+
+
 def test_status_chooses_the_orders_and_an_unknown_one_is_refused(store, tmp_path):
     code, out, _ = run(store, "orders", "export", str(tmp_path / "c.xlsx"), "--status", "to_confirm")
     assert code == 0 and "Exported 3 orders" in out

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +32,7 @@ from .model import Delivery
 
 TRACKING = re.compile(r"[A-Za-z0-9-]{6,40}")
 _SEPARATORS = re.compile(r"[\s,，;；、]+")
-_PHONE = re.compile(r"\+?[0-9][0-9 ()-]{4,24}")
+_PHONE = re.compile(r"\+?[0-9][0-9 ()-]{4,31}")  # its length: MAX_LENGTH
 _YES = frozenset({"y", "确认", "true"})  # beyond the yes/no words of either language (messages.VALUE_WORDS)
 _NO = frozenset({"n", "不", "false"})
 
@@ -131,8 +131,26 @@ def parse_boxes(value: Any, mark: Mark | None = None) -> Converted:
     return converted
 
 
-PARSERS = {"confirm": parse_confirm, "delivery_type": parse_delivery_type, "carrier": _text,
-           "tracking_numbers": parse_tracking, "license_plate": _text, "phone": parse_phone, "boxes": parse_boxes}
+# The longest carrier, licence plate and phone a delivery takes: far beyond any real one, short
+# enough that a paste of a whole cell's text is refused here rather than sent to the platform.
+MAX_LENGTH = {"carrier": 64, "license_plate": 20, "phone": 32}
+
+
+def _bounded(key: str, parser: Callable[[Any, Mark | None], Converted]) -> Callable[[Any, Mark | None], Converted]:
+    """The field's length limit (MAX_LENGTH) on the text, then `parser`: a phone too long is said
+    to be too long, not to be in the wrong format."""
+    def parse_bounded(value: Any, mark: Mark | None = None) -> Converted:
+        text = _text(value, mark)
+        if text.problem is None and len(str(text.value)) > MAX_LENGTH[key]:
+            return _problem("order_text_too_long", value=str(text.value)[:40] + "…", length=len(str(text.value)),
+                            limit=MAX_LENGTH[key])
+        return parser(value, mark)
+    return parse_bounded
+
+
+PARSERS = {"confirm": parse_confirm, "delivery_type": parse_delivery_type, "carrier": _bounded("carrier", _text),
+           "tracking_numbers": parse_tracking, "license_plate": _bounded("license_plate", _text),
+           "phone": _bounded("phone", parse_phone), "boxes": parse_boxes}
 
 
 def parse(key: str, value: Any, mark: Mark | None = None) -> Converted:
