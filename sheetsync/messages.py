@@ -205,6 +205,7 @@ class Rule(StrEnum):
     CARRIER_REQUIRED = "carrier_required"
     TRACKING_REQUIRED = "tracking_required"
     TRACKING_FORMAT = "tracking_format"
+    TRACKING_INVISIBLE = "tracking_invisible"
     TRACKING_TWO_CARRIERS = "tracking_two_carriers"
     PLATE_REQUIRED = "plate_required"
     PHONE_REQUIRED = "phone_required"
@@ -1217,6 +1218,10 @@ MESSAGES.update({
                          "快递发货需要填写物流商（采购单 {order}）。"),
     "tracking_required": ("An express delivery needs at least one tracking number for order {order}.",
                           "快递发货至少需要一个快递单号（采购单 {order}）。"),
+    "tracking_invisible": ("Tracking number \"{value}\" contains an invisible character ({code}), often left by "
+                           "copying it from a web page or a chat: it looks right but is not the number. Type it again.",
+                           "快递单号“{value}”含有不可见字符（{code}），通常是从网页或聊天中复制时带入的：看起来正确，"
+                           "实际却不是这个单号。请重新输入。"),
     "tracking_format": ("Tracking number \"{value}\" is not valid: use 6–40 letters, digits or hyphens, and separate "
                         "several with commas, spaces or line breaks.",
                         "快递单号“{value}”无效：应为 6–40 位字母、数字或连字符，多个单号用逗号、空格或换行分隔。"),

@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sheetsync
+from sheetsync.amounts import FULL_WIDTH
 from sheetsync.cells import CellKind, Mark
 from sheetsync.cli import main
 from sheetsync.orders.fields import CANCELLED, CONFIRMED, IN_TRANSIT, TO_CONFIRM, TO_SHIP
@@ -59,7 +60,7 @@ def test_tracking_numbers_in_any_separator_are_the_same_set(numbers, separators)
 @given(st.text(min_size=1, max_size=45))
 def test_a_tracking_number_is_6_to_40_letters_digits_or_hyphens(text):
     converted = parse_tracking(text)
-    parts = split_tracking(text)
+    parts = split_tracking(text.translate(FULL_WIDTH))  # full-width letters and digits are read as ASCII
     valid = all(len(p) in range(6, 41) and all(c.isascii() and (c.isalnum() or c == "-") for c in p) for p in parts)
     assert (converted.problem is None) == valid, (text, converted)
 
@@ -518,6 +519,26 @@ def test_carrier_plate_and_phone_have_a_length_limit(store, orders_book, tmp_pat
     code, out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "long.xlsx")), "--json")
     assert code == 1 and [(e["rule"], e["cell"]) for e in data["errors"]] == [("order_text_too_long", cell)], out
     assert f"at most {limit}" in data["errors"][0]["message"] and not data["applied"]
+
+
+def test_full_width_digits_read_as_ascii_and_an_invisible_character_is_named(store, orders_book, tmp_path):
+    """Review finding 8: full-width phone and tracking digits (a Chinese input method's) read as
+    the catalog reads them; a zero-width character inside a tracking number is named."""
+    confirmed = orders_book.with_status("confirmed")[0]
+    orders_book.fill(confirmed, delivery_type="truck", license_plate="粤B12345", phone="１３８００１３８０００")
+    waiting = orders_book.with_status("to confirm")[0]
+    express(orders_book, waiting, tracking="ＳＦ１０００００００２２")
+    code, out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "wide.xlsx")), "--json")
+    assert code == 0 and data["status"] == "applied", out
+    deliveries = {tuple(x["orders"]): x["delivery"] for x in data["actions"] if x["action"] == "selfdelivery"}
+    assert deliveries[(confirmed,)]["phone"] == "13800138000"
+    assert deliveries[(waiting,)]["tracking_numbers"] == ["SF1000000022"]
+    book = OrdersBook(tmp_path / "orders.xlsx")
+    cell = express(book, book.with_status("to confirm")[1], tracking="SF10000\u200b00033")
+    code, out, data = run(store, "orders", "import", str(book.save(tmp_path / "hidden.xlsx")), "--json")
+    assert code == 1 and {e["rule"] for e in data["errors"]} == {"tracking_invisible"}, out
+    assert cell in [e["cell"] for e in data["errors"]]
+    assert "contains an invisible character (U+200B)" in data["errors"][0]["message"]
 
 
 def test_status_chooses_the_orders_and_an_unknown_one_is_refused(store, tmp_path):

@@ -15,8 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..amounts import FULL_WIDTH
 from ..cells import Mark, RawSheet, cell_ref, shown
-from ..convert import Converted, convert_cell
+from ..convert import FORMAT_CHARACTERS, Converted, convert_cell
 from ..messages import choice_from_word
 from ..results import ERROR, WARNING, Issue
 from .fields import (
@@ -31,6 +32,7 @@ from .fields import (
 from .model import Delivery
 
 TRACKING = re.compile(r"[A-Za-z0-9-]{6,40}")
+_INVISIBLE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{FORMAT_CHARACTERS}]")  # not shown, not separators
 _SEPARATORS = re.compile(r"[\s,，;；、]+")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{4,31}")  # its length: MAX_LENGTH
 _YES = frozenset({"y", "确认", "true"})  # beyond the yes/no words of either language (messages.VALUE_WORDS)
@@ -90,18 +92,23 @@ def split_tracking(text: str) -> list[str]:
 
 def parse_tracking(value: Any, mark: Mark | None = None) -> Converted:
     """Zero or more tracking numbers, each 6–40 letters, digits or hyphens; the set, in capitals
-    and sorted: the same numbers typed in another order or case are the same delivery."""
+    and sorted: the same numbers typed in another order or case are the same delivery. Full-width
+    letters and digits (a Chinese input method's) read as ASCII, as the catalog's amounts do; an
+    invisible character inside a number is named, since the number looks right on screen."""
     if mark is None and isinstance(value, int | float) and not isinstance(value, bool):
         value = shown(value)  # a number typed in a General cell: its digits
     if mark is None and isinstance(value, str):
-        numbers = split_tracking(value)  # line breaks separate numbers here: not text's control characters
+        numbers = split_tracking(value.translate(FULL_WIDTH))  # line breaks separate numbers: not control characters
     else:
         text = _text(value, mark)
         if text.problem:
             return text
-        numbers = split_tracking(str(text.value))
+        numbers = split_tracking(str(text.value).translate(FULL_WIDTH))
     bad = next((n for n in numbers if not TRACKING.fullmatch(n)), None)
     if bad is not None:
+        hidden = _INVISIBLE.search(bad)
+        if hidden is not None:
+            return _problem("tracking_invisible", value=_INVISIBLE.sub("", bad), code=f"U+{ord(hidden.group()):04X}")
         return _problem("tracking_format", value=bad)
     return Converted(tuple(sorted({number.upper() for number in numbers})))  # carriers' numbers know no case
 
@@ -112,9 +119,10 @@ def parse_phone(value: Any, mark: Mark | None = None) -> Converted:
     text = _text(value, mark)
     if text.problem or text.value == "":
         return text
-    if not _PHONE.fullmatch(str(text.value)):
+    phone = str(text.value).translate(FULL_WIDTH).strip()  # full-width digits read as the catalog reads them
+    if not _PHONE.fullmatch(phone):
         return _problem("phone_format", value=shown(value))
-    return text
+    return Converted(phone)
 
 
 def parse_boxes(value: Any, mark: Mark | None = None) -> Converted:
