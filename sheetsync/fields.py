@@ -166,6 +166,12 @@ class SheetSpec:
     lookup: Callable[[str], Field | None]
     missing_rule: str  # the refusal when the workbook has no such sheet
     ignored_prefixes: tuple[str, ...] = ()  # columns never imported (the live preview)
+    # What the wrong kind of file is answered with, naming this kind's own commands: an empty file,
+    # a store given as the workbook, and the other kind of sheetsync workbook (its sheet's name).
+    empty_rule: str = "file_empty"
+    store_rule: str = "file_is_store"
+    other_sheet: str = "Orders"
+    other_rule: str = "workbook_is_orders"
 
 
 PRODUCTS = SheetSpec(SHEET_PRODUCTS, "sku_id", BASE_FIELDS, field_for_key, "no_products_sheet", ("display_price_",))

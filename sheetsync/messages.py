@@ -199,6 +199,11 @@ class Rule(StrEnum):
     AE_OTHER_SELLER = "ae_other_seller"
     # JIT purchase orders (the Orders workbook)
     NO_ORDERS_SHEET = "no_orders_sheet"
+    ORDERS_FILE_EMPTY = "orders_file_empty"
+    ORDERS_FILE_IS_STORE = "orders_file_is_store"
+    WORKBOOK_IS_ORDERS = "workbook_is_orders"
+    WORKBOOK_IS_CATALOG = "workbook_is_catalog"
+    ORDER_KEY_EMPTY = "order_key_empty"
     CONFIRM_FORMAT = "confirm_format"
     DELIVERY_TYPE_FORMAT = "delivery_type_format"
     DELIVERY_TYPE_REQUIRED = "delivery_type_required"
@@ -1203,6 +1208,25 @@ def report_column(key: str, lang: str = "en") -> str:
 
 # -- JIT purchase orders (the Orders workbook) -----------------------------------------------------
 MESSAGES.update({
+    "orders_file_empty": ("{path} is empty (0 bytes). Export the orders again with `sheetsync orders export "
+                          "orders.xlsx`.",
+                          "{path} 是空文件（0 字节）。请用 `sheetsync orders export orders.xlsx` 重新导出采购单。"),
+    "orders_file_is_store": ("{path} is a catalog file (a sheetsync store), not a workbook: pass it with --store, like "
+                             "`sheetsync --store {path} orders import orders.xlsx`.",
+                             "{path} 是店铺数据库文件（sheetsync 的 --store 文件），不是工作簿：请用 --store 指定它，例如 "
+                             "`sheetsync --store {path} orders import orders.xlsx`。"),
+    "workbook_is_orders": ("{path} is an Orders workbook (JIT purchase orders), not a catalog: import it with "
+                           "`sheetsync orders import {path}`.",
+                           "{path} 是采购单工作簿（JIT 采购单），不是商品表：请用 `sheetsync orders import {path}` 导入。"),
+    "workbook_is_catalog": ("{path} is a catalog workbook (its Products sheet), not an Orders workbook: import it with "
+                            "`sheetsync import {path}`.",
+                            "{path} 是商品表工作簿（Products 工作表），不是采购单工作簿：请用 `sheetsync import {path}` "
+                            "导入。"),
+    "order_key_empty": ("The {label} cell of this row is empty, so sheetsync cannot tell which order item the row is. "
+                        "Type it back as exported, or export the orders again with `sheetsync orders export "
+                        "orders.xlsx`.",
+                        "此行的{label}单元格为空，sheetsync 无法判断此行是哪张采购单的哪个商品。请按导出时的内容重新填写，"
+                        "或用 `sheetsync orders export orders.xlsx` 重新导出采购单。"),
     "no_orders_sheet": ("{path} has no sheet named Orders with sheetsync's columns. Import the file that "
                         "an orders export wrote (`sheetsync orders export orders.xlsx`), keeping its Orders sheet.",
                         "{path} 中没有带 sheetsync 列的 Orders 工作表。请导入采购单导出生成的文件"

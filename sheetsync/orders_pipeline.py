@@ -127,7 +127,7 @@ def import_orders(store: Store | str | os.PathLike, path: str | os.PathLike, *, 
             chosen = open_orders_target(target, handle, settings, client)
             result.target = chosen.name
             with _acting(chosen, dry_run, result):
-                check_package(Path(path))
+                check_package(Path(path), ORDERS)
                 raw = read_sheet(path, True, ORDERS)
                 lang = lang or raw.lang or settings.lang
                 base, export_id = _base(raw, handle, chosen.name)

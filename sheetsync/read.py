@@ -62,11 +62,12 @@ EXCEL_LOCK_PREFIX = "~$"
 _SQLITE_MAGIC = b"SQLite f"  # the first 8 bytes of "SQLite format 3"
 
 
-def _sniff(path: Path, head: bytes) -> None:
-    """Refuse what is not a zip, with a sentence saying what it looks like."""
+def _sniff(path: Path, head: bytes, spec: SheetSpec = PRODUCTS) -> None:
+    """Refuse what is not a zip, with a sentence saying what it looks like (and, for an empty file
+    or a store, the commands of the kind of workbook `spec` reads)."""
     name = str(path)
     if not head:
-        raise UnreadableWorkbook("file_empty", path=name)
+        raise UnreadableWorkbook(spec.empty_rule, path=name)
     if head.startswith(_OLE_MAGIC):
         with path.open("rb") as handle:
             data = handle.read(min(path.stat().st_size, 4 * 1024 * 1024))
@@ -76,7 +77,7 @@ def _sniff(path: Path, head: bytes) -> None:
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return
     if head.startswith(_SQLITE_MAGIC):  # a store (or another database) given where a workbook belongs
-        raise UnreadableWorkbook("file_is_store", path=name)
+        raise UnreadableWorkbook(spec.store_rule, path=name)
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if text[:1] == b"<":
         kind = "html" if b"html" in text[:200].lower() else "xml"
@@ -91,8 +92,9 @@ def _sniff(path: Path, head: bytes) -> None:
     raise UnreadableWorkbook("file_not_xlsx", path=name, kind=kind)
 
 
-def check_package(path: Path) -> None:
-    """Bound the zip before parsing anything: size, parts, expansion ratio, and no DTDs in XML."""
+def check_package(path: Path, spec: SheetSpec = PRODUCTS) -> None:
+    """Bound the zip before parsing anything: size, parts, expansion ratio, and no DTDs in XML.
+    `spec`: the kind of workbook expected, whose commands a refusal names."""
     name = str(path)
     if path.name.startswith(EXCEL_LOCK_PREFIX):  # Excel's owner file beside a workbook it has open
         raise UnreadableWorkbook("file_excel_lock", path=name, original=path.name[len(EXCEL_LOCK_PREFIX):])
@@ -102,7 +104,7 @@ def check_package(path: Path) -> None:
         raise UnreadableWorkbook("input_not_file", path=name)
     size = path.stat().st_size
     with path.open("rb") as handle:
-        _sniff(path, handle.read(8))
+        _sniff(path, handle.read(8), spec)
     if size > MAX_FILE_BYTES:
         raise UnreadableWorkbook("file_too_large", path=name,
                                  detail_key="read_file_size", size=size // 1024 // 1024,
@@ -555,7 +557,7 @@ def read_sheet(path: str | Path, checked: bool = False, spec: SheetSpec = PRODUC
     thread while calamine parses (it releases the GIL)."""
     path = Path(path)
     if not checked:
-        check_package(path)
+        check_package(path, spec)
     name = str(path)
     part = _scan_sheet(path, spec.name)
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -626,8 +628,9 @@ def _parse(path: Path, spec: SheetSpec = PRODUCTS) -> tuple[str, list[list[Any]]
     except Exception as exc:
         raise UnreadableWorkbook("file_corrupt", path=name, detail=str(exc).splitlines()[0][:200]) from exc
     with workbook:
-        if spec.name not in workbook.sheet_names:
-            raise UnreadableWorkbook(spec.missing_rule, path=name)
+        if spec.name not in workbook.sheet_names:  # the other kind of sheetsync workbook: its own command
+            other = spec.other_sheet in workbook.sheet_names and SHEET_META in workbook.sheet_names
+            raise UnreadableWorkbook(spec.other_rule if other else spec.missing_rule, path=name)
         try:
             sheet = workbook.get_sheet_by_name(spec.name)
             if sheet.total_height > MAX_ROWS or sheet.width > MAX_COLUMNS:

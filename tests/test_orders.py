@@ -567,8 +567,30 @@ def test_an_orders_run_is_in_history_and_is_not_reverted(store, orders_book, tmp
 
 
 def test_a_catalog_workbook_is_not_an_orders_workbook(store, exported):
+    """Review finding 9: each kind of sheetsync workbook given to the other's import names the
+    command that imports it."""
     code, out, _ = run(store, "orders", "import", str(exported))
-    assert code == 2 and "no sheet named Orders" in out
+    assert code == 2 and "[workbook_is_catalog]" in out and f"sheetsync --store {store} import {exported}" in out, out
+
+
+def test_the_wrong_kind_of_file_is_answered_with_the_orders_commands(store, orders_book, tmp_path):
+    """Review finding 9: an empty file, a store given as the workbook, an Orders workbook given to
+    the catalog import and an emptied order number each say what they are, for orders."""
+    empty = tmp_path / "empty.xlsx"
+    empty.write_bytes(b"")
+    code, out, _ = run(store, "orders", "import", str(empty))
+    assert code == 2 and "[orders_file_empty]" in out and "orders export orders.xlsx" in out, out
+    code, out, _ = run(store, "orders", "import", str(store))
+    assert code == 2 and "[orders_file_is_store]" in out and "orders import orders.xlsx" in out, out
+    orders = tmp_path / "orders.xlsx"
+    code, out, _ = run(store, "import", str(orders))
+    assert code == 2 and "[workbook_is_orders]" in out and f"orders import {orders}" in out, out
+    number = orders_book.with_status("confirmed")[0]
+    cell = orders_book.coord(number, "purchase_order_no")
+    orders_book.ws[cell].value = None
+    code, out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--json")
+    assert code == 1 and [(e["rule"], e["cell"]) for e in data["errors"]] == [("order_key_empty", cell)], out
+    assert "The Order cell of this row is empty" in data["errors"][0]["message"]
 
 
 def test_the_python_api(store, tmp_path):

@@ -83,4 +83,6 @@ def order_field(key: str) -> Field | None:
     return ORDER_BY_KEY.get(key)
 
 
-ORDERS = SheetSpec(SHEET_ORDERS, ORDER_KEY, ORDER_FIELDS, order_field, "no_orders_sheet")
+ORDERS = SheetSpec(SHEET_ORDERS, ORDER_KEY, ORDER_FIELDS, order_field, "no_orders_sheet",
+                   empty_rule="orders_file_empty", store_rule="orders_file_is_store", other_sheet="Products",
+                   other_rule="workbook_is_catalog")

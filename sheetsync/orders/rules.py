@@ -257,6 +257,10 @@ def read_orders(raw: RawSheet, base: Mapping[RowKey, Mapping[str, Any]]) -> Read
                                        **params}))
             continue
         key = (ids[ORDER_KEY].value or "", ids["sku_id"].value or "")
+        blank = next((k for k, part in zip((ORDER_KEY, "sku_id"), key, strict=True) if not part), None)
+        if blank is not None:  # an emptied order number or SKU: say so, not "order (nothing) is not exported"
+            issues.append(_cell_issue("order_key_empty", ERROR, row, columns[blank], blank, "", {}))
+            continue
         if key not in base:
             issues.append(_cell_issue("order_not_in_export", ERROR, row, columns[ORDER_KEY], ORDER_KEY,
                                       shown(values[columns[ORDER_KEY]]), {"sku": shown(values[columns["sku_id"]])}))
