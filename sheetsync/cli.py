@@ -911,7 +911,8 @@ def orders() -> None:
 @click.option("--target", type=click.Choice(["local", "aliexpress"]), help="Where the orders are read (default: "
               "the store's own).")
 @click.option("--status", "statuses", metavar="NAME,NAME", help="Which orders: to_confirm, to_ship, in_transit, "
-              "received, cancelled or all (default to_confirm,to_ship).")
+              "received, cancelled or all (default to_confirm,to_ship), or a status as the sheet shows it "
+              "(confirmed, 已确认).")
 @click.pass_obj
 def orders_export(obj: Context, out: str, target: str | None, statuses: str | None) -> None:
     """Write the JIT purchase orders to an .xlsx workbook to fill in (--lang zh: in Chinese)."""

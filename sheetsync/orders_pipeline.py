@@ -30,7 +30,7 @@ from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
 from .fields import TEMPLATE_VERSION
 from .mail import SmtpSettings, check_mail
 from .messages import quoted, suggested_command
-from .orders.fields import DEFAULT_STATUSES, ORDER_FIELDS, ORDERS, SHEET_ORDERS, STATUS_GROUPS
+from .orders.fields import DEFAULT_STATUSES, ORDER_FIELDS, ORDERS, SHEET_ORDERS, STATUS_GROUPS, STATUS_WORDS
 from .orders.model import Action, OrdersResult
 from .orders.plan import plan, unused_boxes
 from .orders.rules import read_orders
@@ -58,14 +58,19 @@ class OrdersExport:
 
 
 def status_codes(names: Sequence[str] | None) -> list[int]:
-    """`--status to_confirm,to_ship` → the platform's status codes (default: the open orders)."""
-    chosen = list(names or DEFAULT_STATUSES)
+    """`--status to_confirm,to_ship` → the platform's status codes (default: the open orders). A
+    group's name, or a status as the Orders sheet shows it in either language (`confirmed`,
+    `已确认`): the seller copies what they see. A word names that one status, a group its own."""
+    chosen = [name.strip() for name in names or DEFAULT_STATUSES]
     if "all" in chosen:
         chosen = list(STATUS_GROUPS)
-    unknown = [name for name in chosen if name not in STATUS_GROUPS]
+    words = {word.casefold(): (code,) for code, pair in STATUS_WORDS.items() for word in pair}
+    groups = {**words, **STATUS_GROUPS}
+    unknown = [name for name in chosen if name.casefold() not in groups]
     if unknown:
-        raise ConfigError("orders_status_unknown", value=", ".join(unknown), allowed=", ".join([*STATUS_GROUPS, "all"]))
-    return [code for name in chosen for code in STATUS_GROUPS[name]]
+        allowed = [*STATUS_GROUPS, "all", *(en for en, _ in STATUS_WORDS.values())]
+        raise ConfigError("orders_status_unknown", value=", ".join(unknown), allowed=", ".join(dict.fromkeys(allowed)))
+    return list(dict.fromkeys(code for name in chosen for code in groups[name.casefold()]))
 
 
 def export_orders(store: Store | str | os.PathLike, path: str | os.PathLike, *, target: str | None = None,

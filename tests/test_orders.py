@@ -548,6 +548,16 @@ def test_status_chooses_the_orders_and_an_unknown_one_is_refused(store, tmp_path
     assert code == 2 and "shipped" in out and "to_confirm" in out
 
 
+@pytest.mark.parametrize("status", ["confirmed", "Confirmed", "已确认", "to_ship,confirmed"])
+def test_status_takes_the_words_the_sheet_shows(store, tmp_path, status):
+    """Review finding 10: `--status confirmed` (or 已确认), as the sheet shows the status, is taken."""
+    code, out, _ = run(store, "orders", "export", str(tmp_path / "c.xlsx"), "--status", status)
+    book = OrdersBook(tmp_path / "c.xlsx")
+    assert code == 0 and len(book.with_status("confirmed")) == 2, out
+    if status != "to_ship,confirmed":
+        assert "Exported 2 orders" in out and set(book.rows) == set(book.with_status("confirmed"))
+
+
 def test_chinese_labels_and_statuses(store, tmp_path):
     assert run(store, "orders", "export", str(tmp_path / "zh.xlsx"), "--lang", "zh")[0] == 0
     book = OrdersBook(tmp_path / "zh.xlsx")
