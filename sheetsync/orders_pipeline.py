@@ -31,7 +31,7 @@ from .fields import TEMPLATE_VERSION
 from .mail import SmtpSettings, check_mail
 from .messages import quoted, suggested_command
 from .orders.fields import DEFAULT_STATUSES, ORDER_FIELDS, ORDERS, SHEET_ORDERS, STATUS_GROUPS, STATUS_WORDS
-from .orders.model import Action, OrdersResult
+from .orders.model import Action, Order, OrdersResult
 from .orders.plan import plan, unused_boxes
 from .orders.rules import read_orders
 from .orders.sheet import exported_orders, row_key, snapshot, written_rows
@@ -203,6 +203,15 @@ def _journaled(action: Action) -> str:
     return f"{action.delivery_no}: {action.delivery.shown()}" if action.delivery_no else action.delivery.shown()
 
 
+def _journaled_before(action: Action, order: Order | None) -> str | None:
+    """What an action changes, as the journal keeps it beside what it becomes: the delivery an
+    update replaces (its number and details, as re-read before acting), so `history RUN_ID` shows
+    both; a confirmation or a new delivery replaces nothing."""
+    if action.kind != "updateSelfdelivery" or order is None or order.delivery is None:
+        return None
+    return f"{order.delivery_no}: {order.delivery.shown()}" if order.delivery_no else order.delivery.shown()
+
+
 class _Journal:
     """The orders run's journal in the store (targets.OrdersJournal), and the run's language."""
 
@@ -236,7 +245,8 @@ def _import(store: Store, target: OrdersTarget, raw: RawSheet, base_rows: list[d
         return
     entries = [(action, number) for action in planned.actions for number in action.orders]
     result.run_id = store.begin_run(raw.path, export_id, target.name, [
-        Change(number, "", action.kind, None, _journaled(action)) for action, number in entries])
+        Change(number, "", action.kind, _journaled_before(action, current.get(number)), _journaled(action))
+        for action, number in entries])
     start = 0
     for action in planned.actions:  # entries are the actions' orders in turn
         action.seqs = tuple(range(start, start + len(action.orders)))

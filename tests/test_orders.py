@@ -576,6 +576,20 @@ def test_an_orders_run_is_in_history_and_is_not_reverted(store, orders_book, tmp
     assert code == 2 and "not put back by revert" in out
 
 
+def test_the_history_of_an_update_shows_the_delivery_before_and_after(store, orders_book, tmp_path):
+    """Review finding 11: an updated delivery's journal keeps the delivery it replaced."""
+    shipped = orders_book.with_status("to ship")[0]
+    row = orders_book.rows[shipped][0]
+    number, was = orders_book.get(row, "delivery_no"), orders_book.get(row, "tracking_numbers")
+    orders_book.fill(shipped, tracking_numbers="YT7428813650299")
+    code, out, done = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--json")
+    assert code == 0 and [a["action"] for a in done["actions"]] == ["updateSelfdelivery"], out
+    code, out, _ = run(store, "history", done["run_id"])
+    line = next(line for line in out.splitlines() if "updateSelfdelivery" in line)
+    assert f"{number}: express" in line.split("→")[0] and was in line.split("→")[0], out
+    assert "YT7428813650299" in line.split("→")[1], out
+
+
 def test_a_catalog_workbook_is_not_an_orders_workbook(store, exported):
     """Review finding 9: each kind of sheetsync workbook given to the other's import names the
     command that imports it."""
