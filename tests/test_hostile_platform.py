@@ -261,7 +261,8 @@ def test_ctrl_c_during_a_push_journals_what_the_platform_took_and_the_rerun_send
 
     g.after_write = after_write
     try:
-        stdout, _ = process.communicate(timeout=120)
+        stdout = process.stdout.read()  # not communicate(): it would read stderr too, from under the reader
+        process.wait(timeout=120)
     finally:
         g.after_write = None
         if process.poll() is None:
