@@ -20,6 +20,7 @@ from .config import Settings, load_settings, reference_file, shown_store, store_
 from .errors import ConfigError, SheetsyncError
 from .fields import BASE_BY_KEY, to_display
 from .messages import cli_words, message, status_short, status_words, suggested_command, target_words, with_store
+from .orders.model import OrdersResult
 from .pricing import COUNTRY_ALIASES, Quote, RateCard, find_country, heaviest_grams, load_rate_card, quote
 from .results import ISSUES_PER_RULE, Change, ImportResult, Issue, Status
 
@@ -836,7 +837,7 @@ def orders_import(obj: Context, file: str, dry_run: bool, target: str | None, la
     sys.exit(result.exit_code)
 
 
-def _orders_human(result: Any, lang: str) -> str:
+def _orders_human(result: OrdersResult, lang: str) -> str:
     """An orders import in lines: the headline, the counts, each action (order, what, delivery,
     how it ended), then errors and warnings with their cells."""
     lines = [f"{result.file}: {status_words(result.status, lang, result.target, result.applied)}"]

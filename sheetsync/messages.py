@@ -218,10 +218,14 @@ class Rule(StrEnum):
     ORDER_DELIVERY_CONFLICT = "order_delivery_conflict"
     ORDER_OVERDUE = "order_overdue"
     LABELS_NEED_PLATFORM = "labels_need_platform"
-    ORDERS_PLATFORM_NOT_READY = "orders_platform_not_ready"
+    DELIVERY_WAITS_FOR_CONFIRM = "delivery_waits_for_confirm"
+    AE_ORDER_NOT_DONE = "ae_order_not_done"
+    LABELS_BOXES_RANGE = "labels_boxes_range"
     ORDERS_STATUS_UNKNOWN = "orders_status_unknown"
     ORDERS_RUN_NOT_REVERTIBLE = "orders_run_not_revertible"
     LABELS_FAILED = "labels_failed"
+    ORDERS_OTHER_TARGET = "orders_other_target"
+    ORDERS_NOT_SHEETSYNC = "orders_not_sheetsync"
 
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -240,8 +244,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "重量必须是最多 3 位小数的千克数，例如 0.350（当前为“{value}”）。"),
     "weight_decimals": ("Weight has more than 3 decimals ({value}); give it to the gram, like 0.350.",
                         "重量超过 3 位小数（{value}），请精确到克，例如 0.350。"),
-    "weight_range": ("Weight must be between 0.001 and 500 kg (found {value}).",
-                     "重量必须在 0.001 到 500 千克之间（当前为 {value}）。"),
+    "weight_range": ("Weight must be between 0.001 and 500 kg (found {value}). The column is in kilograms: "
+                     "grams typed here go divided by 1000 (350 g is 0.350).",
+                     "重量必须在 0.001 到 500 千克之间（当前为 {value}）。此列单位为千克：克数需除以 1000"
+                     "（350 克填 0.350）。"),
     "integer_format": ("{label} must be a whole number, like 12 (found \"{value}\").",
                        "{label} 必须是整数，例如 12（当前为“{value}”）。"),
     "dimension_range": ("{label} must be a whole number of cm between 1 and 700 (found {value}).",
@@ -492,8 +498,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "`sheetsync --store {path} import catalog.xlsx`.",
                       "{path} 是商品目录文件（sheetsync 店铺），不是工作簿：请用 --store 指定它，例如 "
                       "`sheetsync --store {path} import catalog.xlsx`。"),
-    "file_empty": ("{path} is empty (0 bytes). Export a new template with `sheetsync export`.",
-                   "{path} 是空文件（0 字节）。请用 `sheetsync export` 重新导出模板。"),
+    "file_empty": ("{path} is empty (0 bytes). Export a new template with `sheetsync export catalog.xlsx`.",
+                   "{path} 是空文件（0 字节）。请用 `sheetsync export catalog.xlsx` 重新导出模板。"),
     "file_old_xls": ("{path} is an old Excel 97–2003 (.xls) file. Save it as Excel Workbook (.xlsx) and import that.",
                      "{path} 是旧版 Excel 97–2003（.xls）文件。请另存为 Excel 工作簿（.xlsx）后再导入。"),
     "file_encrypted": ("{path} is password-protected. Remove the password (File > Info > Protect Workbook) and "
@@ -508,11 +514,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "file_too_large": ("{path} is beyond what sheetsync reads safely: {detail}.",
                        "{path} 超出了 sheetsync 的安全读取上限：{detail}。"),
     "no_products_sheet": ("{path} has no sheet named Products with sheetsync's columns. Import the file that "
-                          "`sheetsync export` wrote, keeping its Products sheet.",
-                          "{path} 中没有带 sheetsync 列的 Products 工作表。请导入 `sheetsync export` 生成的文件，并保留 Products 工作表。"),
+                          "an export wrote (`sheetsync export catalog.xlsx`), keeping its Products sheet.",
+                          "{path} 中没有带 sheetsync 列的 Products 工作表。请导入导出生成的文件"
+                          "（`sheetsync export catalog.xlsx`），并保留 Products 工作表。"),
     "not_sheetsync": ("{path} is not a sheetsync workbook (its hidden _sheetsync sheet is missing or damaged). "
-                      "Export a template with `sheetsync export` and copy your edits into it.",
-                      "{path} 不是 sheetsync 工作簿（隐藏的 _sheetsync 工作表缺失或损坏）。请用 `sheetsync export` 导出模板，"
+                      "Export a template with `sheetsync export catalog.xlsx` and copy your edits into it.",
+                      "{path} 不是 sheetsync 工作簿（隐藏的 _sheetsync 工作表缺失或损坏）。请用 `sheetsync export catalog.xlsx` 导出模板，"
                       "再把修改复制进去。"),
     "other_store": ("{path} was exported from another store (id {store_id}), not from {store} (id {own_id}). "
                     "Import it into the store it came from with --store, or export a template from {store}.",
@@ -527,17 +534,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "metadata_moved": ("{path} was put together from two files: its hidden _sheetsync sheet belongs to export "
                        "{meta_export}, its Products sheet to export {sheet_export}. Importing it would turn the "
                        "older values into edits, so nothing was read. Import the file as sheetsync exported it, "
-                       "or export a new template with `sheetsync export` and copy your edits into it.",
+                       "or export a new template with `sheetsync export catalog.xlsx` and copy your edits into it.",
                        "{path} 由两个文件拼合而成：隐藏的 _sheetsync 工作表属于导出 {meta_export}，Products 工作表却属于导出 "
                        "{sheet_export}。导入它会把较旧的值当作修改，因此未读取任何内容。请导入 sheetsync 导出的原文件，"
-                       "或用 `sheetsync export` 导出新模板，再把修改复制进去。"),
+                       "或用 `sheetsync export catalog.xlsx` 导出新模板，再把修改复制进去。"),
     "metadata_unbound": ("{path} has lost the mark that ties its Products sheet to its hidden _sheetsync sheet "
                          "(the sheet-level name SheetsyncExport; some programs drop it when saving), so sheetsync "
-                         "cannot tell that the two belong together. Export a new template with `sheetsync export` "
-                         "and copy your edits into it.",
+                         "cannot tell that the two belong together. Export a new template with "
+                         "`sheetsync export catalog.xlsx` and copy your edits into it.",
                          "{path} 丢失了把 Products 工作表与隐藏的 _sheetsync 工作表绑定在一起的标记（工作表级名称 "
                          "SheetsyncExport；某些程序保存时会删除它），sheetsync 无法确认两者属于同一文件。请用 "
-                         "`sheetsync export` 导出新模板，再把修改复制进去。"),
+                         "`sheetsync export catalog.xlsx` 导出新模板，再把修改复制进去。"),
     "template_version": ("{path} was made by a newer sheetsync (template {version}). Update sheetsync.",
                          "{path} 由更新版本的 sheetsync 生成（模板版本 {version}）。请升级 sheetsync。"),
     "store_missing": ("No catalog at {path}. Create one with `sheetsync init` (or `sheetsync init --sample`).",
@@ -701,14 +708,14 @@ NEXT_STEPS: dict[str, tuple[str, str]] = {
     "applied": ("Nothing to do. Export again before your next round of edits.",
                 "无需操作。下次修改前请重新导出。"),
     "unchanged": ("Nothing to do.", "无需操作。"),
-    "dry_run": ("Run the same command without --dry-run (or `sheetsync import`) to apply the changes.",
-                "去掉 --dry-run（或使用 `sheetsync import`）再次运行即可应用修改。"),
+    "dry_run": ("Run the same command without --dry-run to apply the changes.",
+                "去掉 --dry-run 再次运行同样的命令即可应用修改。"),
     "invalid": ("Open the Products sheet of this report, fix the red cells (each has a comment), save, and "
                 "import this report file.",
                 "打开本报告的 Products 工作表，修正标红的单元格（每个都有批注），保存后导入本报告文件。"),
     "partial": ("A product the platform rejected (sheet Push results, with its code and reason) needs its values fixed: sending them unchanged gets the same answer. Then run the same import again: it sends only what is still missing.",
                 "被平台拒绝的商品（见 Push results 工作表中的错误码和原因）需要先修正其值：原样再次发送会得到同样的结果。然后再次运行同样的导入：只会发送尚未完成的部分。"),
-    "unreadable": ("Export a fresh template with `sheetsync export`.", "请用 `sheetsync export` 重新导出模板。"),
+    "unreadable": ("Export a fresh template with `sheetsync export catalog.xlsx`.", "请用 `sheetsync export catalog.xlsx` 重新导出模板。"),
     "unavailable": ("Fix what the error names (the store, the connection or the credentials) and run the same command again.",
                     "请先解决错误中指出的问题（店铺、网络连接或凭证），然后再次运行同样的命令。"),
     "interrupted": ("Run the same import again: it sends only what the stop left unwritten.",
@@ -953,9 +960,9 @@ def preview_not_priced(lang: str = "en") -> str:
 # -- JIT purchase orders (the Orders workbook) -----------------------------------------------------
 MESSAGES.update({
     "no_orders_sheet": ("{path} has no sheet named Orders with sheetsync's columns. Import the file that "
-                        "`sheetsync orders export` wrote, keeping its Orders sheet.",
-                        "{path} 中没有带 sheetsync 列的 Orders 工作表。请导入 `sheetsync orders export` 生成的文件，"
-                        "并保留 Orders 工作表。"),
+                        "an orders export wrote (`sheetsync orders export orders.xlsx`), keeping its Orders sheet.",
+                        "{path} 中没有带 sheetsync 列的 Orders 工作表。请导入采购单导出生成的文件"
+                        "（`sheetsync orders export orders.xlsx`），并保留 Orders 工作表。"),
     "confirm_format": ("Confirm takes yes, or stays empty to leave order {order} as it is (found \"{value}\").",
                        "确认接单只能填 yes，或留空表示采购单 {order} 不变（当前为“{value}”）。"),
     "delivery_type_format": ("Delivery type must be express, truck or other (found \"{value}\").",
@@ -988,8 +995,8 @@ MESSAGES.update({
                             "采购单 {order} 的各行在{label}上不一致：此处为“{value}”，{other_cell} 为“{other}”。"
                             "修改一行即适用于整张采购单：请改为相同，或让其他行保持导出时的值。"),
     "order_not_in_export": ("Order {value} with SKU {sku} is not in the exported file: rows cannot be added. Export "
-                            "the orders again with `sheetsync orders export`.",
-                            "采购单 {value}（SKU {sku}）不在导出的文件中：不能新增行。请用 `sheetsync orders export` "
+                            "the orders again with `sheetsync orders export orders.xlsx`.",
+                            "采购单 {value}（SKU {sku}）不在导出的文件中：不能新增行。请用 `sheetsync orders export orders.xlsx` "
                             "重新导出。"),
     "order_row_duplicate": ("SKU {value} of order {order} appears twice (also row {other_row}); delete one row.",
                             "采购单 {order} 的 SKU {value} 出现了两次（另见第 {other_row} 行），请删除其中一行。"),
@@ -1024,16 +1031,36 @@ MESSAGES.update({
                              "aliexpress to get them.",
                              "箱唛由速卖通生成：本地店铺只记录发货，因此没有在 {folder} 中保存箱唛。请连接店铺"
                              "（`sheetsync auth`）并使用 --target aliexpress 导入以获取箱唛。"),
-    "orders_platform_not_ready": ("JIT purchase orders on AliExpress are not available in this version of sheetsync "
-                                  "yet; nothing was read or sent. Use the local store: --target local.",
-                                  "此版本的 sheetsync 尚不支持速卖通 JIT 采购单；未读取或发送任何内容。"
-                                  "请使用本地店铺：--target local。"),
+    "delivery_waits_for_confirm": ("Not sent: order {order} of this delivery was not confirmed by this import (see "
+                                   "its confirmation above). Once it is confirmed, run the same import again: the "
+                                   "delivery is sent then.",
+                                   "未发送：此发货中的采购单 {order} 未能在本次导入中确认（见上方的确认结果）。"
+                                   "确认后再次运行同样的导入即可发送此发货。"),
+    "ae_order_not_done": ("The answer of AliExpress was lost or unreadable ({code}); reading the orders again shows "
+                          "it was not done, and it was not sent a second time. Run the same import again to send it.",
+                          "速卖通的应答丢失或无法读取（{code}）；重新读取采购单表明该操作未完成，且未重复发送。"
+                          "再次运行同样的导入即可发送。"),
+    "labels_boxes_range": ("delivery {delivery_no} has {boxes} boxes, and AliExpress prints the labels of 1 to 99 "
+                           "boxes a delivery; print them in the seller centre",
+                           "发货单 {delivery_no} 共 {boxes} 箱，而速卖通每个发货单只能打印 1 到 99 箱的箱唛；"
+                           "请在卖家后台打印"),
     "orders_status_unknown": ("Unknown order status {value}; use one or more of: {allowed}.",
                               "未知的采购单状态 {value}；请使用以下一个或多个：{allowed}。"),
     "orders_run_not_revertible": ("Run {run_id} confirmed or delivered JIT orders: a confirmation or a delivery is not "
                                   "put back by revert. Cancel a delivery in the seller centre.",
                                   "运行 {run_id} 确认或发货了 JIT 采购单：确认和发货不能用 revert 撤销。"
                                   "发货请在卖家后台取消。"),
+    "orders_not_sheetsync": ("{path} is not an Orders workbook as this store's sheetsync exported it (its hidden "
+                             "_sheetsync sheet is missing, damaged, from another file, or from an export this store "
+                             "has no record of). Export the orders again with `sheetsync orders export orders.xlsx` and fill them "
+                             "in there.",
+                             "{path} 不是本店铺 sheetsync 导出的采购单工作簿（隐藏的 _sheetsync 工作表缺失、损坏、"
+                             "来自其他文件，或本店铺没有该导出记录）。请用 `sheetsync orders export orders.xlsx` 重新导出采购单，"
+                             "并在新文件中填写。"),
+    "orders_other_target": ("{path} lists the orders of {exported}, not of {target}: import it with --target "
+                            "{exported}, or export the orders of {target} with `sheetsync orders export orders.xlsx`.",
+                            "{path} 列出的是{exported}的采购单，而不是{target}的：请使用 --target {exported} 导入，"
+                            "或用 `sheetsync orders export orders.xlsx` 导出{target}的采购单。"),
     "labels_failed": ("The box labels of delivery {delivery_no} could not be saved: {reason}. The delivery stands; "
                       "run the same import again to fetch them.",
                       "发货单 {delivery_no} 的箱唛未能保存：{reason}。发货已生效；再次运行同样的导入即可重新获取。"),
@@ -1062,18 +1089,18 @@ REPORT_LABELS.update({
 
 # What to do next after an orders import (the catalog's NEXT_STEPS name its Products sheet and commands).
 ORDERS_NEXT_STEPS: dict[str, tuple[str, str]] = {
-    "applied": ("Nothing to do. Export the orders again (`sheetsync orders export`) before the next round.",
-                "无需操作。下一轮操作前请重新导出采购单（`sheetsync orders export`）。"),
+    "applied": ("Nothing to do. Export the orders again (`sheetsync orders export orders.xlsx`) before the next round.",
+                "无需操作。下一轮操作前请重新导出采购单（`sheetsync orders export orders.xlsx`）。"),
     "dry_run": ("Run the same command without --dry-run to send the actions.",
                 "去掉 --dry-run 再次运行即可发送这些操作。"),
     "invalid": ("Open the Orders sheet of this report, fix the red cells (each has a comment), save, and import this "
-                "report file with `sheetsync orders import`.",
-                "打开本报告的 Orders 工作表，修正标红的单元格（每个都有批注），保存后用 `sheetsync orders import` "
-                "导入本报告文件。"),
+                "report file as you imported the sheet (orders import, with this file's name).",
+                "打开本报告的 Orders 工作表，修正标红的单元格（每个都有批注），保存后按导入原表格的方式导入本报告文件"
+                "（orders import，换成本文件名）。"),
     "partial": ("Fix what the platform refused (sheet Actions, with its code and reason), then run the same import "
                 "again: it sends only what is still missing.",
                 "请先修正平台拒绝的内容（见 Actions 工作表中的错误码和原因），然后再次运行同样的导入：只会发送尚未完成的部分。"),
-    "unreadable": ("Export the orders again with `sheetsync orders export`.", "请用 `sheetsync orders export` 重新导出采购单。"),
+    "unreadable": ("Export the orders again with `sheetsync orders export orders.xlsx`.", "请用 `sheetsync orders export orders.xlsx` 重新导出采购单。"),
 }
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from .targets import OrdersTarget, open_orders_target
 from .template import OrdersMeta, write_orders_workbook
 
 LABEL_SIZES = ("A4", "100_100")
+_FILE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -128,8 +130,8 @@ def import_orders(store: Store | str | os.PathLike, path: str | os.PathLike, *, 
                 check_package(Path(path))
                 raw = read_sheet(path, True, ORDERS)
                 lang = lang or raw.lang or settings.lang
-                base, export_id = _base(raw, handle)
-                _import(handle, chosen, raw, base, export_id, dry_run, now, result)
+                base, export_id = _base(raw, handle, chosen.name)
+                _import(handle, chosen, raw, base, export_id, dry_run, now, result, lang)
             if labels is not None and not dry_run:
                 _labels(chosen, Path(labels), label_size, result, lang or settings.lang)
     except SheetsyncError as exc:
@@ -164,21 +166,26 @@ def _acting(target: OrdersTarget, dry_run: bool, result: OrdersResult) -> Iterat
         raise
 
 
-def _base(raw: RawSheet, store: Store) -> tuple[list[dict[str, Any]], str]:
+def _base(raw: RawSheet, store: Store, target: str) -> tuple[list[dict[str, Any]], str]:
     """The rows the file's export wrote, once its metadata is shown to be this store's, signed,
     and bound to the Orders sheet beside it."""
     meta, name = raw.meta, raw.path
     if not meta.get("export_id"):
-        raise UnreadableWorkbook("not_sheetsync", path=name)
+        raise UnreadableWorkbook("orders_not_sheetsync", path=name)
     if meta.get("template_version", TEMPLATE_VERSION) > TEMPLATE_VERSION:
         raise UnreadableWorkbook("template_version", path=name, version=meta["template_version"])
     if meta.get("store_id") != store.store_id:
         _other_store(name, str(meta.get("store_id") or "?"), store)
+    if meta.get("target", target) != target:  # another target's orders: their numbers mean nothing here
+        raise UnreadableWorkbook("orders_other_target", path=name, exported=meta["target"], target=target)
     rows = store.order_export(meta["export_id"])
     if rows is None:
-        raise UnreadableWorkbook("unknown_export", path=name, export_id=meta["export_id"])
+        raise UnreadableWorkbook("orders_not_sheetsync", path=name)
     wanted = integrity.expected(store.secret, store.store_id, meta["export_id"], _keys(rows))
-    integrity.check(wanted, meta.get("signature"), raw.export_mark, name)
+    try:
+        integrity.check(wanted, meta.get("signature"), raw.export_mark, name)
+    except UnreadableWorkbook as refused:  # the catalog's sentences name the catalog's commands
+        raise UnreadableWorkbook("orders_not_sheetsync", path=name) from refused
     return rows, meta["export_id"]
 
 
@@ -191,17 +198,17 @@ def _journaled(action: Action) -> str:
 
 
 class _Journal:
-    """The orders run's journal in the store (targets.OrdersJournal)."""
+    """The orders run's journal in the store (targets.OrdersJournal), and the run's language."""
 
-    def __init__(self, store: Store, run_id: str) -> None:
-        self.store, self.run_id = store, run_id
+    def __init__(self, store: Store, run_id: str, lang: str = "en") -> None:
+        self.store, self.run_id, self.lang = store, run_id, lang
 
     def record(self, action: Action) -> None:
         self.store.mark_applied(self.run_id, action.seqs, _journaled(action))
 
 
 def _import(store: Store, target: OrdersTarget, raw: RawSheet, base_rows: list[dict[str, Any]], export_id: str,
-            dry_run: bool, now: dt.datetime, result: OrdersResult) -> None:
+            dry_run: bool, now: dt.datetime, result: OrdersResult, lang: str = "en") -> None:
     """Read the sheet into orders, re-read those it edits, plan, and act when nothing is wrong."""
     read = read_orders(raw, {row_key(row): row for row in base_rows})
     result.rows = read.rows
@@ -225,7 +232,7 @@ def _import(store: Store, target: OrdersTarget, raw: RawSheet, base_rows: list[d
     for action in planned.actions:  # entries are the actions' orders in turn
         action.seqs = tuple(range(start, start + len(action.orders)))
         start += len(action.orders)
-    stopped = target.apply(_Journal(store, result.run_id), planned.actions)
+    stopped = target.apply(_Journal(store, result.run_id, lang), planned.actions)
     for action in planned.actions:
         if action.result == "planned":
             action.result = "failed"
@@ -247,20 +254,38 @@ def _labels(target: OrdersTarget, folder: Path, size: str, result: OrdersResult,
     if not target.labels:
         result.warnings.append(Issue("labels_need_platform", WARNING, sheet=None, params={"folder": str(folder)}))
         return
-    for action in [*result.actions, *result.already]:
-        if action.kind == "confirm" or not action.delivery_no or action.result not in ("applied", "already_applied"):
+    for delivery_no, boxes in _deliveries(result).items():
+        if not _FILE_NAME.fullmatch(delivery_no):  # a number from the platform never becomes a path
+            result.follow_up_failed = True
+            result.warnings.append(Issue("labels_failed", WARNING, sheet=None, params={
+                "reason": "it cannot name a file", "delivery_no": delivery_no[:64]}))
             continue
-        path = folder / f"{action.delivery_no}.pdf"
+        path = folder / f"{delivery_no}.pdf"
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            pdf = target.label(str(action.delivery_no), action.boxes or 1, size)
+            pdf = target.label(delivery_no, boxes or 1, size)
             with replacing(path) as stream:
                 stream.write(pdf)
             result.labels.append(str(path))
         except (OSError, SheetsyncError) as exc:
             result.follow_up_failed = True  # rendered with the run's other issues
             result.warnings.append(Issue("labels_failed", WARNING, sheet=None,
-                                         params={"reason": _reason(exc, lang), "delivery_no": action.delivery_no}))
+                                         params={"reason": _reason(exc, lang), "delivery_no": delivery_no}))
+
+
+def _deliveries(result: OrdersResult) -> dict[str, int | None]:
+    """Each delivery the sheet's orders travel in (made now, or already: a re-run fetches the
+    labels a first run could not), once, with the boxes of its orders together (None: none given).
+    An action made now carries its orders' boxes; a delivery found made already has an
+    already-applied action per order, each with that order's boxes."""
+    boxes: dict[str, int | None] = {}
+    for action in [*result.actions, *result.already]:
+        if action.kind == "confirm" or not action.delivery_no or action.result not in ("applied", "already_applied"):
+            continue
+        number = str(action.delivery_no)
+        before = boxes.get(number)
+        boxes[number] = before if not action.boxes else (before or 0) + action.boxes
+    return boxes
 
 
 __all__ = ["LABEL_SIZES", "OrdersExport", "export_orders", "import_orders", "status_codes"]

@@ -847,6 +847,20 @@ class Store:
                       Delivery.of(r[6], r[7], json.loads(r[8]), r[9], r[10]) if r[6] else None, r[5], r[11])
                 for r in rows]
 
+    def sku_codes(self, sku_ids: Iterable[str]) -> dict[str, str]:
+        """sku_id → the seller's SKU code, for the SKUs of these the catalog holds with a code (a
+        platform's order items carry the sku_id alone)."""
+        wanted = list(dict.fromkeys(str(s) for s in sku_ids))
+        codes: dict[str, str] = {}
+        with self.decoded("a SKU's code"):
+            for start in range(0, len(wanted), 500):  # well under SQLite's limit of bound parameters
+                chunk = wanted[start:start + 500]
+                marks = ", ".join("?" * len(chunk))
+                for sku_id, code in self.db.execute(f"SELECT sku_id, sku_code FROM skus WHERE sku_id IN ({marks}) "
+                                                    "AND sku_code != ''", chunk):
+                    codes[_text(sku_id)] = _text(code)
+        return codes
+
     def confirm_order(self, number: str) -> None:
         """Confirm a whole order waiting for confirmation (a JIT order is never confirmed in part)."""
         self.db.execute("UPDATE jit_orders SET status = 15 WHERE purchase_order_no = ? AND status = 10", (number,))

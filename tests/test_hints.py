@@ -89,8 +89,9 @@ def test_a_workbook_of_another_store_nearby_names_that_store(store, tmp_path, mo
 
 def test_suggested_commands_repeat_the_sellers_store(store, tmp_path):
     path = exported_with_edits(store, tmp_path, {})
-    code, _ = run("--store", store, "import", path, "--dry-run", "--report", tmp_path / "r.xlsx")
-    assert code == 0
+    path.write_bytes(b"")  # unreadable: the next step is an export
+    code, _ = run("--store", store, "import", path, "--report", tmp_path / "r.xlsx")
+    assert code == 2
     summary = {row[0].value: row[1].value for row in openpyxl.load_workbook(tmp_path / "r.xlsx")["Summary"].iter_rows()
                if len(row) > 1}
-    assert f"`sheetsync --store {store} import`" in summary["What to do next"]
+    assert f"`sheetsync --store {store} export catalog.xlsx`" in summary["What to do next"]

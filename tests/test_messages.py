@@ -62,3 +62,43 @@ def test_an_unknown_rule_cannot_be_made():
 def test_an_issue_can_name_its_sku_and_cell_in_its_message():
     issue = Issue("sku_product_mismatch", sku_id="1005", value="77", cell="A3", params={"expected": "42"})
     assert "1005" in issue.render("en").message and "42" in issue.message
+
+
+def _suggested_commands() -> list[tuple[str, str]]:
+    """Every `sheetsync …` command a sentence suggests, in every table of both languages, with
+    its placeholders filled by a stand-in word."""
+    import sheetsync.messages as catalogue
+
+    found = []
+    for name, table in vars(catalogue).items():
+        if not (isinstance(table, dict) and table and all(isinstance(v, tuple) for v in table.values())):
+            continue
+        for key, texts in table.items():
+            for text in texts:
+                if not isinstance(text, str):
+                    continue
+                for command in re.findall(r"`(sheetsync [^`]*)`", text):
+                    found.append((f"{name}[{key}]", re.sub(r"\{[a-z_]+\}", "x1", command)))
+    return found
+
+
+@pytest.mark.parametrize(("where", "command"), _suggested_commands())
+def test_every_suggested_command_runs_as_written(where, command):
+    """A seller copies the command a message suggests: it must parse (required arguments there,
+    options known), or the advice ends in a usage error."""
+    import shlex
+    import warnings
+
+    import click
+
+    from sheetsync.cli import main
+
+    warnings.filterwarnings("ignore", "'protected_args' is deprecated", DeprecationWarning)
+    args = shlex.split(command)[1:]
+    ctx = main.make_context("sheetsync", list(args), resilient_parsing=False)
+    group, rest = main, [*ctx.protected_args, *ctx.args]
+    while isinstance(group, click.Group) and rest and not rest[0].startswith("-"):
+        _, sub, rest = group.resolve_command(ctx, rest)
+        ctx = sub.make_context(sub.name, list(rest), parent=ctx)
+        group, rest = sub, [*getattr(ctx, "protected_args", []), *ctx.args]
+    assert not isinstance(group, click.Group) or (group is main and not args), (where, command)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import socket
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -30,8 +32,7 @@ from sheetsync.orders.rules import (
     split_tracking,
     tracking_carriers,
 )
-from sheetsync.store import Store
-from sheetsync.targets.local_orders import LocalOrders
+from sheetsync.targets.aliexpress import orders as po
 from tests.strategies import cell_values
 
 NOW = dt.datetime(2026, 12, 8, 4, 0, tzinfo=dt.UTC)
@@ -370,12 +371,28 @@ def test_labels_need_the_platform_on_the_local_store(store, orders_book, tmp_pat
     assert not (tmp_path / "labels").exists()
 
 
-def test_the_platform_target_is_refused_for_now_with_a_sentence(store, orders_book, tmp_path):
+def test_the_platform_target_without_credentials_is_refused_with_a_sentence(store, orders_book, tmp_path,
+                                                                             monkeypatch):
+    for name in [n for n in os.environ if n.startswith("SHEETSYNC_AE_")]:
+        monkeypatch.delenv(name)
     code, out, _ = run(store, "orders", "export", str(tmp_path / "x.xlsx"), "--target", "aliexpress")
-    assert code == 2 and "not available in this version" in out and not (tmp_path / "x.xlsx").exists()
+    assert code == 2 and "SHEETSYNC_AE_APP_KEY" in out and not (tmp_path / "x.xlsx").exists()
+
+
+def test_the_platform_target_needs_a_connected_store_and_says_so(store, orders_book, tmp_path, monkeypatch):
+    """--target aliexpress reaches the platform's orders target (tests/test_orders_aliexpress.py);
+    on a store not connected to a seller it stops before anything is read or sent, saying how to
+    connect it."""
+    for key in [k for k in os.environ if k.startswith("SHEETSYNC_AE_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("SHEETSYNC_AE_APP_KEY", "500123")
+    monkeypatch.setenv("SHEETSYNC_AE_APP_SECRET", "not-a-secret")
+    code, out, _ = run(store, "orders", "export", str(tmp_path / "x.xlsx"), "--target", "aliexpress")
+    assert code == 2 and "not connected to an AliExpress seller" in out and "auth" in out
+    assert not (tmp_path / "x.xlsx").exists()
     code, out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--target",
                           "aliexpress", "--json")
-    assert code == 2 and data["status"] == "unreadable"
+    assert code == 2 and data["status"] == "unreadable" and data["run_id"] is None
 
 
 def test_a_read_only_edit_is_a_warning_and_ignored(store, orders_book, tmp_path):
@@ -450,67 +467,112 @@ def test_an_orders_workbook_of_another_store_is_refused(store, orders_book, tmp_
     assert code == 2 and "was exported from the store" in out and "did you mean --store" in out
 
 
-class PlatformDouble(LocalOrders):
-    """Stands in for the platform's orders target through the seam it plugs into
-    (`targets.aliexpress.connect_orders`): one action at a time, each committed as it is done, box
-    labels printed, and a delivery refused when `refuse` says so."""
-
-    name = "aliexpress"
-    all_or_nothing = False
-    labels = True
-
-    def __init__(self, store: Store, refuse: bool) -> None:
-        super().__init__(store)
-        self.refuse = refuse
-
-    def exclusive(self):
-        return self.store.write_lock()
-
-    def apply(self, journal, actions):
-        for action in actions:
-            if action.kind == "selfdelivery" and self.refuse:
-                action.result, action.code, action.message = "rejected", "PO_STATUS_ERROR", "order status changed"
-                continue
-            with self.store.transaction():
-                super().apply(journal, [action])
-        return None
-
-    def label(self, delivery_no: str, boxes: int, size: str) -> bytes:
-        return f"%PDF-1.4 {delivery_no} {boxes} {size}".encode()
+def test_an_error_value_where_the_order_number_is_names_its_cell(store, orders_book, tmp_path):
+    number = orders_book.with_status("confirmed")[0]
+    cell = orders_book.coord(number, "purchase_order_no")
+    orders_book.ws[cell].value = "=NA()"  # openpyxl writes no cached value: an uncomputed formula
+    code, _out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--json")
+    assert code == 1 and [(e["rule"], e["cell"]) for e in data["errors"]] == [("formula_without_value", cell)]
 
 
+def test_orders_exported_from_another_target_are_refused(gateway, tmp_path):
+    server, store, env = gateway
+    code, out, _ = gateway_cli(store, env, "orders", "export", str(tmp_path / "local.xlsx"), "--target", "local")
+    assert code == 0, out
+    code, out, _ = gateway_cli(store, env, "orders", "import", str(tmp_path / "local.xlsx"))
+    assert code == 2 and "lists the orders of local" in out, out
+    assert not server.gateway.calls(po.CONFIRM) and not server.gateway.calls(po.SELF_DELIVERY)
+
+
+def test_a_mail_that_cannot_be_sent_keeps_the_import_and_exits_4(store, orders_book, tmp_path, monkeypatch):
+    with socket.socket() as closed:  # a port nothing listens on, on loopback
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("SHEETSYNC_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SHEETSYNC_SMTP_PORT", str(port))
+    monkeypatch.setenv("SHEETSYNC_SMTP_STARTTLS", "0")
+    monkeypatch.setenv("SHEETSYNC_SMTP_FROM", "shop@example.com")
+    express(orders_book, orders_book.with_status("to confirm")[0])
+    code, _out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--email-to",
+                          "boss@example.com", "--json")
+    assert code == 4 and data["status"] == "applied" and data["applied"] == 2
+    assert [w["rule"] for w in data["warnings"]] == ["mail_failed"] and not data["emailed"]
+
+
+# -- against the test gateway (tests/ae_server.py): the platform's adapter behind the same pipeline -----
 @pytest.fixture
-def platform(monkeypatch):
-    """The platform's orders target, as the double; `platform.refuse = True` refuses deliveries."""
-    import sheetsync.targets.aliexpress as aliexpress
+def gateway(tmp_path):
+    """A store connected to a seller on the test gateway (127.0.0.1) holding JIT orders, and the
+    seller's environment."""
+    from tests.ae_server import Server
+    from tests.test_ae_orders import populate
+    from tests.test_connect import connected_store, env_for
 
-    state = type("State", (), {"refuse": False})()
-    monkeypatch.setattr(aliexpress, "connect_orders",
-                        lambda store, settings, client: PlatformDouble(store, state.refuse), raising=False)
-    return state
-
-
-def test_a_platform_target_plugs_in_and_its_labels_are_saved(store, orders_book, tmp_path, platform):
-    a, b = orders_book.with_status("to confirm")[:2]
-    express(orders_book, a, boxes=1)
-    express(orders_book, b, boxes=2)
-    code, out, done = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--target",
-                          "aliexpress", "--labels", str(tmp_path / "labels"), "--label-size", "100_100", "--json")
-    assert code == 0 and done["target"] == "aliexpress", out
-    number = done["actions"][-1]["delivery_no"]
-    assert done["labels"] == [str(tmp_path / "labels" / f"{number}.pdf")]
-    assert (tmp_path / "labels" / f"{number}.pdf").read_bytes() == f"%PDF-1.4 {number} 3 100_100".encode()
+    with Server() as server:
+        populate(server.gateway)
+        store = connected_store(tmp_path, server)
+        yield server, store, env_for(server)
 
 
-def test_a_refused_delivery_is_partial_and_the_re_run_sends_only_what_is_missing(store, orders_book, tmp_path,
-                                                                                  platform):
-    number = orders_book.with_status("to confirm")[0]
-    express(orders_book, number)
-    edited = orders_book.save(tmp_path / "e.xlsx")
-    platform.refuse = True
-    code, out, _ = run(store, "orders", "import", str(edited), "--target", "aliexpress")
-    assert code == 3 and "(rejected)" in out and "PO_STATUS_ERROR" in out
-    platform.refuse = False
-    code, out, done = run(store, "orders", "import", str(edited), "--target", "aliexpress", "--json")
-    assert code == 0 and [x["action"] for x in done["actions"]] == ["selfdelivery"], out
-    assert done["already_applied"] == 1  # the confirmation went through the first time
+def gateway_cli(store: Path, env: dict[str, str], *args: str) -> tuple[int, str, dict[str, Any]]:
+    from tests.test_connect import cli
+
+    result = cli(store, *args, env=env)
+    data = json.loads(result.stdout) if "--json" in args and result.stdout.startswith("{") else {}
+    return result.exit_code, result.output, data
+
+
+def test_on_the_platform_confirm_and_deliver_once_even_when_the_answer_is_lost(gateway, tmp_path):
+    server, store, env = gateway
+    g = server.gateway
+    code, out, _ = gateway_cli(store, env, "orders", "export", str(tmp_path / "po.xlsx"))
+    assert code == 0 and "Exported 7 orders" in out, out  # the open JIT orders, whatever else the seller has
+    book = OrdersBook(tmp_path / "po.xlsx")
+    express(book, "PO1001", boxes=1)
+    express(book, "PO1002", boxes=2)
+    g.drop_after_write = 3  # both confirmations and the delivery are made, and each answer is lost
+    code, out, done = gateway_cli(store, env, "orders", "import", str(book.save(tmp_path / "e.xlsx")), "--json",
+                                  "--labels", str(tmp_path / "labels"))
+    assert code == 0 and done["status"] == "applied" and done["applied"] == 4, out
+    [delivery] = g.calls(po.SELF_DELIVERY)
+    assert json.loads(delivery["param0"])["purchase_order_no_list"] == ["PO1001", "PO1002"]
+    number = g.po_orders["PO1001"]["self_delivery_no"]
+    assert done["actions"][-1]["delivery_no"] == number and (tmp_path / "labels" / f"{number}.pdf").exists()
+    writes = len(g.calls(po.CONFIRM)) + len(g.calls(po.SELF_DELIVERY))
+    code, out, again = gateway_cli(store, env, "orders", "import", str(tmp_path / "e.xlsx"), "--json")
+    assert code == 0 and again["status"] == "unchanged" and again["already_applied"] == 4, out
+    assert len(g.calls(po.CONFIRM)) + len(g.calls(po.SELF_DELIVERY)) == writes == 3  # nothing sent twice
+
+
+def test_on_the_platform_an_order_confirmed_elsewhere_is_not_confirmed_again(gateway, tmp_path):
+    server, store, env = gateway
+    g = server.gateway
+    assert gateway_cli(store, env, "orders", "export", str(tmp_path / "po.xlsx"))[0] == 0
+    book = OrdersBook(tmp_path / "po.xlsx")
+    express(book, "PO1001")
+    g.po_orders["PO1001"]["status"] = 15  # confirmed in the seller centre since the export
+    _, _, done = gateway_cli(store, env, "orders", "import", str(book.save(tmp_path / "e.xlsx")), "--json")
+    assert done["status"] == "applied" and done["already_applied"] == 1
+    assert [a["action"] for a in done["actions"]] == ["selfdelivery"] and g.calls(po.CONFIRM) == []
+
+
+def test_on_the_platform_a_refusal_is_partial_named_and_finished_by_the_re_run(gateway, tmp_path):
+    server, store, env = gateway
+    g = server.gateway
+    assert gateway_cli(store, env, "orders", "export", str(tmp_path / "po.xlsx"))[0] == 0
+    book = OrdersBook(tmp_path / "po.xlsx")
+    express(book, "PO1001")
+    book.fill("PO1004", delivery_type="truck", license_plate="粤B12345", phone="13800138000")
+    g.po_reject["PO1004"] = ("PO_STATUS_ERROR", "the warehouse is closed for trucks today")
+    code, out, _ = gateway_cli(store, env, "orders", "import", str(book.save(tmp_path / "e.xlsx")))
+    assert code == 3 and "PO_STATUS_ERROR" in out and "closed for trucks" in out, out
+    del g.po_reject["PO1004"]
+    code, out, done = gateway_cli(store, env, "orders", "import", str(tmp_path / "e.xlsx"), "--json")
+    assert code == 0 and [(a["action"], a["orders"]) for a in done["actions"]] == [("selfdelivery", ["PO1004"])]
+    assert done["already_applied"] == 2 and len(g.calls(po.CONFIRM)) == 1
+
+
+def test_a_forged_or_unbound_orders_workbook_is_refused_naming_the_orders_commands(store, orders_book, tmp_path):
+    orders_book.wb["_sheetsync"].cell(8, 2).value = "0" * 64  # the signature
+    code, out, _ = run(store, "orders", "import", str(orders_book.save(tmp_path / "forged.xlsx")))
+    assert code == 2 and "is not an Orders workbook" in out and "sheetsync --store" in out and "orders export" in out

@@ -28,8 +28,6 @@ DEFAULT_STATUSES = ("to_confirm", "to_ship")
 CONFIRMED_STATES = frozenset({CONFIRMED, TO_SHIP, IN_TRANSIT, ARRIVED, PARTLY_RECEIVED, RECEIVED})
 DELIVERABLE_STATES = frozenset({CONFIRMED, TO_SHIP})  # a delivery can be created or changed
 
-DELIVERY_TYPES = ("express", "truck", "other")
-DELIVERY_CODES = {"express": 1, "truck": 2, "other": 3}  # selfdelivery's delivery_type
 BOXES_MAX = 99
 ORDERS_PER_DELIVERY = 99  # purchase_order_no_list of one selfdelivery call
 

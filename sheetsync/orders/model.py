@@ -51,7 +51,7 @@ class Order:
 
     purchase_order_no: str
     status: int
-    deadline: dt.datetime  # aware
+    deadline: dt.datetime | None  # aware; None where the platform gives none
     warehouse: str
     warehouse_address: str
     items: tuple[Item, ...]

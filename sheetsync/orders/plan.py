@@ -85,7 +85,8 @@ def plan(sheet: Sequence[SheetOrder], base: Mapping[str, Order], current: Mappin
             continue
         if now_is.delivery == wanted:
             result.already.append(Action("selfdelivery" if was.delivery is None else "updateSelfdelivery",
-                                         (order.number,), wanted, now_is.delivery_no, result="already_applied"))
+                                         (order.number,), wanted, now_is.delivery_no, order.values.get("boxes"),
+                                         result="already_applied"))  # its boxes: labels fetched again
             continue
         if now_is.delivery != was.delivery:
             result.issues.append(order.issue("order_delivery_conflict", "delivery_type",
@@ -105,7 +106,7 @@ def plan(sheet: Sequence[SheetOrder], base: Mapping[str, Order], current: Mappin
         else:
             updates.setdefault((now_is.delivery_no, wanted), []).append((order.number, boxes))
         touched.add(order.number)
-        if now_is.deadline < now:
+        if now_is.deadline is not None and now_is.deadline < now:
             result.issues.append(order.issue("order_overdue", "deadline", WARNING,
                                              deadline=now_is.deadline.astimezone().strftime("%Y-%m-%d %H:%M")))
     result.issues += _split_deliveries(updates, {o.number: o for o in sheet})

@@ -214,9 +214,16 @@ def read_orders(raw: RawSheet, base: Mapping[RowKey, Mapping[str, Any]]) -> Read
     orders: dict[str, SheetOrder] = {}
     per_field: dict[str, dict[str, list[tuple[Any, int]]]] = {}  # order → field → [(value, row)] of valid cells
     for values, row in zip(raw.rows, raw.row_numbers, strict=True):
-        number = convert_cell("barcode", values[columns[ORDER_KEY]], marks.get((row, columns[ORDER_KEY]))).value
-        sku = convert_cell("barcode", values[columns["sku_id"]], marks.get((row, columns["sku_id"]))).value
-        key = (number or "", sku or "")
+        ids = {k: convert_cell("barcode", values[columns[k]], marks.get((row, columns[k])))
+               for k in (ORDER_KEY, "sku_id")}
+        broken = next((k for k, converted in ids.items() if converted.problem is not None), None)
+        if broken is not None:  # an error value or a formula where the order or SKU is: which row is it?
+            rule, params = ids[broken].problem
+            issues.append(_cell_issue(rule, ERROR, row, columns[broken], broken, shown(values[columns[broken]]),
+                                      {"what": ORDER_BY_KEY[broken].label_en, "what_zh": ORDER_BY_KEY[broken].label_zh,
+                                       **params}))
+            continue
+        key = (ids[ORDER_KEY].value or "", ids["sku_id"].value or "")
         if key not in base:
             issues.append(_cell_issue("order_not_in_export", ERROR, row, columns[ORDER_KEY], ORDER_KEY,
                                       shown(values[columns[ORDER_KEY]]), {"sku": shown(values[columns["sku_id"]])}))

@@ -29,14 +29,15 @@ def written_rows(orders: Sequence[Order], lang: str) -> list[dict[str, Any]]:
         delivery = order.delivery
         shared = {
             ORDER_KEY: order.purchase_order_no, "status": status_words(order.status, lang),
-            "deadline": local_minutes(order.deadline), "warehouse": order.warehouse,
+            "deadline": local_minutes(order.deadline) if order.deadline else None, "warehouse": order.warehouse,
             "warehouse_address": order.warehouse_address, "confirm": "",
             "delivery_type": delivery.delivery_type if delivery else "",
             "carrier": delivery.carrier if delivery else "",
             "tracking_numbers": ", ".join(delivery.tracking) if delivery else "",
             "license_plate": delivery.license_plate if delivery else "", "phone": delivery.phone if delivery else "",
             "boxes": order.boxes, "delivery_no": order.delivery_no or "",
-            STATUS_CODE: order.status, DEADLINE_UTC: order.deadline.astimezone(dt.UTC).isoformat(),
+            STATUS_CODE: order.status,
+            DEADLINE_UTC: order.deadline.astimezone(dt.UTC).isoformat() if order.deadline else None,
         }
         for item in order.items:
             rows.append({**shared, "sku_id": item.sku_id, "sku_code": item.sku_code, "title": item.title,
@@ -72,7 +73,8 @@ def exported_orders(rows: Iterable[Mapping[str, Any]]) -> dict[str, Order]:
                                    parse("tracking_numbers", row.get("tracking_numbers")).value or (),
                                    parse("license_plate", row.get("license_plate")).value or "",
                                    parse("phone", row.get("phone")).value or "")
-        orders[number] = Order(number, int(row[STATUS_CODE]), dt.datetime.fromisoformat(row[DEADLINE_UTC]),
+        deadline = dt.datetime.fromisoformat(row[DEADLINE_UTC]) if row.get(DEADLINE_UTC) else None
+        orders[number] = Order(number, int(row[STATUS_CODE]), deadline,
                                str(row.get("warehouse") or ""), str(row.get("warehouse_address") or ""), (),
                                delivery, row.get("delivery_no") or None, row.get("boxes"))
     return {n: Order(o.purchase_order_no, o.status, o.deadline, o.warehouse, o.warehouse_address, tuple(items[n]),

@@ -107,6 +107,8 @@ def open_target(name: str | None, store: Store, settings: Settings, client: obje
 class OrdersJournal(Protocol):
     """The orders run's journal, kept by the pipeline in the store."""
 
+    lang: str  # the run's language: a sentence a target gives an action (its `message`) is in it
+
     def record(self, action: Action) -> None:
         """The target has done this action (its `result` applied, a created delivery's number in
         `delivery_no`): mark its orders applied in the journal at once, so a run that dies later
@@ -146,19 +148,15 @@ class OrdersTarget(Protocol):
 
 
 def open_orders_target(name: str | None, store: Store, settings: Settings, client: object = None) -> OrdersTarget:
-    """The orders target called `name`, or the store's own. The platform's plugs in here: its
-    package provides `connect_orders(store, settings, client)`; until it does, asking for it is
-    refused with a sentence (exit 2) and nothing is read or sent."""
+    """The orders target called `name`, or the store's own: the local store's orders, or the
+    platform's (`aliexpress.connect_orders`: the connected seller's JIT orders)."""
     name = name or store.meta("target") or "local"
     if name == "local":
         from .local_orders import LocalOrders
 
         return LocalOrders(store)
     if name == "aliexpress":
-        from . import aliexpress
+        from .aliexpress import connect_orders
 
-        connect = getattr(aliexpress, "connect_orders", None)
-        if connect is None:
-            raise ConfigError("orders_platform_not_ready")
-        return connect(store, settings, client)
+        return connect_orders(store, settings, client)
     raise ConfigError("target_unknown", value=name, allowed=", ".join(TARGETS))
