@@ -152,7 +152,7 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         raise ConfigError("export_not_xlsx", path=str(path), suggestion=str(Path(path).with_suffix(".xlsx")))
     with _opened(store, (settings or Settings()).lock_timeout) as handle:
         if not force:
-            _refuse_unimported(Path(path), handle, settings)
+            refuse_unimported(Path(path), handle, settings)
         countries = handle.countries()
         codes = [c.code for c in countries]
         frame = handle.catalog_frame()
@@ -173,11 +173,13 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         return ExportSummary(str(path), record.export_id, len(frame), codes, list(wanted))
 
 
-def _refuse_unimported(path: Path, store: Store, settings: Settings | None) -> None:
-    """Refuse to write over a workbook exported from this store that holds edits not imported
-    yet: the seller's only copy of them. A dry run against the local catalog says so (changes
-    still to apply, or cells with errors, which are edits too); an export nobody edited, or
-    whose edits are all applied, is replaced as before, and so is any other file."""
+def refuse_unimported(path: Path, store: Store, settings: Settings | None, client: object = None) -> None:
+    """Refuse to write any export (catalog or orders) over a workbook exported from this store, of
+    either kind, that holds edits not imported yet: the seller's only copy of them. A dry run of
+    the import its kind takes says so (changes still to apply, or cells with errors, which are
+    edits too): the catalog's against the local catalog, the orders' against the target they were
+    exported from (`client`: the platform's, as the export that calls this uses). An export nobody
+    edited, or whose edits are all applied, is replaced as before, and so is any other file."""
     if not path.is_file():
         return
     try:
@@ -187,10 +189,18 @@ def _refuse_unimported(path: Path, store: Store, settings: Settings | None) -> N
     meta = read_metadata(path)
     if meta.get("store_id") != store.store_id or not meta.get("export_id"):
         return
-    planned = import_workbook(store, path, dry_run=True, target="local", settings=settings)
-    if planned.changes or planned.status == Status.INVALID:
-        raise ConfigError("export_not_imported", path=str(path), changes=planned.changes,
-                          errors=len(planned.errors), export_id=meta["export_id"], store=str(store.path))
+    if meta.get("kind") == "orders":
+        from .orders_pipeline import import_orders  # it builds on this module: imported when needed
+
+        orders = import_orders(store, path, dry_run=True, target=meta.get("target") or None, settings=settings,
+                               client=client)
+        changes, errors, status, rule = orders.changes, len(orders.errors), orders.status, "orders_not_imported"
+    else:
+        planned = import_workbook(store, path, dry_run=True, target="local", settings=settings)
+        changes, errors, status, rule = planned.changes, len(planned.errors), planned.status, "export_not_imported"
+    if changes or status == Status.INVALID:
+        raise ConfigError(rule, path=str(path), changes=changes, errors=errors, export_id=meta["export_id"],
+                          store=str(store.path))
 
 
 @dataclass(frozen=True)

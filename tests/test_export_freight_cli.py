@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from sheetsync.cli import main
 from tests.conftest import Workbook
+from tests.test_orders import OrdersBook
 
 
 def cli(*args: str) -> tuple[int, str]:
@@ -119,6 +120,44 @@ def test_the_library_refuses_too_and_takes_force(store, tmp_path):
         sheetsync.export_catalog(store, path)
     assert refused.value.rule == "export_not_imported" and refused.value.exit_code == 2
     assert sheetsync.export_catalog(store, path, force=True).path == str(path)
+
+
+def edit_order(path: Path) -> bytes:
+    """Confirm the first order waiting for it, as a seller would in Excel."""
+    book = OrdersBook(path)
+    book.fill(book.with_status("to confirm")[0], confirm="yes")
+    book.save(path)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(("over", "command"), [("orders", "orders"), ("orders", "catalog"), ("catalog", "orders")])
+def test_no_export_writes_over_edits_not_imported_whatever_the_kinds(store, tmp_path, over, command):
+    """One check for every export: an orders export over edited orders, a catalog export over
+    edited orders, an orders export over an edited catalog: each refused (exit 2) and the edits kept."""
+    path = tmp_path / "work.xlsx"
+    exports = {"orders": ["orders", "export"], "catalog": ["export"]}
+    assert cli("--store", str(store), *exports[over], str(path))[0] == 0
+    edited = edit_order(path) if over == "orders" else edit_price(path, 19.99)
+
+    code, out = cli("--store", str(store), *exports[command], str(path))
+    assert code == 2, out
+    words = " ".join(out.split())
+    assert "holding edits that were never imported" in words and "--force" in words
+    assert (f"orders import {path}" if over == "orders" else f"--store {store} import {path}") in words
+    assert path.read_bytes() == edited
+
+    code, out = cli("--store", str(store), *exports[command], str(path), "--force")
+    assert code == 0, out
+    assert path.read_bytes() != edited
+
+
+def test_an_orders_export_replaces_orders_nobody_edited_or_already_imported(store, tmp_path):
+    path = tmp_path / "orders.xlsx"
+    assert cli("--store", str(store), "orders", "export", str(path))[0] == 0
+    assert cli("--store", str(store), "orders", "export", str(path))[0] == 0  # nobody edited it
+    edit_order(path)
+    assert cli("--store", str(store), "orders", "import", str(path))[0] == 0
+    assert cli("--store", str(store), "orders", "export", str(path))[0] == 0  # imported: nothing to lose
 
 
 def freight(*args: str) -> tuple[int, str, str]:
