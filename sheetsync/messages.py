@@ -153,6 +153,7 @@ class Rule(StrEnum):
     OUTPUT_DISK_FULL = "output_disk_full"
     OUTPUT_NOT_ALLOWED = "output_not_allowed"
     OUTPUT_FAILED = "output_failed"
+    OUTPUT_UNUSABLE = "output_unusable"
 
     REPORT_FAILED = "report_failed"
     MAIL_SETTINGS = "mail_settings"
@@ -639,6 +640,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "{path} 正在 Excel 或其他程序中打开（旁边有 {lock}）。未做任何操作：请关闭它后再次运行同样的命令（如果并未打开，请删除 {lock}）。"),
     "output_locked": ("{path} is open in another program (Excel?), so it cannot be replaced. Close it and run the same command again; the file was left as it was.",
                       "{path} 正被其他程序（Excel？）占用，无法替换。请关闭它后再次运行同样的命令；该文件保持原样。"),
+    "output_unusable": ("{path} cannot be used as an output file: {reason}. Nothing was done: choose another file name or folder.",
+                        "{path} 无法用作输出文件：{reason}。未做任何操作：请换一个文件名或文件夹。"),
     "output_disk_full": ("The disk is full: {path} could not be written ({reason}). Free some space or choose another drive, then run the same command again; any previous {path} was left as it was.",
                          "磁盘已满：无法写入 {path}（{reason}）。请释放空间或换一个磁盘，然后再次运行同样的命令；原有的 {path} 保持原样。"),
     "output_not_allowed": ("{path} could not be written: {reason}. Choose a folder you can write to and run the same command again; any previous {path} was left as it was.",
