@@ -46,6 +46,7 @@ from .sheetlook import (
     Formats,
     column_field,
     column_label,
+    due_highlight,
     fitting_width,
     lists_sheet,
     preview_formula,
@@ -292,6 +293,9 @@ def _marked_up(ws: RowStreamWorksheet, raw: RawSheet, issues: list[Issue], fmt: 
     ws.freeze_panes(raw.header_rows, FROZEN_COLUMNS)
     ws.autofilter(raw.header_rows - 1, 0, last, width - 1)
     validations(ws, columns, raw.header_rows, last, lang)
+    for col, f in enumerate(columns):
+        if f is not None and f.kind == "datetime":  # the Orders deadline: due within 24 hours, as exported
+            due_highlight(fmt.book, ws, col, raw.header_rows, last)
     lists_sheet(fmt.book)
     rates_sheet(fmt.book, table)
 
