@@ -359,26 +359,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "{label} 在导出后已被其他人修改：原为“{base}”，现为“{current}”，您的表格为“{value}”。"
                  "请重新导出后再修改，或使用 --force 保留您的值。"),
     "large_price_change": ("Seller price {direction} {percent}% (from {base} to {value}), more than the {limit}% "
-                           "limit. Check for a typo, or import with --allow-large-changes if it is right.",
-                           "供货价{direction} {percent}%（从 {base} 到 {value}），超过 {limit}% 的上限。请检查是否输错；"
-                           "如确认无误，请使用 --allow-large-changes 导入。"),
+                           "limit. {advice}",
+                           "供货价{direction} {percent}%（从 {base} 到 {value}），超过 {limit}% 的上限。{advice}"),
     "large_stock_change": ("Stock {direction} by {jump} (from {base} to {value}), more than the limit of {limit}. "
-                           "Check for a typo, or import with --allow-large-changes if it is right.",
-                           "库存{direction} {jump}（从 {base} 到 {value}），超过 {limit} 的上限。请检查是否输错；"
-                           "如确认无误，请使用 --allow-large-changes 导入。"),
+                           "{advice}",
+                           "库存{direction} {jump}（从 {base} 到 {value}），超过 {limit} 的上限。{advice}"),
     "large_measure_change": ("{label} {direction} {percent}% (from {base} to {value}): {factor} times or more, which is "
-                             "usually a typo (grams typed into the kilogram column, mm into cm?). Check it, or import "
-                             "with --allow-large-changes if it is right.",
+                             "usually a typo (grams typed into the kilogram column, mm into cm?). {advice}",
                              "{label}{direction} {percent}%（从 {base} 到 {value}）：变化达 {factor} 倍或以上，"
-                             "通常是输入错误（把克填进了千克列，或把毫米当成了厘米？）。请检查；"
-                             "如确认无误，请使用 --allow-large-changes 导入。"),
+                             "通常是输入错误（把克填进了千克列，或把毫米当成了厘米？）。{advice}"),
     "large_display_price_change": ("With this {label} (from {base} to {value}), the display price in {country} "
                                    "{direction} {percent}% (from {price_before} to {price_after}), more than the "
-                                   "{limit}% limit. Check for a typo, or import with --allow-large-changes if it is "
-                                   "right.",
+                                   "{limit}% limit. {advice}",
                                    "按此{label}（从 {base} 到 {value}），{country} 的前台价{direction} {percent}%"
-                                   "（从 {price_before} 到 {price_after}），超过 {limit}% 的上限。请检查是否输错；"
-                                   "如确认无误，请使用 --allow-large-changes 导入。"),
+                                   "（从 {price_before} 到 {price_after}），超过 {limit}% 的上限。{advice}"),
     "not_in_export": ("SKU {value} was not in the export this file comes from (rows pasted from another "
                       "file?). Export again and copy your edits into the new file.",
                       "SKU {value} 不在本文件对应的导出中（是否从其他文件粘贴？）。请重新导出，并把修改复制到新文件中。"),
@@ -829,6 +823,14 @@ DIRECTIONS: dict[str, tuple[str, str]] = {
     "rises": ("rises", "上升"),
     "drops": ("drops", "下降"),
 }
+# The end of a guardrail's message: an error says how to let the change through; the warning it
+# becomes under --allow-large-changes says it was let through, never to use the option it used.
+GUARDRAIL_ADVICE: dict[str, tuple[str, str]] = {
+    "refused": ("Check for a typo, or import with --allow-large-changes if it is right.",
+                "请检查是否输错；如确认无误，请使用 --allow-large-changes 导入。"),
+    "allowed": ("Let through by --allow-large-changes: check that it is the value you meant.",
+                "已因 --allow-large-changes 放行：请确认这是您想要的值。"),
+}
 
 
 ENDPOINT_PROBLEMS: dict[str, tuple[str, str]] = {
@@ -867,6 +869,8 @@ def message(rule: str, lang: str = "en", **params: object) -> str:
         params = {**params, "kind": _pick(FILE_KINDS, str(params["kind"]), lang)}
     if params.get("direction") in DIRECTIONS:
         params = {**params, "direction": _pick(DIRECTIONS, str(params["direction"]), lang)}
+    if params.get("advice") in GUARDRAIL_ADVICE:
+        params = {**params, "advice": _pick(GUARDRAIL_ADVICE, str(params["advice"]), lang)}
     if params.get("problem") in ENDPOINT_PROBLEMS:
         params = {**params, "problem": _pick(ENDPOINT_PROBLEMS, str(params["problem"]), lang)}
     return string.Formatter().vformat(template, (), _Lenient(params))
