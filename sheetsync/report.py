@@ -30,6 +30,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from .cells import Mark, RawSheet
+from .config import DEFAULT_STORE
 from .fields import SHEET_META, SHEET_PRODUCTS, Field, field_for_key, to_cell_number, to_cell_numbers, to_display
 from .integrity import MARK_NAME, mark_formula
 from .messages import next_step, orders_next_step, report_label, status_words, target_words, with_store
@@ -143,9 +144,9 @@ def _summary(ws: Worksheet, result: ImportResult, store_id: str, lang: str, fmt:
     exit_code = result.exit_code
     rows = [
         ("file", result.file), ("time", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
-        ("store", store_id), ("target", target_words(result.target, lang)), ("saved_by", result.saved_by or "-"),
-        ("run_id", result.run_id or "-"),
-        ("status", f"{result.status}: {status_words(result.status, lang, result.target, result.applied)}"),
+        ("store", _store_shown(result.store, store_id)), ("target", target_words(result.target, lang)),
+        ("saved_by", result.saved_by or "-"), ("run_id", result.run_id or "-"),
+        ("status", status_words(result.status, lang, result.target, result.applied)),
         ("exit_code", exit_code),
         ("rows", result.rows), ("changed_skus", result.changed_skus), ("changes", result.changes),
         ("applied", result.applied), ("already_applied", result.already_applied), ("failed", result.failed),
@@ -156,6 +157,13 @@ def _summary(ws: Worksheet, result: ImportResult, store_id: str, lang: str, fmt:
     for row, (key, value) in enumerate(rows, start=2):
         ws.write_string(row, 0, report_label(key, lang), fmt.bold)
         ws.write(row, 1, value)
+
+
+def _store_shown(store: str | None, store_id: str) -> str:
+    """The store as the seller named it (`store`: the --store given, None for the default file),
+    its id in brackets: the id alone says nothing to a seller with several catalogs."""
+    name = store or DEFAULT_STORE
+    return f"{name} ({store_id})" if store_id else name
 
 
 def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, linked: bool, lang: str = "en",
@@ -413,8 +421,8 @@ def _orders_summary(ws: Worksheet, result: OrdersResult, store_id: str, lang: st
     ws.write_string(0, 0, report_label("orders_title", lang), fmt.title)
     rows = [
         ("file", result.file), ("time", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
-        ("store", store_id), ("target", target_words(result.target, lang)), ("run_id", result.run_id or "-"),
-        ("status", f"{result.status}: {status_words(result.status, lang, result.target, result.applied)}"),
+        ("store", _store_shown(result.store, store_id)), ("target", target_words(result.target, lang)),
+        ("run_id", result.run_id or "-"), ("status", status_words(result.status, lang, result.target, result.applied)),
         ("exit_code", result.exit_code), ("rows", result.rows), ("orders", result.orders),
         ("actions", result.changes), ("applied", result.applied), ("already_applied", result.already_applied),
         ("failed", result.failed), ("errors", len(result.errors)), ("warnings", len(result.warnings)),

@@ -192,3 +192,26 @@ def test_the_orders_copy_shows_deadlines_as_dates_and_imports_once_fixed_without
     result = json.loads(output)
     assert code == 0 and result["status"] == "applied", output
     assert not [w for w in result["warnings"] if w["rule"] == "read_only_changed"], output
+
+
+def test_the_summary_names_the_store_file_and_says_the_status_once(store, tmp_path, monkeypatch):
+    """The store the seller passed (its id in brackets at most), and the status in words, once."""
+    _, _, path = a_bad_import(store, tmp_path)
+    run("--store", store, "orders", "export", tmp_path / "orders.xlsx")
+    run("--store", store, "orders", "import", tmp_path / "orders.xlsx", "--report", tmp_path / "orders-report.xlsx")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SHEETSYNC_STORE", raising=False)
+    store.rename(tmp_path / "sheetsync.db")  # the default store: the command named none
+    run("import", "catalog.xlsx", "--report", "default-report.xlsx")
+
+    def summary(report: Path) -> dict[str, object]:
+        ws = openpyxl.load_workbook(report)["Summary"]
+        return {row[0].value: row[1].value for row in ws.iter_rows() if len(row) > 1 and row[0].value}
+
+    store_id = sheetsync.status(tmp_path / "sheetsync.db")["store_id"]
+    for report, shown, status in ((path, str(store), "Not imported: "),
+                                  (tmp_path / "orders-report.xlsx", str(store), "Unchanged: nothing to write"),
+                                  (tmp_path / "default-report.xlsx", "sheetsync.db", "Unchanged: nothing to write")):
+        told = summary(report)
+        assert told["Store"] == f"{shown} ({store_id})", report
+        assert str(told["Status"]).startswith(status), told  # not "unchanged: Unchanged: …"

@@ -100,7 +100,7 @@ def test_summary_counts_and_next_step(store, workbook, tmp_path):
     summary = {r[0]: r[1] for r in openpyxl.load_workbook(tmp_path / "r.xlsx")["Summary"].iter_rows(
         min_row=3, max_col=2, values_only=True) if r[0]}
     assert summary["修改（单元格）"] == 1 and summary["已应用"] == 1
-    assert summary["状态"].startswith("applied")
+    assert summary["状态"].startswith("已应用：")  # in words, once (not "applied: 已应用…")
     assert summary["最后保存程序"].startswith("a library (openpyxl)")
 
 
