@@ -112,6 +112,7 @@ class Rule(StrEnum):
     TEMPLATE_VERSION = "template_version"
     STORE_MISSING = "store_missing"
     STORE_MISSING_NEARBY = "store_missing_nearby"
+    STORE_MISSING_SEVERAL = "store_missing_several"
     STORE_EXISTS = "store_exists"
     STORE_NEWER = "store_newer"
     STORE_BUSY = "store_busy"
@@ -549,6 +550,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "catalog. To create a new catalog at {path}, run `sheetsync init`.",
                              "{path} 处没有商品目录。您是否想用 --store {suggestion}？它是一个 sheetsync 商品目录。"
                              "如要在 {path} 新建商品目录，请运行 `sheetsync init`。"),
+    "store_missing_several": ("No catalog at {path}. The catalogs nearby are {suggestions}: pass the one you meant with "
+                              "--store. To create a new catalog at {path}, run `sheetsync init`.",
+                              "{path} 处没有商品目录。附近的商品目录有 {suggestions}：请用 --store 指定您要用的那个。"
+                              "如要在 {path} 新建商品目录，请运行 `sheetsync init`。"),
     "store_exists": ("{path} already holds a catalog; sheetsync will not overwrite it.",
                      "{path} 已有商品目录，sheetsync 不会覆盖它。"),
     "store_newer": ("The catalog {path} was made by a newer sheetsync (schema {version}). Update sheetsync.",

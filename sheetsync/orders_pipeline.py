@@ -125,7 +125,7 @@ def import_orders(store: Store | str | os.PathLike, path: str | os.PathLike, *, 
         if email_to:
             mail = smtp or SmtpSettings.from_env()
             check_mail(mail, email_to)
-        with _opened(store, settings.lock_timeout, near=[Path(path).parent]) as handle:
+        with _opened(store, settings.lock_timeout, workbook=path) as handle:
             store_id = handle.store_id
             chosen = open_orders_target(target, handle, settings, client)
             result.target = chosen.name

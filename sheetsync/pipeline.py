@@ -71,19 +71,32 @@ def _store_file(store: Store | str | os.PathLike) -> Path:
     return store.path if isinstance(store, Store) else Path(store)
 
 
-def _open(store: Store | str | os.PathLike, lock_timeout: float = 30.0,
-          near: Sequence[Path] = ()) -> tuple[Store, bool]:
+def _open(store: Store | str | os.PathLike, lock_timeout: float = 30.0, near: Sequence[Path] = (),
+          workbook: str | os.PathLike | None = None) -> tuple[Store, bool]:
     if isinstance(store, Store):
         return store, False
-    return Store.open(Path(store), lock_timeout, near), True
+    exported_from = None if workbook is None else functools.partial(_exported_from, Path(workbook))
+    return Store.open(Path(store), lock_timeout, near, exported_from=exported_from), True
+
+
+def _exported_from(workbook: Path) -> str | None:
+    """The id of the store `workbook` was exported from (its hidden metadata), read safely; None
+    for a file that is not a readable workbook."""
+    try:
+        check_package(workbook)
+    except (SheetsyncError, OSError):
+        return None
+    return read_metadata(workbook).get("store_id") or None
 
 
 @contextmanager
 def _opened(store: Store | str | os.PathLike, lock_timeout: float = 30.0,
-            near: Sequence[Path] = ()) -> Iterator[Store]:
-    """The store as a handle; closed afterwards only if it was opened here from a path. `near`:
-    folders where a missing store's likely replacement is looked for (the workbook's)."""
-    handle, owned = _open(store, lock_timeout, near)
+            workbook: str | os.PathLike | None = None) -> Iterator[Store]:
+    """The store as a handle; closed afterwards only if it was opened here from a path. A missing
+    store's likely replacement is looked for beside `workbook` too, and among several catalogs
+    it is the one the workbook was exported from."""
+    near = [Path(workbook).parent] if workbook is not None else []
+    handle, owned = _open(store, lock_timeout, near, workbook)
     try:
         yield handle
     finally:
@@ -251,7 +264,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
             mail = smtp or SmtpSettings.from_env()
             check_mail(mail, opts.email_to)
         card = load_rate_card(opts.rates or reference_file("freight_rates.csv"))
-        with _opened(store, settings.lock_timeout, near=[Path(path).parent]) as handle:
+        with _opened(store, settings.lock_timeout, workbook=path) as handle:
             store_id = handle.store_id
             target = open_target(opts.target, handle, settings, client)
             result.target = target.name
