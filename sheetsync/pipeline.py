@@ -57,7 +57,7 @@ class ExportSummary:
     export_id: str
     rows: int
     countries: list[str]
-    preview: list[str]
+    preview: list[str]  # the live display-price columns' countries, in the sheet's order
 
 
 def biggest_markets(frame: pd.DataFrame, countries: Sequence[str], count: int = 3) -> list[str]:
@@ -182,8 +182,8 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         name = Path(path).name
         command = suggested_command(f"import {quoted(name)} --report report.xlsx", shown_store(_store_file(store)))
         meta = ExportMeta(handle.store_id, record.export_id, record.created_at, lang, codes, signature, command)
-        write_workbook(path, frame, countries, meta, progress, live)
-        return ExportSummary(str(path), record.export_id, len(frame), codes, list(wanted))
+        shown = write_workbook(path, frame, countries, meta, progress, live)
+        return ExportSummary(str(path), record.export_id, len(frame), codes, shown)
 
 
 def refuse_unimported(path: Path, store: Store, settings: Settings | None, client: object = None) -> None:

@@ -161,15 +161,16 @@ def sheet_columns(fields: Sequence[Field], preview_fields: Sequence[Field]) -> l
 
 
 def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Country], meta: ExportMeta,
-                   progress: Callable[[int], None] | None = None, preview: Preview | None = None) -> None:
+                   progress: Callable[[int], None] | None = None, preview: Preview | None = None) -> list[str]:
     """Write `frame` (the catalog, canonical values, one row per SKU in order) to `path`, whole or
-    not at all: an interrupted export leaves the previous file as it was."""
+    not at all: an interrupted export leaves the previous file as it was. Returns the countries of
+    the preview columns written, in the sheet's order: what the export tells the seller."""
     with output_workbook(path) as book:
-        _fill_workbook(book, frame, countries, meta, progress, preview)
+        return _fill_workbook(book, frame, countries, meta, progress, preview)
 
 
 def _fill_workbook(book: xlsxwriter.Workbook, frame: pd.DataFrame, countries: Sequence[Country], meta: ExportMeta,
-                   progress: Callable[[int], None] | None, preview: Preview | None) -> None:
+                   progress: Callable[[int], None] | None, preview: Preview | None) -> list[str]:
     lang = meta.lang
     codes = [c.code for c in countries]
     fields = fields_for(codes)
@@ -207,6 +208,7 @@ def _fill_workbook(book: xlsxwriter.Workbook, frame: pd.DataFrame, countries: Se
         meta_ws.write_string(row, 0, key)
         meta_ws.write_string(row, 1, value)
     meta_ws.very_hidden()
+    return preview_codes
 
 
 def _data_rows(frame: pd.DataFrame, columns: list[Field], formats: Formats, preview: Preview | None,

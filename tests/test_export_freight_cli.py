@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
@@ -31,6 +32,17 @@ def test_export_refuses_a_name_that_is_not_xlsx(store, tmp_path, name):
 def test_export_accepts_an_upper_case_extension(store, tmp_path):
     code, out = cli("--store", str(store), "export", str(tmp_path / "CATALOG.XLSX"))
     assert code == 0, out
+
+
+@pytest.mark.parametrize("preview", [None, "BR,SA,US"])
+def test_export_names_the_preview_countries_in_the_sheets_order(store, tmp_path, preview):
+    path = tmp_path / "catalog.xlsx"
+    code, out = cli("--store", str(store), "export", str(path), *(["--preview", preview] if preview else []))
+    assert code == 0, out
+    keys = [c.value for c in openpyxl.load_workbook(path)["Products"][2]]
+    columns = [key.removeprefix("display_price_") for key in keys if key.startswith("display_price_")]
+    assert len(columns) == 3
+    assert f"live display prices for {', '.join(columns)} (export" in out
 
 
 def edit_price(path: Path, value: object) -> bytes:
