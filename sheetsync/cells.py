@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .messages import say
 from .results import Issue
 
 
@@ -80,6 +81,24 @@ MarkScanner = Callable[[frozenset[tuple[int, int]]], Cells]  # cells wanted → 
 MergedRange = tuple[tuple[int, int], tuple[int, int]]  # ((row, column), (row, column)), 0-based, inclusive
 
 
+@dataclass(frozen=True)
+class SavedBy:
+    """Which program last saved a workbook (docProps/app.xml): its name, whether it is a library
+    (a script wrote the file, not a person in a spreadsheet program), and what the file says of
+    itself (Application, AppVersion), which stays as written."""
+
+    name: str
+    library: bool = False
+    details: str = ""
+
+    def words(self, lang: str) -> str:
+        """As the report's Summary shows it, in `lang`."""
+        if not self.details:
+            return self.name
+        return say("saved_by_library" if self.library else "saved_by_program", lang, name=self.name,
+                   details=self.details)
+
+
 @dataclass
 class RawSheet:
     """Values as read, with enough position data to name any cell."""
@@ -92,7 +111,7 @@ class RawSheet:
     header_rows: int
     header: list[list[Any]]  # the header rows as read (labels, keys)
     meta: dict[str, str]
-    saved_by: str | None
+    saved_by: SavedBy | None
     header_issues: list[Issue] = field(default_factory=list)
     lang: str = "en"
     merged: list[MergedRange] = field(default_factory=list)

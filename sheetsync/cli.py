@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -19,10 +19,11 @@ from .amounts import parse_amount, rule_for
 from .config import Settings, load_settings, reference_file, shown_store, store_path
 from .errors import ConfigError, SheetsyncError
 from .fields import BASE_BY_KEY, to_display
-from .messages import cli_words, message, status_short, status_words, suggested_command, target_words, with_store
+from .messages import message, say, status_words, suggested_command, target_words, value_word, with_store
 from .orders.model import OrdersResult
 from .pricing import COUNTRY_ALIASES, Quote, RateCard, find_country, heaviest_grams, load_rate_card, quote
 from .results import ISSUES_PER_RULE, Change, ImportResult, Issue, Status
+from .sheetlook import text_width
 
 LANG = click.Choice(["en", "zh"])
 INTERNAL_ERROR_EXIT = 70  # a bug in sheetsync, not in the file: see README "Exit codes"
@@ -41,7 +42,12 @@ class _Guarded(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         args = _global_options_first(args)
         ctx.meta[_JSON_ASKED] = _asks_json(self, args)
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `sheetsync` alone: the help
+        except click.ClickException as exc:  # a global option's own value, like --lang fr
+            _usage_failed(exc, "zh" if _typed_lang(args) == "zh" else "en", ctx.meta[_JSON_ASKED])
 
     def invoke(self, ctx: click.Context):
         as_json = bool(ctx.meta.get(_JSON_ASKED))
@@ -50,19 +56,17 @@ class _Guarded(click.Group):
         except (click.exceptions.Exit, SystemExit):
             raise
         except click.ClickException as exc:
-            if not as_json:
-                raise
-            _fail_json(str(Status.UNREADABLE), "usage", exc.format_message())
-            exc.show()
-            sys.exit(exc.exit_code)
+            _usage_failed(exc, _usage_lang(ctx), as_json)
         except BrokenPipeError:
             raise  # the reader went away (`sheetsync history | head`): click's main exits quietly
         except (KeyboardInterrupt, click.Abort):
             # Ctrl-C where no run was writing (an import or a revert that was answers for itself,
             # journaled, with its result)
+            obj = ctx.obj if isinstance(ctx.obj, Context) else None
+            text = message("stopped_by_ctrl_c", obj.lang if obj else "en")
             if as_json:
-                _fail_json(str(Status.INTERRUPTED), "stopped_by_ctrl_c", message("stopped_by_ctrl_c"))
-            click.echo(f"sheetsync: {message('stopped_by_ctrl_c')}", err=True)
+                _fail_json(str(Status.INTERRUPTED), "stopped_by_ctrl_c", text)
+            click.echo(f"sheetsync: {text}", err=True)
             sys.exit(Status.INTERRUPTED.exit_code)
         except SheetsyncError as exc:
             obj = ctx.obj if isinstance(ctx.obj, Context) else None
@@ -75,8 +79,8 @@ class _Guarded(click.Group):
         except Exception as exc:
             if os.environ.get("SHEETSYNC_DEBUG") == "1":
                 raise
-            text = (f"internal error ({exc.__class__.__name__}: {exc}). Nothing was written by the failed step. "
-                    "Please report it with the file; SHEETSYNC_DEBUG=1 shows the details.")
+            obj = ctx.obj if isinstance(ctx.obj, Context) else None
+            text = say("internal_error", obj.lang if obj else "en", error=f"{exc.__class__.__name__}: {exc}")
             if as_json:
                 _fail_json("internal_error", "internal_error", text)
             click.echo(f"sheetsync: {text}", err=True)
@@ -110,13 +114,76 @@ def _fail_json(status: str, rule: str, text: str, error: dict[str, Any] | None =
     click.echo(_json_text({"status": status, "errors": [error or {"rule": rule, "message": text}]}))
 
 
-GLOBAL_OPTIONS = ("--store", "--config")  # each takes a value
+def _usage_lang(ctx: click.Context) -> str:
+    """The language of a usage error: --lang, else the config's (its own errors aside), else en.
+    The command's options were not all read, so the config is looked at here only."""
+    obj = ctx.obj if isinstance(ctx.obj, Context) else None
+    if obj is None:
+        return "en"
+    if obj.chosen_lang:
+        return obj.chosen_lang
+    try:
+        return load_settings(obj.config, obj.store).lang
+    except SheetsyncError:
+        return "en"
+
+
+def _usage_detail(exc: click.UsageError, lang: str) -> str:
+    """What click found wrong in the seller's words where its kind says enough (a missing argument
+    or option, an unknown option, a value refused), else click's own words."""
+    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        missing = "usage_missing_argument" if isinstance(exc.param, click.Argument) else "usage_missing_option"
+        return say(missing, lang, name=exc.param.human_readable_name)
+    if isinstance(exc, click.NoSuchOption):
+        return say("usage_no_such_option", lang, name=exc.option_name)
+    if isinstance(exc, click.BadParameter):
+        name = exc.param_hint or (exc.param.get_error_hint(exc.ctx) if exc.param and exc.ctx else "")
+        if exc.param is not None and isinstance(exc.param.type, click.Choice):
+            return say("usage_choice", lang, name=name, choices=", ".join(map(str, exc.param.type.choices)))
+        return say("usage_bad_value", lang, name=name, problem=exc.message)
+    return exc.format_message()
+
+
+def _usage_failed(exc: click.ClickException, lang: str, as_json: bool) -> NoReturn:
+    """A usage error as click shows it, or in Chinese as one sentence; with --json, also the one
+    JSON document of a command that could not run."""
+    if not as_json and lang == "en":
+        raise exc
+    text = exc.format_message() if lang == "en" else _usage_sentence(exc, lang)
+    if as_json:
+        _fail_json(str(Status.UNREADABLE), "usage", text)
+    if lang == "en":
+        exc.show()
+    else:
+        click.echo(f"sheetsync: {text}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def _typed_lang(args: list[str]) -> str | None:
+    """The --lang given in `args` (global options first), before click has read it."""
+    for position, arg in enumerate(args):
+        if arg == "--lang" and position + 1 < len(args):
+            return args[position + 1]
+        if arg.startswith("--lang="):
+            return arg.removeprefix("--lang=")
+    return None
+
+
+def _usage_sentence(exc: click.ClickException, lang: str) -> str:
+    """A usage error as one sentence in `lang`, naming the command's --help."""
+    usage = isinstance(exc, click.UsageError)
+    detail = (_usage_detail(exc, lang) if usage else exc.format_message()).rstrip("。.")
+    path = exc.ctx.command_path if usage and exc.ctx else "sheetsync"
+    return say("usage_error", lang, detail=detail, command=f"{path} --help")
+
+
+GLOBAL_OPTIONS = ("--store", "--config", "--lang")  # each takes a value
 
 
 def _global_options_first(args: list[str]) -> list[str]:
-    """The arguments with --store and --config moved before the command, wherever the seller typed
-    them: `sheetsync import x.xlsx --store shop.db` means what `sheetsync --store shop.db import
-    x.xlsx` does. Nothing after a `--` moves."""
+    """The arguments with --store, --config and --lang moved before the command, wherever the
+    seller typed them: `sheetsync import x.xlsx --store shop.db` means what `sheetsync --store
+    shop.db import x.xlsx` does. Nothing after a `--` moves."""
     front: list[str] = []
     rest: list[str] = []
     position = 0
@@ -138,23 +205,24 @@ def _global_options_first(args: list[str]) -> list[str]:
 
 
 class Context:
-    def __init__(self, store: str | None, config: str | None) -> None:
+    def __init__(self, store: str | None, config: str | None, lang: str | None) -> None:
         self.store = store_path(store)
         self.given = shown_store(self.store)  # every command suggested to the seller repeats it
         self.config = config
-        self.lang = "en"  # of what the command prints, once its settings and options are known
+        self.chosen_lang = lang  # --lang, which wins over the template's and the config's
+        self.lang = lang or "en"  # of what the command prints, once its settings are known
 
     def command(self, rest: str) -> str:
         """A sheetsync command to suggest, with the seller's own --store when they gave one."""
         return suggested_command(rest, self.given)
 
-    def settings(self, lang: str | None = None) -> Settings:
+    def settings(self) -> Settings:
         loaded = load_settings(self.config, self.store)
-        self.lang = lang or loaded.lang
+        self.lang = self.chosen_lang or loaded.lang
         return loaded
 
 
-def _progress(label: str, total: int | None = None, unit: str = "row"):
+def _progress(label: str, total: int | None, unit: str):
     """A tqdm bar on a terminal; nothing when stdout is redirected."""
     if not sys.stdout.isatty():
         return None, lambda: None
@@ -164,16 +232,17 @@ def _progress(label: str, total: int | None = None, unit: str = "row"):
     return bar.update, bar.close
 
 
-def _stages(as_json: bool):
+def _stages(as_json: bool, lang: str):
     """Import stages as a bar on a terminal (not with --json): read, validate, price, plan, …"""
     if as_json or not sys.stdout.isatty():
         return None, lambda: None
     from tqdm import tqdm
 
-    bar = tqdm(total=len(pipeline.IMPORT_STAGES), desc="import", unit="stage", leave=False)
+    bar = tqdm(total=len(pipeline.IMPORT_STAGES), desc=say("progress_import", lang), unit=say("unit_stage", lang),
+               leave=False)
 
     def stage(name: str) -> None:
-        bar.set_description(f"import: {name}")
+        bar.set_description(say("progress_stage", lang, stage=value_word("stage", name, lang)))
         bar.update(1)
     return stage, bar.close
 
@@ -223,12 +292,14 @@ class _CtrlC:
 @click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--store", metavar="PATH", help="Catalog file (default $SHEETSYNC_STORE, else ./sheetsync.db).")
 @click.option("--config", metavar="FILE", help="TOML settings (default sheetsync.toml beside the store).")
+@click.option("--lang", type=LANG, help="Language of everything shown, the workbook and the report (default: "
+              "an imported template's, else lang in the config, else en).")
 @click.version_option(package_name="sheetsync")
 @click.pass_context
-def main(ctx: click.Context, store: str | None, config: str | None) -> None:
+def main(ctx: click.Context, store: str | None, config: str | None, lang: str | None) -> None:
     """Manage an AliExpress semi-managed catalog in Excel: export, edit, import."""
     _tolerant_output()
-    ctx.obj = Context(store, config)
+    ctx.obj = Context(store, config, lang)
 
 
 def _tolerant_output() -> None:
@@ -248,18 +319,17 @@ def _tolerant_output() -> None:
 def init(obj: Context, sample: bool, synthetic: int | None) -> None:
     """Create the catalog."""
     count = pipeline.init_store(obj.store, sample=sample, synthetic=synthetic or 0, settings=obj.settings())
-    click.echo(f"Created {obj.store} with {count} SKUs.")
+    click.echo(say("init_done", obj.lang, store=obj.store, count=count))
 
 
 @main.command()
 @click.argument("folder", type=click.Path(), default="sheetsync-demo")
-@click.option("--lang", type=LANG, help="Language of the workbook, the report and what is printed (default en).")
 @click.pass_obj
-def demo(obj: Context, folder: str, lang: str | None) -> None:
+def demo(obj: Context, folder: str) -> None:
     """Run the main job on the sample catalog in FOLDER (default ./sheetsync-demo): create a store,
-    export it, edit three cells, validate, import with a report, and show where the files are."""
-    language = lang or "en"
-    obj.lang = language
+    export it, edit three cells, validate, import with a report, and show where the files are
+    (--lang zh: all of it in Chinese)."""
+    language = obj.lang
 
     def show(result: ImportResult) -> None:
         click.echo("\n".join(f"  {line}" for line in _human(result, language).splitlines()))
@@ -272,34 +342,34 @@ def demo(obj: Context, folder: str, lang: str | None) -> None:
 
 @main.command()
 @click.argument("out", type=click.Path(dir_okay=False))
-@click.option("--lang", type=LANG, help="Labels and instructions language (default from config, else en).")
 @click.option("--preview", metavar="CC,CC", help="Countries with a live display-price column "
               "(default: the store's three biggest markets; 'none' for none).")
 @click.option("--rates", type=click.Path(dir_okay=False), help="Freight rate card CSV behind the preview.")
 @click.option("--force", is_flag=True, help="Write over an export of this store holding edits never imported.")
 @click.pass_obj
-def export(obj: Context, out: str, lang: str | None, preview: str | None, rates: str | None, force: bool) -> None:
-    """Write the catalog to an .xlsx template to edit."""
-    settings = obj.settings(lang)
+def export(obj: Context, out: str, preview: str | None, rates: str | None, force: bool) -> None:
+    """Write the catalog to an .xlsx template to edit (--lang zh: labels, instructions and
+    dropdowns in Chinese)."""
+    settings = obj.settings()
     if preview is not None:
         parts = [c.strip() for c in preview.split(",") if c.strip()]
         countries = [] if parts == ["none"] else parts
     else:
         countries = list(settings.preview_countries) or None
-    update, close = _progress("export", total=pipeline.catalog_size(obj.store, settings), unit="SKU")
-    summary = pipeline.export_catalog(obj.store, out, lang=lang or settings.lang, preview=countries, rates=rates,
+    update, close = _progress(say("progress_export", obj.lang), total=pipeline.catalog_size(obj.store, settings),
+                              unit="SKU")
+    summary = pipeline.export_catalog(obj.store, out, lang=obj.lang, preview=countries, rates=rates,
                                       progress=update, settings=settings, force=force)
     close()
-    shown = f", live display prices for {', '.join(summary.preview)}" if summary.preview else ""
-    click.echo(f"Exported {summary.rows} SKUs × {len(summary.countries)} countries to {out}{shown} "
-               f"(export {summary.export_id}).")
+    shown = say("export_preview", obj.lang, countries=", ".join(summary.preview)) if summary.preview else ""
+    click.echo(say("export_done", obj.lang, rows=summary.rows, countries=len(summary.countries), path=out,
+                   preview=shown, export_id=summary.export_id))
 
 
 def _import_options(func):
     options = [
         click.option("--report", type=click.Path(dir_okay=False), help="Write the report workbook here."),
         click.option("--rates", type=click.Path(dir_okay=False), help="Freight rate card CSV."),
-        click.option("--lang", type=LANG, help="Language of messages (default: the template's)."),
         click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
         click.option("--email-to", "email_to", multiple=True, metavar="ADDR",
                      help="Email the report to ADDR (repeatable); SMTP settings from SHEETSYNC_SMTP_*."),
@@ -323,34 +393,42 @@ def _json_text(data: dict[str, Any]) -> str:
     return "{\n" + ",\n".join(lines) + "\n}"
 
 
-def _emit(result: ImportResult, as_json: bool, lang: str) -> None:
+def _emit(result: ImportResult, as_json: bool) -> None:
+    """Print a run's result in the language its messages were written in, and exit with its code."""
     if as_json:
         click.echo(_json_text(result.as_json()))
     else:
-        click.echo(_human(result, lang))
+        click.echo(_human(result, result.lang))
     sys.exit(result.exit_code)
 
 
+def _file_name(file: str, lang: str) -> str:
+    """A run's file as the seller reads it: a revert's in words (`file` is `revert RUN_ID`)."""
+    if file.startswith(pipeline.REVERT_FILE):
+        return say("revert_name", lang, run_id=file.removeprefix(pipeline.REVERT_FILE))
+    return file
+
+
 def _human(result: ImportResult, lang: str) -> str:
-    lines = [f"{result.file}: {status_words(result.status, lang, result.target, result.applied)}"]
+    lines = [f"{_file_name(result.file, lang)}: {status_words(result.status, lang, result.target, result.applied)}"]
     if result.status not in ("unreadable", "unavailable") or result.rows:
-        lines.append("  " + cli_words("counts", lang, rows=result.rows, changed_skus=result.changed_skus,
+        lines.append("  " + say("counts", lang, rows=result.rows, changed_skus=result.changed_skus,
                                       changes=result.changes, applied=result.applied,
                                       already_applied=result.already_applied, failed=result.failed))
     lines += _plan_lines(result, lang)
     lines += _issue_lines(result.errors, "error", lang)
     if len(result.errors) > SHOWN:
-        lines.append("  " + cli_words("more_errors", lang, count=len(result.errors) - SHOWN))
+        lines.append("  " + say("more_errors", lang, count=len(result.errors) - SHOWN))
     for rule, count in sorted(result.more_issues.items()):
-        lines.append("  " + cli_words("more_rule", lang, count=count, rule=rule, limit=ISSUES_PER_RULE))
+        lines.append("  " + say("more_rule", lang, count=count, rule=rule, limit=ISSUES_PER_RULE))
     lines += _push_lines(result, lang)
     lines += _issue_lines(result.warnings, "warning", lang)
     if len(result.warnings) > SHOWN:
-        lines.append("  " + cli_words("more_warnings", lang, count=len(result.warnings) - SHOWN))
+        lines.append("  " + say("more_warnings", lang, count=len(result.warnings) - SHOWN))
     if result.report:
-        lines.append("  " + cli_words("report", lang, path=result.report))
+        lines.append("  " + say("report", lang, path=result.report))
     if result.emailed:
-        lines.append("  " + cli_words("emailed", lang))
+        lines.append("  " + say("emailed", lang))
     return "\n".join(lines)
 
 
@@ -360,7 +438,7 @@ SHOWN = 20  # changes, errors and warnings printed; the report and --json hold t
 def _issue_lines(issues: list[Issue], severity: str, lang: str) -> list[str]:
     """Errors and warnings alike: each with its cell and its sentence, so a warning (an edit that
     was ignored) is as visible as an error."""
-    word = cli_words(severity, lang)
+    word = value_word("severity", severity, lang)
     lines = []
     for issue in issues[:SHOWN]:
         where = f"{issue.sheet}!{issue.cell} " if issue.cell else (f"{issue.sheet} " if issue.sheet else "")
@@ -372,7 +450,7 @@ def _plan_lines(result: ImportResult, lang: str) -> list[str]:
     """The changes of a run as a plan (`Products!H3  WIRE00-1BLACK  seller_price  18.90 → 12.50`)."""
     if not result.change_list:
         return []
-    reverting = result.file.startswith("revert ")
+    reverting = result.file.startswith(pipeline.REVERT_FILE)
     if result.applied:
         heading = "plan_reverted" if reverting else "plan_changed"
     elif result.status == "dry_run":
@@ -382,8 +460,8 @@ def _plan_lines(result: ImportResult, lang: str) -> list[str]:
     report = result.report
 
     def more(count: int) -> str:
-        return (cli_words("plan_more_in", lang, count=count, report=report) if report
-                else cli_words("plan_more", lang, count=count))
+        return (say("plan_more_in", lang, count=count, report=report) if report
+                else say("plan_more", lang, count=count))
     return _change_table(result.change_list, heading, lang, marked=bool(result.applied), more=more)
 
 
@@ -396,14 +474,14 @@ def _change_table(changes: list[Change], heading: str, lang: str, marked: bool,
     codes = [c.sku_code or "-" for c in shown]
     fields = [c.field for c in shown]
     wide = [max(len(text) for text in column) for column in (places, codes, fields)]
-    lines = ["  " + cli_words(heading, lang)]
+    lines = ["  " + say(heading, lang)]
     for change, place, code, field in zip(shown, places, codes, fields, strict=True):
         before = change.before if change.before is not None else change.base
         line = (f"    {place:<{wide[0]}}  {code:<{wide[1]}}  {field:<{wide[2]}}  "
                 f"{_value(change.kind, before, lang)} → {_value(change.kind, change.after, lang)}")
         if marked and change.result in ("failed", "rejected", "not_applied", "planned"):
             ended = "not_applied" if change.result == "planned" else change.result
-            line += f"  ({cli_words('result_' + ended, lang)})"
+            line += f"  ({value_word('result', ended, lang)})"
         lines.append(line)
     if len(changes) > SHOWN:
         lines.append("    " + more(len(changes) - SHOWN))
@@ -413,7 +491,9 @@ def _change_table(changes: list[Change], heading: str, lang: str, marked: bool,
 def _value(kind: str | None, value: object, lang: str) -> str:
     """A value as the seller types it (12.50, 0.350), an empty one in words."""
     if value is None or value == "":
-        return cli_words("empty", lang)
+        return say("empty", lang)
+    if kind == "enum":
+        return value_word("logistics_attribute", str(value), lang)
     return to_display(kind or "", value)
 
 
@@ -430,9 +510,9 @@ def _push_lines(result: ImportResult, lang: str, shown: int = 20) -> list[str]:
         rule = "push_rejected" if status == "rejected" else "push_failed"
         sentence = message(rule, lang, target=target_words(result.target, lang), product_id=product_id,
                            skus=", ".join(skus), detail=text or code)
-        lines.append(f"  {status} [{code}] {sentence}")
+        lines.append(f"  {value_word('result', status, lang)} [{code}] {sentence}")
     if len(products) > shown:
-        lines.append("  " + cli_words("more_products", lang, count=len(products) - shown))
+        lines.append("  " + say("more_products", lang, count=len(products) - shown))
     return lines
 
 
@@ -448,33 +528,34 @@ def _push_lines(result: ImportResult, lang: str, shown: int = 20) -> list[str]:
 @_import_options
 @click.pass_obj
 def import_(obj: Context, file: str, dry_run: bool, skip_invalid: bool, force: bool, allow_large_changes: bool,
-            target: str | None, report: str | None, rates: str | None, lang: str | None, as_json: bool,
+            target: str | None, report: str | None, rates: str | None, as_json: bool,
             email_to: tuple[str, ...]) -> None:
-    """Validate an edited template and apply what changed."""
-    settings = obj.settings(lang)
-    stage, close = _stages(as_json)
-    with _CtrlC(lang or settings.lang, stage) as ctrl_c:
+    """Validate an edited template and apply what changed (messages in the template's language
+    unless --lang says otherwise)."""
+    settings = obj.settings()
+    stage, close = _stages(as_json, obj.lang)
+    with _CtrlC(obj.lang, stage) as ctrl_c:
         result = pipeline.import_workbook(obj.store, file, dry_run=dry_run, skip_invalid=skip_invalid, force=force,
                                           allow_large_changes=allow_large_changes, rates=rates, report=report,
-                                          lang=lang, target=target, settings=settings, email_to=email_to,
+                                          lang=obj.chosen_lang, target=target, settings=settings, email_to=email_to,
                                           stage=ctrl_c.stage, stop=ctrl_c.stop)
     close()
-    _emit(result, as_json, lang or settings.lang)
+    _emit(result, as_json)
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @_import_options
 @click.pass_obj
-def validate(obj: Context, file: str, report: str | None, rates: str | None, lang: str | None,
-             as_json: bool, email_to: tuple[str, ...]) -> None:
+def validate(obj: Context, file: str, report: str | None, rates: str | None, as_json: bool,
+             email_to: tuple[str, ...]) -> None:
     """Check an edited template without writing anything (import --dry-run)."""
-    settings = obj.settings(lang)
-    stage, close = _stages(as_json)
-    result = pipeline.import_workbook(obj.store, file, dry_run=True, rates=rates, report=report, lang=lang,
-                                      settings=settings, email_to=email_to, stage=stage)
+    settings = obj.settings()
+    stage, close = _stages(as_json, obj.lang)
+    result = pipeline.import_workbook(obj.store, file, dry_run=True, rates=rates, report=report,
+                                      lang=obj.chosen_lang, settings=settings, email_to=email_to, stage=stage)
     close()
-    _emit(result, as_json, lang or settings.lang)
+    _emit(result, as_json)
 
 
 @main.command()
@@ -486,15 +567,16 @@ def validate(obj: Context, file: str, report: str | None, rates: str | None, lan
 def pull(obj: Context, target: str, since: str | None, as_json: bool) -> None:
     """Refresh the local catalog from the platform."""
     settings = obj.settings()
-    update, close = _progress("pull", unit="product")
+    update, close = _progress(say("progress_pull", obj.lang), None, unit=say("unit_product", obj.lang))
     summary = pipeline.pull(obj.store, since=since, settings=settings, progress=update, target=target)
     close()
     if as_json:
         pulled = Status.APPLIED if summary.added or summary.updated else Status.UNCHANGED
         click.echo(json.dumps({"status": str(pulled), **summary.__dict__}))
     else:
-        click.echo(f"Pulled {summary.products} products from AliExpress (since {summary.since or 'the start'}): "
-                   f"{summary.added} SKUs added, {summary.updated} updated, {summary.calls} API calls.")
+        click.echo(say("pull_done", obj.lang, products=summary.products,
+                       since=summary.since or say("pull_since_start", obj.lang), added=summary.added,
+                       updated=summary.updated, calls=summary.calls))
 
 
 @main.command()
@@ -505,7 +587,7 @@ def pull(obj: Context, target: str, since: str | None, as_json: bool) -> None:
 def auth(obj: Context, code: str | None, no_browser: bool, force: bool) -> None:
     """Connect the store to an AliExpress seller (OAuth). App key and secret from SHEETSYNC_AE_*."""
     settings = obj.settings()
-    lang = settings.lang
+    lang = obj.lang
     wait = 300.0
 
     def show(url: str, redirect: str, receiving: bool) -> None:
@@ -543,49 +625,54 @@ def status(obj: Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    click.echo("\n".join(_status_lines(data)))
+    click.echo("\n".join(_status_lines(data, obj.lang)))
 
 
-def _status_lines(data: dict[str, Any]) -> list[str]:
-    lines = [f"Store: {data['store']} (id {data['store_id']})"]
+def _status_lines(data: dict[str, Any], lang: str) -> list[str]:
+    lines = [say("status_store", lang, store=data["store"], store_id=data["store_id"])]
     if data["target"] == "local":
-        lines.append("Target: the local catalog only (not connected to a platform; `sheetsync auth` connects it to "
-                     "AliExpress)")
+        lines.append(say("status_local", lang))
     else:
         if data.get("seller") or data.get("seller_id"):
-            lines.append(f"Target: AliExpress, seller {data.get('seller') or '?'} "
-                         f"(seller id {data.get('seller_id') or '?'})")
+            lines.append(say("status_seller", lang, seller=data.get("seller") or "?",
+                             seller_id=data.get("seller_id") or "?"))
         else:
-            lines.append("Target: AliExpress (seller unknown: connected with tokens from the environment; "
-                         "`sheetsync auth` records who it is)")
-        for key, words in (("access_token", "access token"), ("refresh_token", "refresh token")):
-            lines.append(f"  {words}: {_token_words(data[key])}")
+            lines.append(say("status_seller_unknown", lang))
+        for key in ("access_token", "refresh_token"):
+            lines.append(say(f"status_{key}", lang, state=_token_words(data[key], lang)))
         if data["access_token"]["valid"] is False and data["refresh_token"]["valid"] is False:
-            lines.append(f"  connect it again: sheetsync --store {data['store']} auth")
+            lines.append(say("status_reconnect", lang, command=f"sheetsync --store {data['store']} auth"))
         if data.get("last_pull"):
-            lines.append(f"  last pull: {_local(data['last_pull'])}; the next reads products modified since "
-                         f"{data['next_pull_from']} UTC (a day of overlap)")
+            lines.append(say("status_last_pull", lang, when=_local(data["last_pull"]), since=data["next_pull_from"]))
         else:
-            lines.append(f"  not pulled yet: sheetsync --store {data['store']} pull")
+            lines.append(say("status_not_pulled", lang, command=f"sheetsync --store {data['store']} pull"))
     countries = data["countries"]
-    lines.append(f"Catalog: {data['products']} products, {data['skus']} SKUs, {len(countries)} countries "
-                 f"({', '.join(countries)})")
-    lines.append("Last runs:" if data["runs"] else "No runs yet.")
+    lines.append(say("status_catalog", lang, products=data["products"], skus=data["skus"], count=len(countries),
+                     countries=", ".join(countries)))
+    lines.append(say("status_runs" if data["runs"] else "history_none", lang))
     for run in data["runs"]:
-        lines.append(f"  {run['run_id']}  {run['started_at']}  {run['status']:<11} {run['target']:<10} "
-                     f"changes {run.get('changes', 0)}  {run['file']}")
+        lines.append(say("status_run", lang, run_id=run["run_id"], started=run["started_at"],
+                         status=_pad(value_word("status", run["status"], lang), 11),
+                         target=_pad(value_word("target", run["target"], lang), 10),
+                         changes=run.get("changes", 0), file=_file_name(run["file"], lang)))
     return lines
 
 
-def _token_words(token: dict[str, Any]) -> str:
+def _token_words(token: dict[str, Any], lang: str) -> str:
     if token["source"] is None:
-        return "none"
+        return say("token_none", lang)
     if token["source"] == "environment":
-        return "from the environment (SHEETSYNC_AE_*), expiry unknown"
+        return say("token_environment", lang)
     if token["expires"] is None:
-        return "kept in the store, expiry unknown"
-    state = "valid until" if token["valid"] else "EXPIRED at"
-    return f"{state} {token['expires']} (kept in the store)"
+        return say("token_no_expiry", lang)
+    return say("token_valid" if token["valid"] else "token_expired", lang, expires=token["expires"])
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    """`text` padded with spaces to `width` terminal columns, a Chinese character counting two,
+    so that the columns of a table line up in either language."""
+    space = " " * max(0, width - text_width(text))
+    return space + text if right else text + space
 
 
 def _local(iso: str) -> str:
@@ -614,30 +701,42 @@ def history(obj: Context, run_id: str | None, as_json: bool) -> None:
         click.echo(_json_text({"runs": runs}))
         return
     if not runs:
-        click.echo(cli_words("history_none", lang))
+        click.echo(say("history_none", lang))
         return
-    click.echo(cli_words("history_header", lang))
+    click.echo(_history_line([say(f"col_{name}", lang) for name in _HISTORY_COLUMNS]))
     for run in runs:
-        click.echo(f"{run['run_id']:<23} {_local(run['started_at']):<26} {status_short(run['status'], lang):<10} "
-                   f"{run['target']:<11} {run.get('changes', 0):>7}  {run['file']}")
+        click.echo(_history_line([run["run_id"], _local(run["started_at"]), value_word("status", run["status"], lang),
+                                  value_word("target", run["target"], lang), str(run.get("changes", 0)),
+                                  _file_name(run["file"], lang)]))
+
+
+_HISTORY_COLUMNS = ("run", "started", "status", "target", "changes", "file")
+
+
+def _history_line(cells: list[str]) -> str:
+    """One line of the history table: run, started, status, target, changes (right-aligned), file."""
+    run, started, status, target, changes, file = cells
+    return (f"{_pad(run, 23)} {_pad(started, 26)} {_pad(status, 10)} {_pad(target, 11)} "
+            f"{_pad(changes, 7, right=True)}  {file}")
 
 
 def _run_lines(obj: Context, run: dict[str, Any], changes: list[Change], lang: str) -> list[str]:
     """What `history RUN_ID` prints: the run, its changes as a plan, and how to put them back."""
-    lines = [cli_words("history_run", lang, run_id=run["run_id"], file=run["file"], started=_local(run["started_at"]),
-                       status=status_short(run["status"], lang), target=target_words(run["target"], lang))]
+    lines = [say("history_run", lang, run_id=run["run_id"], file=_file_name(run["file"], lang),
+                 started=_local(run["started_at"]), status=value_word("status", run["status"], lang),
+                 target=target_words(run["target"], lang))]
     if run.get("reverts"):
-        lines.append("  " + cli_words("history_reverts", lang, run_id=run["reverts"]))
+        lines.append("  " + say("history_reverts", lang, run_id=run["reverts"]))
     if run.get("errors") and run.get("applied"):
-        lines.append("  " + cli_words("history_skipped", lang, errors=run["errors"]))
+        lines.append("  " + say("history_skipped", lang, errors=run["errors"]))
     if not changes:
-        lines.append("  " + cli_words("history_no_changes", lang))
+        lines.append("  " + say("history_no_changes", lang))
         return lines
     lines += _change_table(changes, "plan_changed", lang, marked=True,
-                           more=lambda count: cli_words("plan_more_json", lang, count=count,
-                                                        command=obj.command(f"history {run['run_id']} --json")))
+                           more=lambda count: say("plan_more_json", lang, count=count,
+                                                  command=obj.command(f"history {run['run_id']} --json")))
     if any(change.result == "applied" for change in changes) and run.get("kind") != "orders":
-        lines.append("  " + cli_words("history_revert_hint", lang,
+        lines.append("  " + say("history_revert_hint", lang,
                                       command=obj.command(f"revert {run['run_id']} --dry-run")))
     return lines
 
@@ -653,21 +752,22 @@ def _run_lines(obj: Context, run: dict[str, Any], changes: list[Change], lang: s
 def revert(obj: Context, run_id: str, dry_run: bool, force: bool, target: str | None, as_json: bool) -> None:
     """Put back the values an import run replaced."""
     settings = obj.settings()
-    with _CtrlC(settings.lang, None) as ctrl_c:
+    with _CtrlC(obj.lang, None) as ctrl_c:
         result = pipeline.revert(obj.store, run_id, dry_run=dry_run, force=force, target=target, settings=settings,
-                                 stage=ctrl_c.stage, stop=ctrl_c.stop)
-    _emit(result, as_json, "en")
+                                 lang=obj.lang, stage=ctrl_c.stage, stop=ctrl_c.stop)
+    _emit(result, as_json)
 
 
-def _amount(text: str, kind: str, key: str, option: str) -> int:
+def _amount(text: str, kind: str, key: str, option: str, lang: str) -> int:
     """An amount option through the import's own parser (`amounts.parse_amount`): the same value,
     or the same refusal in the same words, as the same text in the field `key` of a workbook."""
     parsed = parse_amount(text, kind)
     if parsed.problem is None:
         return parsed.value
     f = BASE_BY_KEY[key]
-    raise click.BadParameter(message(rule_for(kind, parsed.problem), value=text.strip(), label=f.label_en,
-                                     what=f.label_en.lower()), param_hint=option)
+    raise click.BadParameter(message(rule_for(kind, parsed.problem), lang, value=text.strip(), label=f.label_en,
+                                     what=f.label_en.lower(), label_zh=f.label_zh, what_zh=f.label_zh),
+                             param_hint=option)
 
 
 @main.command()
@@ -688,12 +788,14 @@ def freight(obj: Context, weight: str | None, dims: str | None, countries: tuple
     if check:
         _freight_check(obj, rates, as_json)
         return
+    obj.settings()
+    lang = obj.lang
     if weight is None:
-        raise click.UsageError("--weight is required (or use --check)")
-    lang = obj.settings().lang
-    grams = _amount(weight, "weight", "weight_kg", "--weight")
-    size = _dims(dims) if dims else None
-    cents = _amount(seller_price, "money", "seller_price", "--seller-price") if seller_price is not None else None
+        raise click.UsageError(say("freight_weight_required", lang))
+    grams = _amount(weight, "weight", "weight_kg", "--weight", lang)
+    size = _dims(dims, lang) if dims else None
+    cents = (_amount(seller_price, "money", "seller_price", "--seller-price", lang)
+             if seller_price is not None else None)
     card_path = rates or reference_file("freight_rates.csv")
     card = load_rate_card(card_path)
     wanted, notes = _freight_countries(card, countries, str(card_path), lang)
@@ -712,11 +814,14 @@ def freight(obj: Context, weight: str | None, dims: str | None, countries: tuple
         sys.exit(1 if heavy else 0)
     for note in notes:
         click.echo(note, err=True)
-    click.echo(f"{'country':<8}{'chargeable kg':>14}{'freight':>10}{'display':>10}  currency")
+    click.echo(_pad(say("freight_country", lang), 8) + _pad(say("freight_chargeable", lang), 14, right=True)
+               + _pad(say("freight_fee", lang), 10, right=True) + _pad(say("freight_display", lang), 10, right=True)
+               + "  " + say("freight_currency", lang))
     for q in quotes:
         fee = to_display("money", q.freight_cents) if q.freight_cents is not None else message("no_bracket_short", lang)
         shown = to_display("money", q.display_cents) if q.display_cents is not None else "-"
-        click.echo(f"{q.country:<8}{to_display('weight', q.chargeable_grams):>14}{fee:>10}{shown:>10}  {q.currency}")
+        click.echo(f"{q.country:<8}{to_display('weight', q.chargeable_grams):>14}{_pad(fee, 10, right=True)}"
+                   f"{shown:>10}  {q.currency}")
     for note in too_heavy:
         click.echo(note, err=True)
     sys.exit(1 if heavy else 0)
@@ -731,21 +836,24 @@ def _freight_check(obj: Context, rates: str | None, as_json: bool) -> None:
              "largest": round(float(row.largest) / 100, 2)}
             for row in table.itertuples(index=False)]}, indent=2))
         return
+    lang = obj.lang
     if table.empty:
-        click.echo("The rate card agrees with the platform's freight everywhere (or nothing was pulled yet).")
+        click.echo(say("freight_agrees", lang))
         return
-    click.echo(f"{'country':<8}{'bracket up to kg':>17}{'SKUs':>6}{'mean diff':>11}{'largest':>9}")
+    click.echo(_pad(say("freight_country", lang), 8) + _pad(say("freight_bracket", lang), 17, right=True)
+               + _pad(say("freight_skus", lang), 6, right=True) + _pad(say("freight_mean", lang), 11, right=True)
+               + _pad(say("freight_largest", lang), 9, right=True))
     for row in table.head(15).itertuples(index=False):
         click.echo(f"{row.country:<8}{to_display('weight', row.bracket_max_g):>17}{row.skus:>6}"
                    f"{row.mean_difference / 100:>11.2f}{row.largest / 100:>9.2f}")
 
 
-def _dims(text: str) -> tuple[int, int, int]:
+def _dims(text: str, lang: str) -> tuple[int, int, int]:
     """LxWxH with x, X, ×, * (or their full-width forms) between whole centimetres."""
     parts = re.split(r"[xX×*ｘＸ＊]", text)
     if len(parts) != 3:
-        raise click.BadParameter("--dims must look like 30x20x10 (whole cm)")
-    length, width, height = (_amount(part, "dim", key, "--dims")
+        raise click.BadParameter(say("freight_dims_shape", lang))
+    length, width, height = (_amount(part, "dim", key, "--dims", lang)
                              for part, key in zip(parts, ("length_cm", "width_cm", "height_cm"), strict=True))
     return length, width, height
 
@@ -792,20 +900,18 @@ def orders() -> None:
               "the store's own).")
 @click.option("--status", "statuses", metavar="NAME,NAME", help="Which orders: to_confirm, to_ship, in_transit, "
               "received, cancelled or all (default to_confirm,to_ship).")
-@click.option("--lang", type=LANG, help="Labels and instructions language (default from config, else en).")
 @click.option("--force", is_flag=True, help="Write over an export of this store holding edits never imported.")
 @click.pass_obj
-def orders_export(obj: Context, out: str, target: str | None, statuses: str | None, lang: str | None,
-                  force: bool) -> None:
-    """Write the JIT purchase orders to an .xlsx workbook to fill in."""
+def orders_export(obj: Context, out: str, target: str | None, statuses: str | None, force: bool) -> None:
+    """Write the JIT purchase orders to an .xlsx workbook to fill in (--lang zh: in Chinese)."""
     from . import orders_pipeline
 
-    settings = obj.settings(lang)
+    settings = obj.settings()
     names = [part.strip() for part in re.split(r"[,，]", statuses) if part.strip()] if statuses else None
-    done = orders_pipeline.export_orders(obj.store, out, target=target, statuses=names, lang=lang or settings.lang,
+    done = orders_pipeline.export_orders(obj.store, out, target=target, statuses=names, lang=obj.lang,
                                          settings=settings, force=force)
-    click.echo(cli_words("orders_exported", obj.lang, orders=done.orders, rows=done.rows, path=out,
-                         export_id=done.export_id))
+    click.echo(say("orders_exported", obj.lang, orders=done.orders, rows=done.rows, path=out,
+                   export_id=done.export_id))
 
 
 @orders.command(name="import")
@@ -817,25 +923,24 @@ def orders_export(obj: Context, out: str, target: str | None, statuses: str | No
               "(AliExpress prints them).")
 @click.option("--label-size", type=click.Choice(["A4", "100_100"]), default="A4", show_default=True)
 @click.option("--report", type=click.Path(dir_okay=False), help="Write the report workbook here.")
-@click.option("--lang", type=LANG, help="Language of messages (default: the workbook's).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--email-to", "email_to", multiple=True, metavar="ADDR",
               help="Email the report to ADDR (repeatable); SMTP settings from SHEETSYNC_SMTP_*.")
 @click.pass_obj
 def orders_import(obj: Context, file: str, dry_run: bool, target: str | None, labels: str | None, label_size: str,
-                  report: str | None, lang: str | None, as_json: bool, email_to: tuple[str, ...]) -> None:
-    """Confirm and deliver the orders an edited Orders workbook asks for."""
+                  report: str | None, as_json: bool, email_to: tuple[str, ...]) -> None:
+    """Confirm and deliver the orders an edited Orders workbook asks for (messages in the
+    workbook's language unless --lang says otherwise)."""
     from . import orders_pipeline
 
-    settings = obj.settings(lang)
+    settings = obj.settings()
     result = orders_pipeline.import_orders(obj.store, file, dry_run=dry_run, report=report, labels=labels,
-                                           label_size=label_size, lang=lang, target=target, email_to=email_to,
-                                           settings=settings)
-    shown = lang or settings.lang
+                                           label_size=label_size, lang=obj.chosen_lang, target=target,
+                                           email_to=email_to, settings=settings)
     if as_json:
         click.echo(_json_text(result.as_json()))
     else:
-        click.echo(_orders_human(result, shown))
+        click.echo(_orders_human(result, result.lang))
     sys.exit(result.exit_code)
 
 
@@ -844,36 +949,37 @@ def _orders_human(result: OrdersResult, lang: str) -> str:
     how it ended), then errors and warnings with their cells."""
     lines = [f"{result.file}: {status_words(result.status, lang, result.target, result.applied)}"]
     if result.status not in ("unreadable", "unavailable") or result.rows:
-        lines.append("  " + cli_words("orders_counts", lang, rows=result.rows, orders=result.orders,
-                                      changes=result.changes, applied=result.applied,
-                                      already_applied=result.already_applied, failed=result.failed))
+        lines.append("  " + say("orders_counts", lang, rows=result.rows, orders=result.orders,
+                                changes=result.changes, applied=result.applied,
+                                already_applied=result.already_applied, failed=result.failed))
     if result.actions:
         heading = ("orders_plan_done" if result.applied or result.failed else
                    "orders_plan_would" if result.status == "dry_run" else "orders_plan_blocked")
-        lines.append("  " + cli_words(heading, lang))
+        lines.append("  " + say(heading, lang))
         for action in result.actions[:SHOWN]:
-            what = action.delivery.shown() if action.delivery else ""
-            line = f"    {action.kind:<18}  {', '.join(action.orders)}  {what}".rstrip()
+            what = action.delivery.shown(lang) if action.delivery else ""
+            kind = _pad(value_word("action", action.kind, lang), 18)
+            line = f"    {kind}  {', '.join(action.orders)}  {what}".rstrip()
             if action.delivery_no:
                 line += f"  → {action.delivery_no}"
             if result.applied or result.failed:
-                line += f"  ({action.result})"
+                line += f"  ({value_word('result', action.result, lang)})"
             if action.code or action.message:  # what the platform said of a refusal
                 line += f" [{action.code or '-'}] {action.message or ''}".rstrip()
             lines.append(line)
         if len(result.actions) > SHOWN:
-            lines.append("    " + cli_words("plan_more", lang, count=len(result.actions) - SHOWN))
+            lines.append("    " + say("plan_more", lang, count=len(result.actions) - SHOWN))
     if result.already_applied:
-        lines.append("  " + cli_words("orders_already", lang, count=result.already_applied))
+        lines.append("  " + say("orders_already", lang, count=result.already_applied))
     lines += _issue_lines(result.errors, "error", lang)
     if len(result.errors) > SHOWN:
-        lines.append("  " + cli_words("more_errors", lang, count=len(result.errors) - SHOWN))
+        lines.append("  " + say("more_errors", lang, count=len(result.errors) - SHOWN))
     lines += _issue_lines(result.warnings, "warning", lang)
-    lines += ["  " + cli_words("orders_label_saved", lang, path=path) for path in result.labels]
+    lines += ["  " + say("orders_label_saved", lang, path=path) for path in result.labels]
     if result.report:
-        lines.append("  " + cli_words("report", lang, path=result.report))
+        lines.append("  " + say("report", lang, path=result.report))
     if result.emailed:
-        lines.append("  " + cli_words("emailed", lang))
+        lines.append("  " + say("emailed", lang))
     return "\n".join(lines)
 
 

@@ -70,41 +70,41 @@ def load_settings(config_file: str | os.PathLike | None, store: Path) -> Setting
     settings = Settings()
     if not path.exists():
         if config_file:
-            raise ConfigError("config_invalid", path=str(path), detail="file not found")
+            raise ConfigError("config_invalid", path=str(path), detail_key="config_missing")
         return settings
     if is_special(path):
         raise ConfigError("input_not_file", path=str(path))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise ConfigError("config_invalid", path=str(path), detail=str(exc)) from exc
+        raise ConfigError("config_invalid", path=str(path), detail_key="config_not_toml", error=str(exc)) from exc
 
-    def refuse(detail: str) -> ConfigError:
-        return ConfigError("config_invalid", path=str(path), detail=detail)
+    def refuse(detail: str, **params: object) -> ConfigError:
+        return ConfigError("config_invalid", path=str(path), detail_key=detail, **params)
 
     for key, value in data.items():
         if key in _NUMBER_SETTINGS:
             kind, low, high = _NUMBER_SETTINGS[key]
             if isinstance(value, bool) or not isinstance(value, int | float) or \
                     (kind is int and isinstance(value, float) and not value.is_integer()):
-                raise refuse(f"{key} must be a {'whole ' if kind is int else ''}number, not {value!r}")
+                raise refuse("config_whole_number" if kind is int else "config_number", key=key, value=repr(value))
             if not math.isfinite(value) or not low <= value <= high:
-                raise refuse(f"{key} must be between {low:g} and {high:g}, not {value!r}")
+                raise refuse("config_range", key=key, low=f"{low:g}", high=f"{high:g}", value=repr(value))
             setattr(settings, key, kind(value))
         elif key == "lang":
             if value not in ("en", "zh"):
-                raise refuse("lang must be en or zh")
+                raise refuse("config_lang", value=repr(value))
             settings.lang = value
         elif key == "preview_countries":
             if not isinstance(value, list) or not all(isinstance(c, str) and c.strip() for c in value):
-                raise refuse('preview_countries must be a list of country codes, like ["US", "FR"]')
+                raise refuse("config_preview")
             settings.preview_countries = tuple(c.strip().upper() for c in value)
         elif key == "country_warehouses":
             if not isinstance(value, dict) or not all(isinstance(w, str) and w.strip() for w in value.values()):
-                raise refuse('country_warehouses must be a table of warehouse codes, like {UK = "UK-JIT"}')
+                raise refuse("config_warehouses")
             settings.country_warehouses = {str(k).strip().upper(): w.strip() for k, w in value.items()}
         else:
-            raise refuse(f"unknown setting {key!r}")
+            raise refuse("config_unknown_key", key=repr(key))
     return settings
 
 

@@ -40,6 +40,7 @@ import pandas as pd
 
 from .amounts import ERROR_VALUE, FULL_WIDTH, NOT_FINITE_SHOWN, amounts_from_floats, parse_amount, rule_for
 from .cells import CellKind, Mark, classify
+from .messages import choice_from_word
 
 AMOUNT_KINDS = ("money", "weight", "dim", "stock")
 _EXACT_FLOAT_LIMIT = 2**53
@@ -203,7 +204,14 @@ def _text(kind: str, cell: CellKind, value: Any) -> Converted:
         return _refused("boolean_cell")
     else:
         return _refused("date_in_text")
-    return Converted(text.lower().replace(" ", "") if kind == "enum" else text)
+    return Converted(choice(text) if kind == "enum" else text)
+
+
+def choice(text: str) -> str:
+    """A dropdown cell's value (the catalog's one dropdown, the logistics attribute): the choice it
+    names in either language (普货 is general), else the text folded as before (case and spaces
+    dropped) for the schema to refuse."""
+    return choice_from_word("logistics_attribute", text) or text.lower().replace(" ", "")
 
 
 # -- whole columns -------------------------------------------------------------------------------
@@ -286,7 +294,7 @@ def text_column(values: Sequence[Any], kind: str = "text", marks: Mapping[int, M
         joined = "".join(out)
         if all(out) and not _CONTROL.search(joined) and not _UNUSUAL.search(joined):
             if kind == "enum":
-                out = [v.lower().replace(" ", "") for v in out]
+                out = [choice(v) for v in out]
             return ParsedColumn(pd.Series(out, dtype=object))
     return _column(kind, values, marks, None, pd.NA)
 

@@ -24,6 +24,7 @@ from .messages import message
 from .outputs import replacing
 from .pipeline import export_catalog, import_workbook, init_store
 from .results import ImportResult
+from .sheetlook import text_width
 from .store import Store
 
 STORE_NAME = "shop.db"
@@ -84,9 +85,10 @@ def run_demo(folder: str | os.PathLike = "sheetsync-demo", *, lang: str = "en", 
     demo.edits = _edit_like_a_seller(demo.export, demo.edited)
     say(message("demo_edited", lang, path=str(demo.edited)))
     for edit in demo.edits:
-        label = field_for_key(edit.key)
-        say(f"    Products!{edit.cell:<6} {edit.sku_code:<16} {label.label(lang) if label else edit.key:<14} "
-            f"{edit.before} → {edit.after}")
+        f = field_for_key(edit.key)
+        label = f.label(lang) if f else edit.key
+        padding = " " * max(0, 14 - text_width(label))  # a Chinese label's characters are two columns wide
+        say(f"    Products!{edit.cell:<6} {edit.sku_code:<16} {label}{padding} {edit.before} → {edit.after}")
 
     say(message("demo_validate", lang, command=f"sheetsync --store {demo.store} validate {demo.edited}"))
     demo.checked = import_workbook(demo.store, demo.edited, dry_run=True, lang=lang, settings=settings)

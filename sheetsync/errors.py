@@ -69,7 +69,7 @@ class QuotaExceeded(TargetUnavailable):
 
     def __init__(self, seconds: int) -> None:
         self.seconds = seconds
-        super().__init__("quota_exceeded", code="ApiCallLimit", detail=f"calls resume in {seconds} seconds",
+        super().__init__("quota_exceeded", code="ApiCallLimit", detail_key="quota_resume",
                          seconds=seconds)
 
 

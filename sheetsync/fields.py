@@ -6,7 +6,7 @@ current is exact: money as integer cents, weights as integer grams, counts as in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,7 +17,6 @@ from .amounts import DIM_MAX, MONEY_MAX_CENTS, SCALE, STOCK_MAX, WEIGHT_MAX_GRAM
 LOGISTICS_ATTRIBUTES = ("general", "built_in_battery", "weak_magnetic", "built_in_battery+weak_magnetic")
 TEMPLATE_VERSION = "1"
 SHEET_PRODUCTS = "Products"
-SHEET_INSTRUCTIONS = "Instructions"
 SHEET_META = "_sheetsync"
 SHEET_LISTS = "_lists"
 HEADER_ROWS = 2  # row 1 labels, row 2 keys; data from row 3
@@ -79,15 +78,18 @@ BASE_FIELDS: tuple[Field, ...] = (
           "Package height, whole cm 1–700.", "包裹高度，整数厘米 1–700。", 1, DIM_MAX),
     Field("logistics_attribute", "Logistics attribute", "物流属性", "enum", True, 22,
           "general, built_in_battery, weak_magnetic or built_in_battery+weak_magnetic.",
-          "general（普货）、built_in_battery（内置电池）、weak_magnetic（弱磁）或 built_in_battery+weak_magnetic。"),
+          "普货、带电（内置电池）、弱磁或带电+弱磁，从下拉列表中选择。"),
 )
 
 BASE_BY_KEY = {f.key: f for f in BASE_FIELDS}
 
 
 def stock_field(country: str, name_en: str = "", name_zh: str = "") -> Field:
+    """The stock column of `country`; its Chinese label names the country (库存 美国 US) when its
+    name is known, since a Chinese seller does not read every code at a glance."""
     return Field(
-        f"stock_{country}", f"Stock {country}", f"库存 {country}", "stock", True, 9,
+        f"stock_{country}", f"Stock {country}", f"库存 {name_zh} {country}" if name_zh else f"库存 {country}",
+        "stock", True, 9,
         f"JIT stock for {name_en or country}: whole number 0–999999; 0 = not sold there.",
         f"{name_zh or country} 的 JIT 库存：整数 0–999999；0 表示不在该国销售。", 0, STOCK_MAX,
     )
@@ -102,8 +104,11 @@ def display_price_field(country: str) -> Field:
     )
 
 
-def fields_for(countries: list[str]) -> list[Field]:
-    return [*BASE_FIELDS, *(stock_field(c) for c in countries)]
+def fields_for(countries: list[str], names: Mapping[str, tuple[str, str]] | None = None) -> list[Field]:
+    """The columns of a store selling in `countries`; `names` (code → English and Chinese name)
+    gives the stock labels their countries' names."""
+    names = names or {}
+    return [*BASE_FIELDS, *(stock_field(c, *names.get(c, ("", ""))) for c in countries)]
 
 
 def field_for_key(key: str) -> Field | None:

@@ -18,7 +18,7 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from .errors import ConfigError
-from .messages import status_words
+from .messages import say, status_words, value_word
 from .results import ImportResult
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -48,7 +48,7 @@ class SmtpSettings:
         implicit = env.get("SHEETSYNC_SMTP_SSL", "0") == "1"
         port_text = (env.get("SHEETSYNC_SMTP_PORT") or "").strip() or str(465 if implicit else 587)
         if not port_text.isascii() or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ConfigError("mail_settings", detail=f"SHEETSYNC_SMTP_PORT must be a port number, not {port_text!r}")
+            raise ConfigError("mail_settings", detail_key="mail_port", value=repr(port_text))
         port = int(port_text)
         user = env.get("SHEETSYNC_SMTP_USER") or None
         return cls(host=host, port=port, user=user, password=env.get("SHEETSYNC_SMTP_PASSWORD") or None,
@@ -61,49 +61,50 @@ def check_mail(settings: SmtpSettings | None, recipients: Sequence[str]) -> None
     """Refuse, before an import starts, mail settings that cannot work, so a mail problem is never
     found after the catalog was changed. Only what can be known without connecting."""
 
-    def refuse(detail: str) -> None:
-        raise ConfigError("mail_settings", detail=detail)
+    def refuse(key: str, **params: object) -> None:
+        raise ConfigError("mail_settings", detail_key=key, **params)
 
     if settings is None:
-        refuse("SHEETSYNC_SMTP_HOST is not set")
+        refuse("mail_no_host")
     for address in (*recipients, settings.sender):
         if any(ord(ch) < 32 or ord(ch) == 127 for ch in address) or address.count("@") != 1 \
                 or not all(address.split("@")):
-            refuse(f"{address!r} is not an email address")
+            refuse("mail_address", value=repr(address))
     for name, value in (("SHEETSYNC_SMTP_USER", settings.user), ("SHEETSYNC_SMTP_PASSWORD", settings.password)):
         if value and not value.isascii():
-            refuse(f"{name} has characters other than ASCII, which SMTP login cannot send")
+            refuse("mail_not_ascii", name=name)
     if settings.cafile and not Path(settings.cafile).is_file():
-        refuse(f"SHEETSYNC_SMTP_CAFILE {settings.cafile} does not exist")
+        refuse("mail_cafile", value=settings.cafile)
 
 
 def summary_text(result: ImportResult, lang: str = "en", first_errors: int = 10) -> str:
     """The body: status in words, counts, the first errors, and where the details are."""
     lines = [
-        f"sheetsync import of {Path(result.file).name}",
+        say("mail_title", lang, file=Path(result.file).name),
         "",
         status_words(result.status, lang, result.target, result.applied),
         "",
-        f"Rows: {result.rows}   SKUs changed: {result.changed_skus}   Changes: {result.changes}",
-        f"Applied: {result.applied}   Already applied: {result.already_applied}   Failed: {result.failed}",
-        f"Errors: {len(result.errors)}   Warnings: {len(result.warnings)}",
+        say("mail_counts", lang, rows=result.rows, changed_skus=result.changed_skus, changes=result.changes),
+        say("mail_applied", lang, applied=result.applied, already_applied=result.already_applied,
+            failed=result.failed),
+        say("mail_issues", lang, errors=len(result.errors), warnings=len(result.warnings)),
     ]
     if result.errors:
-        lines += ["", "First errors:"]
+        lines += ["", say("mail_first_errors", lang)]
         for issue in result.errors[:first_errors]:
             where = f"{issue.sheet}!{issue.cell}" if issue.cell else (issue.sheet or "-")
             lines.append(f"- {where}: {issue.message}")
         if len(result.errors) > first_errors:
-            lines.append(f"- … {len(result.errors) - first_errors} more in the attached report")
-    lines += ["", "The attached report marks every problem in its Products sheet; fix the red cells there and "
-              "import the report file itself."]
+            lines.append(say("mail_more_errors", lang, count=len(result.errors) - first_errors))
+    lines += ["", say("mail_closing", lang)]
     return "\n".join(lines)
 
 
 def build_message(result: ImportResult, report: Path, recipients: Sequence[str], sender: str,
                   lang: str = "en") -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = f"sheetsync: {Path(result.file).name} — {result.status}"
+    message["Subject"] = say("mail_subject", lang, file=Path(result.file).name,
+                             status=value_word("status", result.status, lang))
     message["From"] = sender
     message["To"] = ", ".join(recipients)
     message["Message-ID"] = make_msgid(domain="sheetsync")
@@ -114,9 +115,9 @@ def build_message(result: ImportResult, report: Path, recipients: Sequence[str],
 
 def send_report(result: ImportResult, report: Path, recipients: Sequence[str], settings: SmtpSettings | None,
                 lang: str = "en") -> str | None:
-    """Send; None on success, else a one-line reason without secrets."""
+    """Send; None on success, else a one-line reason in `lang`, without secrets."""
     if settings is None:
-        return "SHEETSYNC_SMTP_HOST is not set"
+        return say("mail_no_host", lang)
     try:
         message = build_message(result, report, recipients, settings.sender, lang)
         context = ssl.create_default_context(cafile=settings.cafile)
@@ -132,14 +133,15 @@ def send_report(result: ImportResult, report: Path, recipients: Sequence[str], s
                 client.login(settings.user, settings.password)
             refused = client.send_message(message)
         if refused:
-            return f"the server refused {', '.join(sorted(refused))}"
+            return say("mail_refused_some", lang, addresses=", ".join(sorted(refused)))
     except smtplib.SMTPAuthenticationError as exc:
-        return f"the SMTP server rejected the user name or password ({exc.smtp_code})"
+        return say("mail_login_refused", lang, code=exc.smtp_code)
     except smtplib.SMTPResponseException as exc:
         text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-        return f"the SMTP server refused the message: {exc.smtp_code} {text}"
+        return say("mail_message_refused", lang, code=exc.smtp_code, text=text)
     except smtplib.SMTPRecipientsRefused as exc:
-        return f"the SMTP server refused every recipient ({', '.join(sorted(exc.recipients))})"
+        return say("mail_recipients_refused", lang, addresses=", ".join(sorted(exc.recipients)))
     except (smtplib.SMTPException, OSError, ssl.SSLError, UnicodeError, ValueError) as exc:
-        return f"could not send through {settings.host}:{settings.port}: {exc.__class__.__name__}: {exc}"
+        return say("mail_send_failed", lang, server=f"{settings.host}:{settings.port}",
+                   error=f"{exc.__class__.__name__}: {exc}")
     return None

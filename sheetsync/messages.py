@@ -1,10 +1,14 @@
-"""Every sentence a seller reads, in English and Chinese, keyed by rule code.
+"""Every word a seller reads, in English and Chinese: the one place they live, so that a seller
+working in Chinese reads Chinese everywhere and a new line cannot be added in one language only.
 
-Messages say what is wrong and how to fix it, in the seller's words. Parameters are filled with
-str.format. Rule codes are a closed vocabulary (`Rule`): an issue or error with an unknown code
-cannot be made, and a test renders every rule in both languages. A missing parameter raises
-under SHEETSYNC_STRICT_MESSAGES=1 (the test suite runs so); otherwise it stays visible as {name}
-rather than stopping a run whose work is done.
+Each table holds a key's English and Chinese side by side, and each kind of word has one lookup:
+`message` (MESSAGES, keyed by the closed vocabulary of rule codes `Rule`: the sentence of what is
+wrong and how to fix it), `say` (WORDS: every other line and word of the CLI, the report, the mail
+and the template), `value_word` and `choice_from_word` (VALUE_WORDS: statuses, results, dropdown
+choices, both ways), `sheet_name`, `report_column`, `status_words`, `next_step`. Parameters are
+filled by name; a missing one raises under SHEETSYNC_STRICT_MESSAGES=1 (the test suite runs so),
+otherwise it stays visible as {name} rather than stopping a run whose work is done. The tests
+render every key of every table in both languages.
 """
 
 from __future__ import annotations
@@ -378,7 +382,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "file?). Export again and copy your edits into the new file.",
                       "SKU {value} 不在本文件对应的导出中（是否从其他文件粘贴？）。请重新导出，并把修改复制到新文件中。"),
     "title_not_supported": ("AliExpress's semi-managed edit call has no field for the title, so this title change cannot be sent. Change the title in the seller center, or import to the local catalog only.",
-                            "速卖通半托管编辑接口没有标题字段，无法发送此标题修改。请在卖家后台修改标题，或只导入到本地目录。"),
+                            "速卖通半托管编辑接口没有标题字段，无法发送此标题修改。请在卖家后台修改标题，或只导入到本地店铺数据库。"),
     "shared_warehouse_stock": ("AliExpress keeps one stock per SKU and JIT warehouse, and {country} and {other} share the warehouse {warehouse}: this SKU's stock is {stock} in {country} but {other_stock} in {other}. Type the same number in both. To stop selling product {product_id} in {country}, type 0 in stock_{country} on every SKU of the product (it is sold in a country while any of its SKUs has stock there).",
                                "速卖通每个 SKU 在每个 JIT 仓只有一个库存，而 {country} 和 {other} 共用仓库 {warehouse}：此 SKU 在 {country} 的库存为 {stock}，在 {other} 却为 {other_stock}。请在两国填相同的数量。如要停止在 {country} 销售商品 {product_id}，请在该商品每个 SKU 的 stock_{country} 中都填 0（只要任一 SKU 在某国有库存，商品就在该国销售）。"),
     "quota_exceeded": ("AliExpress's call quota for this app is used up; calls resume in {seconds} seconds. Run the same import again then: it sends only what is still missing.",
@@ -388,7 +392,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ae_credentials_missing": ("To use AliExpress, set SHEETSYNC_AE_APP_KEY and SHEETSYNC_AE_APP_SECRET (your app's key and secret) in the environment, then connect the store with `{command}`.",
                                "使用速卖通前，请在环境变量中设置 SHEETSYNC_AE_APP_KEY 和 SHEETSYNC_AE_APP_SECRET（应用的 key 和 secret），然后用 `{command}` 连接店铺。"),
     "ae_pull_first": ("This catalog has not been pulled from AliExpress yet, so sheetsync does not know your JIT warehouses. Run `sheetsync pull --target aliexpress`, export again, and redo your edits.",
-                      "本目录尚未从速卖通拉取，sheetsync 还不知道您的 JIT 仓。请先运行 `sheetsync pull --target aliexpress`，重新导出后再修改。"),
+                      "本店铺数据库尚未从速卖通拉取，sheetsync 还不知道您的 JIT 仓。请先运行 `sheetsync pull --target aliexpress`，重新导出后再修改。"),
     "ae_endpoint_invalid": ("SHEETSYNC_AE_ENDPOINT ({endpoint}) is not a gateway address: {problem}. Give the address alone, like https://api-sg.aliexpress.com (a :port may follow the host), or unset it to use that default.",
                             "SHEETSYNC_AE_ENDPOINT（{endpoint}）不是有效的网关地址：{problem}。请只填写地址本身，例如 https://api-sg.aliexpress.com（主机名后可加 :端口），或删除该变量以使用此默认地址。"),
     "ae_endpoint_insecure": ("SHEETSYNC_AE_ENDPOINT ({endpoint}) uses http://, which would send your access token unencrypted. Use https:// (http:// is accepted only for a test gateway on this computer, such as http://127.0.0.1).",
@@ -460,9 +464,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "允许访问后，浏览器会跳转到 {redirect}?code=…：请把完整地址（或只把授权码）粘贴到这里"),
     "ae_auth_connected": ("{store} is now connected to AliExpress seller {seller} (seller id {seller_id}): imports go to AliExpress. The access token is valid until {access_until} and renews itself until {refresh_until}; after that, run `{command}` again. Next: `sheetsync --store {store} pull`.",
                           "{store} 已连接速卖通卖家 {seller}（卖家 ID {seller_id}）：导入将写入速卖通。访问令牌有效期至 {access_until}，并可自动续期至 {refresh_until}；之后请再次运行 `{command}`。下一步：`sheetsync --store {store} pull`。"),
-    "ae_auth_created": ("Created the store {store}.", "已创建店铺 {store}。"),
+    "ae_auth_created": ("Created the store {store}.", "已创建店铺数据库 {store}。"),
     "ae_auth_env_overrides": ("SHEETSYNC_AE_ACCESS_TOKEN is set in the environment and overrides the tokens kept in the store: unset it to use this authorization.",
-                              "环境变量 SHEETSYNC_AE_ACCESS_TOKEN 已设置，会覆盖店铺中保存的令牌：请删除该变量以使用本次授权。"),
+                              "环境变量 SHEETSYNC_AE_ACCESS_TOKEN 已设置，会覆盖店铺数据库中保存的令牌：请删除该变量以使用本次授权。"),
     "ae_order_rejected": ("AliExpress refused {method} for purchase order {orders} ({code}): {detail}. Nothing was changed for this order; sending it again unchanged gets the same answer.",
                           "速卖通拒绝了采购单 {orders} 的 {method}（{code}）：{detail}。该采购单未做任何修改；原样再次发送会得到同样的结果。"),
     "ae_order_unknown": ("The answer of AliExpress to {method} for purchase order {orders} was lost ({detail}), so it is not known whether it was done. sheetsync reads these orders again before doing anything else, and never sends it a second time blindly.",
@@ -479,7 +483,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "freight_unknown_country": ("The rate card {path} has no rows for {country}; it covers {countries}.",
                                 "运费表 {path} 中没有 {country}；它包含的国家为 {countries}。"),
     "freight_too_heavy": ("Too heavy for {countries}: the chargeable weight {weight} kg is above the rate card's heaviest bracket ({heaviest} kg). Such a SKU cannot be sold there: lighten or split the parcel, or add a heavier bracket to the rate card (--rates FILE).",
-                          "发往 {countries} 超重：计费重量 {weight} 千克超过运费表中最重的区间（{heaviest} 千克）。这样的 SKU 无法在该国销售：请减轻或拆分包裹，或在运费表中增加更重的区间（--rates FILE）。"),
+                          "发往 {countries} 超重：计费重量 {weight} 千克超过运费表中最重的区间（{heaviest} 千克）。这样的 SKU 无法在该国销售：请减轻或拆分包裹，或在运费表中增加更重的区间（--rates 文件）。"),
     # fatal: the file or the setup
     "file_missing": ("File {path} does not exist.", "文件 {path} 不存在。"),
     "input_not_file": ("{path} is not an ordinary file (it is a folder, a pipe, a device or a socket), so sheetsync "
@@ -493,7 +497,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "请先保存并关闭它，然后导入 {original}。"),
     "file_is_store": ("{path} is a catalog file (a sheetsync store), not a workbook: pass it with --store, like "
                       "`sheetsync --store {path} import catalog.xlsx`.",
-                      "{path} 是商品目录文件（sheetsync 店铺），不是工作簿：请用 --store 指定它，例如 "
+                      "{path} 是店铺数据库文件（sheetsync 的 --store 文件），不是工作簿：请用 --store 指定它，例如 "
                       "`sheetsync --store {path} import catalog.xlsx`。"),
     "file_empty": ("{path} is empty (0 bytes). Export a new template with `sheetsync export catalog.xlsx`.",
                    "{path} 是空文件（0 字节）。请用 `sheetsync export catalog.xlsx` 重新导出模板。"),
@@ -520,11 +524,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "再把修改复制进去。"),
     "other_store": ("{path} was exported from another store (id {store_id}), not from {store} (id {own_id}). "
                     "Import it into the store it came from with --store, or export a template from {store}.",
-                    "{path} 导出自另一个店铺（ID {store_id}），而不是 {store}（ID {own_id}）。请用 --store 指定它"
+                    "{path} 导出自另一个店铺数据库（ID {store_id}），而不是 {store}（ID {own_id}）。请用 --store 指定它"
                     "来源的店铺后导入，或从 {store} 导出模板。"),
     "other_store_nearby": ("{path} was exported from the store {suggestion}, not from {store}: did you mean "
                            "--store {suggestion}?",
-                           "{path} 导出自店铺 {suggestion}，而不是 {store}：您是否想用 --store {suggestion}？"),
+                           "{path} 导出自店铺数据库 {suggestion}，而不是 {store}：您是否想用 --store {suggestion}？"),
     "unknown_export": ("This store has no record of export {export_id}; it may come from a copy of the store. "
                        "Export a new template.",
                        "本店铺没有导出记录 {export_id}，文件可能来自店铺副本。请重新导出模板。"),
@@ -545,44 +549,44 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "template_version": ("{path} was made by a newer sheetsync (template {version}). Update sheetsync.",
                          "{path} 由更新版本的 sheetsync 生成（模板版本 {version}）。请升级 sheetsync。"),
     "store_missing": ("No catalog at {path}. Create one with `sheetsync init` (or `sheetsync init --sample`).",
-                      "{path} 处没有商品目录。请先运行 `sheetsync init`（或 `sheetsync init --sample`）。"),
+                      "{path} 处没有店铺数据库。请先运行 `sheetsync init`（或 `sheetsync init --sample`）。"),
     "store_missing_nearby": ("No catalog at {path}. Did you mean --store {suggestion}? It holds a sheetsync "
                              "catalog. To create a new catalog at {path}, run `sheetsync init`.",
-                             "{path} 处没有商品目录。您是否想用 --store {suggestion}？它是一个 sheetsync 商品目录。"
-                             "如要在 {path} 新建商品目录，请运行 `sheetsync init`。"),
+                             "{path} 处没有店铺数据库。您是否想用 --store {suggestion}？它是一个 sheetsync 店铺数据库。"
+                             "如要在 {path} 新建店铺数据库，请运行 `sheetsync init`。"),
     "store_missing_several": ("No catalog at {path}. The catalogs nearby are {suggestions}: pass the one you meant with "
                               "--store. To create a new catalog at {path}, run `sheetsync init`.",
-                              "{path} 处没有商品目录。附近的商品目录有 {suggestions}：请用 --store 指定您要用的那个。"
-                              "如要在 {path} 新建商品目录，请运行 `sheetsync init`。"),
+                              "{path} 处没有店铺数据库。附近的店铺数据库有 {suggestions}：请用 --store 指定您要用的那个。"
+                              "如要在 {path} 新建店铺数据库，请运行 `sheetsync init`。"),
     "store_exists": ("{path} already holds a catalog; sheetsync will not overwrite it.",
-                     "{path} 已有商品目录，sheetsync 不会覆盖它。"),
+                     "{path} 已有店铺数据库，sheetsync 不会覆盖它。"),
     "store_newer": ("The catalog {path} was made by a newer sheetsync (schema {version}). Update sheetsync.",
-                    "商品目录 {path} 由更新版本的 sheetsync 创建（结构版本 {version}）。请升级 sheetsync。"),
+                    "店铺数据库 {path} 由更新版本的 sheetsync 创建（结构版本 {version}）。请升级 sheetsync。"),
     "store_busy": ("The catalog {path} is in use by another sheetsync command or another program (sheetsync waited "
                    "{seconds} s for it): try again when it has finished, and close any other program that has the "
                    "file open. lock_timeout in sheetsync.toml sets how long to wait.",
-                   "商品目录 {path} 正被另一个 sheetsync 命令或其他程序占用；sheetsync 已等待 {seconds} 秒。请等它完成后再试，"
+                   "店铺数据库 {path} 正被另一个 sheetsync 命令或其他程序占用；sheetsync 已等待 {seconds} 秒。请等它完成后再试，"
                    "并关闭打开该文件的其他程序（等待时间由 sheetsync.toml 中的 lock_timeout 设置）。"),
     "store_not_catalog": ("{path} is not a sheetsync catalog (it is empty, a folder, another kind of file or another "
                           "program's database). If it was your catalog, restore it from a backup; to use another "
                           "catalog, give its path with --store.",
-                          "{path} 不是 sheetsync 商品目录（它是空文件、文件夹、其他类型的文件或其他程序的数据库）。"
-                          "如果它原本是你的商品目录，请从备份恢复；要使用其他目录，请用 --store 指定其路径。"),
+                          "{path} 不是 sheetsync 店铺数据库（它是空文件、文件夹、其他类型的文件或其他程序的数据库）。"
+                          "如果它原本是你的店铺数据库，请从备份恢复；要使用其他店铺数据库，请用 --store 指定其路径。"),
     "store_corrupt": ("The catalog {path} is damaged ({detail}); sheetsync will not read or write it. Restore it from "
                       "a backup, then run the command again.",
-                      "商品目录 {path} 已损坏（{detail}），sheetsync 不会读写它。请从备份恢复后再运行命令。"),
+                      "店铺数据库 {path} 已损坏（{detail}），sheetsync 不会读写它。请从备份恢复后再运行命令。"),
     "store_readonly": ("sheetsync cannot write to the catalog {path}: the file, its folder or the disk is read-only "
                        "(SQLite also needs to create {path}-wal and {path}-shm beside it). Make the folder writable, "
                        "or copy the catalog to a writable folder and give that path with --store.",
-                       "sheetsync 无法写入商品目录 {path}：文件、所在文件夹或磁盘为只读（SQLite 还需要在旁边创建 "
-                       "{path}-wal 和 {path}-shm）。请让该文件夹可写，或把目录复制到可写的文件夹并用 --store 指定。"),
+                       "sheetsync 无法写入店铺数据库 {path}：文件、所在文件夹或磁盘为只读（SQLite 还需要在旁边创建 "
+                       "{path}-wal 和 {path}-shm）。请让该文件夹可写，或把店铺数据库复制到可写的文件夹并用 --store 指定。"),
     "store_disk_full": ("The disk holding the catalog {path} is full; nothing was written to it. Free some space on "
                         "that disk and run the command again.",
-                        "商品目录 {path} 所在的磁盘已满，没有写入任何内容。请在该磁盘上腾出空间后再运行命令。"),
+                        "店铺数据库 {path} 所在的磁盘已满，没有写入任何内容。请在该磁盘上腾出空间后再运行命令。"),
     "store_io_error": ("sheetsync could not read or write the catalog {path} ({detail}). Check that its disk or "
                        "network share is connected and that you may read and write the file and its folder, then "
                        "run the command again.",
-                       "sheetsync 无法读写商品目录 {path}（{detail}）。请确认磁盘或网络共享已连接，且你有权读写该文件及其"
+                       "sheetsync 无法读写店铺数据库 {path}（{detail}）。请确认磁盘或网络共享已连接，且你有权读写该文件及其"
                        "所在文件夹，然后再运行命令。"),
     "unknown_run": ("There is no run {run_id} in this store; `sheetsync history` lists them.",
                     "本店铺没有运行记录 {run_id}；可用 `sheetsync history` 查看。"),
@@ -594,7 +598,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "--preview 中的 {countries} 不是本店铺的销售国家；请使用 stock_<CC> 列中的国家代码（UK，而不是 GB）。"),
     "export_too_many_rows": ("The catalog has {rows} SKUs; one Excel sheet holds at most {limit}, so it cannot be "
                              "exported as one workbook.",
-                             "目录共有 {rows} 个 SKU，一个 Excel 工作表最多容纳 {limit} 个，无法导出为一个工作簿。"),
+                             "店铺数据库共有 {rows} 个 SKU，一个 Excel 工作表最多容纳 {limit} 个，无法导出为一个工作簿。"),
     "export_text_too_long": ("SKU {sku}: {field} has {length} characters, more than the 32,767 an Excel cell holds; "
                              "shorten it on the platform and pull again.",
                              "SKU {sku}：{field} 有 {length} 个字符，超过 Excel 单元格上限 32,767；请在平台上缩短后重新拉取。"),
@@ -608,7 +612,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo_start": ("sheetsync demo: the main job end to end on the sample catalog, in the folder {folder}.",
                    "sheetsync 演示：在文件夹 {folder} 中用示例商品完整走一遍主要流程。"),
     "demo_created": ("1. Created the store {store} with the sample catalog ({count} SKUs).",
-                     "1. 已创建店铺 {store}，载入示例商品（{count} 个 SKU）。"),
+                     "1. 已创建店铺数据库 {store}，载入示例商品（{count} 个 SKU）。"),
     "demo_exported": ("2. Exported it to {path}: {count} SKUs × {countries} countries, the workbook you edit in Excel, WPS or LibreOffice.",
                       "2. 已导出到 {path}：{count} 个 SKU × {countries} 个国家，这就是你在 Excel、WPS 或 LibreOffice 中编辑的工作簿。"),
     "demo_edited": ("3. Edited three cells as a seller would (a price, a weight, and stock 0 to stop selling in France), saved as {path}:",
@@ -618,13 +622,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo_import": ("5. Imported it with a report: {command}",
                     "5. 导入并生成报告：{command}"),
     "demo_files": ("Files in {folder}:\n  {store}  the store (the catalog; a real store is connected to AliExpress with `sheetsync auth`)\n  {export}  the export, as sheetsync wrote it\n  {edited}  the edited copy that was imported\n  {report}  the report: Summary, Changes, Display prices and your sheet",
-                   "{folder} 中的文件：\n  {store}  店铺（商品目录；真实店铺用 `sheetsync auth` 连接速卖通）\n  {export}  sheetsync 导出的原始文件\n  {edited}  已导入的修改副本\n  {report}  报告：摘要、修改、展示价格和你的工作表"),
+                   "{folder} 中的文件：\n  {store}  店铺数据库（真实店铺用 `sheetsync auth` 连接速卖通）\n  {export}  sheetsync 导出的原始文件\n  {edited}  已导入的修改副本\n  {report}  报告：摘要、修改、前台价和你的工作表"),
     "demo_next": ("Try next:\n  {history}    what each import changed\n  {run}    what undoing it would put back\n  {export}    your own round of edits",
                   "接下来可以试试：\n  {history}    查看每次导入修改了什么\n  {run}    查看撤销会恢复哪些值\n  {export}    开始你自己的一轮修改"),
     "demo_folder_in_use": ("{folder} holds files that the demo did not make; it will not write there. Nothing was done: give a new or empty folder, like `sheetsync demo sheetsync-demo2`.",
                            "{folder} 中有不是演示生成的文件，演示不会写入那里。未做任何操作：请指定一个新的或空的文件夹，例如 `sheetsync demo sheetsync-demo2`。"),
     "output_is_store": ("{path} is the catalog itself ({store}); writing there would destroy it. Nothing was done: choose another file name, like export.xlsx.",
-                        "{path} 就是商品目录本身（{store}），写入会毁掉它。未做任何操作：请换一个文件名，例如 export.xlsx。"),
+                        "{path} 就是店铺数据库本身（{store}），写入会毁掉它。未做任何操作：请换一个文件名，例如 export.xlsx。"),
     "output_is_input": ("{path} is the file this command reads ({source}); writing there would replace it. Nothing was done: choose another file name, like report.xlsx.",
                         "{path} 是本命令要读取的文件（{source}），写入会覆盖它。未做任何操作：请换一个文件名，例如 report.xlsx。"),
     "output_is_folder": ("{path} is a folder, not a file. Nothing was done: give a file name, like {example}.",
@@ -651,8 +655,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "a copy) while sheetsync was using it, so sheetsync stopped and recorded nothing more in it. "
                        "Put the right catalog back at {path} (or give it with --store) and run the same command "
                        "again: what was already written is recognised and not written twice.",
-                       "商品目录 {path} 在 sheetsync 使用期间被其他程序（同步或备份工具、复制操作）替换或删除，"
-                       "因此 sheetsync 已停止，没有再向其中记录任何内容。请把正确的商品目录放回 {path}（或用 --store "
+                       "店铺数据库 {path} 在 sheetsync 使用期间被其他程序（同步或备份工具、复制操作）替换或删除，"
+                       "因此 sheetsync 已停止，没有再向其中记录任何内容。请把正确的店铺数据库放回 {path}（或用 --store "
                        "指定），然后再次运行同样的命令：已写入的内容会被识别，不会重复写入。"),
     "interrupted": ("Stopped by Ctrl-C: {applied} of {changes} changes were written before the stop and are "
                     "recorded in run {run_id}; the rest were not sent. Run the same import again to finish: what "
@@ -669,15 +673,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "refused: nothing was changed in the catalog and the next pull starts from the same "
                               "point. Run `sheetsync pull` again in a few minutes (the list may have changed while "
                               "it was read).",
-                              "速卖通返回的商品列表前后不一致（{detail}），本次拉取已被拒绝：商品目录未做任何修改，"
+                              "速卖通返回的商品列表前后不一致（{detail}），本次拉取已被拒绝：店铺数据库未做任何修改，"
                               "下次拉取仍从同一时间点开始。请几分钟后再次运行 `sheetsync pull`（读取期间列表可能发生了变化）。"),
     "ae_other_seller": ("The catalog {path} is connected to the AliExpress seller {old} (seller id {old_id}), but "
                         "this authorization is for the seller {new} (seller id {new_id}); nothing was changed. "
                         "Sign in as {old} to renew this catalog's connection, or give another catalog with --store "
                         "for {new}; to connect this catalog to {new} anyway, run `sheetsync auth --force`.",
-                        "商品目录 {path} 已连接速卖通卖家 {old}（卖家 ID {old_id}），但本次授权属于卖家 {new}"
-                        "（卖家 ID {new_id}）；未做任何修改。要续期本目录的连接，请以 {old} 登录；要为 {new} 使用"
-                        "另一个目录，请用 --store 指定；如确要把本目录改连 {new}，请运行 `sheetsync auth --force`。"),
+                        "店铺数据库 {path} 已连接速卖通卖家 {old}（卖家 ID {old_id}），但本次授权属于卖家 {new}"
+                        "（卖家 ID {new_id}）；未做任何修改。要续期本店铺数据库的连接，请以 {old} 登录；要为 {new} 使用"
+                        "另一个店铺数据库，请用 --store 指定；如确要把本店铺数据库改连 {new}，请运行 `sheetsync auth --force`。"),
 }
 
 STATUS_WORDS: dict[str, tuple[str, str]] = {
@@ -705,7 +709,7 @@ STATUS_WORDS: dict[str, tuple[str, str]] = {
 # How a target is named in a sentence: the local catalog is named as "only" so that a seller whose
 # store is connected to a platform sees at once that the platform was not touched.
 TARGET_WORDS: dict[str, tuple[str, str]] = {
-    "local": ("the local catalog only", "仅本地店铺"),
+    "local": ("the local catalog only", "仅本地店铺数据库"),
     "aliexpress": ("AliExpress", "速卖通"),
 }
 
@@ -718,8 +722,8 @@ NEXT_STEPS: dict[str, tuple[str, str]] = {
     "invalid": ("Open the Products sheet of this report, fix the red cells (each has a comment), save, and "
                 "import this report file.",
                 "打开本报告的 Products 工作表，修正标红的单元格（每个都有批注），保存后导入本报告文件。"),
-    "partial": ("A product the platform rejected (sheet Push results, with its code and reason) needs its values fixed: sending them unchanged gets the same answer. Then run the same import again: it sends only what is still missing.",
-                "被平台拒绝的商品（见 Push results 工作表中的错误码和原因）需要先修正其值：原样再次发送会得到同样的结果。然后再次运行同样的导入：只会发送尚未完成的部分。"),
+    "partial": ("A product the platform rejected (sheet {push_results}, with its code and reason) needs its values fixed: sending them unchanged gets the same answer. Then run the same import again: it sends only what is still missing.",
+                "被平台拒绝的商品（见{push_results}工作表中的错误码和原因）需要先修正其值：原样再次发送会得到同样的结果。然后再次运行同样的导入：只会发送尚未完成的部分。"),
     "unreadable": ("Export a fresh template with `sheetsync export catalog.xlsx`.", "请用 `sheetsync export catalog.xlsx` 重新导出模板。"),
     "unavailable": ("Fix what the error names (the store, the connection or the credentials) and run the same command again.",
                     "请先解决错误中指出的问题（店铺、网络连接或凭证），然后再次运行同样的命令。"),
@@ -728,8 +732,11 @@ NEXT_STEPS: dict[str, tuple[str, str]] = {
 }
 
 
-# The words of the CLI's own lines (the plan, counts, history): the sentences come from MESSAGES.
-CLI_WORDS: dict[str, tuple[str, str]] = {
+# Every other word a seller reads, for `say`: the CLI's own lines (the plan, counts, history,
+# export, init, status, freight), the report's labels and the mail's. Sentences about a rule or a
+# failure are MESSAGES; these are the frame around them.
+WORDS: dict[str, tuple[str, str]] = {
+    # the result of an import, printed
     "counts": ("rows {rows}, SKUs changed {changed_skus}, changes {changes}, applied {applied}, already applied "
                "{already_applied}, failed {failed}",
                "读取 {rows} 行，修改 SKU {changed_skus} 个，修改 {changes} 处，已应用 {applied}，此前已应用 "
@@ -744,73 +751,273 @@ CLI_WORDS: dict[str, tuple[str, str]] = {
     "plan_more_in": ("… and {count} more (see {report})", "……另有 {count} 处（见 {report}）"),
     "plan_more_json": ("… and {count} more (`{command}` lists them all)", "……另有 {count} 处（`{command}` 列出全部）"),
     "empty": ("(empty)", "（空）"),
-    "error": ("error", "错误"),
-    "warning": ("warning", "警告"),
     "more_errors": ("… and {count} more errors", "……另有 {count} 个错误"),
     "more_warnings": ("… and {count} more warnings", "……另有 {count} 个警告"),
     "more_rule": ("… and {count} more [{rule}] beyond the first {limit} (not listed anywhere)",
                   "……另有 {count} 个 [{rule}]，超出前 {limit} 个（未在任何地方列出）"),
-    "more_products": ("… and {count} more products (see the report's Push results)",
-                      "……另有 {count} 个商品（见报告的 Push results 工作表）"),
+    "more_products": ("… and {count} more products (see the report's {push_results})",
+                      "……另有 {count} 个商品（见报告的{push_results}工作表）"),
     "report": ("report: {path}", "报告：{path}"),
+    "revert_name": ("revert {run_id}", "撤销运行 {run_id}"),
     "emailed": ("report emailed", "报告已通过邮件发送"),
-    "result_applied": ("applied", "已应用"),
-    "result_failed": ("failed", "失败"),
-    "result_rejected": ("rejected", "被拒绝"),
-    "result_not_applied": ("not written", "未写入"),
-    "history_header": ("run                     started                    status     target      changes  file",
-                       "运行编号                开始时间                   状态       目标          修改数  文件"),
+    # history
+    "col_run": ("run", "运行编号"),
+    "col_started": ("started", "开始时间"),
+    "col_status": ("status", "状态"),
+    "col_target": ("target", "目标"),
+    "col_changes": ("changes", "修改数"),
+    "col_file": ("file", "文件"),
     "history_none": ("No runs yet.", "尚无运行记录。"),
     "history_run": ("Run {run_id}: {file}, started {started}, {status}, target {target}",
-                    "运行 {run_id}：{file}，开始于 {started}，{status}，目标 {target}"),
+                    "运行 {run_id}：{file}，开始于 {started}，{status}，目标：{target}"),
     "history_reverts": ("It put back the values of run {run_id}.", "它恢复了运行 {run_id} 的值。"),
     "history_skipped": ("{errors} errors: their rows were skipped (--skip-invalid).",
                         "{errors} 个错误：相应的行已跳过（--skip-invalid）。"),
     "history_no_changes": ("It changed nothing.", "它没有修改任何内容。"),
     "history_revert_hint": ("Put these values back: {command}", "恢复这些值：{command}"),
+    # progress bars on a terminal
+    "progress_export": ("export", "导出"),
+    "progress_pull": ("pull", "拉取"),
+    "progress_import": ("import", "导入"),
+    "progress_stage": ("import: {stage}", "导入：{stage}"),
+    "unit_stage": ("stage", "步"),
+    "unit_product": ("product", "个商品"),
+    # init, export, pull
+    "init_done": ("Created {store} with {count} SKUs.", "已创建店铺数据库 {store}，共 {count} 个 SKU。"),
+    "export_done": ("Exported {rows} SKUs × {countries} countries to {path}{preview} (export {export_id}).",
+                    "已导出 {rows} 个 SKU × {countries} 个国家到 {path}{preview}（导出编号 {export_id}）。"),
+    "export_preview": (", live display prices for {countries}", "，含 {countries} 的实时前台价"),
+    "pull_done": ("Pulled {products} products from AliExpress (since {since}): {added} SKUs added, {updated} updated, "
+                  "{calls} API calls.",
+                  "已从速卖通拉取 {products} 个商品（自 {since} 起）：新增 SKU {added} 个，更新 {updated} 个，"
+                  "调用接口 {calls} 次。"),
+    "pull_since_start": ("the start", "最初"),
+    # status
+    "status_store": ("Store: {store} (id {store_id})", "店铺数据库：{store}（编号 {store_id}）"),
+    "status_local": ("Target: the local catalog only (not connected to a platform; `sheetsync auth` connects it to "
+                     "AliExpress)",
+                     "目标：仅本地店铺数据库（未连接平台；用 `sheetsync auth` 连接速卖通）"),
+    "status_seller": ("Target: AliExpress, seller {seller} (seller id {seller_id})",
+                      "目标：速卖通，卖家 {seller}（卖家 ID {seller_id}）"),
+    "status_seller_unknown": ("Target: AliExpress (seller unknown: connected with tokens from the environment; "
+                              "`sheetsync auth` records who it is)",
+                              "目标：速卖通（卖家未知：使用环境变量中的令牌连接；`sheetsync auth` 会记录卖家）"),
+    "status_access_token": ("  access token: {state}", "  访问令牌：{state}"),
+    "status_refresh_token": ("  refresh token: {state}", "  刷新令牌：{state}"),
+    "status_reconnect": ("  connect it again: {command}", "  请重新连接：{command}"),
+    "status_last_pull": ("  last pull: {when}; the next reads products modified since {since} UTC (a day of overlap)",
+                         "  上次拉取：{when}；下次读取 {since} UTC 之后修改的商品（重叠一天）"),
+    "status_not_pulled": ("  not pulled yet: {command}", "  尚未拉取：{command}"),
+    "status_catalog": ("Catalog: {products} products, {skus} SKUs, {count} countries ({countries})",
+                       "商品：{products} 个商品，{skus} 个 SKU，{count} 个国家（{countries}）"),
+    "status_runs": ("Last runs:", "最近的运行："),
+    "status_run": ("  {run_id}  {started}  {status} {target} changes {changes}  {file}",
+                   "  {run_id}  {started}  {status} {target} 修改 {changes} 处  {file}"),
+    "token_none": ("none", "无"),
+    "token_environment": ("from the environment (SHEETSYNC_AE_*), expiry unknown",
+                          "来自环境变量（SHEETSYNC_AE_*），有效期未知"),
+    "token_no_expiry": ("kept in the store, expiry unknown", "保存在店铺数据库中，有效期未知"),
+    "token_valid": ("valid until {expires} (kept in the store)", "有效期至 {expires}（保存在店铺数据库中）"),
+    "token_expired": ("EXPIRED at {expires} (kept in the store)", "已于 {expires} 过期（保存在店铺数据库中）"),
+    # freight
+    "freight_country": ("country", "国家"),
+    "freight_chargeable": ("chargeable kg", "计费重量 kg"),
+    "freight_fee": ("freight", "运费"),
+    "freight_display": ("display", "前台价"),
+    "freight_currency": ("currency", "币种"),
+    "freight_agrees": ("The rate card agrees with the platform's freight everywhere (or nothing was pulled yet).",
+                       "运费表与平台的运费处处一致（或尚未拉取任何内容）。"),
+    "freight_bracket": ("bracket up to kg", "区间上限 kg"),
+    "freight_skus": ("SKUs", "SKU 数"),
+    "freight_mean": ("mean diff", "平均差额"),
+    "freight_largest": ("largest", "最大差额"),
+    "freight_weight_required": ("--weight is required (or use --check)", "需要 --weight（或使用 --check）"),
+    "freight_dims_shape": ("--dims must look like 30x20x10 (whole cm)", "--dims 的格式应为 30x20x10（整数厘米）"),
+    # what stops a command that is not the input's fault
+    "internal_error": ("internal error ({error}). Nothing was written by the failed step. Please report it with the "
+                       "file; SHEETSYNC_DEBUG=1 shows the details.",
+                       "内部错误（{error}）。失败的步骤没有写入任何内容。请连同文件一起报告此问题；"
+                       "设置 SHEETSYNC_DEBUG=1 可显示详细信息。"),
+    "usage_missing_argument": ("missing argument {name}", "缺少参数 {name}"),
+    "usage_missing_option": ("missing option {name}", "缺少选项 {name}"),
+    "usage_no_such_option": ("no such option {name}", "没有选项 {name}"),
+    "usage_choice": ("{name} must be one of {choices}", "{name} 只能是 {choices}"),
+    "usage_bad_value": ("{name} is not valid: {problem}", "{name} 的值无效：{problem}"),
+    "usage_error": ("Wrong usage: {detail}. `{command}` shows how to use it.",
+                    "命令用法有误：{detail}。`{command}` 显示用法。"),
+    # the report's Summary sheet
+    "summary_title": ("sheetsync import report", "sheetsync 导入报告"),
+    "summary_file": ("File", "文件"),
+    "summary_time": ("Time", "时间"),
+    "summary_store": ("Store", "店铺数据库"),
+    "summary_target": ("Target", "目标"),
+    "summary_saved_by": ("Last saved by", "最后保存程序"),
+    "saved_by_library": ("a library ({name}) ({details})", "程序库 {name}（{details}）"),
+    "saved_by_program": ("{name} ({details})", "{name}（{details}）"),
+    "summary_status": ("Status", "状态"),
+    "summary_exit_code": ("Exit code", "退出码"),
+    "summary_rows": ("Rows read", "读取行数"),
+    "summary_changed_skus": ("SKUs changed", "修改的 SKU 数"),
+    "summary_changes": ("Changes (cells)", "修改（单元格）"),
+    "summary_applied": ("Applied", "已应用"),
+    "summary_already_applied": ("Already applied before", "此前已应用"),
+    "summary_failed": ("Failed", "失败"),
+    "summary_errors": ("Errors", "错误"),
+    "summary_warnings": ("Warnings", "警告"),
+    "summary_more_issues": ("Not listed (beyond the first 1,000 of a rule)", "未列出（每条规则只列前 1,000 个）"),
+    "summary_next": ("What to do next", "下一步"),
+    "summary_run_id": ("Run", "运行编号"),
+    # the mail
+    "mail_subject": ("sheetsync: {file} — {status}", "sheetsync：{file} — {status}"),
+    "mail_title": ("sheetsync import of {file}", "sheetsync 导入 {file}"),
+    "mail_counts": ("Rows: {rows}   SKUs changed: {changed_skus}   Changes: {changes}",
+                    "读取行数：{rows}   修改的 SKU：{changed_skus}   修改：{changes} 处"),
+    "mail_applied": ("Applied: {applied}   Already applied: {already_applied}   Failed: {failed}",
+                     "已应用：{applied}   此前已应用：{already_applied}   失败：{failed}"),
+    "mail_issues": ("Errors: {errors}   Warnings: {warnings}", "错误：{errors}   警告：{warnings}"),
+    "mail_first_errors": ("First errors:", "前几个错误："),
+    "mail_more_errors": ("- … {count} more in the attached report", "- ……另有 {count} 个，见附件中的报告"),
+    # the {detail} of a rate card's line (rates_line)
+    "rates_not_number": ("{column} {value} is not a number", "{column} 的值 {value} 不是数字"),
+    "rates_not_positive": ("{column} must be a positive number", "{column} 必须是正数"),
+    "rates_too_large": ("{column} {value} is more than {limit}", "{column} 的值 {value} 超过 {limit}"),
+    "rates_decimals": ("{column} has more than {places} decimals", "{column} 超过 {places} 位小数"),
+    "rates_not_utf8": ("not a UTF-8 CSV file ({error})", "不是 UTF-8 编码的 CSV 文件（{error}）"),
+    "rates_missing_columns": ("missing {columns}", "缺少 {columns}"),
+    "rates_currency": ("currency {value} is not an ISO 4217 code", "币种 {value} 不是 ISO 4217 代码"),
+    "rates_two_currencies": ("{country} is priced in {first} on line {first_line} and in {value} here; use one "
+                             "currency per country",
+                             "{country} 在第 {first_line} 行以 {first} 计价，这里却是 {value}；每个国家只能用一种币种"),
+    "rates_two_divisors": ("{country} has two different volumetric divisors", "{country} 有两个不同的体积系数"),
+    "rates_bracket_order": ("bracket up to {weight} kg for {country} overlaps or is out of order (brackets must be "
+                            "listed by increasing max_weight_kg)",
+                            "{country} 上限 {weight} 千克的区间与其他区间重叠或顺序不对（区间必须按 max_weight_kg "
+                            "从小到大排列）"),
+    "rates_empty": ("no rate rows", "没有运费行"),
+    # the {detail} of a workbook that is damaged or too large (file_corrupt, file_too_large)
+    "read_file_size": ("{size} MB, more than {limit} MB", "{size} MB，超过 {limit} MB"),
+    "read_parts": ("{count} parts in the zip", "压缩包中有 {count} 个部件"),
+    "read_uncompressed": ("{size} MB once uncompressed", "解压后 {size} MB"),
+    "read_zip_bomb": ("{part} expands {ratio} times (a zip bomb?)", "{part} 解压后膨胀 {ratio} 倍（压缩炸弹？）"),
+    "read_dtd": ("{part} declares a DTD, which sheetsync refuses", "{part} 声明了 DTD，sheetsync 拒绝读取"),
+    "read_beyond_grid": ("sheet {sheet} refers to cell {ref}, beyond the last cell a spreadsheet has ({last})",
+                         "工作表 {sheet} 引用了单元格 {ref}，超出了表格的最后一个单元格（{last}）"),
+    "read_beyond_columns": ("sheet {sheet} has a cell at {ref}, beyond column {column}",
+                            "工作表 {sheet} 在 {ref} 有单元格，超出了第 {column} 列"),
+    "read_shared_string": ("cell {cell} refers to its text in a way that cannot be read",
+                           "单元格 {cell} 引用文本的方式无法读取"),
+    "read_no_reference": ("a cell holding an error or a formula has no usable reference ({ref}); save the file again",
+                          "含有错误值或公式的单元格没有可用的引用（{ref}）；请重新保存文件"),
+    "read_part_missing": ("the {sheet} sheet's XML part is missing", "{sheet} 工作表的 XML 部件缺失"),
+    "read_grid_size": ("{rows} rows × {columns} columns", "{rows} 行 × {columns} 列"),
+    # the {detail} of the platform's quota (quota_exceeded)
+    "quota_resume": ("calls resume in {seconds} seconds", "{seconds} 秒后恢复调用"),
+    # the {detail} of a config file that cannot be used (config_invalid)
+    "config_missing": ("file not found", "文件不存在"),
+    "config_number": ("{key} must be a number, not {value}", "{key} 必须是数字，而不是 {value}"),
+    "config_whole_number": ("{key} must be a whole number, not {value}", "{key} 必须是整数，而不是 {value}"),
+    "config_range": ("{key} must be between {low} and {high}, not {value}",
+                     "{key} 必须在 {low} 到 {high} 之间，而不是 {value}"),
+    "config_lang": ("lang must be en or zh, not {value}", "lang 只能是 en 或 zh，而不是 {value}"),
+    "config_preview": ("preview_countries must be a list of country codes, like [\"US\", \"FR\"]",
+                       "preview_countries 必须是国家代码的列表，例如 [\"US\", \"FR\"]"),
+    "config_warehouses": ("country_warehouses must be a table of warehouse codes, like {{UK = \"UK-JIT\"}}",
+                          "country_warehouses 必须是仓库代码的表，例如 {{UK = \"UK-JIT\"}}"),
+    "config_unknown_key": ("unknown setting {key}", "未知的设置项 {key}"),
+    "config_not_toml": ("{error}", "无法按 TOML 读取：{error}"),
+    # what keeps the mail from working: the {detail} of mail_settings and the {reason} of mail_failed
+    "mail_no_host": ("SHEETSYNC_SMTP_HOST is not set", "未设置 SHEETSYNC_SMTP_HOST"),
+    "mail_port": ("SHEETSYNC_SMTP_PORT must be a port number, not {value}",
+                  "SHEETSYNC_SMTP_PORT 必须是端口号，而不是 {value}"),
+    "mail_address": ("{value} is not an email address", "{value} 不是有效的电子邮件地址"),
+    "mail_not_ascii": ("{name} has characters other than ASCII, which SMTP login cannot send",
+                       "{name} 含有 ASCII 以外的字符，SMTP 登录无法发送"),
+    "mail_cafile": ("SHEETSYNC_SMTP_CAFILE {value} does not exist", "SHEETSYNC_SMTP_CAFILE {value} 不存在"),
+    "mail_refused_some": ("the server refused {addresses}", "邮件服务器拒绝了 {addresses}"),
+    "mail_login_refused": ("the SMTP server rejected the user name or password ({code})",
+                           "SMTP 服务器拒绝了用户名或密码（{code}）"),
+    "mail_message_refused": ("the SMTP server refused the message: {code} {text}",
+                             "SMTP 服务器拒绝了这封邮件：{code} {text}"),
+    "mail_recipients_refused": ("the SMTP server refused every recipient ({addresses})",
+                                "SMTP 服务器拒绝了所有收件人（{addresses}）"),
+    "mail_send_failed": ("could not send through {server}: {error}", "无法通过 {server} 发送：{error}"),
+    "mail_closing": ("The attached report marks every problem in its Products sheet; fix the red cells there and "
+                     "import the report file itself.",
+                     "附件中的报告在其 Products 工作表中标出了每个问题；请在那里修正标红的单元格，然后直接导入该报告文件。"),
+    # the template's file properties (File > Properties)
+    "workbook_title": ("sheetsync catalog", "sheetsync 商品表"),
+    "workbook_comment": ("export {export_id}", "导出编号 {export_id}"),
+    # the template's Instructions sheet: the column table's header and the grouped rows
+    "instructions_key": ("key", "字段键"),
+    "instructions_label": ("label", "标题"),
+    "instructions_rule": ("rule", "说明"),
+    "instructions_stock": ("Stock <country>", "库存 <国家>"),
+    "instructions_preview": ("Display price <country>", "前台价 <国家>"),
+    "instructions_read_only": (" (read-only)", "（只读）"),
+    "not_priced": ("n/a", "超重"),
 }
 
-# A status in one word or two, for tables (history, status): the headline is STATUS_WORDS.
-STATUS_SHORT: dict[str, tuple[str, str]] = {
-    "applied": ("applied", "已应用"),
-    "unchanged": ("unchanged", "无变化"),
-    "dry_run": ("dry run", "试运行"),
-    "invalid": ("invalid", "有错误"),
-    "unreadable": ("unreadable", "无法读取"),
-    "unavailable": ("unavailable", "无法使用"),
-    "partial": ("partial", "部分应用"),
-    "running": ("running", "进行中"),
-    "interrupted": ("interrupted", "已中断"),
+# A value of a closed vocabulary (a status, a severity, a target, the result of a change, a
+# dropdown choice) as a seller reads it, for `value_word`; in English most are the codes themselves,
+# which scripts and the existing reports read. `choice_from_word` reads a dropdown's back.
+VALUE_WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    "status": {
+        "applied": ("applied", "已应用"),
+        "unchanged": ("unchanged", "无变化"),
+        "dry_run": ("dry run", "试运行"),
+        "invalid": ("invalid", "有错误"),
+        "unreadable": ("unreadable", "无法读取"),
+        "unavailable": ("unavailable", "无法使用"),
+        "partial": ("partial", "部分应用"),
+        "running": ("running", "进行中"),
+        "interrupted": ("interrupted", "已中断"),
+    },
+    "severity": {"error": ("error", "错误"), "warning": ("warning", "警告")},
+    "stage": {  # of an import, as its progress bar names it (pipeline.IMPORT_STAGES)
+        "read": ("read", "读取"),
+        "validate": ("validate", "校验"),
+        "price": ("price", "计算前台价"),
+        "plan": ("plan", "生成修改计划"),
+        "apply": ("apply", "写入"),
+        "report": ("report", "写报告"),
+    },
+    "target": {"local": ("local", "本地"), "aliexpress": ("aliexpress", "速卖通")},  # a table's column
+    "result": {  # of a change or of a product's push
+        "planned": ("planned", "计划中"),
+        "applied": ("applied", "已应用"),
+        "already_applied": ("already applied", "此前已应用"),
+        "dry_run": ("dry run", "试运行"),
+        "failed": ("failed", "失败"),
+        "rejected": ("rejected", "被拒绝"),
+        "not_applied": ("not written", "未写入"),
+    },
+    "logistics_attribute": {
+        "general": ("general", "普货"),
+        "built_in_battery": ("built_in_battery", "带电"),
+        "weak_magnetic": ("weak_magnetic", "弱磁"),
+        "built_in_battery+weak_magnetic": ("built_in_battery+weak_magnetic", "带电+弱磁"),
+    },
+    "yes_no": {"yes": ("yes", "是"), "no": ("no", "否")},
+    "delivery_type": {"express": ("express", "快递"), "truck": ("truck", "卡车"), "other": ("other", "其他")},
+    "action": {  # what an orders import does for an order (orders.model.Action.kind)
+        "confirm": ("confirm", "确认接单"),
+        "selfdelivery": ("selfdelivery", "创建发货"),
+        "updateSelfdelivery": ("updateSelfdelivery", "修改发货"),
+    },
 }
 
-
-REPORT_LABELS: dict[str, tuple[str, str]] = {
-    "title": ("sheetsync import report", "sheetsync 导入报告"),
-    "file": ("File", "文件"),
-    "time": ("Time", "时间"),
-    "store": ("Store", "店铺"),
-    "target": ("Target", "目标"),
-    "saved_by": ("Last saved by", "最后保存程序"),
-    "status": ("Status", "状态"),
-    "exit_code": ("Exit code", "退出码"),
-    "rows": ("Rows read", "读取行数"),
-    "changed_skus": ("SKUs changed", "修改的 SKU 数"),
-    "changes": ("Changes (cells)", "修改（单元格）"),
-    "applied": ("Applied", "已应用"),
-    "already_applied": ("Already applied before", "此前已应用"),
-    "failed": ("Failed", "失败"),
+# The report's and the template's sheets other than Products (whose name is the same in every
+# language: the import finds it by that name).
+SHEET_NAMES: dict[str, tuple[str, str]] = {
+    "instructions": ("Instructions", "使用说明"),
+    "summary": ("Summary", "摘要"),
     "errors": ("Errors", "错误"),
-    "warnings": ("Warnings", "警告"),
-    "more_issues": ("Not listed (beyond the first 1,000 of a rule)", "未列出（每条规则只列前 1,000 个）"),
-    "next": ("What to do next", "下一步"),
-    "run_id": ("Run", "运行编号"),
-    "errors_sheet": ("Errors", "Errors"),
+    "changes": ("Changes", "修改"),
+    "display_prices": ("Display prices", "前台价"),
+    "push_results": ("Push results", "推送结果"),
+    "freight_check": ("Freight check", "运费核对"),
+    "actions": ("Actions", "操作"),
 }
-
-
-def report_label(key: str, lang: str = "en") -> str:
-    return _pick(REPORT_LABELS, key, lang)
-
 
 FILE_KINDS: dict[str, tuple[str, str]] = {
     "html": ("a web page or XML file", "网页或 XML 文件"),
@@ -864,21 +1071,64 @@ def _pick(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def message(rule: str, lang: str = "en", **params: object) -> str:
+def _fill(template: str, params: dict[str, object]) -> str:
+    return string.Formatter().vformat(template, (), _Lenient(params))
+
+
+def message(rule: str, lang: str = "en", /, **params: object) -> str:
     """The seller-facing sentence for `rule`, in `lang` (en or zh). An unknown rule raises
     ValueError; a missing parameter raises MessageError in strict mode (see the module's doc)."""
     template = _pick(MESSAGES, Rule(rule), lang)
-    if lang == "zh":  # labels travel in both languages; use the seller's
-        params = {**params, **{k: params[f"{k}_zh"] for k in ("label", "what", "state") if f"{k}_zh" in params}}
+    if lang == "zh":  # labels and lists travel in both languages; use the seller's
+        params = {**params, **{k: params[f"{k}_zh"] for k in ("label", "what", "allowed", "state")
+                               if f"{k}_zh" in params}}
     if params.get("kind") in FILE_KINDS:
         params = {**params, "kind": _pick(FILE_KINDS, str(params["kind"]), lang)}
     if params.get("direction") in DIRECTIONS:
         params = {**params, "direction": _pick(DIRECTIONS, str(params["direction"]), lang)}
     if params.get("advice") in GUARDRAIL_ADVICE:
         params = {**params, "advice": _pick(GUARDRAIL_ADVICE, str(params["advice"]), lang)}
+    if "detail_key" in params:  # a detail in the seller's words, from WORDS
+        params = {**params, "detail": say(str(params["detail_key"]), lang, **params)}
     if params.get("problem") in ENDPOINT_PROBLEMS:
         params = {**params, "problem": _pick(ENDPOINT_PROBLEMS, str(params["problem"]), lang)}
-    return string.Formatter().vformat(template, (), _Lenient(params))
+    return _fill(template, {"push_results": sheet_name("push_results", lang), **params})
+
+
+def say(key: str, lang: str = "en", /, **params: object) -> str:
+    """A word or line of WORDS in `lang`, filled with `params`. An unknown key raises KeyError; a
+    missing parameter raises MessageError in strict mode, as for `message`."""
+    return _fill(_pick(WORDS, key, lang), {"push_results": sheet_name("push_results", lang), **params})
+
+
+def value_word(kind: str, value: str, lang: str = "en") -> str:
+    """`value` of the vocabulary `kind` (VALUE_WORDS) as a seller reads it; a value outside the
+    vocabulary (a platform's own status, a code from a newer store) as it is."""
+    words = VALUE_WORDS[kind].get(value)
+    return (words[1] if lang == "zh" else words[0]) if words else value
+
+
+def choice_from_word(kind: str, text: str) -> str | None:
+    """The value of the dropdown vocabulary `kind` (one of CHOICES) that `text` names in either
+    language: its code, or its English or Chinese word, case and spaces ignored; else None. What a
+    seller picked from a Chinese workbook's dropdown (带电, 是, 快递) reads as the same value as the
+    English one."""
+    return _CHOICE_WORDS[kind].get(_folded(text))
+
+
+def _folded(text: str) -> str:
+    return "".join(text.split()).lower().replace("＋", "+")
+
+
+# Vocabularies offered as a dropdown in a workbook: their words in both languages are read back.
+CHOICES = ("logistics_attribute", "yes_no", "delivery_type")
+_CHOICE_WORDS = {kind: {_folded(word): value for value, words in VALUE_WORDS[kind].items() for word in (value, *words)}
+                 for kind in CHOICES}
+
+
+def sheet_name(key: str, lang: str = "en") -> str:
+    """The name a report or template sheet has in `lang` (SHEET_NAMES)."""
+    return _pick(SHEET_NAMES, key, lang)
 
 
 def target_words(target: str, lang: str = "en") -> str:
@@ -889,7 +1139,7 @@ def status_words(status: str, lang: str = "en", target: str = "local", applied: 
     """The headline of a run: its status in words, naming the target it wrote to (or checked
     against). An invalid run that still applied rows (--skip-invalid) says so."""
     key = "invalid_skipped" if status == "invalid" and applied else status
-    return _pick(STATUS_WORDS, key, lang).format(target=target_words(target, lang))
+    return _fill(_pick(STATUS_WORDS, key, lang), {"target": target_words(target, lang)})
 
 
 def suggested_command(rest: str, store: str | None = None) -> str:
@@ -914,18 +1164,9 @@ def with_store(text: str, store: str | None) -> str:
 _COMMAND = re.compile(r"`sheetsync (?!--store)([^`]*)`")
 
 
-def cli_words(key: str, lang: str = "en", **params: object) -> str:
-    """A word or line of the CLI's own output (CLI_WORDS), filled with `params`."""
-    return string.Formatter().vformat(_pick(CLI_WORDS, key, lang), (), _Lenient(params))
-
-
-def status_short(status: str, lang: str = "en") -> str:
-    """A status in a word or two, for a table row; an unknown one as it is."""
-    return _pick(STATUS_SHORT, status, lang) if status in STATUS_SHORT else status
-
-
 def next_step(status: str, lang: str = "en") -> str:
-    return _pick(NEXT_STEPS, status if status in NEXT_STEPS else "invalid", lang)
+    return _fill(_pick(NEXT_STEPS, status if status in NEXT_STEPS else "invalid", lang),
+                 {"push_results": sheet_name("push_results", lang)})
 
 
 # The headers of the report's tables for columns that are not fields (a field's header is its own
@@ -964,14 +1205,6 @@ def report_column(key: str, lang: str = "en") -> str:
     return _pick(REPORT_COLUMNS, key, lang) if key in REPORT_COLUMNS else key
 
 
-# What a live display-price cell shows where the rate card has no bracket heavy enough.
-PREVIEW_NOT_PRICED: tuple[str, str] = ("n/a", "超重")
-
-
-def preview_not_priced(lang: str = "en") -> str:
-    return PREVIEW_NOT_PRICED[1] if lang == "zh" else PREVIEW_NOT_PRICED[0]
-
-
 # -- JIT purchase orders (the Orders workbook) -----------------------------------------------------
 MESSAGES.update({
     "no_orders_sheet": ("{path} has no sheet named Orders with sheetsync's columns. Import the file that "
@@ -979,9 +1212,9 @@ MESSAGES.update({
                         "{path} 中没有带 sheetsync 列的 Orders 工作表。请导入采购单导出生成的文件"
                         "（`sheetsync orders export orders.xlsx`），并保留 Orders 工作表。"),
     "confirm_format": ("Confirm takes yes, or stays empty to leave order {order} as it is (found \"{value}\").",
-                       "确认接单只能填 yes，或留空表示采购单 {order} 不变（当前为“{value}”）。"),
+                       "确认接单只能填“是”（或 yes），或留空表示采购单 {order} 不变（当前为“{value}”）。"),
     "delivery_type_format": ("Delivery type must be express, truck or other (found \"{value}\").",
-                             "发货方式必须是 express、truck 或 other（当前为“{value}”）。"),
+                             "发货方式必须是快递、卡车或其他（当前为“{value}”）。"),
     "delivery_type_required": ("Order {order} has delivery details but no delivery type: choose express, truck or "
                                "other.",
                                "采购单 {order} 填写了发货信息但没有发货方式：请选择 express、truck 或 other。"),
@@ -1023,7 +1256,7 @@ MESSAGES.update({
                             "采购单 {order} 的状态为{state}：只有待确认的采购单才能确认。"),
     "delivery_needs_confirm": ("Order {order} is not confirmed yet: type yes in its Confirm cell to confirm it in "
                                "this import, and its delivery follows.",
-                               "采购单 {order} 尚未确认：在其“确认接单”单元格填 yes，本次导入会先确认再发货。"),
+                               "采购单 {order} 尚未确认：在其“确认接单”单元格填“是”，本次导入会先确认再发货。"),
     "delivery_not_open": ("Order {order} is {state}: its delivery can no longer be created or changed.",
                           "采购单 {order} 的状态为{state}：已不能创建或修改发货。"),
     "delivery_cleared": ("Order {order} is in delivery {delivery_no}, which a sheet cannot remove: cancel the delivery "
@@ -1081,7 +1314,7 @@ MESSAGES.update({
                       "发货单 {delivery_no} 的箱唛未能保存：{reason}。发货已生效；再次运行同样的导入即可重新获取。"),
 })
 
-CLI_WORDS.update({
+WORDS.update({
     "orders_exported": ("Exported {orders} orders ({rows} items) to {path} (export {export_id}).",
                         "已导出 {orders} 张采购单（{rows} 个商品行）到 {path}（导出编号 {export_id}）。"),
     "orders_counts": ("rows {rows}, orders {orders}, actions {changes}, applied {applied}, already applied "
@@ -1096,10 +1329,10 @@ CLI_WORDS.update({
     "orders_label_saved": ("label: {path}", "箱唛：{path}"),
 })
 
-REPORT_LABELS.update({
-    "orders_title": ("sheetsync orders import report", "sheetsync 采购单导入报告"),
-    "orders": ("Orders with actions", "有操作的采购单"),
-    "actions": ("Actions (orders)", "操作（采购单）"),
+WORDS.update({
+    "summary_orders_title": ("sheetsync orders import report", "sheetsync 采购单导入报告"),
+    "summary_orders": ("Orders with actions", "有操作的采购单"),
+    "summary_actions": ("Actions (orders)", "操作（采购单）"),
 })
 
 # What to do next after an orders import (the catalog's NEXT_STEPS name its Products sheet and commands).
@@ -1114,7 +1347,7 @@ ORDERS_NEXT_STEPS: dict[str, tuple[str, str]] = {
                 "（orders import，换成本文件名）。"),
     "partial": ("Fix what the platform refused (sheet Actions, with its code and reason), then run the same import "
                 "again: it sends only what is still missing.",
-                "请先修正平台拒绝的内容（见 Actions 工作表中的错误码和原因），然后再次运行同样的导入：只会发送尚未完成的部分。"),
+                "请先修正平台拒绝的内容（见操作工作表中的错误码和原因），然后再次运行同样的导入：只会发送尚未完成的部分。"),
     "unreadable": ("Export the orders again with `sheetsync orders export orders.xlsx`.", "请用 `sheetsync orders export orders.xlsx` 重新导出采购单。"),
 }
 

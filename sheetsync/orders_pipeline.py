@@ -139,7 +139,7 @@ def import_orders(store: Store | str | os.PathLike, path: str | os.PathLike, *, 
                 _labels(chosen, Path(labels), label_size, result, lang or settings.lang)
     except SheetsyncError as exc:
         _stop(result, exc)
-    lang = lang or settings.lang
+    lang = result.lang = lang or settings.lang
     result.store = shown_store(_store_file(store))
     for issue in (*result.errors, *result.warnings):
         issue.render(lang, result.store)

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 Progress = Callable[[int], None]
 Stage = Callable[[str], None]
 IMPORT_STAGES = ("read", "validate", "price", "plan", "apply", "report")
+REVERT_FILE = "revert "  # a revert's `file`, before the run it puts back: journaled, and in --json
 
 
 @dataclass(frozen=True)
@@ -272,19 +273,30 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
                 stage("read")
                 loaded = _read_with_catalog(path, handle)
                 raw = loaded.raw
-                result.saved_by = raw.saved_by
                 lang = lang or raw.lang or settings.lang
+                result.saved_by = raw.saved_by.words(lang) if raw.saved_by else None
                 _check_meta(loaded, handle)
                 _import(handle, target, loaded, card, opts, settings, result, stage, stop)
     except SheetsyncError as exc:
         _stop(result, exc)
-    lang = lang or settings.lang
+    lang = result.lang = lang or _template_lang(path) or settings.lang
     result.store = shown_store(_store_file(store))
     for issue in (*result.errors, *result.warnings):
         issue.render(lang, result.store)
     _follow_up(result, raw, store_id, lang, report_path, opts.email_to, mail, stage,
                functools.partial(write_report, card=card))
     return result
+
+
+def _template_lang(path: str | os.PathLike) -> str | None:
+    """The language a workbook was exported in, for a run that stopped before reading it (a store
+    that is missing, mail settings that cannot work): its seller reads that language there too."""
+    try:
+        check_package(Path(path))
+    except (SheetsyncError, OSError):
+        return None
+    lang = read_metadata(path).get("lang")
+    return lang if lang in ("en", "zh") else None
 
 
 @contextmanager
@@ -659,7 +671,7 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
     shows what would be put back. The revert is itself a run, with its own journal. The target
     is the run's own unless `target` says otherwise. `stage` and `stop` as for `import_workbook`."""
     settings = settings or Settings()
-    result = ImportResult(Status.UNREADABLE, file=f"revert {run_id}")
+    result = ImportResult(Status.UNREADABLE, file=f"{REVERT_FILE}{run_id}", lang=lang)
     try:
         with _opened(store, settings.lock_timeout) as handle:
             run = handle.run(run_id)

@@ -60,13 +60,16 @@ def _decimal(text: str, what: str, places: int, path: str, line: int, allow_zero
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise ConfigError("rates_line", path=path, line=line, detail=f"{what} {text!r} is not a number") from None
+        raise ConfigError("rates_line", path=path, line=line, detail_key="rates_not_number", column=what,
+                          value=repr(text)) from None
     if not value.is_finite() or value < 0 or (value == 0 and not allow_zero):
-        raise ConfigError("rates_line", path=path, line=line, detail=f"{what} must be a positive number")
+        raise ConfigError("rates_line", path=path, line=line, detail_key="rates_not_positive", column=what)
     if value > RATE_LIMITS[what]:
-        raise ConfigError("rates_line", path=path, line=line, detail=f"{what} {text} is more than {RATE_LIMITS[what]}")
+        raise ConfigError("rates_line", path=path, line=line, detail_key="rates_too_large", column=what,
+                          value=text, limit=str(RATE_LIMITS[what]))
     if value != value.quantize(Decimal(1).scaleb(-places)):
-        raise ConfigError("rates_line", path=path, line=line, detail=f"{what} has more than {places} decimals")
+        raise ConfigError("rates_line", path=path, line=line, detail_key="rates_decimals", column=what,
+                          places=places)
     return value
 
 
@@ -82,7 +85,7 @@ def load_rate_card(path: str | Path) -> RateCard:
         header = csv_header(path)
         rows = read_csv_rows(path)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError("rates_line", path=name, line=1, detail=f"not a UTF-8 CSV file ({exc})") from exc
+        raise ConfigError("rates_line", path=name, line=1, detail_key="rates_not_utf8", error=str(exc)) from exc
     if header != RATE_COLUMNS:
         raise ConfigError("rates_header", path=name, expected=",".join(RATE_COLUMNS))
     brackets: dict[str, list[tuple[int, int, int, int]]] = {}
@@ -91,7 +94,8 @@ def load_rate_card(path: str | Path) -> RateCard:
     for line, row in rows:
         missing = [c for c in RATE_COLUMNS if not row.get(c)]
         if missing:
-            raise ConfigError("rates_line", path=name, line=line, detail=f"missing {', '.join(missing)}")
+            raise ConfigError("rates_line", path=name, line=line, detail_key="rates_missing_columns",
+                              columns=", ".join(missing))
         country = row["country"].upper()
         max_weight = _decimal(row["max_weight_kg"], "max_weight_kg", 3, name, line, allow_zero=False)
         fixed = _decimal(row["fixed_fee"], "fixed_fee", 4, name, line)
@@ -99,25 +103,25 @@ def load_rate_card(path: str | Path) -> RateCard:
         div = _decimal(row["volumetric_divisor"], "volumetric_divisor", 0, name, line)
         code = row["currency"].upper()
         if len(code) != 3 or not code.isalpha():
-            raise ConfigError("rates_line", path=name, line=line, detail=f"currency {code!r} is not an ISO 4217 code")
+            raise ConfigError("rates_line", path=name, line=line, detail_key="rates_currency",
+                              value=repr(code))
         if country in currency and currency[country][0] != code:
             raise ConfigError("rates_line", path=name, line=line,
-                              detail=f"{country} is priced in {currency[country][0]} on line {currency[country][1]} "
-                                     f"and in {code} here; use one currency per country")
+                              detail_key="rates_two_currencies", country=country, first=currency[country][0],
+                              first_line=currency[country][1], value=code)
         currency.setdefault(country, (code, line))
         if country in divisor and divisor[country] != int(div):
             raise ConfigError("rates_line", path=name, line=line,
-                              detail=f"{country} has two different volumetric divisors")
+                              detail_key="rates_two_divisors", country=country)
         divisor[country] = int(div)
         grams = int(max_weight * 1000)
         previous = brackets.setdefault(country, [])
         if previous and grams <= previous[-1][0]:
             raise ConfigError("rates_line", path=name, line=line,
-                              detail=f"bracket up to {max_weight} kg for {country} overlaps or is out of order "
-                                     f"(brackets must be listed by increasing max_weight_kg)")
+                              detail_key="rates_bracket_order", weight=str(max_weight), country=country)
         previous.append((grams, int(fixed * FEE_SCALE), int(per_kg * FEE_SCALE), line))
     if not brackets:
-        raise ConfigError("rates_line", path=name, line=1, detail="no rate rows")
+        raise ConfigError("rates_line", path=name, line=1, detail_key="rates_empty")
     return RateCard(name, {
         country: CountryRates(
             country, currency[country][0], divisor[country],

@@ -33,7 +33,7 @@ from typing import Any
 import python_calamine
 from defusedxml import ElementTree as SafeET
 
-from .cells import CellKind, Cells, Mark, RawSheet, cell_ref, column_index, column_letter
+from .cells import CellKind, Cells, Mark, RawSheet, SavedBy, cell_ref, column_index, column_letter
 from .errors import UnreadableWorkbook
 from .fields import PRODUCTS, SHEET_META, SHEET_PRODUCTS, SheetSpec
 from .integrity import MARK_NAME
@@ -105,21 +105,23 @@ def check_package(path: Path) -> None:
         _sniff(path, handle.read(8))
     if size > MAX_FILE_BYTES:
         raise UnreadableWorkbook("file_too_large", path=name,
-                                 detail=f"{size // 1024 // 1024} MB, more than {MAX_FILE_BYTES // 1024 // 1024} MB")
+                                 detail_key="read_file_size", size=size // 1024 // 1024,
+                                 limit=MAX_FILE_BYTES // 1024 // 1024)
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             if len(infos) > MAX_PARTS:
-                raise UnreadableWorkbook("file_too_large", path=name, detail=f"{len(infos)} parts in the zip")
+                raise UnreadableWorkbook("file_too_large", path=name, detail_key="read_parts",
+                                         count=len(infos))
             total = sum(i.file_size for i in infos)
             if total > MAX_UNCOMPRESSED_BYTES:
                 raise UnreadableWorkbook("file_too_large", path=name,
-                                         detail=f"{total // 1024 // 1024} MB once uncompressed")
+                                         detail_key="read_uncompressed", size=total // 1024 // 1024)
             for info in infos:
                 ratio = info.file_size // max(info.compress_size, 1)
                 if info.file_size > 1024 * 1024 and ratio > MAX_RATIO:
                     raise UnreadableWorkbook("file_too_large", path=name,
-                                             detail=f"{info.filename} expands {ratio} times (a zip bomb?)")
+                                             detail_key="read_zip_bomb", part=info.filename, ratio=ratio)
             names = {i.filename for i in infos}
             if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
                 kind = "ods" if "mimetype" in names else "zip"
@@ -132,13 +134,13 @@ def check_package(path: Path) -> None:
 
 
 _APPLICATIONS = (  # libraries first: openpyxl calls itself "Microsoft Excel Compatible / Openpyxl"
-    ("openpyxl", "a library (openpyxl)"), ("xlsxwriter", "a library (XlsxWriter)"),
-    ("libreoffice", "LibreOffice"), ("openoffice", "OpenOffice"), ("wps", "WPS Office"),
-    ("kingsoft", "WPS Office"), ("google", "Google Sheets"), ("microsoft excel", "Excel"),
+    ("openpyxl", "openpyxl", True), ("xlsxwriter", "XlsxWriter", True),
+    ("libreoffice", "LibreOffice", False), ("openoffice", "OpenOffice", False), ("wps", "WPS Office", False),
+    ("kingsoft", "WPS Office", False), ("google", "Google Sheets", False), ("microsoft excel", "Excel", False),
 )
 
 
-def saved_by(path: Path) -> str | None:
+def saved_by(path: Path) -> SavedBy | None:
     """Which program last saved the file, from docProps/app.xml (Application, AppVersion)."""
     try:
         with zipfile.ZipFile(path) as archive:
@@ -149,11 +151,11 @@ def saved_by(path: Path) -> str | None:
         return None
     values = {el.tag.rsplit("}", 1)[-1]: (el.text or "").strip() for el in root}
     application = values.get("Application", "")
-    for needle, label in _APPLICATIONS:
+    for needle, name, library in _APPLICATIONS:
         if needle in application.lower():
             version = values.get("AppVersion")
-            return f"{label} ({application}{', ' + version if version else ''})"
-    return application or None
+            return SavedBy(name, library, f"{application}{', ' + version if version else ''}")
+    return SavedBy(application) if application else None
 
 
 def export_mark(path: Path, sheet: str = SHEET_PRODUCTS) -> str | None:
@@ -179,7 +181,7 @@ def export_mark(path: Path, sheet: str = SHEET_PRODUCTS) -> str | None:
 
 
 def _dtd_refused(path: str, part: str) -> UnreadableWorkbook:
-    return UnreadableWorkbook("file_corrupt", path=path, detail=f"{part} declares a DTD, which sheetsync refuses")
+    return UnreadableWorkbook("file_corrupt", path=path, detail_key="read_dtd", part=part)
 
 
 _ENCODINGS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xfe\xff", "utf-16-be"),
@@ -385,12 +387,11 @@ def _check_references(chunk: bytes, name: str, sheet: str) -> None:
             row, column = int(ref), 0  # a row's own number
         if (not parsed and not ref.isdigit()) or row > MAX_ROWS or column >= _EXCEL_COLUMNS:
             raise UnreadableWorkbook("file_corrupt", path=name,
-                                     detail=f"sheet {sheet} refers to cell {ref}, beyond the last cell a "
-                                            f"spreadsheet has (XFD{MAX_ROWS})")
+                                     detail_key="read_beyond_grid", sheet=sheet, ref=ref, last=f"XFD{MAX_ROWS}")
         if column >= MAX_COLUMNS:
             raise UnreadableWorkbook("file_too_large", path=name,
-                                     detail=f"sheet {sheet} has a cell at {ref}, beyond column "
-                                            f"{column_letter(MAX_COLUMNS - 1)}")
+                                     detail_key="read_beyond_columns", sheet=sheet, ref=ref,
+                                     column=column_letter(MAX_COLUMNS - 1))
 
 
 def _scan_sheet(path: Path, sheet: str) -> str | None:
@@ -413,7 +414,7 @@ def _scan_sheet(path: Path, sheet: str) -> str | None:
                     cell = _cell_around(chunk, bad.start())
                     where = cell[0].get("r", "?") if cell else "?"
                     raise UnreadableWorkbook("file_corrupt", path=name,
-                                             detail=f"cell {where} refers to its text in a way that cannot be read")
+                                             detail_key="read_shared_string", cell=where)
             return part
     except UnreadableWorkbook:
         raise
@@ -479,8 +480,7 @@ def _mark_scanner(path: Path, part: str):
                     _value_marks(segment, columns, found)
         except _Unlocatable as exc:
             raise UnreadableWorkbook("file_corrupt", path=str(path),
-                                     detail=f"a cell holding an error or a formula has no usable reference "
-                                            f"({exc.args[0] or 'none'}); save the file again") from None
+                                     detail_key="read_no_reference", ref=exc.args[0] or "-") from None
         except _PACKAGE_ERRORS as exc:
             raise UnreadableWorkbook("file_corrupt", path=str(path), detail=str(exc) or exc.__class__.__name__) from exc
         return {cell: mark for cell, mark in found.items() if cell in cells}
@@ -508,7 +508,7 @@ def _find_header(rows: list[list[Any]], spec: SheetSpec = PRODUCTS) -> tuple[int
         lang_votes = {"en": 0, "zh": 0}
         for i, text in enumerate(texts):
             low = text.lower()
-            stock = re.fullmatch(r"(stock|库存)\s+([a-z]{2})", low)
+            stock = re.fullmatch(r"(stock|库存)\s+(?:\S+\s+)?([a-z]{2})", low)  # 库存 美国 US too
             if low in labels:
                 key, lang = labels[low]
                 matched[i] = key
@@ -569,7 +569,8 @@ def read_sheet(path: str | Path, checked: bool = False, spec: SheetSpec = PRODUC
     if failure is not None:
         raise failure
     if part is None:
-        raise UnreadableWorkbook("file_corrupt", path=name, detail=f"the {sheet_name} sheet's XML part is missing")
+        raise UnreadableWorkbook("file_corrupt", path=name, detail_key="read_part_missing",
+                                 sheet=sheet_name)
     header_rows, keys, lang = _find_header(values, spec)
     if not header_rows:
         raise UnreadableWorkbook(spec.missing_rule, path=name)
@@ -602,7 +603,8 @@ def _parse(path: Path, spec: SheetSpec = PRODUCTS) -> tuple[str, list[list[Any]]
             sheet = workbook.get_sheet_by_name(spec.name)
             if sheet.total_height > MAX_ROWS or sheet.width > MAX_COLUMNS:
                 raise UnreadableWorkbook("file_too_large", path=name,
-                                         detail=f"{sheet.total_height} rows × {sheet.width} columns")
+                                         detail_key="read_grid_size", rows=sheet.total_height,
+                                         columns=sheet.width)
             values = sheet.to_python(skip_empty_area=False)
             merged = list(sheet.merged_cell_ranges or [])
             meta = read_meta(workbook)

@@ -33,7 +33,16 @@ from .cells import Mark, RawSheet
 from .config import DEFAULT_STORE
 from .fields import SHEET_META, SHEET_PRODUCTS, Field, field_for_key, to_cell_number, to_cell_numbers, to_display
 from .integrity import MARK_NAME, mark_formula
-from .messages import next_step, orders_next_step, report_label, status_words, target_words, with_store
+from .messages import (
+    next_step,
+    orders_next_step,
+    say,
+    sheet_name,
+    status_words,
+    target_words,
+    value_word,
+    with_store,
+)
 from .orders.fields import ORDER_BY_KEY, SHEET_ORDERS
 from .preview import rate_rows
 from .pricing import RateCard
@@ -82,11 +91,11 @@ def write_report(path: str | Path, result: ImportResult, raw: RawSheet | None, s
 def _fill_report(book: xlsxwriter.Workbook, result: ImportResult, raw: RawSheet | None, store_id: str,
                  lang: str, card: RateCard | None) -> None:
     fmt = _Formats(book)
-    summary = book.add_worksheet("Summary")
-    errors = book.add_worksheet("Errors")
-    changes = book.add_worksheet("Changes")
-    prices = book.add_worksheet("Display prices", worksheet_class=RowStreamWorksheet)
-    pushes = book.add_worksheet("Push results")
+    summary = book.add_worksheet(sheet_name("summary", lang))
+    errors = book.add_worksheet(sheet_name("errors", lang))
+    changes = book.add_worksheet(sheet_name("changes", lang))
+    prices = book.add_worksheet(sheet_name("display_prices", lang), worksheet_class=RowStreamWorksheet)
+    pushes = book.add_worksheet(sheet_name("push_results", lang))
     _summary(summary, result, store_id, lang, fmt)
     issues = [*result.errors, *result.warnings]
     _errors(errors, issues, fmt, linked=raw is not None, lang=lang)
@@ -94,7 +103,7 @@ def _fill_report(book: xlsxwriter.Workbook, result: ImportResult, raw: RawSheet 
     _display_prices(prices, result.display_prices, fmt, lang)
     _push_results(pushes, result, fmt, lang)
     if result.freight_check is not None:
-        _freight_check(book.add_worksheet("Freight check"), result.freight_check, fmt, lang)
+        _freight_check(book.add_worksheet(sheet_name("freight_check", lang)), result.freight_check, fmt, lang)
     if raw is not None:
         products = book.add_worksheet(SHEET_PRODUCTS, worksheet_class=RowStreamWorksheet)
         meta = book.add_worksheet(SHEET_META)
@@ -140,7 +149,7 @@ def _filter(ws: Worksheet, rows: int, columns: int) -> None:
 def _summary(ws: Worksheet, result: ImportResult, store_id: str, lang: str, fmt: _Formats) -> None:
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 90, fmt.wrap)
-    ws.write_string(0, 0, report_label("title", lang), fmt.title)
+    ws.write_string(0, 0, say("summary_title", lang), fmt.title)
     exit_code = result.exit_code
     rows = [
         ("file", result.file), ("time", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
@@ -155,7 +164,7 @@ def _summary(ws: Worksheet, result: ImportResult, store_id: str, lang: str, fmt:
         ("next", with_store(next_step(result.status, lang), result.store)),
     ]
     for row, (key, value) in enumerate(rows, start=2):
-        ws.write_string(row, 0, report_label(key, lang), fmt.bold)
+        ws.write_string(row, 0, say(f"summary_{key}", lang), fmt.bold)
         ws.write(row, 1, value)
 
 
@@ -179,7 +188,7 @@ def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, linked: bool, lan
         if lines > 1:
             ws.set_row(row, 15 * lines)
         for col, name in enumerate(ERROR_COLUMNS):
-            value = issue.severity if name == "severity" else data.get(name)
+            value = value_word("severity", issue.severity, lang) if name == "severity" else data.get(name)
             if name == "cell" and value and linked and issue.sheet == sheet and links < EXCEL_MAX_LINKS:
                 ws.write_url(row, col, f"internal:'{sheet}'!{value}", fmt.link, string=value)
                 links += 1
@@ -206,10 +215,17 @@ def _changes(ws: Worksheet, result: ImportResult, fmt: _Formats, lang: str) -> N
             ws.write_number(row, 3, change.row)
         ws.write_string(row, 4, change.product_id)
         ws.write_string(row, 5, change.field)
-        ws.write_string(row, 6, to_display(kind, change.before))
-        ws.write_string(row, 7, to_display(kind, change.after))
-        ws.write_string(row, 8, change.result)
+        ws.write_string(row, 6, _shown(kind, change.before, lang))
+        ws.write_string(row, 7, _shown(kind, change.after, lang))
+        ws.write_string(row, 8, value_word("result", change.result, lang))
     _filter(ws, len(result.change_list), len(CHANGE_COLUMNS))
+
+
+def _shown(kind: str, value: object, lang: str) -> str:
+    """A changed value as the seller types it; a dropdown choice in the report's language."""
+    if kind == "enum" and value is not None:
+        return value_word("logistics_attribute", str(value), lang)
+    return to_display(kind, value)
 
 
 _DISPLAY_FIRST = ["sku_id", "sku_code", "title", "row", "seller_price", "chargeable_weight_kg"]
@@ -250,7 +266,8 @@ def _cell_numbers(kind: str, column: pd.Series) -> list[float | int | None]:
 def _push_results(ws: Worksheet, result: ImportResult, fmt: _Formats, lang: str) -> None:
     _table_header(ws, PUSH_COLUMNS, fmt, [18, 19, 12, 18, 80], lang)
     for row, push in enumerate(result.push_results, start=TABLE_HEADER_ROWS):
-        for col, value in enumerate((push.product_id, push.sku_id, push.status, push.code, push.message)):
+        status = value_word("result", push.status, lang)
+        for col, value in enumerate((push.product_id, push.sku_id, status, push.code, push.message)):
             if value is not None:
                 ws.write_string(row, col, str(value))
 
@@ -304,7 +321,7 @@ def _marked_up(ws: RowStreamWorksheet, raw: RawSheet, issues: list[Issue], fmt: 
     for col, f in enumerate(columns):
         if f is not None and f.kind == "datetime":  # the Orders deadline: due within 24 hours, as exported
             due_highlight(fmt.book, ws, col, raw.header_rows, last)
-    lists_sheet(fmt.book)
+    lists_sheet(fmt.book, lang)
     rates_sheet(fmt.book, table)
 
 
@@ -384,9 +401,9 @@ def write_orders_report(path: str | Path, result: OrdersResult, raw: RawSheet | 
     it is once fixed."""
     with output_workbook(path) as book:
         fmt = _Formats(book)
-        summary = book.add_worksheet("Summary")
-        errors = book.add_worksheet("Errors")
-        actions = book.add_worksheet("Actions")
+        summary = book.add_worksheet(sheet_name("summary", lang))
+        errors = book.add_worksheet(sheet_name("errors", lang))
+        actions = book.add_worksheet(sheet_name("actions", lang))
         _orders_summary(summary, result, store_id, lang, fmt)
         issues = [*result.errors, *result.warnings]
         sheet = raw.sheet if raw is not None else SHEET_ORDERS
@@ -396,8 +413,9 @@ def write_orders_report(path: str | Path, result: OrdersResult, raw: RawSheet | 
         for action in [*result.actions, *result.already]:
             for number in action.orders:
                 row += 1
-                values = (number, action.kind, action.result, action.delivery_no,
-                          action.delivery.shown() if action.delivery else None, action.code, action.message)
+                values = (number, value_word("action", action.kind, lang), value_word("result", action.result, lang),
+                          action.delivery_no,
+                          action.delivery.shown(lang) if action.delivery else None, action.code, action.message)
                 for col, value in enumerate(values):
                     if value is not None:
                         actions.write_string(row, col, str(value))
@@ -418,7 +436,7 @@ def write_orders_report(path: str | Path, result: OrdersResult, raw: RawSheet | 
 def _orders_summary(ws: Worksheet, result: OrdersResult, store_id: str, lang: str, fmt: _Formats) -> None:
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 90, fmt.wrap)
-    ws.write_string(0, 0, report_label("orders_title", lang), fmt.title)
+    ws.write_string(0, 0, say("summary_orders_title", lang), fmt.title)
     rows = [
         ("file", result.file), ("time", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
         ("store", _store_shown(result.store, store_id)), ("target", target_words(result.target, lang)),
@@ -429,5 +447,5 @@ def _orders_summary(ws: Worksheet, result: OrdersResult, store_id: str, lang: st
         ("next", with_store(orders_next_step(result.status, lang), result.store)),
     ]
     for row, (key, value) in enumerate(rows, start=2):
-        ws.write_string(row, 0, report_label(key, lang), fmt.bold)
+        ws.write_string(row, 0, say(f"summary_{key}", lang), fmt.bold)
         ws.write(row, 1, value)

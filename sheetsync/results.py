@@ -238,6 +238,7 @@ class ImportResult:
     freight_check: Any = None  # after a pull: where the rate card and the platform disagree
     saved_by: str | None = None
     store: str | None = None  # the store as suggested commands name it (--store), None for the default
+    lang: str = "en"  # the language its messages were written in (--lang, the template's, the config's)
 
     def __post_init__(self) -> None:
         self.status = Status(self.status)

@@ -31,6 +31,7 @@ import pandas as pd
 from .cells import Mark, RawSheet, cell_ref, shown
 from .convert import AMOUNT_KINDS, ParsedColumn, amount_block, ascii_digits, convert_column, mark_problem
 from .fields import LOGISTICS_ATTRIBUTES, SKU_CODE_MAX, TITLE_MAX, Field, field_for_key, fields_for, to_display
+from .messages import value_word
 from .results import ERROR, ISSUES_PER_RULE, WARNING, Issue, IssueLog
 
 if TYPE_CHECKING:
@@ -407,7 +408,8 @@ def check_schema(frame: pd.DataFrame, countries: list[str], issues: _Issues, kep
             f = field_for_key(case.column)
             value = to_display(f.kind, frame.iloc[j][case.column]) if f else case.failure_case
             issues.at(kept.positions[j], case.column, rule, sku_id=kept.index[j], shown=value,
-                      allowed=", ".join(LOGISTICS_ATTRIBUTES), length=len(str(case.failure_case)))
+                      allowed=", ".join(LOGISTICS_ATTRIBUTES), length=len(str(case.failure_case)),
+                      allowed_zh="、".join(value_word("logistics_attribute", v, "zh") for v in LOGISTICS_ATTRIBUTES))
             failed.append((j, case.column))
         for j, column in failed:
             frame.iloc[j, frame.columns.get_loc(column)] = pd.NA

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from xlsxwriter.utility import xl_col_to_name
 
 from .fields import LOGISTICS_ATTRIBUTES, SHEET_LISTS, Field, display_price_field, field_for_key
-from .messages import message, preview_not_priced, report_column
+from .messages import message, report_column, say, value_word
 from .preview import RATE_HEADER, SHEET_RATES, RateBlock, display_price_formula
 
 if TYPE_CHECKING:
@@ -158,11 +158,11 @@ def due_highlight(book: xlsxwriter.Workbook, ws: Worksheet, col: int, first: int
         "type": "formula", "criteria": f"=AND(ISNUMBER(${letter}{row}),${letter}{row}-NOW()<1)", "format": due})
 
 
-def lists_sheet(book: xlsxwriter.Workbook) -> None:
+def lists_sheet(book: xlsxwriter.Workbook, lang: str) -> None:
     """The hidden sheet the logistics attribute's dropdown lists (Excel drops inline lists over
-    255 characters)."""
+    255 characters), in the workbook's language: the import reads either language's words."""
     lists = book.add_worksheet(SHEET_LISTS)
-    lists.write_column(0, 0, LOGISTICS_ATTRIBUTES)
+    lists.write_column(0, 0, [value_word("logistics_attribute", value, lang) for value in LOGISTICS_ATTRIBUTES])
     lists.hide()
 
 
@@ -186,4 +186,4 @@ def preview_formula(key: str, blocks: dict[str, RateBlock], letters: dict[str, s
     needed = ("seller_price", "weight_kg", "length_cm", "width_cm", "height_cm", f"stock_{country}")
     if country not in blocks or any(k not in letters for k in needed):
         return None
-    return display_price_formula(blocks[country], ROW_MARK, letters, preview_not_priced(lang))[1:]
+    return display_price_formula(blocks[country], ROW_MARK, letters, say("not_priced", lang))[1:]

@@ -31,7 +31,6 @@ from .config import Country
 from .errors import ConfigError
 from .fields import (
     HEADER_ROWS,
-    SHEET_INSTRUCTIONS,
     SHEET_META,
     SHEET_PRODUCTS,
     TEMPLATE_VERSION,
@@ -42,7 +41,7 @@ from .fields import (
     to_cell_numbers,
 )
 from .integrity import MARK_NAME, mark_formula
-from .messages import message
+from .messages import message, say, sheet_name, value_word
 from .preview import RateBlock, rate_rows
 from .pricing import RateCard
 from .sheetlook import (
@@ -173,17 +172,18 @@ def _fill_workbook(book: xlsxwriter.Workbook, frame: pd.DataFrame, countries: Se
                    progress: Callable[[int], None] | None, preview: Preview | None) -> list[str]:
     lang = meta.lang
     codes = [c.code for c in countries]
-    fields = fields_for(codes)
+    fields = fields_for(codes, {c.code: (c.name_en, c.name_zh) for c in countries})
     rate_table, blocks = rate_rows(preview.card, preview.countries) if preview else ([], {})
     # In the order of the stock columns, whatever the order asked for or the markets' ranking: a
     # column does not move between two exports of the same store.
     preview_codes = [c for c in codes if preview and c in preview.countries and c in blocks]
     columns = sheet_columns(fields, [display_price_field(c) for c in preview_codes])
-    book.set_properties({"title": "sheetsync catalog", "comments": f"export {meta.export_id}"})
+    book.set_properties({"title": say("workbook_title", lang),
+                         "comments": say("workbook_comment", lang, export_id=meta.export_id)})
     formats = Formats(book)
     ws = book.add_worksheet(SHEET_PRODUCTS, worksheet_class=RowStreamWorksheet)
-    instructions = book.add_worksheet(SHEET_INSTRUCTIONS)
-    lists_sheet(book)
+    instructions = book.add_worksheet(sheet_name("instructions", lang))
+    lists_sheet(book, lang)
     meta_ws = book.add_worksheet(SHEET_META)
     book.define_name(f"{SHEET_PRODUCTS}!{MARK_NAME}", mark_formula(meta.export_id))
 
@@ -225,6 +225,9 @@ def _data_rows(frame: pd.DataFrame, columns: list[Field], formats: Formats, prev
         formula = preview_formula(f.key, blocks, cell_letters, lang) if f.kind == "preview" else None
         if formula is not None and preview is not None:
             sources.append((f, preview.prices[f.key].to_numpy(dtype=float, na_value=np.nan), formula))
+        elif f.kind == "enum":  # the dropdown's words, which the import reads back as the same values
+            words = frame[f.key].map(lambda value: value_word("logistics_attribute", value, lang))
+            sources.append((f, words.to_numpy(), None))
         else:
             sources.append((f, frame[f.key].to_numpy(), None))
     preview_style = style_index(formats.cell(display_price_field("")))
@@ -258,13 +261,12 @@ def _write_instructions(ws: Worksheet, fields: list[Field], lang: str, book: xls
     for row, line in enumerate(lines[1:], start=1):
         ws.write_string(row, 0, line, bold if line == lines[-1] else None)
     row = len(lines)
-    header = ("key", "标题" if lang == "zh" else "label", "说明" if lang == "zh" else "rule")
+    header = (say("instructions_key", lang), say("instructions_label", lang), say("instructions_rule", lang))
     for col, text in enumerate(header):
         ws.write_string(row, col, text, bold)
     grouped = {  # one row for a column per country, where its first column is
-        "stock": ("stock_<CC>", "库存 <国家>" if lang == "zh" else "Stock <country>", message("stock_help", lang)),
-        "preview": ("display_price_<CC>", "前台价 <国家>" if lang == "zh" else "Display price <country>",
-                    message("preview_help", lang)),
+        "stock": ("stock_<CC>", say("instructions_stock", lang), message("stock_help", lang)),
+        "preview": ("display_price_<CC>", say("instructions_preview", lang), message("preview_help", lang)),
     }
     seen: set[str] = set()
     for f in fields:
@@ -274,8 +276,7 @@ def _write_instructions(ws: Worksheet, fields: list[Field], lang: str, book: xls
             seen.add(f.kind)
             texts = grouped[f.kind]
         else:
-            texts = (f.key, f.label(lang),
-                     f.help(lang) + ("" if f.editable else (" (只读)" if lang == "zh" else " (read-only)")))
+            texts = (f.key, f.label(lang), f.help(lang) + ("" if f.editable else say("instructions_read_only", lang)))
         row += 1
         for col, text in enumerate(texts):
             ws.write_string(row, col, text)
@@ -309,8 +310,8 @@ ORDER_INSTRUCTIONS = {
     "zh": [
         "使用说明",
         "1. 每个商品一行；采购单的字段在其每一行重复。只需在一行填写（或各行填写相同）：修改一行即适用于整张采购单。",
-        "2. 确认接单：填 yes 确认整张采购单；留空表示不变。",
-        "3. 发货：发货方式 express（物流商和快递单号）、truck（车牌号和电话）或 other；箱数 1–99 用于箱唛。"
+        "2. 确认接单：填“是”确认整张采购单；留空表示不变。",
+        "3. 发货：发货方式为快递（物流商和快递单号）、卡车（车牌号和电话）或其他；箱数 1–99 用于箱唛。"
         "物流商和快递单号相同的采购单合并为一个发货单。",
         "4. 灰色单元格为只读。24 小时内到期的截止时间标为黄色。",
         "5. 另存为 .xlsx 后运行：{command}",
@@ -318,7 +319,8 @@ ORDER_INSTRUCTIONS = {
         "列说明",
     ],
 }
-_ORDER_LISTS = {"confirm": ("yes",), "delivery_type": ("express", "truck", "other")}
+# The Orders dropdowns: each one's vocabulary (messages.VALUE_WORDS) and the values it offers.
+_ORDER_LISTS = {"confirm": ("yes_no", ("yes",)), "delivery_type": ("delivery_type", ("express", "truck", "other"))}
 
 
 def write_orders_workbook(path: str | Path, fields: Sequence[Field], rows: Sequence[dict[str, Any]],
@@ -331,7 +333,7 @@ def write_orders_workbook(path: str | Path, fields: Sequence[Field], rows: Seque
         lang = meta.lang
         formats = Formats(book)
         ws = book.add_worksheet(mark_sheet)
-        instructions = book.add_worksheet(SHEET_INSTRUCTIONS)
+        instructions = book.add_worksheet(sheet_name("instructions", lang))
         meta_ws = book.add_worksheet(SHEET_META)
         book.define_name(f"{mark_sheet}!{MARK_NAME}", mark_formula(meta.export_id))
         for col, f in enumerate(fields):
@@ -365,7 +367,7 @@ def write_orders_workbook(path: str | Path, fields: Sequence[Field], rows: Seque
                     "input_message": message("read_only_help", lang)[:255]})
             elif f.key in _ORDER_LISTS:
                 ws.data_validation(HEADER_ROWS, col, last, col, {
-                    "validate": "list", "source": list(_ORDER_LISTS[f.key]), "error_type": "warning",
+                    "validate": "list", "source": _order_choices(f.key, lang), "error_type": "warning",
                     "error_title": f.label(lang)[:32], "error_message": f.help(lang)[:255]})
             elif f.kind == "boxes":
                 ws.data_validation(HEADER_ROWS, col, last, col, {
@@ -392,3 +394,9 @@ def write_orders_workbook(path: str | Path, fields: Sequence[Field], rows: Seque
             meta_ws.write_string(row, 0, key)
             meta_ws.write_string(row, 1, value)
         meta_ws.very_hidden()
+
+
+def _order_choices(key: str, lang: str) -> list[str]:
+    """An Orders dropdown's choices in the workbook's language (the import reads either)."""
+    kind, values = _ORDER_LISTS[key]
+    return [value_word(kind, value, lang) for value in values]

@@ -9,7 +9,26 @@ import string
 import pytest
 
 from sheetsync.errors import ConfigError
-from sheetsync.messages import MESSAGES, MessageError, Rule, message
+from sheetsync.messages import (
+    MESSAGES,
+    NEXT_STEPS,
+    REPORT_COLUMNS,
+    SHEET_NAMES,
+    STATUS_WORDS,
+    TARGET_WORDS,
+    VALUE_WORDS,
+    WORDS,
+    MessageError,
+    Rule,
+    choice_from_word,
+    message,
+    next_step,
+    report_column,
+    say,
+    sheet_name,
+    status_words,
+    value_word,
+)
 from sheetsync.results import Issue
 
 # Parameters the message catalogue fills itself from others (label_zh, what_zh, kind's words).
@@ -62,6 +81,82 @@ def test_an_unknown_rule_cannot_be_made():
 def test_an_issue_can_name_its_sku_and_cell_in_its_message():
     issue = Issue("sku_product_mismatch", sku_id="1005", value="77", cell="A3", params={"expected": "42"})
     assert "1005" in issue.render("en").message and "42" in issue.message
+
+
+# -- the words around the rules: one lookup per table, every key in both languages ---------------
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+SUPPLIED = {"push_results"}  # filled by the lookup itself
+
+
+@pytest.mark.parametrize("key", list(WORDS))
+def test_every_word_renders_in_both_languages_with_its_parameters(key):
+    en, zh = WORDS[key]
+    assert placeholders(en) == placeholders(zh), key
+    params = {name: f"<{name}>" for name in placeholders(en) - SUPPLIED}
+    for lang in ("en", "zh"):
+        text = say(key, lang, **params)
+        assert not re.search(r"\{[a-z_]+\}", text), (key, lang, text)
+        assert all(f"<{name}>" in text for name in params), (key, lang)
+    shown = re.sub(r"<[a-z_]+>|sheetsync", "", say(key, "zh", **params))
+    assert CHINESE.search(shown) or not re.search("[A-Za-z]", shown), key
+
+
+@pytest.mark.parametrize("key", [k for k in WORDS if placeholders(WORDS[k][0]) - SUPPLIED])
+def test_a_word_without_its_parameter_is_an_error(key):
+    with pytest.raises(MessageError):
+        say(key, "zh")
+
+
+def test_an_unknown_word_is_an_error():
+    with pytest.raises(KeyError):
+        say("no_such_word", "zh")
+    with pytest.raises(KeyError):
+        sheet_name("no_such_sheet")
+    assert report_column("no_such_column", "zh") == "no_such_column"  # a column of the seller's own
+
+
+@pytest.mark.parametrize("table", [STATUS_WORDS, NEXT_STEPS, TARGET_WORDS, SHEET_NAMES, REPORT_COLUMNS],
+                         ids=["status", "next", "target", "sheets", "headers"])
+def test_every_table_has_chinese_for_every_key(table):
+    for key, (en, zh) in table.items():
+        assert placeholders(en) == placeholders(zh), key
+        assert en and CHINESE.search(zh), key
+    for key in STATUS_WORDS:
+        assert CHINESE.search(status_words(key.removesuffix("_skipped"), "zh", "aliexpress", applied=1))
+    for key in NEXT_STEPS:
+        assert CHINESE.search(next_step(key, "zh")) and "{" not in next_step(key, "en")
+
+
+@pytest.mark.parametrize("kind", list(VALUE_WORDS))
+def test_every_value_has_a_chinese_word_that_reads_back(kind):
+    for value, (en, zh) in VALUE_WORDS[kind].items():
+        assert value_word(kind, value, "en") == en and value_word(kind, value, "zh") == zh
+        assert CHINESE.search(zh), (kind, value)
+    assert value_word(kind, "not-a-value", "zh") == "not-a-value"  # a value from elsewhere, as it is
+
+
+def test_dropdown_words_read_back_as_the_same_values():
+    assert choice_from_word("logistics_attribute", "带电") == "built_in_battery"
+    assert choice_from_word("logistics_attribute", " 带电 ＋ 弱磁 ") == "built_in_battery+weak_magnetic"
+    assert choice_from_word("logistics_attribute", "普货") == choice_from_word("logistics_attribute", "General")
+    assert choice_from_word("logistics_attribute", "弱磁") == "weak_magnetic"
+    assert choice_from_word("yes_no", "是") == "yes" and choice_from_word("yes_no", "否") == "no"
+    assert choice_from_word("delivery_type", "快递") == "express"
+    assert choice_from_word("logistics_attribute", "电池") is None
+    assert choice_from_word("delivery_type", "是") is None  # a word of another dropdown
+
+
+def test_every_import_stage_has_its_words():
+    from sheetsync.pipeline import IMPORT_STAGES
+
+    assert set(VALUE_WORDS["stage"]) == set(IMPORT_STAGES)
+
+
+def test_the_store_has_one_chinese_word():
+    """店铺数据库 for the store file everywhere, never 目录 (a seller would look for a folder)."""
+    tables = [MESSAGES, WORDS, STATUS_WORDS, NEXT_STEPS, TARGET_WORDS, SHEET_NAMES, REPORT_COLUMNS,
+              *VALUE_WORDS.values()]
+    assert [key for table in tables for key, (_, zh) in table.items() if "目录" in zh] == []
 
 
 def _suggested_commands() -> list[tuple[str, str]]:

@@ -250,7 +250,7 @@ def test_a_rejection_is_partial_exit_3_with_the_platforms_code_and_the_rerun_sen
     assert "PO1004  express SF SF2000000009  (rejected) [PO_WAREHOUSE_CLOSED] the warehouse takes no deliveries " \
            "today" in out
     assert "[PO_EXPIRED] the purchase order has expired" in out
-    assert "(not_applied) [-] Not sent: order PO1002 of this delivery was not confirmed" in out
+    assert "(not written) [-] Not sent: order PO1002 of this delivery was not confirmed" in out
     assert sorted(p["purchase_order_no_list"] for p in sent(server, po.SELF_DELIVERY)) == [["PO1001"], ["PO1004"]]
     assert g.po_orders["PO1001"]["status"] == 17 and g.po_orders["PO1002"]["status"] == 10
     g.po_reject.clear()
@@ -367,6 +367,6 @@ def test_a_sentence_the_target_gives_an_action_is_in_the_runs_language(server, s
     express(book, "PO1002", "SF2000000017")
     server.gateway.po_reject["PO1002"] = ("PO_EXPIRED", "the purchase order has expired")
     code, out, _ = importing(shop, book.save(tmp_path / "e.xlsx"), "--lang", "zh")
-    assert code == 3 and "(not_applied) [-] 未发送：此发货中的采购单 PO1002 未能在本次导入中确认" in out, out
+    assert code == 3 and "(未写入) [-] 未发送：此发货中的采购单 PO1002 未能在本次导入中确认" in out, out
     assert [p["purchase_order_no"] for p in sent(server, po.CONFIRM)] == ["PO1002"]
     assert not sent(server, po.SELF_DELIVERY)

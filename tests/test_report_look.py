@@ -77,11 +77,11 @@ def test_report_tables_are_headed_by_labels_wide_enough_with_the_sku_as_the_sell
 def test_chinese_report_headers(store, tmp_path):
     _, _, path = a_bad_import(store, tmp_path, "--lang", "zh")
     report = openpyxl.load_workbook(path)
-    assert [c.value for c in report["Errors"][1]][:3] == ["级别", "工作表", "单元格"]
-    labels = [c.value for c in report["Display prices"][1]]
+    assert [c.value for c in report["错误"][1]][:3] == ["级别", "工作表", "单元格"]  # sheet names too
+    labels = [c.value for c in report["前台价"][1]]
     assert labels[4:6] == ["供货价", "计费重量(kg)"] and "前台价 US" in labels
     column = labels.index("前台价 US") + 1
-    assert width(report["Display prices"], column) >= text_width("前台价 US")
+    assert width(report["前台价"], column) >= text_width("前台价 US")
 
 
 def test_the_products_copy_looks_like_the_template_and_imports_once_fixed(store, tmp_path, catalog):

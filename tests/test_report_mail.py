@@ -97,11 +97,11 @@ def test_summary_counts_and_next_step(store, workbook, tmp_path):
     workbook.set(workbook.sku_ids[0], "seller_price", 19.0)
     path = workbook.save(tmp_path / "ok.xlsx")
     sheetsync.import_workbook(store, path, report=tmp_path / "r.xlsx", lang="zh")
-    summary = {r[0]: r[1] for r in openpyxl.load_workbook(tmp_path / "r.xlsx")["Summary"].iter_rows(
+    summary = {r[0]: r[1] for r in openpyxl.load_workbook(tmp_path / "r.xlsx")["摘要"].iter_rows(
         min_row=3, max_col=2, values_only=True) if r[0]}
     assert summary["修改（单元格）"] == 1 and summary["已应用"] == 1
-    assert summary["状态"].startswith("已应用：")  # in words, once (not "applied: 已应用…")
-    assert summary["最后保存程序"].startswith("a library (openpyxl)")
+    assert summary["状态"].startswith("已应用：")
+    assert summary["最后保存程序"].startswith("程序库 openpyxl（")  # a script saved it, in the report's language
 
 
 # -- email -----------------------------------------------------------------------------------------

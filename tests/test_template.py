@@ -137,10 +137,10 @@ def test_chinese_labels_and_instructions(store, tmp_path):
     sheetsync.export_catalog(store, tmp_path / "zh.xlsx", lang="zh")
     wb = openpyxl.load_workbook(tmp_path / "zh.xlsx")
     labels = [c.value for c in wb["Products"][1]]
-    assert "商品标题" in labels and "库存 US" in labels
+    assert "商品标题" in labels and "库存 美国 US" in labels  # a country's name beside its code
     assert wb["Products"].cell(2, 1).value == "product_id"  # keys stay the same in every language
-    assert wb["Instructions"]["A1"].value == "使用说明"
-    table = {r[0]: r for r in wb["Instructions"].iter_rows(values_only=True) if r[0]}
+    assert wb["使用说明"]["A1"].value == "使用说明"
+    table = {r[0]: r for r in wb["使用说明"].iter_rows(values_only=True) if r[0]}
     assert table["display_price_<CC>"][1] == "前台价 <国家>" and "只读" in table["display_price_<CC>"][2]
     assert wb.sheetnames[0] == "Products"
 

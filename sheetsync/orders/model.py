@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from dataclasses import field as default
 from typing import Any
 
+from ..messages import value_word
 from ..results import ImportResult
 
 
@@ -39,9 +40,11 @@ class Delivery:
         return {"delivery_type": self.delivery_type, "carrier": self.carrier, "tracking_numbers": list(self.tracking),
                 "license_plate": self.license_plate, "phone": self.phone}
 
-    def shown(self) -> str:
-        """In a sentence: express SF SF1000000001, SF1000000002 / truck 粤B12345 13800000000."""
-        parts = [self.delivery_type, self.carrier, ", ".join(self.tracking), self.license_plate, self.phone]
+    def shown(self, lang: str = "en") -> str:
+        """In a sentence: express SF SF1000000001, SF1000000002 / truck 粤B12345 13800000000 (its
+        type in `lang`: 快递 SF …)."""
+        parts = [value_word("delivery_type", self.delivery_type, lang), self.carrier, ", ".join(self.tracking),
+                 self.license_plate, self.phone]
         return " ".join(part for part in parts if part)
 
 

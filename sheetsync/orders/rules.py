@@ -17,6 +17,7 @@ from typing import Any
 
 from ..cells import Mark, RawSheet, cell_ref, shown
 from ..convert import Converted, convert_cell
+from ..messages import choice_from_word
 from ..results import ERROR, WARNING, Issue
 from .fields import (
     BOXES_MAX,
@@ -32,10 +33,8 @@ from .model import Delivery
 TRACKING = re.compile(r"[A-Za-z0-9-]{6,40}")
 _SEPARATORS = re.compile(r"[\s,，;；、]+")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{4,24}")
-_YES = frozenset({"yes", "y", "是", "确认", "true"})
-_NO = frozenset({"", "no", "n", "否"})
-_DELIVERY_WORDS = {"express": "express", "快递": "express", "truck": "truck", "卡车": "truck", "other": "other",
-                   "其他": "other"}
+_YES = frozenset({"y", "确认", "true"})  # beyond the yes/no words of either language (messages.VALUE_WORDS)
+_NO = frozenset({"", "n"})
 
 RowKey = tuple[str, str]  # (purchase_order_no, sku_id)
 
@@ -61,9 +60,10 @@ def parse_confirm(value: Any, mark: Mark | None = None) -> Converted:
     if text.problem:
         return text
     word = str(text.value).strip().lower()
-    if word in _YES:
+    chosen = choice_from_word("yes_no", word)
+    if chosen == "yes" or word in _YES:
         return Converted(True)
-    if word in _NO:
+    if chosen == "no" or word in _NO:
         return Converted(False)
     return _problem("confirm_format", value=shown(value))
 
@@ -75,8 +75,9 @@ def parse_delivery_type(value: Any, mark: Mark | None = None) -> Converted:
     word = str(text.value).strip().lower()
     if word == "":
         return Converted("")
-    if word in _DELIVERY_WORDS:
-        return Converted(_DELIVERY_WORDS[word])
+    chosen = choice_from_word("delivery_type", word)
+    if chosen is not None:
+        return Converted(chosen)
     return _problem("delivery_type_format", value=shown(value))
 
 
