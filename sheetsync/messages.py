@@ -137,6 +137,7 @@ class Rule(StrEnum):
     EXPORT_NOT_XLSX = "export_not_xlsx"
     EXPORT_NOT_IMPORTED = "export_not_imported"
     ORDERS_NOT_IMPORTED = "orders_not_imported"
+    EXPORT_NOT_CHECKED = "export_not_checked"
     # sheetsync demo
     DEMO_START = "demo_start"
     DEMO_CREATED = "demo_created"
@@ -607,6 +608,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "{path} 的扩展名不是 .xlsx：sheetsync 只导出 Excel 工作簿（.xlsx），换成其他扩展名 Excel 会拒绝打开。未做任何操作：请给出以 .xlsx 结尾的文件名，例如 {suggestion}。"),
     "export_not_imported": ("{path} is an export of this store (export {export_id}) holding edits that were never imported (changes: {changes}, cells with errors: {errors}): exporting over it would lose them. Nothing was done: import it first (`sheetsync --store {store} import {path}`), export to another file name, or add --force to replace it.",
                             "{path} 是本店铺的一次导出（导出编号 {export_id}），其中有从未导入的修改（修改：{changes} 处，有错误的单元格：{errors} 个）：覆盖导出会丢失它们。未做任何操作：请先导入它（`sheetsync --store {store} import {path}`），或导出到另一个文件名，或加上 --force 覆盖它。"),
+    "export_not_checked": ("{path} is an export of this store (export {export_id}) and sheetsync could not check whether it holds edits never imported: {reason} Nothing was done: import it first (`{command}`), export to another file name, or add --force to replace it.",
+                           "{path} 是本店铺的一次导出（导出编号 {export_id}），sheetsync 无法确认其中是否有从未导入的修改：{reason} 未做任何操作：请先导入它（`{command}`），或导出到另一个文件名，或加上 --force 覆盖它。"),
     "orders_not_imported": ("{path} is an orders export of this store (export {export_id}) holding edits that were never imported (actions: {changes}, cells with errors: {errors}): exporting over it would lose them. Nothing was done: import it first (`sheetsync --store {store} orders import {path}`), export to another file name, or add --force to replace it.",
                             "{path} 是本店铺的一次订单导出（导出编号 {export_id}），其中有从未导入的修改（操作：{changes} 项，有错误的单元格：{errors} 个）：覆盖导出会丢失它们。未做任何操作：请先导入它（`sheetsync --store {store} orders import {path}`），或导出到另一个文件名，或加上 --force 覆盖它。"),
     "demo_start": ("sheetsync demo: the main job end to end on the sample catalog, in the folder {folder}.",

@@ -82,7 +82,7 @@ def export_orders(store: Store | str | os.PathLike, path: str | os.PathLike, *, 
     codes = status_codes(statuses)
     with _opened(store, settings.lock_timeout) as handle:
         if not force:
-            refuse_unimported(Path(path), handle, settings, client)
+            refuse_unimported(Path(path), handle, settings, lang, client)
         chosen = open_orders_target(target, handle, settings, client)
         orders = chosen.orders(codes)
         rows = written_rows(orders, lang)

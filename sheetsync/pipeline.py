@@ -43,6 +43,7 @@ from .targets import Applied, Target, open_target
 from .template import ExportMeta, Preview, check_fits, write_workbook
 
 if TYPE_CHECKING:
+    from .orders.model import OrdersResult
     from .targets.aliexpress import Client
     from .targets.aliexpress.auth import Connected
 
@@ -166,7 +167,7 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         raise ConfigError("export_not_xlsx", path=str(path), suggestion=str(Path(path).with_suffix(".xlsx")))
     with _opened(store, (settings or Settings()).lock_timeout) as handle:
         if not force:
-            refuse_unimported(Path(path), handle, settings)
+            refuse_unimported(Path(path), handle, settings, lang)
         countries = handle.countries()
         codes = [c.code for c in countries]
         frame = handle.catalog_frame()
@@ -187,13 +188,17 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         return ExportSummary(str(path), record.export_id, len(frame), codes, shown)
 
 
-def refuse_unimported(path: Path, store: Store, settings: Settings | None, client: object = None) -> None:
+def refuse_unimported(path: Path, store: Store, settings: Settings | None, lang: str = "en",
+                      client: object = None) -> None:
     """Refuse to write any export (catalog or orders) over a workbook exported from this store, of
     either kind, that holds edits not imported yet: the seller's only copy of them. A dry run of
     the import its kind takes says so (changes still to apply, or cells with errors, which are
     edits too): the catalog's against the local catalog, the orders' against the target they were
-    exported from (`client`: the platform's, as the export that calls this uses). An export nobody
-    edited, or whose edits are all applied, is replaced as before, and so is any other file."""
+    exported from (`client`: the platform's, as the export that calls this uses), its sentences in
+    `lang`, the refusal's. An export nobody edited, or whose edits are all applied, is replaced as
+    before, and so is any other file. One whose dry run could not tell (the platform it goes back
+    to cannot be used now, the file no longer reads as the export it says it is) is refused too,
+    saying why: the edits may be there."""
     if not path.is_file():
         return
     try:
@@ -206,15 +211,19 @@ def refuse_unimported(path: Path, store: Store, settings: Settings | None, clien
     if meta.get("kind") == "orders":
         from .orders_pipeline import import_orders  # it builds on this module: imported when needed
 
-        orders = import_orders(store, path, dry_run=True, target=meta.get("target") or None, settings=settings,
-                               client=client)
-        changes, errors, status, rule = orders.changes, len(orders.errors), orders.status, "orders_not_imported"
+        planned: ImportResult | OrdersResult = import_orders(
+            store, path, dry_run=True, target=meta.get("target") or None, settings=settings, client=client, lang=lang)
+        rule, command = "orders_not_imported", "orders import"
     else:
-        planned = import_workbook(store, path, dry_run=True, target="local", settings=settings)
-        changes, errors, status, rule = planned.changes, len(planned.errors), planned.status, "export_not_imported"
-    if changes or status == Status.INVALID:
-        raise ConfigError(rule, path=str(path), changes=changes, errors=errors, export_id=meta["export_id"],
-                          store=str(store.path))
+        planned = import_workbook(store, path, dry_run=True, target="local", settings=settings, lang=lang)
+        rule, command = "export_not_imported", "import"
+    if planned.status in (Status.UNREADABLE, Status.UNAVAILABLE):
+        raise ConfigError("export_not_checked", path=str(path), export_id=meta["export_id"],
+                          command=suggested_command(f"{command} {quoted(str(path))}", str(store.path)),
+                          reason=planned.errors[0].message if planned.errors else str(planned.status))
+    if planned.changes or planned.status == Status.INVALID:
+        raise ConfigError(rule, path=str(path), changes=planned.changes, errors=len(planned.errors),
+                          export_id=meta["export_id"], store=str(store.path))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ use, says when a parcel is too heavy (exit 1) and answers in JSON."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import openpyxl
@@ -170,6 +171,31 @@ def test_an_orders_export_replaces_orders_nobody_edited_or_already_imported(stor
     edit_order(path)
     assert cli("--store", str(store), "orders", "import", str(path))[0] == 0
     assert cli("--store", str(store), "orders", "export", str(path))[0] == 0  # imported: nothing to lose
+
+
+def test_an_export_whose_edits_cannot_be_checked_is_refused_saying_why(store, tmp_path, monkeypatch):
+    """Orders exported from the platform go back to it: while it cannot be used (here: the store is
+    not connected to a seller) nobody can tell whether they hold edits, so they are kept."""
+    for name in [n for n in os.environ if n.startswith("SHEETSYNC_AE_")]:
+        monkeypatch.delenv(name)
+    path = tmp_path / "orders.xlsx"
+    assert cli("--store", str(store), "orders", "export", str(path))[0] == 0
+    book = openpyxl.load_workbook(path)
+    meta = book["_sheetsync"]
+    next(row for row in meta.iter_rows() if row[0].value == "target")[1].value = "aliexpress"
+    book.save(path)
+    kept = path.read_bytes()
+
+    for command in (["orders", "export"], ["export"]):
+        code, out = cli("--store", str(store), *command, str(path))
+        assert code == 2, out
+        words = " ".join(out.split())
+        assert "could not check whether it holds edits never imported" in words
+        assert f"orders import {path}" in words and "--force" in words
+        assert path.read_bytes() == kept
+    code, out = cli("--store", str(store), "export", str(path), "--lang", "zh")
+    assert code == 2 and "无法确认其中是否有从未导入的修改" in out and "使用速卖通前" in out, out  # reason in zh too
+    assert cli("--store", str(store), "orders", "export", str(path), "--force")[0] == 0
 
 
 def freight(*args: str) -> tuple[int, str, str]:
