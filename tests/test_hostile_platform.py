@@ -358,4 +358,6 @@ def test_the_store_replaced_while_a_refreshed_token_is_kept_still_reports_what_w
     took = [pid for pid, product in g.products.items() if product["product_sku_list"][0]["base_price"] != "5.00"]
     assert (run.exit_code, result["status"]) == (3, "partial"), run.output
     assert [e["rule"] for e in result["errors"]] == ["store_replaced"]
-    assert 1 <= result["applied"] <= len(took) < len(MANY)
+    # the pool may have sent every product before the main thread met the replaced store: what
+    # counts is that the report never claims more than the platform took, nor nothing
+    assert 1 <= result["applied"] <= len(took) <= len(MANY)
