@@ -345,7 +345,7 @@ def demo(obj: Context, folder: str) -> None:
 @click.option("--preview", metavar="CC,CC", help="Countries with a live display-price column "
               "(default: the store's three biggest markets; 'none' for none).")
 @click.option("--rates", type=click.Path(dir_okay=False), help="Freight rate card CSV behind the preview.")
-@click.option("--force", is_flag=True, help="Write over an export of this store that was never imported.")
+@click.option("--force", is_flag=True, help="Write over an export of this store holding edits never imported.")
 @click.pass_obj
 def export(obj: Context, out: str, preview: str | None, rates: str | None, force: bool) -> None:
     """Write the catalog to an .xlsx template to edit (--lang zh: labels, instructions and
@@ -913,15 +913,16 @@ def orders() -> None:
 @click.option("--status", "statuses", metavar="NAME,NAME", help="Which orders: to_confirm, to_ship, in_transit, "
               "received, cancelled or all (default to_confirm,to_ship), or a status as the sheet shows it "
               "(confirmed, 已确认).")
+@click.option("--force", is_flag=True, help="Write over an export of this store holding edits never imported.")
 @click.pass_obj
-def orders_export(obj: Context, out: str, target: str | None, statuses: str | None) -> None:
+def orders_export(obj: Context, out: str, target: str | None, statuses: str | None, force: bool) -> None:
     """Write the JIT purchase orders to an .xlsx workbook to fill in (--lang zh: in Chinese)."""
     from . import orders_pipeline
 
     settings = obj.settings()
     names = [part.strip() for part in re.split(r"[,，]", statuses) if part.strip()] if statuses else None
     done = orders_pipeline.export_orders(obj.store, out, target=target, statuses=names, lang=obj.lang,
-                                         settings=settings)
+                                         settings=settings, force=force)
     click.echo(say("orders_exported", obj.lang, orders=done.orders, rows=done.rows, path=out,
                    export_id=done.export_id))
 

@@ -49,6 +49,12 @@ class Guardrails:
         """What a guardrail's issue is: an error, or a warning with --allow-large-changes."""
         return WARNING if self.allow_large_changes else ERROR
 
+    @property
+    def advice(self) -> str:
+        """How its message ends (messages.GUARDRAIL_ADVICE): an error says how to allow the change,
+        the warning that it was allowed."""
+        return "allowed" if self.allow_large_changes else "refused"
+
 
 @dataclass
 class Decision:
@@ -192,7 +198,7 @@ def guardrail(change: Change, rails: Guardrails) -> Issue | None:
         return None
     return Issue(rule, rails.severity, field=change.field, sku_id=change.sku_id,
                  row=change.row, value=to_display(f.kind, after), base=to_display(f.kind, before),
-                 params={**_labels(f, change.field), **params})
+                 params={**_labels(f, change.field), **params, "advice": rails.advice})
 
 
 MEASURE_KINDS = ("weight", "dim")
@@ -245,7 +251,7 @@ def display_price_guardrail(changes: Sequence[Change], before: pd.DataFrame, aft
                            params={**_labels(f, cause.field), **movement(was, now),
                                    "country": str(after.columns[column]).removeprefix("display_price_"),
                                    "price_before": to_display("money", was), "price_after": to_display("money", now),
-                                   "limit": f"{limit:g}"}))
+                                   "limit": f"{limit:g}", "advice": rails.advice}))
     return found
 
 

@@ -117,6 +117,7 @@ class Rule(StrEnum):
     TEMPLATE_VERSION = "template_version"
     STORE_MISSING = "store_missing"
     STORE_MISSING_NEARBY = "store_missing_nearby"
+    STORE_MISSING_SEVERAL = "store_missing_several"
     STORE_EXISTS = "store_exists"
     STORE_NEWER = "store_newer"
     STORE_BUSY = "store_busy"
@@ -136,6 +137,8 @@ class Rule(StrEnum):
     LANG_UNKNOWN = "lang_unknown"
     EXPORT_NOT_XLSX = "export_not_xlsx"
     EXPORT_NOT_IMPORTED = "export_not_imported"
+    ORDERS_NOT_IMPORTED = "orders_not_imported"
+    EXPORT_NOT_CHECKED = "export_not_checked"
     # sheetsync demo
     DEMO_START = "demo_start"
     DEMO_CREATED = "demo_created"
@@ -157,6 +160,7 @@ class Rule(StrEnum):
     OUTPUT_DISK_FULL = "output_disk_full"
     OUTPUT_NOT_ALLOWED = "output_not_allowed"
     OUTPUT_FAILED = "output_failed"
+    OUTPUT_UNUSABLE = "output_unusable"
 
     REPORT_FAILED = "report_failed"
     MAIL_SETTINGS = "mail_settings"
@@ -376,26 +380,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "{label} 在导出后已被其他人修改：原为“{base}”，现为“{current}”，您的表格为“{value}”。"
                  "请重新导出后再修改，或使用 --force 保留您的值。"),
     "large_price_change": ("Seller price {direction} {percent}% (from {base} to {value}), more than the {limit}% "
-                           "limit. Check for a typo, or import with --allow-large-changes if it is right.",
-                           "供货价{direction} {percent}%（从 {base} 到 {value}），超过 {limit}% 的上限。请检查是否输错；"
-                           "如确认无误，请使用 --allow-large-changes 导入。"),
+                           "limit. {advice}",
+                           "供货价{direction} {percent}%（从 {base} 到 {value}），超过 {limit}% 的上限。{advice}"),
     "large_stock_change": ("Stock {direction} by {jump} (from {base} to {value}), more than the limit of {limit}. "
-                           "Check for a typo, or import with --allow-large-changes if it is right.",
-                           "库存{direction} {jump}（从 {base} 到 {value}），超过 {limit} 的上限。请检查是否输错；"
-                           "如确认无误，请使用 --allow-large-changes 导入。"),
+                           "{advice}",
+                           "库存{direction} {jump}（从 {base} 到 {value}），超过 {limit} 的上限。{advice}"),
     "large_measure_change": ("{label} {direction} {percent}% (from {base} to {value}): {factor} times or more, which is "
-                             "usually a typo (grams typed into the kilogram column, mm into cm?). Check it, or import "
-                             "with --allow-large-changes if it is right.",
+                             "usually a typo (grams typed into the kilogram column, mm into cm?). {advice}",
                              "{label}{direction} {percent}%（从 {base} 到 {value}）：变化达 {factor} 倍或以上，"
-                             "通常是输入错误（把克填进了千克列，或把毫米当成了厘米？）。请检查；"
-                             "如确认无误，请使用 --allow-large-changes 导入。"),
+                             "通常是输入错误（把克填进了千克列，或把毫米当成了厘米？）。{advice}"),
     "large_display_price_change": ("With this {label} (from {base} to {value}), the display price in {country} "
                                    "{direction} {percent}% (from {price_before} to {price_after}), more than the "
-                                   "{limit}% limit. Check for a typo, or import with --allow-large-changes if it is "
-                                   "right.",
+                                   "{limit}% limit. {advice}",
                                    "按此{label}（从 {base} 到 {value}），{country} 的前台价{direction} {percent}%"
-                                   "（从 {price_before} 到 {price_after}），超过 {limit}% 的上限。请检查是否输错；"
-                                   "如确认无误，请使用 --allow-large-changes 导入。"),
+                                   "（从 {price_before} 到 {price_after}），超过 {limit}% 的上限。{advice}"),
     "not_in_export": ("SKU {value} was not in the export this file comes from (rows pasted from another "
                       "file?). Export again and copy your edits into the new file.",
                       "SKU {value} 不在本文件对应的导出中（是否从其他文件粘贴？）。请重新导出，并把修改复制到新文件中。"),
@@ -572,6 +570,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "catalog. To create a new catalog at {path}, run `sheetsync init`.",
                              "{path} 处没有店铺数据库。您是否想用 --store {suggestion}？它是一个 sheetsync 店铺数据库。"
                              "如要在 {path} 新建店铺数据库，请运行 `sheetsync init`。"),
+    "store_missing_several": ("No catalog at {path}. The catalogs nearby are {suggestions}: pass the one you meant with "
+                              "--store. To create a new catalog at {path}, run `sheetsync init`.",
+                              "{path} 处没有店铺数据库。附近的店铺数据库有 {suggestions}：请用 --store 指定您要用的那个。"
+                              "如要在 {path} 新建店铺数据库，请运行 `sheetsync init`。"),
     "store_exists": ("{path} already holds a catalog; sheetsync will not overwrite it.",
                      "{path} 已有店铺数据库，sheetsync 不会覆盖它。"),
     "store_newer": ("The catalog {path} was made by a newer sheetsync (schema {version}). Update sheetsync.",
@@ -621,6 +623,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "{path} 的扩展名不是 .xlsx：sheetsync 只导出 Excel 工作簿（.xlsx），换成其他扩展名 Excel 会拒绝打开。未做任何操作：请给出以 .xlsx 结尾的文件名，例如 {suggestion}。"),
     "export_not_imported": ("{path} is an export of this store (export {export_id}) holding edits that were never imported (changes: {changes}, cells with errors: {errors}): exporting over it would lose them. Nothing was done: import it first (`sheetsync --store {store} import {path}`), export to another file name, or add --force to replace it.",
                             "{path} 是本店铺的一次导出（导出编号 {export_id}），其中有从未导入的修改（修改：{changes} 处，有错误的单元格：{errors} 个）：覆盖导出会丢失它们。未做任何操作：请先导入它（`sheetsync --store {store} import {path}`），或导出到另一个文件名，或加上 --force 覆盖它。"),
+    "export_not_checked": ("{path} is an export of this store (export {export_id}) and sheetsync could not check whether it holds edits never imported: {reason} Nothing was done: import it first (`{command}`), export to another file name, or add --force to replace it.",
+                           "{path} 是本店铺的一次导出（导出编号 {export_id}），sheetsync 无法确认其中是否有从未导入的修改：{reason} 未做任何操作：请先导入它（`{command}`），或导出到另一个文件名，或加上 --force 覆盖它。"),
+    "orders_not_imported": ("{path} is an orders export of this store (export {export_id}) holding edits that were never imported (actions: {changes}, cells with errors: {errors}): exporting over it would lose them. Nothing was done: import it first (`sheetsync --store {store} orders import {path}`), export to another file name, or add --force to replace it.",
+                            "{path} 是本店铺的一次订单导出（导出编号 {export_id}），其中有从未导入的修改（操作：{changes} 项，有错误的单元格：{errors} 个）：覆盖导出会丢失它们。未做任何操作：请先导入它（`sheetsync --store {store} orders import {path}`），或导出到另一个文件名，或加上 --force 覆盖它。"),
     "demo_start": ("sheetsync demo: the main job end to end on the sample catalog, in the folder {folder}.",
                    "sheetsync 演示：在文件夹 {folder} 中用示例商品完整走一遍主要流程。"),
     "demo_created": ("1. Created the store {store} with the sample catalog ({count} SKUs).",
@@ -655,6 +661,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "{path} 正在 Excel 或其他程序中打开（旁边有 {lock}）。未做任何操作：请关闭它后再次运行同样的命令（如果并未打开，请删除 {lock}）。"),
     "output_locked": ("{path} is open in another program (Excel?), so it cannot be replaced. Close it and run the same command again; the file was left as it was.",
                       "{path} 正被其他程序（Excel？）占用，无法替换。请关闭它后再次运行同样的命令；该文件保持原样。"),
+    "output_unusable": ("{path} cannot be used as an output file: {reason}. Nothing was done: choose another file name or folder.",
+                        "{path} 无法用作输出文件：{reason}。未做任何操作：请换一个文件名或文件夹。"),
     "output_disk_full": ("The disk is full: {path} could not be written ({reason}). Free some space or choose another drive, then run the same command again; any previous {path} was left as it was.",
                          "磁盘已满：无法写入 {path}（{reason}）。请释放空间或换一个磁盘，然后再次运行同样的命令；原有的 {path} 保持原样。"),
     "output_not_allowed": ("{path} could not be written: {reason}. Choose a folder you can write to and run the same command again; any previous {path} was left as it was.",
@@ -865,7 +873,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "saved_by_library": ("a library ({name}) ({details})", "程序库 {name}（{details}）"),
     "saved_by_program": ("{name} ({details})", "{name}（{details}）"),
     "summary_status": ("Status", "状态"),
-    "summary_status_value": ("{status}: {words}", "{status}：{words}"),
     "summary_exit_code": ("Exit code", "退出码"),
     "summary_rows": ("Rows read", "读取行数"),
     "summary_changed_skus": ("SKUs changed", "修改的 SKU 数"),
@@ -1046,6 +1053,14 @@ DIRECTIONS: dict[str, tuple[str, str]] = {
     "rises": ("rises", "上升"),
     "drops": ("drops", "下降"),
 }
+# The end of a guardrail's message: an error says how to let the change through; the warning it
+# becomes under --allow-large-changes says it was let through, never to use the option it used.
+GUARDRAIL_ADVICE: dict[str, tuple[str, str]] = {
+    "refused": ("Check for a typo, or import with --allow-large-changes if it is right.",
+                "请检查是否输错；如确认无误，请使用 --allow-large-changes 导入。"),
+    "allowed": ("Let through by --allow-large-changes: check that it is the value you meant.",
+                "已因 --allow-large-changes 放行：请确认这是您想要的值。"),
+}
 
 
 ENDPOINT_PROBLEMS: dict[str, tuple[str, str]] = {
@@ -1089,6 +1104,8 @@ def message(rule: str, lang: str = "en", /, **params: object) -> str:
         params = {**params, "kind": _pick(FILE_KINDS, str(params["kind"]), lang)}
     if params.get("direction") in DIRECTIONS:
         params = {**params, "direction": _pick(DIRECTIONS, str(params["direction"]), lang)}
+    if params.get("advice") in GUARDRAIL_ADVICE:
+        params = {**params, "advice": _pick(GUARDRAIL_ADVICE, str(params["advice"]), lang)}
     if "detail_key" in params:  # a detail in the seller's words, from WORDS
         params = {**params, "detail": say(str(params["detail_key"]), lang, **params)}
     if params.get("problem") in ENDPOINT_PROBLEMS:

@@ -36,7 +36,7 @@ from .orders.plan import plan, unused_boxes
 from .orders.rules import read_orders
 from .orders.sheet import exported_orders, row_key, snapshot, written_rows
 from .outputs import check_output, replacing
-from .pipeline import _follow_up, _opened, _order, _other_store, _reason, _stop, _store_file
+from .pipeline import _follow_up, _opened, _order, _other_store, _reason, _stop, _store_file, refuse_unimported
 from .read import check_package, read_sheet
 from .report import write_orders_report
 from .results import ERROR, WARNING, Change, Issue, IssueLog, Status, final_status
@@ -75,16 +75,19 @@ def status_codes(names: Sequence[str] | None) -> list[int]:
 
 def export_orders(store: Store | str | os.PathLike, path: str | os.PathLike, *, target: str | None = None,
                   statuses: Sequence[str] | None = None, lang: str = "en", settings: Settings | None = None,
-                  client: object = None) -> OrdersExport:
+                  client: object = None, force: bool = False) -> OrdersExport:
     """Write the JIT purchase orders with these statuses (names of `STATUS_GROUPS`; default those
     to confirm and to ship) to an Orders workbook, one row per item, and keep every row as
-    written: what an import of the file is compared with."""
+    written: what an import of the file is compared with. Never over an export of this store (of
+    either kind) holding edits not imported yet, the seller's only copy of them, unless `force`."""
     settings = settings or Settings()
     check_output(path, store=_store_file(store))
     if Path(path).suffix.lower() != ".xlsx":
         raise ConfigError("export_not_xlsx", path=str(path), suggestion=str(Path(path).with_suffix(".xlsx")))
     codes = status_codes(statuses)
     with _opened(store, settings.lock_timeout) as handle:
+        if not force:
+            refuse_unimported(Path(path), handle, settings, lang, client)
         chosen = open_orders_target(target, handle, settings, client)
         orders = chosen.orders(codes)
         rows = written_rows(orders, lang)
@@ -127,7 +130,7 @@ def import_orders(store: Store | str | os.PathLike, path: str | os.PathLike, *, 
         if email_to:
             mail = smtp or SmtpSettings.from_env()
             check_mail(mail, email_to)
-        with _opened(store, settings.lock_timeout, near=[Path(path).parent]) as handle:
+        with _opened(store, settings.lock_timeout, workbook=path) as handle:
             store_id = handle.store_id
             chosen = open_orders_target(target, handle, settings, client)
             result.target = chosen.name

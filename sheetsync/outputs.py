@@ -39,11 +39,24 @@ def check_output(path: StrPath, *, store: StrPath | None = None, inputs: Iterabl
     """Refuse, before any work, an output path that would destroy something or cannot be written:
     the store (or a file SQLite keeps beside it), a file the command reads (`inputs`), a folder or
     a device, a folder that does not exist or cannot be written, a file open in Excel. Returns the
-    path to write, with symbolic links followed, so the link itself is not replaced."""
+    path to write, with symbolic links followed, so the link itself is not replaced.
+
+    Total: whatever the operating system says of the path while it is checked (a name too long, a
+    file used as a folder, a loop of links, a folder it may not read) is a sentence naming the path
+    and the reason, never a bare OSError, which would be reported as a bug."""
+    try:
+        return _checked(path, store, inputs)
+    except OSError as exc:
+        raise ConfigError("output_unusable", path=str(path), reason=_reason(exc)) from None
+
+
+def _checked(path: StrPath, store: StrPath | None, inputs: Iterable[StrPath | None]) -> Path:
     target = Path(os.path.abspath(path))
     if target.is_dir():
         raise ConfigError("output_is_folder", path=str(path), example=str(target / "report.xlsx"))
-    target = target.resolve()
+    target = Path(os.path.realpath(target))
+    with contextlib.suppress(FileNotFoundError):
+        os.stat(target)  # what the path checks below keep to themselves: a name too long, a loop of links
     if store is not None:
         for companion in STORE_COMPANIONS:
             if _same_file(target, Path(f"{os.fspath(store)}{companion}")):
@@ -123,9 +136,9 @@ def replacing(path: StrPath) -> Iterator[BinaryIO]:
     flushed to the disk and renamed over `path`; when it raises (an error, Ctrl-C) the temporary
     file is removed and `path` is untouched. OSErrors, from the block or the rename, become
     `OutputFailed`."""
-    target = Path(os.path.abspath(path)).resolve()
     temporary: str | None = None
     try:
+        target = Path(os.path.realpath(os.path.abspath(path)))
         handle, temporary = _create_temporary(target.parent, f".{target.name[:80]}")
         with os.fdopen(handle, "wb") as stream:
             yield stream

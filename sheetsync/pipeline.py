@@ -43,6 +43,7 @@ from .targets import Applied, Target, open_target
 from .template import ExportMeta, Preview, check_fits, write_workbook
 
 if TYPE_CHECKING:
+    from .orders.model import OrdersResult
     from .targets.aliexpress import Client
     from .targets.aliexpress.auth import Connected
 
@@ -58,7 +59,7 @@ class ExportSummary:
     export_id: str
     rows: int
     countries: list[str]
-    preview: list[str]
+    preview: list[str]  # the live display-price columns' countries, in the sheet's order
 
 
 def biggest_markets(frame: pd.DataFrame, countries: Sequence[str], count: int = 3) -> list[str]:
@@ -72,19 +73,32 @@ def _store_file(store: Store | str | os.PathLike) -> Path:
     return store.path if isinstance(store, Store) else Path(store)
 
 
-def _open(store: Store | str | os.PathLike, lock_timeout: float = 30.0,
-          near: Sequence[Path] = ()) -> tuple[Store, bool]:
+def _open(store: Store | str | os.PathLike, lock_timeout: float = 30.0, near: Sequence[Path] = (),
+          workbook: str | os.PathLike | None = None) -> tuple[Store, bool]:
     if isinstance(store, Store):
         return store, False
-    return Store.open(Path(store), lock_timeout, near), True
+    exported_from = None if workbook is None else functools.partial(_exported_from, Path(workbook))
+    return Store.open(Path(store), lock_timeout, near, exported_from=exported_from), True
+
+
+def _exported_from(workbook: Path) -> str | None:
+    """The id of the store `workbook` was exported from (its hidden metadata), read safely; None
+    for a file that is not a readable workbook."""
+    try:
+        check_package(workbook)
+    except (SheetsyncError, OSError):
+        return None
+    return read_metadata(workbook).get("store_id") or None
 
 
 @contextmanager
 def _opened(store: Store | str | os.PathLike, lock_timeout: float = 30.0,
-            near: Sequence[Path] = ()) -> Iterator[Store]:
-    """The store as a handle; closed afterwards only if it was opened here from a path. `near`:
-    folders where a missing store's likely replacement is looked for (the workbook's)."""
-    handle, owned = _open(store, lock_timeout, near)
+            workbook: str | os.PathLike | None = None) -> Iterator[Store]:
+    """The store as a handle; closed afterwards only if it was opened here from a path. A missing
+    store's likely replacement is looked for beside `workbook` too, and among several catalogs
+    it is the one the workbook was exported from."""
+    near = [Path(workbook).parent] if workbook is not None else []
+    handle, owned = _open(store, lock_timeout, near, workbook)
     try:
         yield handle
     finally:
@@ -153,7 +167,7 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         raise ConfigError("export_not_xlsx", path=str(path), suggestion=str(Path(path).with_suffix(".xlsx")))
     with _opened(store, (settings or Settings()).lock_timeout) as handle:
         if not force:
-            _refuse_unimported(Path(path), handle, settings)
+            refuse_unimported(Path(path), handle, settings, lang)
         countries = handle.countries()
         codes = [c.code for c in countries]
         frame = handle.catalog_frame()
@@ -170,15 +184,21 @@ def export_catalog(store: Store | str | os.PathLike, path: str | os.PathLike, la
         name = Path(path).name
         command = suggested_command(f"import {quoted(name)} --report report.xlsx", shown_store(_store_file(store)))
         meta = ExportMeta(handle.store_id, record.export_id, record.created_at, lang, codes, signature, command)
-        write_workbook(path, frame, countries, meta, progress, live)
-        return ExportSummary(str(path), record.export_id, len(frame), codes, list(wanted))
+        shown = write_workbook(path, frame, countries, meta, progress, live)
+        return ExportSummary(str(path), record.export_id, len(frame), codes, shown)
 
 
-def _refuse_unimported(path: Path, store: Store, settings: Settings | None) -> None:
-    """Refuse to write over a workbook exported from this store that holds edits not imported
-    yet: the seller's only copy of them. A dry run against the local catalog says so (changes
-    still to apply, or cells with errors, which are edits too); an export nobody edited, or
-    whose edits are all applied, is replaced as before, and so is any other file."""
+def refuse_unimported(path: Path, store: Store, settings: Settings | None, lang: str = "en",
+                      client: object = None) -> None:
+    """Refuse to write any export (catalog or orders) over a workbook exported from this store, of
+    either kind, that holds edits not imported yet: the seller's only copy of them. A dry run of
+    the import its kind takes says so (changes still to apply, or cells with errors, which are
+    edits too): the catalog's against the local catalog, the orders' against the target they were
+    exported from (`client`: the platform's, as the export that calls this uses), its sentences in
+    `lang`, the refusal's. An export nobody edited, or whose edits are all applied, is replaced as
+    before, and so is any other file. One whose dry run could not tell (the platform it goes back
+    to cannot be used now, the file no longer reads as the export it says it is) is refused too,
+    saying why: the edits may be there."""
     if not path.is_file():
         return
     try:
@@ -188,10 +208,22 @@ def _refuse_unimported(path: Path, store: Store, settings: Settings | None) -> N
     meta = read_metadata(path)
     if meta.get("store_id") != store.store_id or not meta.get("export_id"):
         return
-    planned = import_workbook(store, path, dry_run=True, target="local", settings=settings)
+    if meta.get("kind") == "orders":
+        from .orders_pipeline import import_orders  # it builds on this module: imported when needed
+
+        planned: ImportResult | OrdersResult = import_orders(
+            store, path, dry_run=True, target=meta.get("target") or None, settings=settings, client=client, lang=lang)
+        rule, command = "orders_not_imported", "orders import"
+    else:
+        planned = import_workbook(store, path, dry_run=True, target="local", settings=settings, lang=lang)
+        rule, command = "export_not_imported", "import"
+    if planned.status in (Status.UNREADABLE, Status.UNAVAILABLE):
+        raise ConfigError("export_not_checked", path=str(path), export_id=meta["export_id"],
+                          command=suggested_command(f"{command} {quoted(str(path))}", str(store.path)),
+                          reason=planned.errors[0].message if planned.errors else str(planned.status))
     if planned.changes or planned.status == Status.INVALID:
-        raise ConfigError("export_not_imported", path=str(path), changes=planned.changes,
-                          errors=len(planned.errors), export_id=meta["export_id"], store=str(store.path))
+        raise ConfigError(rule, path=str(path), changes=planned.changes, errors=len(planned.errors),
+                          export_id=meta["export_id"], store=str(store.path))
 
 
 @dataclass(frozen=True)
@@ -242,7 +274,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
             mail = smtp or SmtpSettings.from_env()
             check_mail(mail, opts.email_to)
         card = load_rate_card(opts.rates or reference_file("freight_rates.csv"))
-        with _opened(store, settings.lock_timeout, near=[Path(path).parent]) as handle:
+        with _opened(store, settings.lock_timeout, workbook=path) as handle:
             store_id = handle.store_id
             target = open_target(opts.target, handle, settings, client)
             result.target = target.name

@@ -30,6 +30,7 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from .cells import Mark, RawSheet
+from .config import DEFAULT_STORE
 from .fields import SHEET_META, SHEET_PRODUCTS, Field, field_for_key, to_cell_number, to_cell_numbers, to_display
 from .integrity import MARK_NAME, mark_formula
 from .messages import (
@@ -55,6 +56,7 @@ from .sheetlook import (
     Formats,
     column_field,
     column_label,
+    due_highlight,
     fitting_width,
     lists_sheet,
     preview_formula,
@@ -151,9 +153,9 @@ def _summary(ws: Worksheet, result: ImportResult, store_id: str, lang: str, fmt:
     exit_code = result.exit_code
     rows = [
         ("file", result.file), ("time", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
-        ("store", store_id), ("target", target_words(result.target, lang)), ("saved_by", result.saved_by or "-"),
-        ("run_id", result.run_id or "-"),
-        ("status", _status(result, lang)),
+        ("store", _store_shown(result.store, store_id)), ("target", target_words(result.target, lang)),
+        ("saved_by", result.saved_by or "-"), ("run_id", result.run_id or "-"),
+        ("status", status_words(result.status, lang, result.target, result.applied)),
         ("exit_code", exit_code),
         ("rows", result.rows), ("changed_skus", result.changed_skus), ("changes", result.changes),
         ("applied", result.applied), ("already_applied", result.already_applied), ("failed", result.failed),
@@ -166,10 +168,11 @@ def _summary(ws: Worksheet, result: ImportResult, store_id: str, lang: str, fmt:
         ws.write(row, 1, value)
 
 
-def _status(result: ImportResult, lang: str) -> str:
-    """The Summary's status: the status in a word, then the run's headline."""
-    return say("summary_status_value", lang, status=value_word("status", result.status, lang),
-               words=status_words(result.status, lang, result.target, result.applied))
+def _store_shown(store: str | None, store_id: str) -> str:
+    """The store as the seller named it (`store`: the --store given, None for the default file),
+    its id in brackets: the id alone says nothing to a seller with several catalogs."""
+    name = store or DEFAULT_STORE
+    return f"{name} ({store_id})" if store_id else name
 
 
 def _errors(ws: Worksheet, issues: list[Issue], fmt: _Formats, linked: bool, lang: str = "en",
@@ -315,6 +318,9 @@ def _marked_up(ws: RowStreamWorksheet, raw: RawSheet, issues: list[Issue], fmt: 
     ws.freeze_panes(raw.header_rows, FROZEN_COLUMNS)
     ws.autofilter(raw.header_rows - 1, 0, last, width - 1)
     validations(ws, columns, raw.header_rows, last, lang)
+    for col, f in enumerate(columns):
+        if f is not None and f.kind == "datetime":  # the Orders deadline: due within 24 hours, as exported
+            due_highlight(fmt.book, ws, col, raw.header_rows, last)
     lists_sheet(fmt.book, lang)
     rates_sheet(fmt.book, table)
 
@@ -433,8 +439,8 @@ def _orders_summary(ws: Worksheet, result: OrdersResult, store_id: str, lang: st
     ws.write_string(0, 0, say("summary_orders_title", lang), fmt.title)
     rows = [
         ("file", result.file), ("time", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")),
-        ("store", store_id), ("target", target_words(result.target, lang)), ("run_id", result.run_id or "-"),
-        ("status", _status(result, lang)),
+        ("store", _store_shown(result.store, store_id)), ("target", target_words(result.target, lang)),
+        ("run_id", result.run_id or "-"), ("status", status_words(result.status, lang, result.target, result.applied)),
         ("exit_code", result.exit_code), ("rows", result.rows), ("orders", result.orders),
         ("actions", result.changes), ("applied", result.applied), ("already_applied", result.already_applied),
         ("failed", result.failed), ("errors", len(result.errors)), ("warnings", len(result.warnings)),

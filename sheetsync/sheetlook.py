@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from xlsxwriter.utility import xl_col_to_name
+
 from .fields import LOGISTICS_ATTRIBUTES, SHEET_LISTS, Field, display_price_field, field_for_key
 from .messages import message, report_column, say, value_word
 from .preview import RATE_HEADER, SHEET_RATES, RateBlock, display_price_formula
@@ -22,7 +24,10 @@ if TYPE_CHECKING:
     import xlsxwriter
     from xlsxwriter.worksheet import Worksheet
 
-NUMBER_FORMATS = {"money": "0.00", "weight": "0.000", "dim": "0", "stock": "0", "preview": "0.00"}
+# A kind missing here is text ("@"). The Orders sheet's date-time and counts are numbers too: shown
+# as text, the report's copy showed a deadline as 46367.0965 and read it back as a changed number.
+NUMBER_FORMATS = {"money": "0.00", "weight": "0.000", "dim": "0", "stock": "0", "preview": "0.00",
+                  "datetime": "yyyy-mm-dd hh:mm", "count": "0", "boxes": "0"}
 FROZEN_COLUMNS = 3  # product_id, title, sku_id
 ROW_MARK = "\x00"  # stands for the row number in a preview formula
 FILLS = {"error": ("#FFC7CE", "#C00000"), "warning": ("#FFEB9C", "#BF8F00")}  # a marked cell: fill, border
@@ -142,6 +147,15 @@ def validations(ws: Worksheet, columns: Sequence[Field | None], first: int, last
                      "input_title": f.label(lang)[:32], "input_message": f.help(lang)[:255],
                      "show_input": False})
         ws.data_validation(first, col, last, col, rule)
+
+
+def due_highlight(book: xlsxwriter.Workbook, ws: Worksheet, col: int, first: int, last: int) -> None:
+    """A date-time column's cells due within 24 hours of now highlighted, live (NOW() moves as the
+    sheet stays open), on rows `first` to `last` (0-based): the export's and the report's copy alike."""
+    letter, row = xl_col_to_name(col), first + 1
+    due = book.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700", "bold": True})
+    ws.conditional_format(first, col, last, col, {
+        "type": "formula", "criteria": f"=AND(ISNUMBER(${letter}{row}),${letter}{row}-NOW()<1)", "format": due})
 
 
 def lists_sheet(book: xlsxwriter.Workbook, lang: str) -> None:

@@ -420,17 +420,19 @@ class Store:
         _remove_store_files(Path(path))
 
     @classmethod
-    def open(cls, path: str | Path, lock_timeout: float = 30.0, near: Sequence[Path] = ()) -> Store:
+    def open(cls, path: str | Path, lock_timeout: float = 30.0, near: Sequence[Path] = (), *,
+             exported_from: Callable[[], str | None] | None = None) -> Store:
         """Open a catalog; any access waits up to `lock_timeout` seconds for a program that holds
         it. Whatever the file turns out to be, the answer is a catalog or a StoreUnavailable that
         names the file and what to do; a missing one names a catalog found in the current folder
-        or in `near` (the workbook's folder), the likely intended --store."""
+        or in `near` (the workbook's folder), the likely intended --store: among several, the one
+        whose id `exported_from` gives (the workbook's, read only then), else all of them."""
         path = Path(path)
         with faults_named(path, lock_timeout):
             if not path.exists():
                 found = nearby_stores(near, exclude=path)
                 if found:
-                    raise StoreUnavailable("store_missing_nearby", path=str(path), suggestion=shown_path(found[0]))
+                    raise _missing_nearby(path, found, exported_from)
                 raise StoreUnavailable("store_missing", path=str(path))
             # Nothing is written to a file that is not an SQLite database (an empty file, a
             # workbook saved over the store), and nothing to one that is not a catalog.
@@ -926,6 +928,19 @@ def nearby_stores(folders: Sequence[Path] = (), exclude: Path | None = None) -> 
             except OSError:
                 continue
     return found
+
+
+def _missing_nearby(path: Path, found: list[Path], exported_from: Callable[[], str | None] | None) -> StoreUnavailable:
+    """A missing store's refusal naming the --store the seller meant: the one catalog nearby, or of
+    several the one the workbook was exported from (the first found is as likely wrong as right),
+    else every one of them to choose from."""
+    if len(found) > 1:
+        wanted = exported_from() if exported_from is not None else None
+        found = [candidate for candidate in found if wanted and peek_store_id(candidate) == wanted] or found
+    if len(found) > 1:
+        return StoreUnavailable("store_missing_several", path=str(path),
+                                suggestions=", ".join(shown_path(candidate) for candidate in found))
+    return StoreUnavailable("store_missing_nearby", path=str(path), suggestion=shown_path(found[0]))
 
 
 def peek_store_id(path: Path) -> str | None:

@@ -49,6 +49,7 @@ from .sheetlook import (
     NUMBER_FORMATS,
     ROW_MARK,
     Formats,
+    due_highlight,
     lists_sheet,
     preview_formula,
     rates_sheet,
@@ -159,15 +160,16 @@ def sheet_columns(fields: Sequence[Field], preview_fields: Sequence[Field]) -> l
 
 
 def write_workbook(path: str | Path, frame: pd.DataFrame, countries: Sequence[Country], meta: ExportMeta,
-                   progress: Callable[[int], None] | None = None, preview: Preview | None = None) -> None:
+                   progress: Callable[[int], None] | None = None, preview: Preview | None = None) -> list[str]:
     """Write `frame` (the catalog, canonical values, one row per SKU in order) to `path`, whole or
-    not at all: an interrupted export leaves the previous file as it was."""
+    not at all: an interrupted export leaves the previous file as it was. Returns the countries of
+    the preview columns written, in the sheet's order: what the export tells the seller."""
     with output_workbook(path) as book:
-        _fill_workbook(book, frame, countries, meta, progress, preview)
+        return _fill_workbook(book, frame, countries, meta, progress, preview)
 
 
 def _fill_workbook(book: xlsxwriter.Workbook, frame: pd.DataFrame, countries: Sequence[Country], meta: ExportMeta,
-                   progress: Callable[[int], None] | None, preview: Preview | None) -> None:
+                   progress: Callable[[int], None] | None, preview: Preview | None) -> list[str]:
     lang = meta.lang
     codes = [c.code for c in countries]
     fields = fields_for(codes, {c.code: (c.name_en, c.name_zh) for c in countries})
@@ -206,6 +208,7 @@ def _fill_workbook(book: xlsxwriter.Workbook, frame: pd.DataFrame, countries: Se
         meta_ws.write_string(row, 0, key)
         meta_ws.write_string(row, 1, value)
     meta_ws.very_hidden()
+    return preview_codes
 
 
 def _data_rows(frame: pd.DataFrame, columns: list[Field], formats: Formats, preview: Preview | None,
@@ -329,15 +332,12 @@ def write_orders_workbook(path: str | Path, fields: Sequence[Field], rows: Seque
     with output_workbook(path) as book:
         lang = meta.lang
         formats = Formats(book)
-        when = book.add_format({"num_format": "yyyy-mm-dd hh:mm", "locked": True, "bg_color": "#F2F2F2",
-                                "font_color": "#595959"})
-        due = book.add_format({"bg_color": "#FFEB9C", "font_color": "#9C5700", "bold": True})
         ws = book.add_worksheet(mark_sheet)
         instructions = book.add_worksheet(sheet_name("instructions", lang))
         meta_ws = book.add_worksheet(SHEET_META)
         book.define_name(f"{mark_sheet}!{MARK_NAME}", mark_formula(meta.export_id))
         for col, f in enumerate(fields):
-            ws.set_column(col, col, f.width, when if f.kind == "datetime" else formats.cell(f))
+            ws.set_column(col, col, f.width, formats.cell(f))
             ws.write_string(0, col, f.label(lang), formats.label if f.editable else formats.label_readonly)
             ws.write_comment(0, col, f.help(lang), {"x_scale": 2, "y_scale": 1.2})
         ws.set_row(0, 32)
@@ -349,7 +349,7 @@ def write_orders_workbook(path: str | Path, fields: Sequence[Field], rows: Seque
                 if value is None or value == "":
                     continue
                 if f.kind == "datetime":
-                    ws.write_datetime(number, col, value, when)
+                    ws.write_datetime(number, col, value, formats.cell(f))
                 elif isinstance(value, int) and not isinstance(value, bool):
                     ws.write_number(number, col, value, formats.cell(f))
                 else:
@@ -359,10 +359,8 @@ def write_orders_workbook(path: str | Path, fields: Sequence[Field], rows: Seque
         ws.freeze_panes(HEADER_ROWS, 1)
         ws.autofilter(1, 0, last, len(fields) - 1)
         for col, f in enumerate(fields):
-            if f.kind == "datetime":  # live: highlighted when due within 24 hours of now, as the sheet stays open
-                letter = xl_col_to_name(col)
-                ws.conditional_format(HEADER_ROWS, col, last, col, {
-                    "type": "formula", "criteria": f"=AND(ISNUMBER(${letter}3),${letter}3-NOW()<1)", "format": due})
+            if f.kind == "datetime":
+                due_highlight(book, ws, col, HEADER_ROWS, last)
             if not f.editable:
                 ws.data_validation(HEADER_ROWS, col, last, col, {
                     "validate": "any", "input_title": message("read_only_title", lang)[:32],

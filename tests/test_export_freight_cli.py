@@ -5,13 +5,16 @@ use, says when a parcel is too heavy (exit 1) and answers in JSON."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
 from sheetsync.cli import main
 from tests.conftest import Workbook
+from tests.test_orders import OrdersBook
 
 
 def cli(*args: str) -> tuple[int, str]:
@@ -30,6 +33,17 @@ def test_export_refuses_a_name_that_is_not_xlsx(store, tmp_path, name):
 def test_export_accepts_an_upper_case_extension(store, tmp_path):
     code, out = cli("--store", str(store), "export", str(tmp_path / "CATALOG.XLSX"))
     assert code == 0, out
+
+
+@pytest.mark.parametrize("preview", [None, "BR,SA,US"])
+def test_export_names_the_preview_countries_in_the_sheets_order(store, tmp_path, preview):
+    path = tmp_path / "catalog.xlsx"
+    code, out = cli("--store", str(store), "export", str(path), *(["--preview", preview] if preview else []))
+    assert code == 0, out
+    keys = [c.value for c in openpyxl.load_workbook(path)["Products"][2]]
+    columns = [key.removeprefix("display_price_") for key in keys if key.startswith("display_price_")]
+    assert len(columns) == 3
+    assert f"live display prices for {', '.join(columns)} (export" in out
 
 
 def edit_price(path: Path, value: object) -> bytes:
@@ -119,6 +133,69 @@ def test_the_library_refuses_too_and_takes_force(store, tmp_path):
         sheetsync.export_catalog(store, path)
     assert refused.value.rule == "export_not_imported" and refused.value.exit_code == 2
     assert sheetsync.export_catalog(store, path, force=True).path == str(path)
+
+
+def edit_order(path: Path) -> bytes:
+    """Confirm the first order waiting for it, as a seller would in Excel."""
+    book = OrdersBook(path)
+    book.fill(book.with_status("to confirm")[0], confirm="yes")
+    book.save(path)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(("over", "command"), [("orders", "orders"), ("orders", "catalog"), ("catalog", "orders")])
+def test_no_export_writes_over_edits_not_imported_whatever_the_kinds(store, tmp_path, over, command):
+    """One check for every export: an orders export over edited orders, a catalog export over
+    edited orders, an orders export over an edited catalog: each refused (exit 2) and the edits kept."""
+    path = tmp_path / "work.xlsx"
+    exports = {"orders": ["orders", "export"], "catalog": ["export"]}
+    assert cli("--store", str(store), *exports[over], str(path))[0] == 0
+    edited = edit_order(path) if over == "orders" else edit_price(path, 19.99)
+
+    code, out = cli("--store", str(store), *exports[command], str(path))
+    assert code == 2, out
+    words = " ".join(out.split())
+    assert "holding edits that were never imported" in words and "--force" in words
+    assert (f"orders import {path}" if over == "orders" else f"--store {store} import {path}") in words
+    assert path.read_bytes() == edited
+
+    code, out = cli("--store", str(store), *exports[command], str(path), "--force")
+    assert code == 0, out
+    assert path.read_bytes() != edited
+
+
+def test_an_orders_export_replaces_orders_nobody_edited_or_already_imported(store, tmp_path):
+    path = tmp_path / "orders.xlsx"
+    assert cli("--store", str(store), "orders", "export", str(path))[0] == 0
+    assert cli("--store", str(store), "orders", "export", str(path))[0] == 0  # nobody edited it
+    edit_order(path)
+    assert cli("--store", str(store), "orders", "import", str(path))[0] == 0
+    assert cli("--store", str(store), "orders", "export", str(path))[0] == 0  # imported: nothing to lose
+
+
+def test_an_export_whose_edits_cannot_be_checked_is_refused_saying_why(store, tmp_path, monkeypatch):
+    """Orders exported from the platform go back to it: while it cannot be used (here: the store is
+    not connected to a seller) nobody can tell whether they hold edits, so they are kept."""
+    for name in [n for n in os.environ if n.startswith("SHEETSYNC_AE_")]:
+        monkeypatch.delenv(name)
+    path = tmp_path / "orders.xlsx"
+    assert cli("--store", str(store), "orders", "export", str(path))[0] == 0
+    book = openpyxl.load_workbook(path)
+    meta = book["_sheetsync"]
+    next(row for row in meta.iter_rows() if row[0].value == "target")[1].value = "aliexpress"
+    book.save(path)
+    kept = path.read_bytes()
+
+    for command in (["orders", "export"], ["export"]):
+        code, out = cli("--store", str(store), *command, str(path))
+        assert code == 2, out
+        words = " ".join(out.split())
+        assert "could not check whether it holds edits never imported" in words
+        assert f"orders import {path}" in words and "--force" in words
+        assert path.read_bytes() == kept
+    code, out = cli("--store", str(store), "export", str(path), "--lang", "zh")
+    assert code == 2 and "无法确认其中是否有从未导入的修改" in out and "使用速卖通前" in out, out  # reason in zh too
+    assert cli("--store", str(store), "orders", "export", str(path), "--force")[0] == 0
 
 
 def freight(*args: str) -> tuple[int, str, str]:

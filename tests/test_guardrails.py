@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import sheetsync
 from sheetsync.cli import main
-from tests.conftest import Workbook
+from tests.conftest import Workbook, stocked_country
 
 
 def run(*args: object) -> tuple[int, dict]:
@@ -112,3 +112,30 @@ def test_too_heavy_for_every_country_is_one_error_on_the_weight_cell(store, tmp_
     assert [(e["cell"], e["field"], e["rule"]) for e in result["errors"]] == [(cell, "weight_kg", "no_freight_bracket")]
     assert result["errors"][0]["message"].startswith("The chargeable weight 45.000 kg is above the rate card's "
                                                       "heaviest bracket for ")
+
+
+def test_a_guardrail_let_through_says_so_instead_of_asking_for_the_option_used(store, tmp_path):
+    wb = exported(store, tmp_path)
+    price = wb.set(wb.sku_ids[0], "seller_price", 0.05)
+    weight = wb.set(wb.sku_ids[1], "weight_kg", wb.get(wb.sku_ids[1], "weight_kg") * 20)
+    stock_sku = wb.sku_ids[2]
+    wb.set(stock_sku, f"stock_{stocked_country(wb, stock_sku)}", 999_999)
+    wb.set(wb.sku_ids[3], "length_cm", wb.get(wb.sku_ids[3], "length_cm") * 9)
+    wb.set(wb.sku_ids[3], "width_cm", wb.get(wb.sku_ids[3], "width_cm") * 9)
+    path = wb.save(tmp_path / "edited.xlsx")
+
+    code, refused = run("--store", store, "validate", path, "--json")
+    assert code == 1
+    assert {e["rule"] for e in refused["errors"]} == {"large_price_change", "large_measure_change",
+                                                      "large_stock_change", "large_display_price_change"}
+    assert all(e["message"].endswith("import with --allow-large-changes if it is right.") for e in refused["errors"])
+
+    told = {"en": ("Let through by --allow-large-changes: check that it is the value you meant.", "if it is right"),
+            "zh": ("已因 --allow-large-changes 放行：请确认这是您想要的值。", "请使用 --allow-large-changes")}
+    for lang, (allowed, asked) in told.items():
+        code, result = run("--store", store, "import", path, "--dry-run", "--json", "--allow-large-changes",
+                           "--lang", lang)
+        assert code == 0 and result["errors"] == []
+        warned = [w for w in result["warnings"] if w["rule"].startswith("large_")]
+        assert {w["cell"] for w in warned} >= {price, weight} and len(warned) == 4, warned
+        assert all(w["message"].endswith(allowed) and asked not in w["message"] for w in warned), warned

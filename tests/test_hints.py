@@ -95,3 +95,30 @@ def test_suggested_commands_repeat_the_sellers_store(store, tmp_path):
     summary = {row[0].value: row[1].value for row in openpyxl.load_workbook(tmp_path / "r.xlsx")["Summary"].iter_rows()
                if len(row) > 1}
     assert f"`sheetsync --store {store} export catalog.xlsx`" in summary["What to do next"]
+
+
+def test_several_catalogs_nearby_suggest_the_one_the_workbook_came_from_else_list_them(store, tmp_path,
+                                                                                      monkeypatch):
+    """shop.db exported the workbook; s2.db and s3.db (found first) are other catalogs beside it."""
+    sheetsync.export_catalog(store, tmp_path / "x.xlsx", preview=[])
+    sheetsync.export_orders(store, tmp_path / "orders.xlsx")
+    for name in ("s2.db", "s3.db"):
+        sheetsync.init_store(tmp_path / name)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    sheetsync.init_store(elsewhere / "far.db")
+    sheetsync.export_catalog(elsewhere / "far.db", tmp_path / "far.xlsx")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SHEETSYNC_STORE", raising=False)
+
+    for command in (["import", "x.xlsx"], ["orders", "import", "orders.xlsx"]):
+        code, output = run(*command)
+        assert code == 2 and "No catalog at sheetsync.db. Did you mean --store shop.db?" in output, output
+        code, output = run(*command, "--store", "shop.db")  # following it works
+        assert code == 0, output
+
+    listed = "The catalogs nearby are s2.db, s3.db, shop.db: pass the one you meant with --store."
+    code, output = run("import", "far.xlsx")  # from none of them
+    assert code == 2 and listed in " ".join(output.split()), output
+    code, output = run("history")  # no workbook to tell
+    assert code == 2 and listed in " ".join(output.split()), output

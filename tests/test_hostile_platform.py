@@ -253,20 +253,24 @@ def test_ctrl_c_during_a_push_journals_what_the_platform_took_and_the_rerun_send
     reader = threading.Thread(target=_lines, args=(process.stderr, stderr, stopping), daemon=True)
     reader.start()
 
+    missed: list[int] = []  # writes answered without the handshake (an assert here would fail only the server)
+
     def after_write(count: int) -> None:
         if count == 3:
             process.send_signal(signal.SIGINT)
-        if count >= 3:
-            assert stopping.wait(60), "the command never said it was stopping"
+        if count >= 3 and not stopping.wait(20):
+            missed.append(count)
 
     g.after_write = after_write
     try:
-        stdout, _ = process.communicate(timeout=120)
+        stdout = process.stdout.read()  # not communicate(): it would read stderr too, from under the reader
+        process.wait(timeout=120)
     finally:
         g.after_write = None
         if process.poll() is None:
             process.kill()
     reader.join(timeout=10)
+    assert not missed, "the command never said it was stopping"
     result = json.loads(stdout)
     assert process.returncode == 130 and result["status"] == "interrupted", (stdout, stderr)
     took = edits_per_product(server)
@@ -354,4 +358,6 @@ def test_the_store_replaced_while_a_refreshed_token_is_kept_still_reports_what_w
     took = [pid for pid, product in g.products.items() if product["product_sku_list"][0]["base_price"] != "5.00"]
     assert (run.exit_code, result["status"]) == (3, "partial"), run.output
     assert [e["rule"] for e in result["errors"]] == ["store_replaced"]
-    assert 1 <= result["applied"] <= len(took) < len(MANY)
+    # the pool may have sent every product before the main thread met the replaced store: what
+    # counts is that the report never claims more than the platform took, nor nothing
+    assert 1 <= result["applied"] <= len(took) <= len(MANY)

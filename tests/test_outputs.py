@@ -32,6 +32,7 @@ from sheetsync.report import write_report
 from sheetsync.results import ImportResult
 from sheetsync.store import Store
 from tests.conftest import Workbook, stocked_country
+from tests.test_orders import OrdersBook
 
 
 def digest(path: Path) -> str:
@@ -158,6 +159,43 @@ def test_output_onto_a_device_is_refused(tmp_path):
         check_output(os.devnull)
     assert refused.value.rule == "output_not_file"
     assert Path(os.devnull).exists()
+
+
+LONG_NAME = "x" * 300 + ".xlsx"  # more than the 255 bytes a file name may have
+
+
+@pytest.mark.parametrize("command", ["export", "orders export", "import", "orders import"])
+def test_a_file_name_too_long_is_a_sentence_before_any_work(store, edited, tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    orders = tmp_path / "orders.xlsx"
+    assert cli(store, "orders", "export", orders)[0] == 0
+    book = OrdersBook(orders)
+    book.fill(book.with_status("to confirm")[0], confirm="yes")
+    book.save(orders)
+    before = store_state(store)
+    args = {"export": ["export", LONG_NAME], "orders export": ["orders", "export", LONG_NAME],
+            "import": ["import", edited, "--report", LONG_NAME],
+            "orders import": ["orders", "import", orders, "--report", LONG_NAME]}[command]
+    code, output = cli(store, *args)
+    assert code == 2, output
+    words = " ".join(output.split())
+    assert f"{LONG_NAME} cannot be used as an output file: File name too long. Nothing was done" in words
+    assert "internal error" not in output
+    assert store_state(store) == before
+
+
+@pytest.mark.parametrize("fault", ["a file as a folder", "a loop of links"])
+def test_any_os_fault_on_the_output_path_names_the_path_and_the_reason(store, tmp_path, fault):
+    (tmp_path / "notes.txt").write_text("notes")
+    (tmp_path / "loop-a.xlsx").symlink_to(tmp_path / "loop-b.xlsx")
+    (tmp_path / "loop-b.xlsx").symlink_to(tmp_path / "loop-a.xlsx")
+    out, reason = {"a file as a folder": (tmp_path / "notes.txt" / "export.xlsx", "Not a directory"),
+                   "a loop of links": (tmp_path / "loop-a.xlsx", "Too many levels of symbolic links")}[fault]
+    for command in (["export"], ["orders", "export"]):
+        code, output = cli(store, *command, out)
+        assert code == 2, output
+        assert f"{out} cannot be used as an output file: {reason}." in " ".join(output.split())
+    assert (tmp_path / "notes.txt").read_text() == "notes"
 
 
 @pytest.mark.parametrize("lock", ["~$export.xlsx", ".~lock.export.xlsx#"])

@@ -6,6 +6,7 @@ there, imports as it is."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import openpyxl
@@ -16,6 +17,7 @@ from sheetsync.cli import main
 from sheetsync.sheetlook import text_width
 from tests.conftest import Workbook
 from tests.libreoffice import libreoffice  # noqa: F401  (fixture)
+from tests.test_orders import OrdersBook
 
 
 def run(*args: object) -> tuple[int, str]:
@@ -156,3 +158,60 @@ def test_libreoffice_computes_the_copys_preview_like_the_reports_display_prices(
                     (sku, key, row[col], want)
                 compared += 1
     assert compared > 100
+
+
+def test_the_orders_copy_shows_deadlines_as_dates_and_imports_once_fixed_without_warnings(store, tmp_path):
+    """The report's Orders copy keeps the export's formats (the deadline a date-time, quantities
+    whole numbers) and its due-within-24-hours highlight; fixed and imported untouched otherwise,
+    it warns of no read-only cell changed."""
+    run("--store", store, "orders", "export", tmp_path / "orders.xlsx")
+    book = OrdersBook(tmp_path / "orders.xlsx")
+    cell = book.fill(book.with_status("to confirm")[0], confirm="yes", delivery_type="express", carrier="SF",
+                     tracking_numbers="??")
+    book.save(tmp_path / "bad.xlsx")
+    code, output = run("--store", store, "orders", "import", tmp_path / "bad.xlsx", "--report", tmp_path / "r.xlsx")
+    assert code == 1, output
+
+    template = openpyxl.load_workbook(tmp_path / "orders.xlsx")["Orders"]
+    report = openpyxl.load_workbook(tmp_path / "r.xlsx")
+    copy = report["Orders"]
+    keys = [c.value for c in template[2]]
+    for column, key in enumerate(keys, start=1):
+        if template.cell(3, column).value is not None:  # an empty cell was never written: openpyxl says General
+            assert copy.cell(3, column).number_format == template.cell(3, column).number_format, key
+    deadline = keys.index("deadline") + 1
+    assert copy.cell(3, deadline).number_format == "yyyy-mm-dd hh:mm"
+    assert copy.cell(3, deadline).value == template.cell(3, deadline).value  # a date-time, not 46367.0965
+    assert copy.cell(3, keys.index("quantity") + 1).number_format == "0"
+    highlight = [rule.formula for rules in copy.conditional_formatting for rule in rules.rules]
+    assert highlight == [rule.formula for rules in template.conditional_formatting for rule in rules.rules] != []
+
+    copy[cell].value = "SF1000000001"
+    report.save(tmp_path / "fixed.xlsx")
+    code, output = run("--store", store, "orders", "import", tmp_path / "fixed.xlsx", "--json")
+    result = json.loads(output)
+    assert code == 0 and result["status"] == "applied", output
+    assert not [w for w in result["warnings"] if w["rule"] == "read_only_changed"], output
+
+
+def test_the_summary_names_the_store_file_and_says_the_status_once(store, tmp_path, monkeypatch):
+    """The store the seller passed (its id in brackets at most), and the status in words, once."""
+    _, _, path = a_bad_import(store, tmp_path)
+    run("--store", store, "orders", "export", tmp_path / "orders.xlsx")
+    run("--store", store, "orders", "import", tmp_path / "orders.xlsx", "--report", tmp_path / "orders-report.xlsx")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SHEETSYNC_STORE", raising=False)
+    store.rename(tmp_path / "sheetsync.db")  # the default store: the command named none
+    run("import", "catalog.xlsx", "--report", "default-report.xlsx")
+
+    def summary(report: Path) -> dict[str, object]:
+        ws = openpyxl.load_workbook(report)["Summary"]
+        return {row[0].value: row[1].value for row in ws.iter_rows() if len(row) > 1 and row[0].value}
+
+    store_id = sheetsync.status(tmp_path / "sheetsync.db")["store_id"]
+    for report, shown, status in ((path, str(store), "Not imported: "),
+                                  (tmp_path / "orders-report.xlsx", str(store), "Unchanged: nothing to write"),
+                                  (tmp_path / "default-report.xlsx", "sheetsync.db", "Unchanged: nothing to write")):
+        told = summary(report)
+        assert told["Store"] == f"{shown} ({store_id})", report
+        assert str(told["Status"]).startswith(status), told  # not "unchanged: Unchanged: …"
