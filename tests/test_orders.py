@@ -728,6 +728,20 @@ def test_on_the_platform_confirm_and_deliver_once_even_when_the_answer_is_lost(g
     assert len(g.calls(po.CONFIRM)) + len(g.calls(po.SELF_DELIVERY)) == writes == 3  # nothing sent twice
 
 
+def test_on_the_platform_boxes_without_labels_are_a_warning(gateway, tmp_path):
+    """Review finding 2: AliExpress's delivery carries no box count; without --labels the boxes
+    of a delivery sent are used by nothing, and the seller is told on the cell."""
+    server, store, env = gateway
+    assert gateway_cli(store, env, "orders", "export", str(tmp_path / "po.xlsx"))[0] == 0
+    book = OrdersBook(tmp_path / "po.xlsx")
+    cell = express(book, "PO1001", boxes=2)
+    code, out, done = gateway_cli(store, env, "orders", "import", str(book.save(tmp_path / "e.xlsx")), "--json")
+    assert code == 0 and done["status"] == "applied", out
+    assert [(w["rule"], w["cell"]) for w in done["warnings"]] == [("boxes_unused", cell)]
+    sent = json.loads(server.gateway.calls(po.SELF_DELIVERY)[0]["param0"])
+    assert not any("box" in key for key in sent)
+
+
 def test_on_the_platform_an_order_confirmed_elsewhere_is_not_confirmed_again(gateway, tmp_path):
     server, store, env = gateway
     g = server.gateway
