@@ -393,13 +393,27 @@ def _json_text(data: dict[str, Any]) -> str:
     return "{\n" + ",\n".join(lines) + "\n}"
 
 
-def _emit(result: ImportResult, as_json: bool) -> None:
-    """Print a run's result in the language its messages were written in, and exit with its code."""
-    if as_json:
-        click.echo(_json_text(result.as_json()))
-    else:
-        click.echo(_human(result, result.lang))
+def _emit(result: Any, as_json: bool, human: Callable[[Any, str], str] | None = None) -> None:
+    """Print a run's result (a catalog import's, or `human`'s kind) in the language its messages
+    were written in, and exit with its code. A Ctrl-C while it prints is ignored: the run is over,
+    and a 'stopped' line or a second JSON document after its result would contradict it."""
+    held = _holding_ctrl_c()
+    try:
+        if as_json:
+            click.echo(_json_text(result.as_json()))
+        else:
+            click.echo((human or _human)(result, result.lang))
+    finally:
+        if held is not None:
+            signal.signal(signal.SIGINT, held)
     sys.exit(result.exit_code)
+
+
+def _holding_ctrl_c() -> Any:
+    """Ignore SIGINT on the main thread; the handler to put back (None: none was changed)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _file_name(file: str, lang: str) -> str:
@@ -950,11 +964,7 @@ def orders_import(obj: Context, file: str, dry_run: bool, target: str | None, la
     result = orders_pipeline.import_orders(obj.store, file, dry_run=dry_run, report=report, labels=labels,
                                            label_size=label_size, lang=obj.chosen_lang, target=target,
                                            email_to=email_to, settings=settings)
-    if as_json:
-        click.echo(_json_text(result.as_json()))
-    else:
-        click.echo(_orders_human(result, result.lang))
-    sys.exit(result.exit_code)
+    _emit(result, as_json, _orders_human)
 
 
 def _orders_human(result: OrdersResult, lang: str) -> str:

@@ -105,3 +105,24 @@ def test_without_json_the_errors_stay_sentences(store, tmp_path: Path):
     assert result.exit_code == 2 and result.stdout == "" and "No catalog at" in result.stderr
     result = CliRunner().invoke(main, ["--store", str(store), "import"])
     assert result.exit_code == 2 and result.stdout == "" and "Missing argument" in result.stderr
+
+
+def test_ctrl_c_while_the_result_prints_cannot_add_a_second_answer(capsys):
+    """A Ctrl-C that lands while a finished run prints its result is ignored (found by a hostile
+    review: the 'stopped' JSON came after the 'applied' one), and Ctrl-C works again afterwards."""
+    import signal
+
+    from sheetsync.cli import _emit
+
+    class Finished:
+        exit_code, lang = 0, "en"
+
+        def as_json(self) -> dict[str, Any]:
+            signal.raise_signal(signal.SIGINT)  # delivered now, in the middle of printing
+            return {"status": "applied"}
+
+    with pytest.raises(SystemExit) as stopped:
+        _emit(Finished(), as_json=True)
+    assert stopped.value.code == 0
+    assert json.loads(capsys.readouterr().out) == {"status": "applied"}
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
