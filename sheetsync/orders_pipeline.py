@@ -17,8 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,17 @@ from .orders.plan import plan, unused_boxes
 from .orders.rules import read_orders
 from .orders.sheet import exported_orders, row_key, snapshot, written_rows
 from .outputs import check_output, replacing
-from .pipeline import _follow_up, _opened, _order, _other_store, _reason, _stop, _store_file, refuse_unimported
+from .pipeline import (
+    _follow_up,
+    _opened,
+    _order,
+    _other_store,
+    _reason,
+    _stop,
+    _store_file,
+    _writing,
+    refuse_unimported,
+)
 from .read import check_package, read_sheet
 from .report import write_orders_report
 from .results import ERROR, WARNING, Change, Issue, IssueLog, Status, final_status
@@ -134,7 +143,7 @@ def import_orders(store: Store | str | os.PathLike, path: str | os.PathLike, *, 
             store_id = handle.store_id
             chosen = open_orders_target(target, handle, settings, client)
             result.target = chosen.name
-            with _acting(chosen, dry_run, result):
+            with _writing(chosen, dry_run, _forget_acted(result)):
                 check_package(Path(path), ORDERS)
                 raw = read_sheet(path, True, ORDERS)
                 lang = lang or raw.lang or settings.lang
@@ -154,25 +163,17 @@ def import_orders(store: Store | str | os.PathLike, path: str | os.PathLike, *, 
     return result
 
 
-@contextmanager
-def _acting(target: OrdersTarget, dry_run: bool, result: OrdersResult) -> Iterator[None]:
-    """The target's exclusive access around a run that acts. If the block fails on a target that
-    is all or nothing (the local store's transaction), what it did inside was undone with it: the
-    result must not claim it."""
-    if dry_run:
-        yield
-        return
-    try:
-        with target.exclusive():
-            yield
-    except SheetsyncError:
-        if target.all_or_nothing and result.run_id is not None:
+def _forget_acted(result: OrdersResult) -> Callable[[], None]:
+    """What a rolled-back orders run takes back from its result (a delivery's number too: it was
+    rolled back with it)."""
+    def forget() -> None:
+        if result.run_id is not None:
             result.run_id, result.applied, result.failed = None, 0, 0
             for action in result.actions:
                 action.result = "not_applied"
                 if action.kind == "selfdelivery":
-                    action.delivery_no = None  # its number was rolled back with it
-        raise
+                    action.delivery_no = None
+    return forget
 
 
 def _base(raw: RawSheet, store: Store, target: str) -> tuple[list[dict[str, Any]], str]:

@@ -39,7 +39,7 @@ from .results import ERROR, WARNING, Change, ImportResult, Issue, PullResult, St
 from .schema import prepare_schema, validate
 from .seed import sample_catalog, sample_orders, synthetic_catalog
 from .store import Store, nearby_stores, peek_store_id, shown_path
-from .targets import Applied, Target, open_target
+from .targets import Applied, OrdersTarget, Target, open_target
 from .template import ExportMeta, Preview, check_fits, write_workbook
 
 if TYPE_CHECKING:
@@ -278,7 +278,7 @@ def import_workbook(store: Store | str | os.PathLike, path: str | os.PathLike, *
             store_id = handle.store_id
             target = open_target(opts.target, handle, settings, client)
             result.target = target.name
-            with _writing(target, opts.dry_run, result):
+            with _writing(target, opts.dry_run, _forget_applied(result)):
                 stage("read")
                 loaded = _read_with_catalog(path, handle)
                 raw = loaded.raw
@@ -309,10 +309,11 @@ def _template_lang(path: str | os.PathLike) -> str | None:
 
 
 @contextmanager
-def _writing(target: Target, dry_run: bool, result: ImportResult) -> Iterator[None]:
-    """Hold the target's exclusive access around a run that writes. If the block fails and the
-    target is all or nothing (the local catalog's transaction), what it reported applied inside
-    was undone with it: the result must not claim it."""
+def _writing(target: Target | OrdersTarget, dry_run: bool, forget: Callable[[], None]) -> Iterator[None]:
+    """Hold the target's exclusive access around a run that writes (a catalog import, a revert,
+    an orders import). If the block fails and the target is all or nothing (the local store's
+    transaction), what the run reported applied inside was undone with it: `forget` takes that
+    back from the result, which must not claim it."""
     if dry_run:
         yield
         return
@@ -320,11 +321,19 @@ def _writing(target: Target, dry_run: bool, result: ImportResult) -> Iterator[No
         with target.exclusive():
             yield
     except SheetsyncError:
-        if target.all_or_nothing and result.run_id is not None:
+        if target.all_or_nothing:
+            forget()
+        raise
+
+
+def _forget_applied(result: ImportResult) -> Callable[[], None]:
+    """What a rolled-back catalog run takes back from its result."""
+    def forget() -> None:
+        if result.run_id is not None:
             result.run_id, result.applied, result.failed, result.push_results = None, 0, 0, []
             for change in result.change_list:
                 change.result = "not_applied"
-        raise
+    return forget
 
 
 def _stop(result: ImportResult, exc: SheetsyncError) -> None:
@@ -690,7 +699,7 @@ def revert(store: Store | str | os.PathLike, run_id: str, *, dry_run: bool = Fal
                 raise ConfigError("orders_run_not_revertible", run_id=run_id)
             chosen = open_target(target or run["target"], handle, settings, client)
             result.target = chosen.name
-            with _writing(chosen, dry_run, result):
+            with _writing(chosen, dry_run, _forget_applied(result)):
                 back = [Change(c.sku_id, c.product_id, c.field, None, c.before, base=c.after)
                         for c in handle.run_changes(run_id) if c.result == "applied"]
                 result.rows = len(back)
