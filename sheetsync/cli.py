@@ -733,7 +733,8 @@ def history(obj: Context, run_id: str | None, as_json: bool) -> None:
     for run in runs:
         click.echo(_history_line([run["run_id"], _local(run["started_at"]), value_word("status", run["status"], lang),
                                   value_word("target", run["target"], lang), str(run.get("changes", 0)),
-                                  _file_name(run["file"], lang)]))
+                                  _file_name(run["file"], lang) + (say("reverted_by", lang, run_id=run["reverted_by"])
+                                                                   if run.get("reverted_by") else "")]))
 
 
 _HISTORY_COLUMNS = ("run", "started", "status", "target", "changes", "file")

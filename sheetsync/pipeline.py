@@ -843,7 +843,17 @@ def history(store: Store | str | os.PathLike, settings: Settings | None = None) 
     A --skip-invalid run that wrote its valid rows is `applied` (journaled so since; an older
     journal said `invalid`): the status says what it did to the catalog, `errors` what it skipped."""
     with _opened(store, (settings or Settings()).lock_timeout) as handle:
-        return [_as_journaled(run) for run in handle.runs()]
+        runs = [_as_journaled(run) for run in handle.runs()]
+    return _with_reverts(runs)
+
+
+def _with_reverts(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each run that a later revert put back (wholly or in part) names that revert in
+    `reverted_by`, so a listing never shows it as simply applied (found by a new-seller review)."""
+    by_revert = {run["file"].removeprefix(REVERT_FILE): run["run_id"] for run in runs
+                 if run["file"].startswith(REVERT_FILE) and run.get("applied")}
+    return [{**run, "reverted_by": by_revert[run["run_id"]]} if run["run_id"] in by_revert else run
+            for run in runs]
 
 
 def _as_journaled(run: dict[str, Any]) -> dict[str, Any]:

@@ -802,7 +802,7 @@ class Store:
 
     def runs(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT run_id, started_at, finished_at, file, target, status, counts FROM runs "
-                               "ORDER BY started_at, run_id").fetchall()
+                               "ORDER BY started_at, rowid").fetchall()  # two runs in one second: as journaled
         runs = []
         for r in rows:
             with self.decoded(f"the journal's run {r[0]}"):

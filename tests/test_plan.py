@@ -211,3 +211,20 @@ def test_the_python_api_gives_the_same_changes(store, tmp_path):
     assert [(c.sku_id, c.field, c.after, c.result, c.sku_code) for c in changes] == [
         (sku, "barcode", "", "applied", wb.get(sku, "sku_code"))]
     assert result.change_list[0].as_json()["cell"] == wb.coord(sku, "barcode")
+
+
+def test_history_names_the_revert_that_put_a_run_back(store, tmp_path):
+    """A run a revert put back is never listed as simply applied (found by a new-seller review)."""
+    wb, path = edited(store, tmp_path)
+    wb.set(wb.sku_ids[0], "seller_price", 12.5)
+    wb.save(path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["--store", str(store), "import", str(path)]).exit_code == 0
+    first = json.loads(runner.invoke(main, ["--store", str(store), "history", "--json"]).stdout)["runs"][-1]
+    assert "reverted_by" not in first
+    assert runner.invoke(main, ["--store", str(store), "revert", first["run_id"]]).exit_code == 0
+    runs = json.loads(runner.invoke(main, ["--store", str(store), "history", "--json"]).stdout)["runs"]
+    revert = runs[-1]
+    assert [r.get("reverted_by") for r in runs if r["run_id"] == first["run_id"]] == [revert["run_id"]]
+    table = runner.invoke(main, ["--store", str(store), "history"]).stdout
+    assert f"(put back by {revert['run_id']})" in table.splitlines()[-2]
