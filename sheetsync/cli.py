@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -19,7 +20,18 @@ from .amounts import parse_amount, rule_for
 from .config import Settings, load_settings, reference_file, shown_store, store_path
 from .errors import ConfigError, SheetsyncError
 from .fields import BASE_BY_KEY, to_display
-from .messages import message, say, status_words, suggested_command, target_words, value_word, with_store
+from .messages import (
+    message,
+    next_step,
+    orders_next_step,
+    quoted,
+    say,
+    status_words,
+    suggested_command,
+    target_words,
+    value_word,
+    with_store,
+)
 from .orders.model import OrdersResult
 from .pricing import COUNTRY_ALIASES, Quote, RateCard, find_country, heaviest_grams, load_rate_card, quote
 from .results import ISSUES_PER_RULE, Change, ImportResult, Issue, Status
@@ -423,7 +435,8 @@ def _file_name(file: str, lang: str) -> str:
     return file
 
 
-def _human(result: ImportResult, lang: str) -> str:
+def _human(result: ImportResult, lang: str, validating: bool = False) -> str:
+    """A run in lines; `validating`: it came from `validate`, whose next step is the import."""
     lines = [f"{_file_name(result.file, lang)}: {status_words(result.status, lang, result.target, result.applied)}"]
     if result.status not in ("unreadable", "unavailable") or result.rows:
         lines.append("  " + say("counts", lang, rows=result.rows, changed_skus=result.changed_skus,
@@ -433,6 +446,9 @@ def _human(result: ImportResult, lang: str) -> str:
     lines += _error_lines(result, lang)
     lines += _push_lines(result, lang)
     lines += _warning_lines(result, lang)
+    if result.status == Status.DRY_RUN and result.changes:  # what makes the plan happen
+        step = say("validate_next", lang, file=quoted(result.file)) if validating else next_step("dry_run", lang)
+        lines.append("  " + with_store(step, result.store))
     if result.report:
         lines.append("  " + say("report", lang, path=result.report))
     if result.emailed:
@@ -581,7 +597,7 @@ def validate(obj: Context, file: str, report: str | None, rates: str | None, as_
     result = pipeline.import_workbook(obj.store, file, dry_run=True, rates=rates, report=report,
                                       lang=obj.chosen_lang, settings=settings, email_to=email_to, stage=stage)
     close()
-    _emit(result, as_json)
+    _emit(result, as_json, functools.partial(_human, validating=True))
 
 
 @main.command()
@@ -997,6 +1013,8 @@ def _orders_human(result: OrdersResult, lang: str) -> str:
         lines.append("  " + say("orders_already", lang, count=result.already_applied))
     lines += _error_lines(result, lang)
     lines += _warning_lines(result, lang)
+    if result.status == Status.DRY_RUN and result.changes:
+        lines.append("  " + orders_next_step(str(Status.DRY_RUN), lang))
     lines += ["  " + say("orders_label_saved", lang, path=path) for path in result.labels]
     if result.report:
         lines.append("  " + say("report", lang, path=result.report))

@@ -777,6 +777,8 @@ WORDS: dict[str, tuple[str, str]] = {
                       "……另有 {count} 个商品（见报告的{push_results}工作表）"),
     "report": ("report: {path}", "报告：{path}"),
     "revert_name": ("revert {run_id}", "撤销运行 {run_id}"),
+    "validate_next": ("Import it to apply these changes: `sheetsync import {file}`",
+                      "导入即可应用这些修改：`sheetsync import {file}`"),
     "reverted_by": ("  (put back by {run_id})", "（已由 {run_id} 撤销）"),
     "emailed": ("report emailed", "报告已通过邮件发送"),
     # history
