@@ -774,3 +774,21 @@ def test_a_forged_or_unbound_orders_workbook_is_refused_naming_the_orders_comman
     orders_book.wb["_sheetsync"].cell(8, 2).value = "0" * 64  # the signature
     code, out, _ = run(store, "orders", "import", str(orders_book.save(tmp_path / "forged.xlsx")))
     assert code == 2 and "is not an Orders workbook" in out and "sheetsync --store" in out and "orders export" in out
+
+
+def test_a_delivery_s_boxes_are_not_counted_again_when_its_export_is_edited(store, orders_book, tmp_path):
+    """Two orders of 4 and 6 boxes travel in one delivery of 10; exported again, the 10 shows once
+    (on the first order), so changing only the tracking number keeps 10 boxes, not 20 (found by a
+    hostile review)."""
+    first, second = orders_book.with_status("to confirm")[:2]
+    express(orders_book, first, boxes=4)
+    express(orders_book, second, boxes=6)
+    code, out, done = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--json")
+    assert code == 0 and [a["boxes"] for a in done["actions"] if a["action"] == "selfdelivery"] == [10], out
+    code, out, _ = run(store, "orders", "export", str(tmp_path / "again.xlsx"), "--status", "all")
+    assert code == 0, out
+    again = OrdersBook(tmp_path / "again.xlsx")
+    again.fill(first, tracking_numbers="SF1000000002")
+    again.fill(second, tracking_numbers="SF1000000002")
+    code, out, done = run(store, "orders", "import", str(again.save(tmp_path / "e2.xlsx")), "--json")
+    assert code == 0 and [a["boxes"] for a in done["actions"] if a["action"] == "updateSelfdelivery"] == [10], out

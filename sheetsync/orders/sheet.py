@@ -23,9 +23,17 @@ def local_minutes(moment: dt.datetime) -> dt.datetime:
 
 
 def written_rows(orders: Sequence[Order], lang: str) -> list[dict[str, Any]]:
-    """Each item of each order as a row of the sheet, in order."""
+    """Each item of each order as a row of the sheet, in order. A delivery's boxes are shown on
+    its first order only: the import counts a delivery's boxes as the sum of its orders' (a new
+    delivery is made of orders each with its own boxes), so the total on every order would be
+    counted once per order the next time (found by a hostile review: 10 boxes became 20)."""
     rows = []
+    shown_boxes: set[str] = set()
     for order in orders:
+        boxes = order.boxes
+        if order.delivery_no:
+            boxes = None if order.delivery_no in shown_boxes else boxes
+            shown_boxes.add(order.delivery_no)
         delivery = order.delivery
         shared = {
             ORDER_KEY: order.purchase_order_no, "status": status_words(order.status, lang),
@@ -35,7 +43,7 @@ def written_rows(orders: Sequence[Order], lang: str) -> list[dict[str, Any]]:
             "carrier": delivery.carrier if delivery else "",
             "tracking_numbers": ", ".join(delivery.tracking) if delivery else "",
             "license_plate": delivery.license_plate if delivery else "", "phone": delivery.phone if delivery else "",
-            "boxes": order.boxes, "delivery_no": order.delivery_no or "",
+            "boxes": boxes, "delivery_no": order.delivery_no or "",
             STATUS_CODE: order.status,
             DEADLINE_UTC: order.deadline.astimezone(dt.UTC).isoformat() if order.deadline else None,
         }
