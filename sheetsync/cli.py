@@ -673,7 +673,7 @@ def status(obj: Context, as_json: bool) -> None:
 def _status_lines(data: dict[str, Any], lang: str) -> list[str]:
     lines = [say("status_store", lang, store=data["store"], store_id=data["store_id"])]
     if data["target"] == "local":
-        lines.append(say("status_local", lang))
+        lines.append(with_store(say("status_local", lang), data["store"]))
     else:
         if data.get("seller") or data.get("seller_id"):
             lines.append(say("status_seller", lang, seller=data.get("seller") or "?",

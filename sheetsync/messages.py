@@ -215,6 +215,8 @@ class Rule(StrEnum):
     TRACKING_REQUIRED = "tracking_required"
     TRACKING_FORMAT = "tracking_format"
     TRACKING_INVISIBLE = "tracking_invisible"
+    CARRIER_INVISIBLE = "carrier_invisible"
+    CARRIER_ONE = "carrier_one"
     TRACKING_TWO_CARRIERS = "tracking_two_carriers"
     PLATE_REQUIRED = "plate_required"
     PHONE_REQUIRED = "phone_required"
@@ -1262,6 +1264,14 @@ MESSAGES.update({
                          "快递发货需要填写物流商（采购单 {order}）。"),
     "tracking_required": ("An express delivery needs at least one tracking number for order {order}.",
                           "快递发货至少需要一个快递单号（采购单 {order}）。"),
+    "carrier_invisible": ("Carrier \"{value}\" contains an invisible character ({code}), often left by copying it "
+                          "from a web page or a chat: it looks right but is another name. Type it again.",
+                          "物流商“{value}”含有不可见字符（{code}），通常是从网页或聊天中复制时带入的：看起来正确，"
+                          "实际却是另一个名称。请重新输入。"),
+    "carrier_one": ("A delivery has one carrier: give one name (found \"{value}\"). Orders sent with different "
+                    "carriers are different deliveries: give each its own carrier and tracking numbers.",
+                    "一个发货单只有一个物流商：请只填一个名称（当前为“{value}”）。用不同物流商发出的采购单是不同的"
+                    "发货单：请分别填写各自的物流商和快递单号。"),
     "tracking_invisible": ("Tracking number \"{value}\" contains an invisible character ({code}), often left by "
                            "copying it from a web page or a chat: it looks right but is not the number. Type it again.",
                            "快递单号“{value}”含有不可见字符（{code}），通常是从网页或聊天中复制时带入的：看起来正确，"
@@ -1334,10 +1344,10 @@ MESSAGES.update({
                           "再次运行同样的导入即可发送。"),
     "order_text_too_long": ("{label} of order {order} has {length} characters (\"{value}\"); it takes at most {limit}.",
                             "采购单 {order} 的{label}有 {length} 个字符（“{value}”）；最多 {limit} 个。"),
-    "boxes_unused": ("Boxes {value} of order {order} changed nothing: the number of boxes only counts the box labels "
+    "boxes_unused": ("The boxes of order {order} ({value}) changed nothing: the number of boxes only counts the box labels "
                      "of a delivery this import creates or changes, printed with --labels DIR; AliExpress's "
                      "delivery does not carry it, so it is not sent otherwise.",
-                     "采购单 {order} 的箱数 {value} 没有产生任何作用：箱数只用于打印本次导入创建或修改的发货单的箱唛"
+                     "采购单 {order} 的箱数（{value}）没有产生任何作用：箱数只用于打印本次导入创建或修改的发货单的箱唛"
                      "（--labels DIR）；速卖通的发货单不包含箱数，因此其他情况下不会发送。"),
     "tracking_in_other_delivery": ("Tracking number {value} ({carrier}) of order {order} is already that of delivery "
                                    "{delivery_no} (order {other_order}): this import makes a separate delivery with "

@@ -321,6 +321,7 @@ def test_status_of_a_local_store(store):
     run = CliRunner().invoke(main, ["--store", str(store), "status"])
     assert run.exit_code == 0
     assert "Target: the local catalog only" in run.stdout and "No runs yet." in run.stdout
+    assert f"`sheetsync --store {store} auth`" in run.stdout  # the suggestion works as written
     data = json.loads(CliRunner().invoke(main, ["--store", str(store), "status", "--json"]).stdout)
     assert (data["target"], data["products"] > 0, len(data["countries"])) == ("local", True, 33)
     with Store.open(store) as handle:

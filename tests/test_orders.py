@@ -792,3 +792,23 @@ def test_a_delivery_s_boxes_are_not_counted_again_when_its_export_is_edited(stor
     again.fill(second, tracking_numbers="SF1000000002")
     code, out, done = run(store, "orders", "import", str(again.save(tmp_path / "e2.xlsx")), "--json")
     assert code == 0 and [a["boxes"] for a in done["actions"] if a["action"] == "updateSelfdelivery"] == [10], out
+
+
+@pytest.mark.parametrize(("carrier", "rule"), [("SF, YTO", "carrier_one"), ("顺丰、圆通", "carrier_one"),
+                                               ("S\u200bF", "carrier_invisible")])
+def test_a_carrier_is_one_visible_name(store, orders_book, tmp_path, carrier, rule):
+    """Two names in one Carrier cell, or a name with an invisible character, would be sent as a
+    carrier nobody has (found by a hostile review)."""
+    number = orders_book.with_status("to confirm")[0]
+    orders_book.fill(number, confirm="yes", delivery_type="express", carrier=carrier, tracking_numbers="SF1000000001")
+    code, out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--json")
+    assert code == 1 and {e["rule"] for e in data["errors"]} == {rule}, out
+    assert data["applied"] == 0
+
+
+def test_a_cleared_boxes_cell_is_quoted_as_empty_never_as_none(store, orders_book, tmp_path):
+    delivered = orders_book.with_status("to ship")[0]
+    orders_book.fill(delivered, boxes=None)
+    code, out, data = run(store, "orders", "import", str(orders_book.save(tmp_path / "e.xlsx")), "--json")
+    [warning] = [w for w in data["warnings"] if w["rule"] == "boxes_unused"]
+    assert code == 0 and "None" not in warning["message"] and "(-)" in warning["message"], out

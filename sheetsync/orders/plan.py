@@ -155,8 +155,14 @@ def unused_boxes(sheet: Sequence[SheetOrder], planned: Plan, kept: bool) -> list
     boxes of such a delivery (labels asked for, or a target that records them with the delivery)."""
     carried = {number for action in [*planned.actions, *planned.already] if action.kind != "confirm"
                for number in action.orders}
-    return [order.issue("boxes_unused", "boxes", WARNING, value=order.values.get("boxes")) for order in sheet
+    return [order.issue("boxes_unused", "boxes", WARNING, value=_shown_boxes(order.values.get("boxes")))
+            for order in sheet
             if "boxes" in order.edited and not order.invalid and not (kept and order.number in carried)]
+
+
+def _shown_boxes(boxes: int | None) -> str:
+    """Boxes as a message quotes them: a cleared cell as the empty mark, never Python's None."""
+    return "-" if boxes is None else str(boxes)
 
 
 def _boxes(members: Sequence[tuple[str, int | None]]) -> int | None:

@@ -139,6 +139,25 @@ def parse_boxes(value: Any, mark: Mark | None = None) -> Converted:
     return converted
 
 
+def parse_carrier(value: Any, mark: Mark | None = None) -> Converted:
+    """One carrier's name: an invisible character is named (two names that look the same would
+    otherwise be two carriers), and a list of names is refused, since a delivery has one carrier
+    (found by a hostile review: "SF, YTO" was sent as one carrier)."""
+    text = _text(value, mark)
+    if text.problem or text.value == "":
+        return text
+    name = str(text.value)
+    hidden = _INVISIBLE.search(name)
+    if hidden is not None:
+        return _problem("carrier_invisible", value=_INVISIBLE.sub("", name), code=f"U+{ord(hidden.group()):04X}")
+    if _CARRIER_LIST.search(name):
+        return _problem("carrier_one", value=name)
+    return text
+
+
+_CARRIER_LIST = re.compile(r"[,;，；、/\n]")  # what separates two names, in either language
+
+
 # The longest carrier, licence plate and phone a delivery takes: far beyond any real one, short
 # enough that a paste of a whole cell's text is refused here rather than sent to the platform.
 MAX_LENGTH = {"carrier": 64, "license_plate": 20, "phone": 32}
@@ -156,9 +175,10 @@ def _bounded(key: str, parser: Callable[[Any, Mark | None], Converted]) -> Calla
     return parse_bounded
 
 
-PARSERS = {"confirm": parse_confirm, "delivery_type": parse_delivery_type, "carrier": _bounded("carrier", _text),
-           "tracking_numbers": parse_tracking, "license_plate": _bounded("license_plate", _text),
-           "phone": _bounded("phone", parse_phone), "boxes": parse_boxes}
+PARSERS = {"confirm": parse_confirm, "delivery_type": parse_delivery_type,
+           "carrier": _bounded("carrier", parse_carrier), "tracking_numbers": parse_tracking,
+           "license_plate": _bounded("license_plate", _text), "phone": _bounded("phone", parse_phone),
+           "boxes": parse_boxes}
 
 
 def parse(key: str, value: Any, mark: Mark | None = None) -> Converted:
