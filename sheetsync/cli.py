@@ -778,7 +778,9 @@ def _run_lines(obj: Context, run: dict[str, Any], changes: list[Change], lang: s
     lines += _change_table(changes, "plan_changed", lang, marked=True,
                            more=lambda count: say("plan_more_json", lang, count=count,
                                                   command=obj.command(f"history {run['run_id']} --json")))
-    if any(change.result == "applied" for change in changes) and run.get("kind") != "orders":
+    if run.get("reverted_by"):
+        lines.append("  " + say("history_reverted", lang, run_id=run["reverted_by"]))
+    elif any(change.result == "applied" for change in changes) and run.get("kind") != "orders":
         lines.append("  " + say("history_revert_hint", lang,
                                       command=obj.command(f"revert {run['run_id']} --dry-run")))
     return lines

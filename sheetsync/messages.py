@@ -781,6 +781,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "revert_name": ("revert {run_id}", "撤销运行 {run_id}"),
     "validate_next": ("Import it to apply these changes: `sheetsync import {file}`",
                       "导入即可应用这些修改：`sheetsync import {file}`"),
+    "history_reverted": ("Since put back by run {run_id}.", "此后已由运行 {run_id} 撤销。"),
     "reverted_by": ("  (put back by {run_id})", "（已由 {run_id} 撤销）"),
     "emailed": ("report emailed", "报告已通过邮件发送"),
     # history

@@ -873,7 +873,11 @@ def run_changes(store: Store | str | os.PathLike, run_id: str,
             raise ConfigError("unknown_run", run_id=run_id)
         changes = handle.run_changes(run_id)
         _describe(changes, handle.catalog_frame())
-        return _as_journaled(run), changes
+        listed = next((r for r in _with_reverts(handle.runs()) if r["run_id"] == run_id), {})
+        shown = _as_journaled(run)
+        if "reverted_by" in listed:  # as history lists it: never offered for a revert again
+            shown = {**shown, "reverted_by": listed["reverted_by"]}
+        return shown, changes
 
 
 __all__ = ["ExportSummary", "ImportOptions", "PullResult", "authorize", "catalog_size", "export_catalog", "history",

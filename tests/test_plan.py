@@ -228,3 +228,6 @@ def test_history_names_the_revert_that_put_a_run_back(store, tmp_path):
     assert [r.get("reverted_by") for r in runs if r["run_id"] == first["run_id"]] == [revert["run_id"]]
     table = runner.invoke(main, ["--store", str(store), "history"]).stdout
     assert f"(put back by {revert['run_id']})" in table.splitlines()[-2]
+    detail = runner.invoke(main, ["--store", str(store), "history", first["run_id"]]).stdout
+    assert detail.splitlines()[-1].strip() == f"Since put back by run {revert['run_id']}."
+    assert "revert" not in detail.splitlines()[-1]
