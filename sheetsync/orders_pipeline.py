@@ -26,7 +26,6 @@ from . import integrity
 from .cells import RawSheet
 from .config import Settings, shown_store
 from .errors import ConfigError, SheetsyncError, UnreadableWorkbook
-from .fields import TEMPLATE_VERSION
 from .mail import SmtpSettings, check_mail
 from .messages import quoted, suggested_command
 from .orders.fields import DEFAULT_STATUSES, ORDER_FIELDS, ORDERS, SHEET_ORDERS, STATUS_GROUPS, STATUS_WORDS
@@ -36,10 +35,10 @@ from .orders.rules import read_orders
 from .orders.sheet import exported_orders, row_key, snapshot, written_rows
 from .outputs import check_output, replacing
 from .pipeline import (
+    _check_export_meta,
     _follow_up,
     _opened,
     _order,
-    _other_store,
     _reason,
     _stop,
     _store_file,
@@ -180,12 +179,7 @@ def _base(raw: RawSheet, store: Store, target: str) -> tuple[list[dict[str, Any]
     """The rows the file's export wrote, once its metadata is shown to be this store's, signed,
     and bound to the Orders sheet beside it."""
     meta, name = raw.meta, raw.path
-    if not meta.get("export_id"):
-        raise UnreadableWorkbook("orders_not_sheetsync", path=name)
-    if meta.get("template_version", TEMPLATE_VERSION) > TEMPLATE_VERSION:
-        raise UnreadableWorkbook("template_version", path=name, version=meta["template_version"])
-    if meta.get("store_id") != store.store_id:
-        _other_store(name, str(meta.get("store_id") or "?"), store)
+    _check_export_meta(meta, name, store, "orders_not_sheetsync")
     if meta.get("target", target) != target:  # another target's orders: their numbers mean nothing here
         raise UnreadableWorkbook("orders_other_target", path=name, exported=meta["target"], target=target)
     rows = store.order_export(meta["export_id"])

@@ -412,15 +412,22 @@ def _read_with_catalog(path: str | os.PathLike, store: Store) -> _Loaded:
     return _Loaded(raw, catalog, base, signature)
 
 
-def _check_meta(loaded: _Loaded, store: Store) -> None:
-    meta = loaded.raw.meta
-    name = loaded.raw.path
+def _check_export_meta(meta: Mapping[str, str], name: str, store: Store, not_ours: str) -> None:
+    """What every workbook sheetsync exported must show before anything else is read from it: an
+    export id (else `not_ours`, the workbook kind's rule), a template this version reads, and this
+    store as the exporter (catalog and orders workbooks alike)."""
     if not meta.get("export_id"):
-        raise UnreadableWorkbook("not_sheetsync", path=name)
+        raise UnreadableWorkbook(not_ours, path=name)
     if meta.get("template_version", TEMPLATE_VERSION) > TEMPLATE_VERSION:
         raise UnreadableWorkbook("template_version", path=name, version=meta["template_version"])
     if meta.get("store_id") != store.store_id:
         _other_store(name, str(meta.get("store_id") or "?"), store)
+
+
+def _check_meta(loaded: _Loaded, store: Store) -> None:
+    meta = loaded.raw.meta
+    name = loaded.raw.path
+    _check_export_meta(meta, name, store, "not_sheetsync")
     if loaded.base is None:  # loaded for the file's export id, if the store knows that export
         raise UnreadableWorkbook("unknown_export", path=name, export_id=meta["export_id"])
     if loaded.signature is None:

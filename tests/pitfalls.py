@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -33,6 +32,7 @@ import sheetsync
 from sheetsync.cli import main
 from sheetsync.errors import StoreUnavailable
 from sheetsync.store import Store
+from tests.test_damaged_rows import damage
 
 SHEET_PART = "xl/worksheets/sheet1.xml"
 
@@ -551,15 +551,6 @@ def zip_bomb(store: Path, export: Path, work: Path) -> tuple[Path, Outcome]:
 
 
 # -- the store damaged by another program, replaced during an import, Ctrl-C (a hostile review) -------------
-def _nullable(db: sqlite3.Connection) -> None:
-    """NOT NULL constraints gone, as from a table another program rebuilt."""
-    db.execute("PRAGMA writable_schema = ON")
-    for table in ("products", "skus"):
-        (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()
-        db.execute("UPDATE sqlite_master SET sql = ? WHERE name = ?", (sql.replace("NOT NULL", ""), table))
-    db.commit()
-
-
 def damaged_store(name: str, sql: str) -> Callable[[Path, Path, Path], tuple[Path, Outcome]]:
     """The export with one edit, imported into a store whose rows `sql` damaged: refused, the
     store named (exit 2), nothing written."""
@@ -567,13 +558,7 @@ def damaged_store(name: str, sql: str) -> Callable[[Path, Path, Path], tuple[Pat
         sheet = Sheet(export)
         sheet.cell(0, "seller_price").value = 12.5
         path = sheet.save(work / f"{name}.xlsx")
-        db = sqlite3.connect(store)
-        _nullable(db)
-        db.close()
-        db = sqlite3.connect(store)
-        db.executescript(sql)
-        db.commit()
-        db.close()
+        damage(store, sql)
         return path, Outcome("unavailable", "store_corrupt")
     return build
 

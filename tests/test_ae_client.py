@@ -15,6 +15,7 @@ import tracemalloc
 import urllib.error
 import urllib.parse
 import urllib.request
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -311,7 +312,11 @@ VALID = {INFO: wrapped(INFO, {"success": True, "pop_choice_country_list": [{"cou
 @st.composite
 def mutated(draw, method: str):
     """A valid answer with one value somewhere inside replaced by random JSON, or removed."""
-    answer = copy.deepcopy(VALID[method])
+    return mutate_inside(draw, copy.deepcopy(VALID[method]))
+
+
+def mutate_inside(draw, answer: Any) -> Any:
+    """`answer` (changed in place) with one value somewhere inside replaced by random JSON, or removed."""
     holder, key = None, None
     node = answer
     while isinstance(node, dict | list) and node and (holder is None or draw(st.booleans())):

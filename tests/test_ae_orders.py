@@ -22,7 +22,7 @@ from sheetsync.store import Store
 from sheetsync.targets.aliexpress import Client, Credentials, PlatformError, auth
 from sheetsync.targets.aliexpress import orders as po
 from tests.ae_server import APP_KEY, APP_SECRET, Server, make_po, make_po_item
-from tests.test_ae_client import json_values
+from tests.test_ae_client import json_values, mutate_inside
 
 PAGE = po.PAGE_QUERY
 CHANNEL = "200042"
@@ -451,18 +451,7 @@ VALID = {
 @st.composite
 def mutated(draw, method: str):
     """The valid answer with one value somewhere inside replaced by random JSON, or removed."""
-    answer = wrapped(method, copy.deepcopy(VALID[method]))
-    holder, key, node = None, None, answer
-    while isinstance(node, dict | list) and node and (holder is None or draw(st.booleans())):
-        keys = list(node) if isinstance(node, dict) else list(range(len(node)))
-        holder, key = node, draw(st.sampled_from(keys))
-        node = node[key]
-    if holder is not None:
-        if isinstance(holder, dict) and draw(st.booleans()):
-            del holder[key]
-        else:
-            holder[key] = draw(json_values)
-    return answer
+    return mutate_inside(draw, wrapped(method, copy.deepcopy(VALID[method])))
 
 
 def po_call(client: Client, method: str):
